@@ -1,0 +1,146 @@
+//! Wiring: metrics, dedup store, upstream client, the gate, and the two servers; shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::admin::{self, Readiness};
+use crate::config::Config;
+use crate::dedup::{MemoryStore, Store, Ttls};
+use crate::forward::Upstream;
+use crate::gate::{Clock, Gate};
+use crate::metrics::Metrics;
+use crate::{server, stack};
+
+/// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
+/// own (a claimer always settles; this bounds the damage of one that cannot).
+const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(30);
+
+/// The listeners hookgate serves on, bound by the caller (tests bind 127.0.0.1:0).
+pub struct Listeners {
+    pub main: TcpListener,
+    pub admin: TcpListener,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot register metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// Builds everything shared by requests.
+pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppError> {
+    let metrics = Metrics::new()?;
+    for route in &config.routes {
+        let ids: Vec<&str> = route.keys.iter().map(|k| &*k.id).collect();
+        metrics.init_route(&route.name, &ids);
+    }
+    for result in ["success", "failure"] {
+        metrics.config_reloads.with_label_values(&[result]);
+    }
+    let route_names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
+    let evictions = metrics.dedup_evictions.clone();
+    let store = Store::Memory(MemoryStore::new(
+        config.dedup.max_entries,
+        Ttls {
+            done: config.dedup.ttl,
+            in_flight: config.upstream.timeout + IN_FLIGHT_MARGIN,
+        },
+        &route_names,
+        Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
+    ));
+    let upstream = Upstream::new(
+        config.upstream.target.clone(),
+        config.upstream.timeout,
+        config.upstream.pool_idle_timeout,
+    )
+    .with_max_response_body(config.upstream.max_response_body);
+    Ok(Arc::new(Gate::new(config, store, upstream, metrics, clock)))
+}
+
+/// Runs hookgate until `shutdown` resolves, then drains within the configured grace period.
+pub async fn run(
+    config: Config,
+    listeners: Listeners,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), AppError> {
+    let config = Arc::new(config);
+    let gate = build_gate(config.clone(), clock)?;
+    let ready = Readiness::default();
+    let grace = config.shutdown_grace;
+
+    let (stop_admin, admin_stopped) = watch::channel(false);
+    let admin_task = {
+        let gate = gate.clone();
+        let ready = ready.clone();
+        let builder = server::http1_builder(config.limits.header_timeout);
+        let mut rx = admin_stopped;
+        tokio::spawn(server::serve(
+            listeners.admin,
+            builder,
+            move |_peer| {
+                let gate = gate.clone();
+                let ready = ready.clone();
+                tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
+            },
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            },
+            Duration::from_secs(1),
+            "admin",
+        ))
+    };
+
+    let ready_on_shutdown = ready.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Not ready first, so the load balancer stops sending while we drain.
+        ready_on_shutdown.set(false);
+        tracing::info!("shutting down: draining in-flight requests");
+    };
+    ready.set(true);
+    tracing::info!(
+        listen = %config.listen,
+        admin = %config.admin_listen,
+        upstream = %config.upstream.url,
+        routes = config.routes.len(),
+        "hookgate ready"
+    );
+    let g = gate.clone();
+    let drained = server::serve(
+        listeners.main,
+        server::http1_builder(config.limits.header_timeout),
+        move |peer| stack::build(g.clone(), peer),
+        shutdown,
+        grace,
+        "main",
+    )
+    .await;
+    let _ = stop_admin.send(true);
+    let _ = admin_task.await;
+    tracing::info!(drained, "hookgate stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

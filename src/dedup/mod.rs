@@ -1,0 +1,156 @@
+//! Duplicate suppression as a state machine: claim -> commit | release.
+//!
+//! A verified request *claims* its (route, id) key, which is then `in flight`. When the
+//! upstream answers 2xx the claimer *commits* it (`done`, kept for the TTL); on any other
+//! outcome it *releases* it, so the sender's retry is forwarded. Only the claimer (holder of
+//! the claim's token) can commit or release. Unverified requests never get here.
+
+mod memory;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderName;
+use sha2::{Digest, Sha256};
+
+pub use memory::MemoryStore;
+
+use crate::verify::{Message, Verified};
+
+/// Ids longer than this are stored as their SHA-256, bounding memory per entry whatever a
+/// sender puts in its id.
+const MAX_KEY_LEN: usize = 128;
+
+/// Where a route's delivery id comes from. Sources are tried in order; the first that yields a
+/// value wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedupKeySpec {
+    pub sources: Vec<KeySource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The id the scheme itself reads (and, when its payload has `{id}`, signs).
+    SchemeId,
+    /// A request header. Unless the scheme signs it, anyone replaying a captured delivery can
+    /// change it: `hookgate check` warns.
+    Header(HeaderName),
+    /// A JSON pointer into the (signed) body.
+    Json(String),
+    /// The SHA-256 of the body: always signed, identical across a sender's retries.
+    BodySha256,
+}
+
+impl DedupKeySpec {
+    /// The delivery id of a verified message, if any source yields one.
+    pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<String> {
+        let id = self.sources.iter().find_map(|source| match source {
+            KeySource::SchemeId => verified.id.clone(),
+            KeySource::Header(name) => msg
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            KeySource::Json(ptr) => match msg.json_pointer(ptr) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            },
+            KeySource::BodySha256 => Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body)))),
+        })?;
+        if id.len() > MAX_KEY_LEN {
+            return Some(format!("sha256:{}", hex::encode(Sha256::digest(id.as_bytes()))));
+        }
+        Some(id)
+    }
+}
+
+/// A claimed key, proof of ownership for commit and release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken {
+    pub(crate) key: DedupKey,
+    pub(crate) token: u64,
+}
+
+/// A delivery id namespaced by route.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DedupKey {
+    pub route: Arc<str>,
+    pub id: Arc<str>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// First sighting: forward it, then commit or release.
+    Claimed(ClaimToken),
+    /// The upstream already accepted this delivery.
+    Done,
+    /// Another request for this delivery is being forwarded right now.
+    InFlight,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DedupError {
+    #[error("dedup store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Lifetimes of the two states.
+#[derive(Debug, Clone, Copy)]
+pub struct Ttls {
+    /// How long a `done` id is remembered: the sender's retry window.
+    pub done: Duration,
+    /// How long an `in flight` claim lives if nobody commits or releases it: a bound on how
+    /// long a lost claimer (a crash, a bug) can block an id. Longer than the upstream timeout.
+    pub in_flight: Duration,
+}
+
+/// The configured store. An enum rather than a trait object: a closed set of backends, no
+/// boxing of futures on the request path.
+#[derive(Clone)]
+pub enum Store {
+    Memory(MemoryStore),
+}
+
+impl Store {
+    pub async fn claim(&self, key: DedupKey) -> Result<Claim, DedupError> {
+        match self {
+            Self::Memory(m) => Ok(m.claim(key)),
+        }
+    }
+
+    pub async fn commit(&self, claim: &ClaimToken) -> Result<(), DedupError> {
+        match self {
+            Self::Memory(m) => {
+                m.commit(claim);
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn release(&self, claim: &ClaimToken) -> Result<(), DedupError> {
+        match self {
+            Self::Memory(m) => {
+                m.release(claim);
+                Ok(())
+            }
+        }
+    }
+
+    /// Entries per route, for the `hookgate_dedup_entries` gauge.
+    pub fn entries(&self, route: &str) -> i64 {
+        match self {
+            Self::Memory(m) => m.entries(route),
+        }
+    }
+
+    /// Lets the store finish deferred housekeeping (expiry, eviction notifications) so gauges
+    /// read at scrape time are current.
+    pub fn housekeeping(&self) {
+        match self {
+            Self::Memory(m) => m.housekeeping(),
+        }
+    }
+}

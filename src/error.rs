@@ -1,0 +1,159 @@
+//! Outcomes and the one place they become HTTP answers.
+//!
+//! Every request ends in exactly one `Outcome`. Its `code` is the `error` field of the JSON
+//! body, the `outcome` metric label and the `outcome` log field, so the three always agree.
+//! Who is at fault decides the status: the sender's fault is 4xx, the upstream's 502/504,
+//! overload or an unreachable dependency 503.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::{Response, StatusCode};
+use http_body_util::Full;
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Forwarded,
+    Duplicate,
+    NoRoute,
+    MethodNotAllowed,
+    BodyTooLarge,
+    RequestTimeout,
+    BadRequest,
+    MissingSignature,
+    InvalidSignature,
+    InvalidTimestamp,
+    StaleTimestamp,
+    DuplicateInFlight,
+    DedupUnavailable,
+    Overloaded,
+    UpstreamUnavailable,
+    UpstreamTimeout,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 16] = [
+        Self::Forwarded,
+        Self::Duplicate,
+        Self::NoRoute,
+        Self::MethodNotAllowed,
+        Self::BodyTooLarge,
+        Self::RequestTimeout,
+        Self::BadRequest,
+        Self::MissingSignature,
+        Self::InvalidSignature,
+        Self::InvalidTimestamp,
+        Self::StaleTimestamp,
+        Self::DuplicateInFlight,
+        Self::DedupUnavailable,
+        Self::Overloaded,
+        Self::UpstreamUnavailable,
+        Self::UpstreamTimeout,
+    ];
+
+    /// The stable name used in JSON bodies, metrics and logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Forwarded => "forwarded",
+            Self::Duplicate => "duplicate",
+            Self::NoRoute => "no_route",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::BodyTooLarge => "body_too_large",
+            Self::RequestTimeout => "request_timeout",
+            Self::BadRequest => "bad_request",
+            Self::MissingSignature => "missing_signature",
+            Self::InvalidSignature => "invalid_signature",
+            Self::InvalidTimestamp => "invalid_timestamp",
+            Self::StaleTimestamp => "stale_timestamp",
+            Self::DuplicateInFlight => "duplicate_in_flight",
+            Self::DedupUnavailable => "dedup_unavailable",
+            Self::Overloaded => "overloaded",
+            Self::UpstreamUnavailable => "upstream_unavailable",
+            Self::UpstreamTimeout => "upstream_timeout",
+        }
+    }
+
+    /// The status hookgate answers with; `reject` is the route's status for failed verification.
+    pub fn status(self, reject: StatusCode) -> StatusCode {
+        match self {
+            Self::Forwarded | Self::Duplicate => StatusCode::OK,
+            Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::MissingSignature
+            | Self::InvalidSignature
+            | Self::InvalidTimestamp
+            | Self::StaleTimestamp => reject,
+            Self::DuplicateInFlight => StatusCode::CONFLICT,
+            Self::DedupUnavailable | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
+            Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// When a sender should come back, for answers that mean "not now".
+    pub fn retry_after(self) -> Option<Duration> {
+        match self {
+            Self::DuplicateInFlight | Self::Overloaded | Self::DedupUnavailable => {
+                Some(Duration::from_secs(RETRY_AFTER_SECS))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the sender is at fault (logged at debug: one broken sender must not flood logs).
+    pub fn is_client_fault(self) -> bool {
+        (400..500).contains(&self.status(StatusCode::UNAUTHORIZED).as_u16())
+            && self != Self::DuplicateInFlight
+    }
+}
+
+/// Seconds a sender is asked to wait before retrying a 409 or 503.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// A JSON error answer: `{"error": code, "message": ...}`. `message` tells the sender what class
+/// of problem it is and how to fix a setup; callers never put a secret or an expected
+/// signature in it.
+pub fn error_response(outcome: Outcome, status: StatusCode, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "error": outcome.code(), "message": message });
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(after) = outcome.retry_after() {
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(after.as_secs()));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_statuses_sane() {
+        let mut seen = std::collections::HashSet::new();
+        for o in Outcome::ALL {
+            assert!(seen.insert(o.code()), "duplicate code {}", o.code());
+            let s = o.status(StatusCode::FORBIDDEN);
+            assert!(s.is_success() || s.is_client_error() || s.is_server_error());
+        }
+        assert_eq!(Outcome::InvalidSignature.status(StatusCode::FORBIDDEN), StatusCode::FORBIDDEN);
+        assert_eq!(Outcome::UpstreamTimeout.status(StatusCode::FORBIDDEN), StatusCode::GATEWAY_TIMEOUT);
+    }
+
+    #[test]
+    fn retry_after_on_409_and_503() {
+        let r = error_response(Outcome::Overloaded, StatusCode::SERVICE_UNAVAILABLE, "busy");
+        assert_eq!(r.headers()[RETRY_AFTER], "1");
+        let r = error_response(Outcome::InvalidSignature, StatusCode::UNAUTHORIZED, "x");
+        assert!(r.headers().get(RETRY_AFTER).is_none());
+    }
+}

@@ -1,0 +1,370 @@
+//! The per-request decisions, in the order PRODUCT.md fixes: route, method, capacity, size,
+//! signature, timestamp, dedup, forward. One async function, read top to bottom.
+//!
+//! Every request ends in one `Outcome`, recorded once (metric and log line together) by
+//! `record`, so the counters and the logs always agree.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::body::{self, BodyError};
+use crate::config::{Config, Mode, Route};
+use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
+use crate::error::{error_response, HttpResponse, Outcome};
+use crate::forward::{ForwardError, ForwardMeta, Upstream};
+use crate::metrics::{status_class, Metrics, NO_ROUTE};
+use crate::verify::{self, Message, VerifyError};
+
+/// The wall clock, injected so tests can replay signed fixtures at the time they were signed.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(SystemTime::now)
+}
+
+/// Header on answers to duplicates, so a person reading a sender's delivery log sees why
+/// the app never got it.
+pub const DUPLICATE_HEADER: &str = "hookgate-duplicate";
+
+/// Everything a request needs, shared by all connections.
+pub struct Gate {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub upstream: Upstream,
+    pub metrics: Metrics,
+    pub clock: Clock,
+    limiter: Arc<Semaphore>,
+}
+
+/// What the log line says besides the outcome.
+#[derive(Default)]
+struct Notes {
+    route: Option<Arc<Route>>,
+    event_id: Option<String>,
+    secret: Option<Arc<str>>,
+    /// Why, for the operator: a cause chain or a verification detail. Never a secret.
+    detail: Option<String>,
+    /// Observe mode: the verdict enforcing would have given, when it was not a pass.
+    verdict: Option<Outcome>,
+}
+
+impl Gate {
+    pub fn new(config: Arc<Config>, store: Store, upstream: Upstream, metrics: Metrics, clock: Clock) -> Self {
+        let limiter = Arc::new(Semaphore::new(config.limits.max_concurrency));
+        Self {
+            config,
+            store,
+            upstream,
+            metrics,
+            clock,
+            limiter,
+        }
+    }
+
+    /// Answers one request. Never fails: every problem becomes an answer with a status.
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let start = Instant::now();
+        let mut notes = Notes::default();
+        let (outcome, resp) = self.decide(req, peer, &mut notes).await;
+        self.record(&notes, outcome, resp.status(), start);
+        resp
+    }
+
+    async fn decide(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        notes: &mut Notes,
+    ) -> (Outcome, HttpResponse) {
+        let config = self.config.clone();
+
+        // 1. Route by exact path; the query string is not part of the match.
+        let Some(route) = config.route_for(req.uri().path()).cloned() else {
+            return reject(Outcome::NoRoute, StatusCode::NOT_FOUND, "no webhook route is configured for this path");
+        };
+        notes.route = Some(route.clone());
+
+        // 2. Method.
+        if !route.methods.contains(req.method()) {
+            let (o, mut resp) = reject(
+                Outcome::MethodNotAllowed,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this route does not accept this method",
+            );
+            let allow = route.methods.iter().map(http::Method::as_str).collect::<Vec<_>>().join(", ");
+            if let Ok(v) = HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(ALLOW, v);
+            }
+            return (o, resp);
+        }
+
+        // 3. Capacity: shed before reading a body, so overload costs little. The permit lives
+        // until the forward ends, even if the sender hangs up.
+        let Ok(permit) = self.limiter.clone().try_acquire_owned() else {
+            return reject(Outcome::Overloaded, StatusCode::SERVICE_UNAVAILABLE, "too many requests in progress; retry shortly");
+        };
+
+        // 4. Size: a declared length over the limit is refused before reading anything.
+        let max_body = config.limits.max_body;
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max_body as u64) {
+            return reject(
+                Outcome::BodyTooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the body is larger than the {max_body} byte limit"),
+            );
+        }
+        let (parts, incoming) = req.into_parts();
+        let body = match body::collect(incoming, max_body, config.limits.body_timeout).await {
+            Ok(b) => b,
+            Err(e) => {
+                let outcome = match e {
+                    BodyError::TooLarge { .. } => Outcome::BodyTooLarge,
+                    BodyError::Timeout(_) => Outcome::RequestTimeout,
+                    BodyError::Read(_) => Outcome::BadRequest,
+                };
+                notes.detail = Some(e.to_string());
+                return reject(outcome, outcome.status(route.reject_status), &e.to_string());
+            }
+        };
+
+        // 5 and 6. Signature over the exact bytes received, then timestamp freshness.
+        let msg = Message::new(&parts.method, &parts.uri, &parts.headers, &body, route.public_url.as_deref());
+        let now = (self.clock)();
+        let verified = match verify::verify(&route.scheme, &route.keys, &msg, route.freshness, now) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let outcome = verify_outcome(&e);
+                notes.detail = Some(e.to_string());
+                if route.mode == Mode::Enforce {
+                    return reject(outcome, route.reject_status, &e.to_string());
+                }
+                notes.verdict = Some(outcome);
+                None
+            }
+        };
+        if let Some(v) = &verified {
+            let key = &route.keys[v.key_index];
+            notes.secret = Some(key.id.clone());
+            self.metrics.verified.with_label_values(&[&route.name, &key.id]).inc();
+            if let Some(skew) = v.skew_seconds {
+                self.metrics.skew_histogram(&route.name).observe(skew);
+            }
+        }
+
+        // 7. Dedup, on verified requests only (a forger must not be able to claim an id), and
+        // never in observe mode (it must not drop anything).
+        let mut claim = None;
+        if let (Some(v), Some(spec), Mode::Enforce) = (&verified, &route.dedup_key, route.mode) {
+            if let Some(id) = spec.extract(&msg, v) {
+                notes.event_id = Some(id.clone());
+                let key = DedupKey {
+                    route: route.name.clone(),
+                    id: id.into(),
+                };
+                match self.store.claim(key).await {
+                    Ok(Claim::Claimed(token)) => claim = Some(token),
+                    Ok(Claim::Done) => return duplicate(config.dedup.duplicate_status),
+                    Ok(Claim::InFlight) => {
+                        return reject(
+                            Outcome::DuplicateInFlight,
+                            StatusCode::CONFLICT,
+                            "this delivery is being forwarded right now; retry later",
+                        )
+                    }
+                    Err(e) => {
+                        notes.detail = Some(e.to_string());
+                        return reject(
+                            Outcome::DedupUnavailable,
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the dedup store is unreachable; retry later",
+                        );
+                    }
+                }
+            }
+        }
+        drop(msg);
+
+        // 8. Forward. In its own task: once verified and claimed, the exchange runs to its end
+        // even if the sender hangs up, so its outcome still commits or releases the claim.
+        let task = tokio::spawn(forward(
+            self.upstream.clone(),
+            self.store.clone(),
+            self.metrics.clone(),
+            route.name.clone(),
+            parts,
+            body,
+            peer,
+            claim,
+            permit,
+        ));
+        let result = match task.await {
+            Ok(r) => r,
+            Err(join) => Err(ForwardError::Unavailable(Box::new(join))),
+        };
+        match result {
+            Ok(resp) => {
+                let (head, body) = resp.into_parts();
+                let outcome = notes.verdict.unwrap_or(Outcome::Forwarded);
+                (outcome, Response::from_parts(head, Full::new(body)))
+            }
+            Err(e) => {
+                notes.detail = Some(error_chain(&e));
+                let outcome = match e {
+                    ForwardError::Timeout(_) => Outcome::UpstreamTimeout,
+                    ForwardError::Unavailable(_) => Outcome::UpstreamUnavailable,
+                };
+                let message = match outcome {
+                    Outcome::UpstreamTimeout => "the app behind hookgate did not answer in time",
+                    _ => "the app behind hookgate is unreachable",
+                };
+                let (_, resp) = reject(outcome, outcome.status(route.reject_status), message);
+                (notes.verdict.unwrap_or(outcome), resp)
+            }
+        }
+    }
+
+    /// The single place an outcome becomes a metric and a log line.
+    fn record(&self, notes: &Notes, outcome: Outcome, status: StatusCode, start: Instant) {
+        let elapsed = start.elapsed();
+        let route = notes.route.as_ref().map_or(NO_ROUTE, |r| &r.name);
+        self.metrics.record(route, outcome, elapsed.as_secs_f64());
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let event_id = notes.event_id.as_deref();
+        let secret = notes.secret.as_deref();
+        let detail = notes.detail.as_deref();
+        let observe = notes.route.as_ref().is_some_and(|r| r.mode == Mode::Observe);
+        macro_rules! line {
+            ($level:ident) => {
+                tracing::$level!(
+                    route,
+                    outcome = outcome.code(),
+                    status = status.as_u16(),
+                    latency_ms,
+                    event_id,
+                    secret,
+                    observe,
+                    detail,
+                    "request"
+                )
+            };
+        }
+        match outcome {
+            Outcome::Forwarded | Outcome::Duplicate => line!(info),
+            Outcome::UpstreamUnavailable | Outcome::UpstreamTimeout | Outcome::DedupUnavailable | Outcome::Overloaded => {
+                line!(warn)
+            }
+            // Sender faults are counted; at debug so one broken sender cannot flood the logs.
+            _ => line!(debug),
+        }
+    }
+
+    /// Brings gauges up to date before a scrape.
+    pub fn refresh_gauges(&self) {
+        self.store.housekeeping();
+        for route in &self.config.routes {
+            self.metrics
+                .dedup_entries
+                .with_label_values(&[&route.name])
+                .set(self.store.entries(&route.name));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward(
+    upstream: Upstream,
+    store: Store,
+    metrics: Metrics,
+    route: Arc<str>,
+    parts: http::request::Parts,
+    body: Bytes,
+    peer: SocketAddr,
+    claim: Option<ClaimToken>,
+    _permit: OwnedSemaphorePermit,
+) -> Result<Response<Bytes>, ForwardError> {
+    let meta = ForwardMeta {
+        route: &route,
+        client_ip: peer.ip(),
+        proto: "http",
+        host: parts.headers.get(HOST),
+    };
+    let start = Instant::now();
+    let result = upstream.send(&parts, body, &meta).await;
+    metrics
+        .upstream_duration
+        .with_label_values(&[&route])
+        .observe(start.elapsed().as_secs_f64());
+    if let Ok(resp) = &result {
+        metrics
+            .upstream_responses
+            .with_label_values(&[&route, status_class(resp.status())])
+            .inc();
+    }
+    if let Some(claim) = claim {
+        // Done only when the upstream accepted; anything else frees the id for the retry.
+        let accepted = result.as_ref().is_ok_and(|r| r.status().is_success());
+        let settled = if accepted {
+            store.commit(&claim).await
+        } else {
+            store.release(&claim).await
+        };
+        if let Err(e) = settled {
+            tracing::warn!(route = &*route, error = %e, "could not settle a dedup claim; it expires on its own");
+        }
+    }
+    result
+}
+
+fn verify_outcome(e: &VerifyError) -> Outcome {
+    match e {
+        VerifyError::MissingSignature(_) => Outcome::MissingSignature,
+        VerifyError::MalformedSignature(_) | VerifyError::MissingId(_) | VerifyError::Mismatch => {
+            Outcome::InvalidSignature
+        }
+        VerifyError::InvalidTimestamp(_) => Outcome::InvalidTimestamp,
+        VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Outcome::StaleTimestamp,
+    }
+}
+
+fn reject(outcome: Outcome, status: StatusCode, message: &str) -> (Outcome, HttpResponse) {
+    (outcome, error_response(outcome, status, message))
+}
+
+fn duplicate(status: StatusCode) -> (Outcome, HttpResponse) {
+    let body = serde_json::json!({
+        "duplicate": true,
+        "message": "this delivery was already accepted by the app; it was not forwarded again"
+    });
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert(DUPLICATE_HEADER, HeaderValue::from_static("true"));
+    (Outcome::Duplicate, resp)
+}
+
+/// An error and its causes on one line, for the log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

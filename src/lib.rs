@@ -1,0 +1,18 @@
+//! hookgate: a reverse proxy that lets only authentic, fresh, first-seen webhooks through.
+//!
+//! The request path, top to bottom, is in `stack.rs` (the layers) and `gate.rs` (the
+//! decisions: route, method, limits, body, signature, timestamp, dedup, forward).
+
+pub mod config;
+pub mod dedup;
+pub mod forward;
+pub mod verify;
+pub mod admin;
+pub mod app;
+pub mod body;
+pub mod error;
+pub mod gate;
+pub mod metrics;
+pub mod server;
+pub mod stack;
+pub mod demo;

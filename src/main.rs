@@ -1,0 +1,223 @@
+//! The `hookgate` command: parse arguments, load config, start logging, run. Exit codes:
+//! 0 done, 1 runtime failure, 2 invalid config or arguments, 3 cannot bind a port.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use hookgate::app::{self, Listeners};
+use hookgate::config::{self, Config, ConfigError, Env, LogFormat, ProcessEnv, Secrets};
+use hookgate::{demo, gate};
+
+#[derive(Parser)]
+#[command(name = "hookgate", version, about = "A verifying reverse proxy for webhooks")]
+struct Cli {
+    /// Config file (YAML); see config.example.yaml.
+    #[arg(long, short, env = "HOOKGATE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the proxy (the default).
+    Run,
+    /// Validate the config and the presence of every secret, and list the routes.
+    Check {
+        /// Do not read secrets (for linting rendered configs in CI).
+        #[arg(long)]
+        no_secrets: bool,
+    },
+    /// Print the headers a route's sender would attach to a body, ready for curl.
+    Sign {
+        /// The route's name.
+        #[arg(long)]
+        route: String,
+        /// The body to sign (`-` for stdin); a sample event when absent.
+        #[arg(long)]
+        body: Option<PathBuf>,
+        /// Which of the route's secrets to sign with (its id); the first when absent.
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// Start a demo app and hookgate in front of it, show a signed request accepted and a
+    /// forged one refused, then keep running for your own curl requests.
+    Demo,
+}
+
+const EXIT_RUNTIME: u8 = 1;
+const EXIT_CONFIG: u8 = 2;
+const EXIT_BIND: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, e)) => {
+            eprintln!("hookgate: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+struct Failure(u8, anyhow::Error);
+
+fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
+    move |e| Failure(code, e)
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Demo = command {
+        let path = cli.config.unwrap_or_else(|| PathBuf::from("config.example.yaml"));
+        let env = demo::DemoEnv;
+        let config = load(&path, &env, Secrets::Load)?;
+        init_logging(&config);
+        return runtime()?.block_on(demo::run(config)).map_err(fail(EXIT_RUNTIME));
+    }
+    let path = cli.config.ok_or_else(|| {
+        Failure(
+            EXIT_CONFIG,
+            anyhow::anyhow!("no config file: pass --config FILE or set HOOKGATE_CONFIG"),
+        )
+    })?;
+    match command {
+        Command::Run => {
+            let config = load(&path, &ProcessEnv, Secrets::Load)?;
+            init_logging(&config);
+            for w in &config.warnings {
+                tracing::warn!("{w}");
+            }
+            runtime()?.block_on(serve(config))
+        }
+        Command::Check { no_secrets } => {
+            let secrets = if no_secrets { Secrets::Skip } else { Secrets::Load };
+            let config = load(&path, &ProcessEnv, secrets)?;
+            print_check(&path, &config);
+            Ok(())
+        }
+        Command::Sign {
+            route,
+            body,
+            secret,
+        } => {
+            let config = load(&path, &ProcessEnv, Secrets::Load)?;
+            sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
+        }
+        Command::Demo => Ok(()),
+    }
+}
+
+fn load(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, Failure> {
+    config::load(path, env, secrets).map_err(|e| match e {
+        ConfigError::Read { .. } | ConfigError::Invalid { .. } => Failure(EXIT_CONFIG, e.into()),
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(fail(EXIT_RUNTIME))
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Failure> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({what}); is another process using it? change `{what}` in the config"))
+        .map_err(fail(EXIT_BIND))
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    let listeners = Listeners {
+        main: bind(config.listen, "listen").await?,
+        admin: bind(config.admin_listen, "admin_listen").await?,
+    };
+    app::run(config, listeners, gate::system_clock(), app::shutdown_signal())
+        .await
+        .map_err(|e| Failure(EXIT_RUNTIME, e.into()))
+}
+
+
+fn print_check(path: &Path, config: &Config) {
+    println!("{}: ok", path.display());
+    println!(
+        "listen {}  admin {}  upstream {}",
+        config.listen, config.admin_listen, config.upstream.url
+    );
+    println!("routes:");
+    for r in &config.routes {
+        let scheme = r.provider.unwrap_or("custom");
+        let secrets: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+        let dedup = match &r.dedup_key {
+            None => "off".to_owned(),
+            Some(spec) => format!("{:?}", spec.sources),
+        };
+        println!(
+            "  {:<16} {:<28} {:<18} secrets=[{}] mode={:?} dedup={}",
+            r.name,
+            r.path,
+            scheme,
+            secrets.join(","),
+            r.mode,
+            dedup
+        );
+    }
+    for w in &config.warnings {
+        println!("warning: {w}");
+    }
+}
+
+fn sign(config: &Config, route: &str, body: Option<&Path>, secret: Option<&str>) -> anyhow::Result<()> {
+    let r = config
+        .routes
+        .iter()
+        .find(|r| &*r.name == route)
+        .with_context(|| {
+            let names: Vec<&str> = config.routes.iter().map(|r| &*r.name).collect();
+            format!("no route named {route:?}; routes: {}", names.join(", "))
+        })?;
+    let key = match secret {
+        None => r.keys.first(),
+        Some(id) => r.keys.iter().find(|k| &*k.id == id),
+    }
+    .context("no such secret id on this route")?;
+    let now = SystemTime::now();
+    let body = match body {
+        None => demo::sample_body(r, now).into_bytes(),
+        Some(p) if p == Path::new("-") => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+            buf
+        }
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+    };
+    let headers = demo::sign_headers(r, key, &body, now)?;
+    for (name, value) in headers {
+        println!("-H '{name}: {value}'");
+    }
+    if body.is_empty() || std::str::from_utf8(&body).is_err() {
+        return Ok(());
+    }
+    eprintln!("# body signed ({} bytes); send it byte for byte, e.g. --data-binary @file", body.len());
+    Ok(())
+}

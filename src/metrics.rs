@@ -1,0 +1,173 @@
+//! Prometheus collectors on a registry we own (no global default registry: tests and several
+//! instances in one process stay independent). Label values come only from config (route and
+//! secret ids) and enums (`Outcome`), so cardinality is bounded whatever senders send.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+use crate::error::Outcome;
+
+/// The route label for requests that matched no route.
+pub const NO_ROUTE: &str = "none";
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub requests: IntCounterVec,
+    pub request_duration: HistogramVec,
+    pub upstream_duration: HistogramVec,
+    pub upstream_responses: IntCounterVec,
+    pub inflight: IntGauge,
+    pub dedup_entries: IntGaugeVec,
+    pub dedup_evictions: IntCounterVec,
+    pub config_reloads: IntCounterVec,
+    pub verified: IntCounterVec,
+    pub timestamp_skew: HistogramVec,
+    pub build_info: IntGaugeVec,
+}
+
+impl Metrics {
+    /// Builds and registers every collector.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let latency_buckets = vec![
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            30.0,
+        ];
+        let m = Self {
+            requests: IntCounterVec::new(
+                Opts::new("hookgate_requests_total", "Requests by route and outcome."),
+                &["route", "outcome"],
+            )?,
+            request_duration: HistogramVec::new(
+                HistogramOpts::new(
+                    "hookgate_request_duration_seconds",
+                    "Time from request head to answer, by route and outcome.",
+                )
+                .buckets(latency_buckets.clone()),
+                &["route", "outcome"],
+            )?,
+            upstream_duration: HistogramVec::new(
+                HistogramOpts::new(
+                    "hookgate_upstream_duration_seconds",
+                    "Time the upstream took to answer a forwarded request.",
+                )
+                .buckets(latency_buckets),
+                &["route"],
+            )?,
+            upstream_responses: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_upstream_responses_total",
+                    "Upstream answers by status class (2xx, 4xx, 5xx...).",
+                ),
+                &["route", "status_class"],
+            )?,
+            inflight: IntGauge::new(
+                "hookgate_inflight_requests",
+                "Requests being handled right now.",
+            )?,
+            dedup_entries: IntGaugeVec::new(
+                Opts::new(
+                    "hookgate_dedup_entries",
+                    "Delivery ids remembered (in flight or done), by route.",
+                ),
+                &["route"],
+            )?,
+            dedup_evictions: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_dedup_evictions_total",
+                    "Ids pushed out of the dedup store before their TTL: the store is too small and the replay window is shrinking.",
+                ),
+                &["route"],
+            )?,
+            config_reloads: IntCounterVec::new(
+                Opts::new("hookgate_config_reloads_total", "Config loads by result."),
+                &["result"],
+            )?,
+            verified: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_verified_total",
+                    "Verified requests by the secret that matched: an old secret at zero can be retired.",
+                ),
+                &["route", "secret"],
+            )?,
+            timestamp_skew: HistogramVec::new(
+                HistogramOpts::new(
+                    "hookgate_timestamp_skew_seconds",
+                    "Our clock minus the signed timestamp of verified requests (negative: sender ahead).",
+                )
+                .buckets(vec![
+                    -60.0, -10.0, -1.0, 0.0, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+                ]),
+                &["route"],
+            )?,
+            build_info: IntGaugeVec::new(
+                Opts::new("hookgate_build_info", "Always 1; the version is in the label."),
+                &["version"],
+            )?,
+            registry,
+        };
+        let r = &m.registry;
+        r.register(Box::new(m.requests.clone()))?;
+        r.register(Box::new(m.request_duration.clone()))?;
+        r.register(Box::new(m.upstream_duration.clone()))?;
+        r.register(Box::new(m.upstream_responses.clone()))?;
+        r.register(Box::new(m.inflight.clone()))?;
+        r.register(Box::new(m.dedup_entries.clone()))?;
+        r.register(Box::new(m.dedup_evictions.clone()))?;
+        r.register(Box::new(m.config_reloads.clone()))?;
+        r.register(Box::new(m.verified.clone()))?;
+        r.register(Box::new(m.timestamp_skew.clone()))?;
+        r.register(Box::new(m.build_info.clone()))?;
+        m.build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        Ok(m)
+    }
+
+    /// Creates the series of every configured route at zero, so dashboards and alerts see a 0
+    /// rather than no data before the first request.
+    pub fn init_route(&self, route: &str, secret_ids: &[&str]) {
+        for o in Outcome::ALL {
+            self.requests.with_label_values(&[route, o.code()]);
+        }
+        self.dedup_entries.with_label_values(&[route]);
+        self.dedup_evictions.with_label_values(&[route]);
+        for s in secret_ids {
+            self.verified.with_label_values(&[route, s]);
+        }
+    }
+
+    pub fn record(&self, route: &str, outcome: Outcome, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, outcome.code()])
+            .inc();
+        self.request_duration
+            .with_label_values(&[route, outcome.code()])
+            .observe(seconds);
+    }
+
+    pub fn skew_histogram(&self, route: &str) -> Histogram {
+        self.timestamp_skew.with_label_values(&[route])
+    }
+
+    /// The text exposition format.
+    pub fn encode(&self) -> Result<Vec<u8>, prometheus::Error> {
+        let mut buf = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
+        Ok(buf)
+    }
+}
+
+/// `2xx`, `4xx`... for a status code.
+pub fn status_class(status: http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}

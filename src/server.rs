@@ -1,0 +1,87 @@
+//! Accept loops on listeners passed in (tests bind 127.0.0.1:0), and graceful drain.
+//!
+//! hyper's header read timeout needs a timer on the builder, or it silently does nothing: it is
+//! what closes a connection that trickles its headers (slowloris). On shutdown we stop
+//! accepting, let connections finish their current request, and return as soon as all are done
+//! or the grace period ends, whichever is first.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+/// Header bytes buffered per connection; real senders send a few KiB.
+const MAX_HEADER_BUF: usize = 64 * 1024;
+
+pub fn http1_builder(header_timeout: Duration) -> http1::Builder {
+    let mut b = http1::Builder::new();
+    b.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEADER_BUF)
+        .keep_alive(true);
+    b
+}
+
+/// Serves `make_service(peer)` on every connection until `shutdown` resolves, then drains.
+/// Returns whether every connection finished within `grace`.
+pub async fn serve<M, S, F>(
+    listener: TcpListener,
+    builder: http1::Builder,
+    make_service: M,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+    name: &'static str,
+) -> bool
+where
+    M: Fn(SocketAddr) -> S,
+    S: tower::Service<http::Request<Incoming>, Response = http::Response<F>, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    F: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    F::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // EMFILE and friends: back off briefly instead of spinning.
+                        tracing::warn!(listener = name, error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(make_service(peer));
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        // Header timeouts, resets, malformed requests: the peer's problem.
+                        tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => true,
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!(listener = name, ?grace, "grace period over; closing remaining connections");
+            false
+        }
+    }
+}

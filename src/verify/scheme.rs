@@ -1,0 +1,250 @@
+//! The shape of a signing scheme: which headers, which bytes, which encoding, which clock.
+//!
+//! A `Scheme` is data, built once from config (a preset, a generic `verify:` block, or a preset
+//! with overrides). `verify::verify` and `verify::sign` interpret it; nothing here does I/O.
+
+use http::HeaderName;
+
+/// The MAC algorithm a sender uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    HmacSha1,
+    HmacSha256,
+    HmacSha512,
+}
+
+impl Algorithm {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "hmac-sha1" => Some(Self::HmacSha1),
+            "hmac-sha256" => Some(Self::HmacSha256),
+            "hmac-sha512" => Some(Self::HmacSha512),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HmacSha1 => "hmac-sha1",
+            Self::HmacSha256 => "hmac-sha256",
+            Self::HmacSha512 => "hmac-sha512",
+        }
+    }
+}
+
+/// How the MAC bytes are written in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Hex, either case accepted (senders differ).
+    Hex,
+    /// Standard base64, padding optional on input.
+    Base64,
+    /// URL-safe base64, padding optional on input.
+    Base64Url,
+}
+
+impl Encoding {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "hex" => Some(Self::Hex),
+            "base64" => Some(Self::Base64),
+            "base64url" => Some(Self::Base64Url),
+            _ => None,
+        }
+    }
+}
+
+/// How a configured secret string becomes MAC key bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretEncoding {
+    /// The secret's UTF-8 bytes are the key (Stripe, GitHub, Slack, ... even when the secret
+    /// looks like `whsec_...`).
+    Raw,
+    /// The secret is base64 (Airtable).
+    Base64,
+    /// Standard Webhooks: an optional `whsec_` prefix, then base64 of the key.
+    Whsec,
+}
+
+impl SecretEncoding {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "raw" => Some(Self::Raw),
+            "base64" => Some(Self::Base64),
+            "whsec" => Some(Self::Whsec),
+            _ => None,
+        }
+    }
+}
+
+/// The headers one family of a scheme uses. Standard Webhooks has two families (`webhook-*`
+/// and `svix-*`): the first family whose signature header is present is used for all lookups,
+/// so a request never mixes an id from one family with a signature from the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderSet {
+    pub signature: HeaderName,
+    pub timestamp: Option<HeaderName>,
+    pub id: Option<HeaderName>,
+}
+
+/// How candidate signatures are found in the signature header's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureFormat {
+    /// One or more signatures, split on `separator` when set, each optionally behind `prefix`
+    /// (`sha256=`, `v1,`). With `prefix_required`, entries lacking the prefix are skipped
+    /// (Standard Webhooks' `v1a,` Ed25519 entries); without it the prefix is optional (Tolinku).
+    List {
+        prefix: Option<String>,
+        prefix_required: bool,
+        separator: Option<String>,
+    },
+    /// `k=v` pairs separated by `pair_separator` (Stripe: `t=..,v1=..,v1=..`; Paddle uses `;`).
+    /// Every value under `signature_key` is a candidate.
+    Params {
+        pair_separator: char,
+        signature_key: String,
+    },
+}
+
+/// Where the signed timestamp is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimestampSource {
+    /// The header set's timestamp header.
+    Header,
+    /// A parameter of a `Params` signature header (Stripe `t`).
+    SignatureParam(String),
+    /// A JSON pointer into the body (Tolinku `/timestamp`).
+    Json(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampFormat {
+    Unix,
+    UnixMs,
+    Rfc3339,
+}
+
+impl TimestampFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "unix" => Some(Self::Unix),
+            "unix_ms" => Some(Self::UnixMs),
+            "rfc3339" | "iso8601" => Some(Self::Rfc3339),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampRule {
+    pub source: TimestampSource,
+    pub format: TimestampFormat,
+}
+
+/// Where the `{id}` of a signed payload comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdSource {
+    /// The header set's id header.
+    Header,
+    /// A JSON pointer into the body.
+    Json(String),
+}
+
+/// One piece of the signed payload template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Literal(Vec<u8>),
+    Body,
+    Timestamp,
+    Id,
+    Method,
+    /// The route's `public_url` (scheme and authority) followed by the request's path and query.
+    Url,
+}
+
+/// Parses a template like `{id}.{timestamp}.{body}` into pieces.
+pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        literal.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in signed_payload {template:?}"))?;
+        let piece = match &after[..close] {
+            "body" => Piece::Body,
+            "timestamp" => Piece::Timestamp,
+            "id" => Piece::Id,
+            "method" => Piece::Method,
+            "url" => Piece::Url,
+            other => {
+                return Err(format!(
+                    "unknown piece {{{other}}} in signed_payload; use {{body}}, {{timestamp}}, {{id}}, {{method}} or {{url}}"
+                ))
+            }
+        };
+        if !literal.is_empty() {
+            pieces.push(Piece::Literal(std::mem::take(&mut literal).into_bytes()));
+        }
+        pieces.push(piece);
+        rest = &after[close + 1..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal.into_bytes()));
+    }
+    if !pieces.contains(&Piece::Body) {
+        return Err(format!(
+            "signed_payload {template:?} does not include {{body}}: the body would not be authenticated"
+        ));
+    }
+    Ok(pieces)
+}
+
+/// A complete, validated description of how a sender signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheme {
+    pub algorithm: Algorithm,
+    pub encoding: Encoding,
+    pub headers: Vec<HeaderSet>,
+    pub format: SignatureFormat,
+    pub payload: Vec<Piece>,
+    pub timestamp: Option<TimestampRule>,
+    pub id: Option<IdSource>,
+    pub secret_encoding: SecretEncoding,
+}
+
+impl Scheme {
+    pub fn needs(&self, piece: &Piece) -> bool {
+        self.payload.contains(piece)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_pieces() {
+        let p = parse_payload_template("v0:{timestamp}:{body}").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                Piece::Literal(b"v0:".to_vec()),
+                Piece::Timestamp,
+                Piece::Literal(b":".to_vec()),
+                Piece::Body
+            ]
+        );
+        assert_eq!(parse_payload_template("{body}").unwrap(), vec![Piece::Body]);
+    }
+
+    #[test]
+    fn template_errors() {
+        assert!(parse_payload_template("{timestamp}.{bdy}").is_err());
+        assert!(parse_payload_template("{timestamp}.").is_err());
+        assert!(parse_payload_template("{body").is_err());
+    }
+}
