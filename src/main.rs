@@ -44,6 +44,9 @@ enum Command {
         /// Which of the route's secrets to sign with (its id); the first when absent.
         #[arg(long)]
         secret: Option<String>,
+        /// Use the demo's secrets for variables that are not set (as `hookgate demo` does).
+        #[arg(long)]
+        demo_secrets: bool,
     },
     /// Start a demo app and hookgate in front of it, show a signed request accepted and a
     /// forged one refused, then keep running for your own curl requests.
@@ -105,8 +108,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             route,
             body,
             secret,
+            demo_secrets,
         } => {
-            let config = load(&path, &ProcessEnv, Secrets::Load)?;
+            let env: &dyn Env = if demo_secrets { &demo::DemoEnv } else { &ProcessEnv };
+            let config = load(&path, env, Secrets::Load)?;
             sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
         }
         Command::Demo => Ok(()),

@@ -250,7 +250,14 @@ pub fn verify(
 
     let candidates = candidates(scheme, sig_value)?;
 
-    let raw_ts = raw_timestamp(scheme, set, sig_value, msg)?;
+    // A timestamp inside the signed bytes is needed now; one outside them (Tolinku's body
+    // field) is read only after the MAC matched, so a forgery is reported as one.
+    let signed_ts = scheme.needs(&Piece::Timestamp);
+    let mut raw_ts = if signed_ts {
+        raw_timestamp(scheme, set, sig_value, msg)?
+    } else {
+        None
+    };
     let id = raw_id(scheme, set, msg)?;
 
     let url = if scheme.needs(&Piece::Url) {
@@ -300,6 +307,9 @@ pub fn verify(
         id,
     };
     if let Some(rule) = &scheme.timestamp {
+        if !signed_ts {
+            raw_ts = raw_timestamp(scheme, set, sig_value, msg)?;
+        }
         let raw = raw_ts.ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
         let ts_ms = parse_timestamp(&raw, rule.format)?;
         let now_ms = unix_ms(now);

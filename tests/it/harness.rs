@@ -1,0 +1,292 @@
+//! Test harness: a recording upstream, hookgate started in-process on 127.0.0.1:0 with an
+//! injected clock, and a small HTTP client. Every wait has a timeout.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use hookgate::app::{self, Listeners};
+use hookgate::config::{self, Secrets};
+
+/// Upper bound on any single wait in a test.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// What the upstream saw.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: http::Method,
+    pub uri: http::Uri,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// How the upstream answers its n-th request (0-based).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub delay: Duration,
+    pub body: &'static str,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            delay: Duration::ZERO,
+            body: "{\"ok\":true}",
+        }
+    }
+
+    pub fn delayed(status: u16, delay: Duration) -> Self {
+        Self {
+            delay,
+            ..Self::status(status)
+        }
+    }
+}
+
+type Behavior = Arc<dyn Fn(usize) -> Reply + Send + Sync>;
+
+pub struct Upstream {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Recorded>>>,
+    /// Requests whose answer has been sent (a request counts when its reply is written).
+    pub answered: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Upstream {
+    pub async fn start(behavior: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let answered = Arc::new(AtomicUsize::new(0));
+        let behavior: Behavior = Arc::new(behavior);
+        let counter = Arc::new(AtomicUsize::new(0));
+        let (s, a) = (seen.clone(), answered.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let (seen, answered, behavior, counter) = (s.clone(), a.clone(), behavior.clone(), counter.clone());
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                        let (seen, answered, behavior, counter) =
+                            (seen.clone(), answered.clone(), behavior.clone(), counter.clone());
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                            let n = counter.fetch_add(1, Ordering::SeqCst);
+                            seen.lock().unwrap().push(Recorded {
+                                method: parts.method,
+                                uri: parts.uri,
+                                headers: parts.headers,
+                                body,
+                            });
+                            let reply = behavior(n);
+                            tokio::time::sleep(reply.delay).await;
+                            answered.fetch_add(1, Ordering::SeqCst);
+                            let mut resp = Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
+                            *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap();
+                            resp.headers_mut().insert("x-upstream", "yes".parse().unwrap());
+                            Ok::<_, Infallible>(resp)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        Self {
+            addr,
+            seen,
+            answered,
+            task,
+        }
+    }
+
+    pub fn ok() -> impl std::future::Future<Output = Self> {
+        Self::start(|_| Reply::status(200))
+    }
+
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// A clock the test moves: unix seconds.
+#[derive(Clone)]
+pub struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    pub fn at(unix: i64) -> Self {
+        Self(Arc::new(AtomicI64::new(unix)))
+    }
+
+    pub fn set(&self, unix: i64) {
+        self.0.store(unix, Ordering::SeqCst);
+    }
+
+    pub fn clock(&self) -> hookgate::gate::Clock {
+        let t = self.0.clone();
+        Arc::new(move || UNIX_EPOCH + Duration::from_secs(u64::try_from(t.load(Ordering::SeqCst)).unwrap()))
+    }
+}
+
+pub fn now_unix() -> i64 {
+    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
+}
+
+/// hookgate running in-process.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    pub admin: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Starts hookgate on `yaml` (with `{upstream}` replaced by the upstream URL) and secrets
+    /// from `env`.
+    pub async fn start(yaml: &str, upstream: &str, env: &[(&str, &str)], clock: hookgate::gate::Clock) -> Self {
+        let yaml = yaml.replace("{upstream}", upstream);
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let lookup = move |n: &str| env.get(n).cloned();
+        let config = config::parse(&yaml, "test.yaml", std::path::Path::new("."), &lookup, Secrets::Load)
+            .unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        let main = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (addr, admin_addr) = (main.local_addr().unwrap(), admin.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app::run(config, Listeners { main, admin }, clock, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            addr,
+            admin: admin_addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn metrics(&self) -> String {
+        let r = send(Request::get(format!("http://{}/metrics", self.admin)).body(Full::default()).unwrap()).await;
+        String::from_utf8(r.body.to_vec()).unwrap()
+    }
+
+    /// The value of one sample, e.g. `hookgate_requests_total{route="a",outcome="forwarded"}`;
+    /// label order as written by the exposition format (alphabetical).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
+            .unwrap_or_else(|| panic!("no sample {series} in:\n{text}"))
+    }
+
+    /// Signals shutdown and waits for a clean exit.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            tokio::time::timeout(WAIT, t).await.expect("hookgate did not stop").unwrap();
+        }
+    }
+
+    pub fn signal_stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(t) = &self.task {
+            t.abort();
+        }
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {:?}", self.body))
+    }
+
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+pub async fn send(req: Request<Full<Bytes>>) -> Answer {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let resp = tokio::time::timeout(WAIT, client.request(req))
+        .await
+        .expect("request timed out")
+        .expect("request failed");
+    let (parts, body) = resp.into_parts();
+    let body = tokio::time::timeout(WAIT, body.collect()).await.unwrap().unwrap().to_bytes();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+pub async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Answer {
+    let mut req = Request::post(url).header("content-type", "application/json");
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    send(req.body(Full::new(body.into())).unwrap()).await
+}
+
+pub fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    use hmac::Mac;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    for p in parts {
+        m.update(p);
+    }
+    hex::encode(m.finalize().into_bytes())
+}

@@ -1,0 +1,196 @@
+//! The real binary: exit codes, signals, and what reaches its logs.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::harness::*;
+use crate::proxy::{refs, signed};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn write_config(dir: &std::path::Path, upstream: &str, port: u16, admin: u16) -> std::path::PathBuf {
+    let secret_file = dir.join("old.key");
+    std::fs::write(&secret_file, "file-secret-OLD-9f8e7d\n").unwrap();
+    let yaml = format!(
+        r#"
+listen: 127.0.0.1:{port}
+admin_listen: 127.0.0.1:{admin}
+upstream: {{ url: "{upstream}" }}
+log: {{ format: json, level: debug }}
+routes:
+  - name: custom
+    path: /hook
+    verify:
+      header: X-Signature
+      prefix: "sha256="
+      signed_payload: "{{timestamp}}.{{body}}"
+      timestamp: {{ header: X-Timestamp }}
+    dedup_key: {{ json: /id }}
+    secrets:
+      - {{ id: current, env: HG_TEST_SECRET }}
+      - {{ id: old, file: old.key }}
+"#
+    );
+    let path = dir.join("hookgate.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+async fn wait_ready(admin: u16) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", admin)) {
+            use std::io::Write;
+            let _ = s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            if out.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "hookgate never became ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
+    const SECRET: &str = "env-secret-CURRENT-1a2b3c";
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = write_config(dir.path(), &up.url(), port, admin);
+    let mut child = Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap()])
+        .env("HG_TEST_SECRET", SECRET)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(admin).await;
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let now = now_unix();
+    // Accepted (env secret and file secret), rejected (forged, stale), duplicate, malformed.
+    let b1 = r#"{"id":"evt_log_1","card":"4242"}"#;
+    assert_eq!(post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status, 200);
+    let b2 = r#"{"id":"evt_log_2"}"#;
+    assert_eq!(post(&url, &refs(&signed("file-secret-OLD-9f8e7d", now, b2)), b2).await.status, 200);
+    assert_eq!(post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status, 200);
+    assert_eq!(post(&url, &refs(&signed("forger", now, b1)), b1).await.status, 401);
+    assert_eq!(post(&url, &refs(&signed(SECRET, now - 3600, b1)), b1).await.status, 401);
+    let garbage = hmac_sha256_hex(SECRET.as_bytes(), &[b"x.{"]);
+    assert_eq!(post(&url, &[("X-Signature", &format!("sha256={garbage}")), ("X-Timestamp", "x")], "{").await.status, 401);
+
+    // SIGTERM: drain and exit 0.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "hookgate did not exit on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+    let mut logs = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+
+    for needle in [SECRET, "file-secret-OLD-9f8e7d", "4242", "evt_log_2\\\"}"] {
+        assert!(!logs.contains(needle), "logs leak {needle:?}:\n{logs}");
+    }
+    // Each signature sent must not be echoed either.
+    let sig = &signed(SECRET, now, b1)[0].1;
+    assert!(!logs.contains(&sig[7..]), "logs echo a signature");
+    // One structured line per decision, with the fields operators filter on.
+    let decisions: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"] == "request")
+        .collect();
+    assert_eq!(decisions.len(), 6, "{logs}");
+    let outcomes: Vec<&str> = decisions.iter().map(|v| v["outcome"].as_str().unwrap()).collect();
+    assert_eq!(
+        outcomes,
+        ["forwarded", "forwarded", "duplicate", "invalid_signature", "stale_timestamp", "invalid_timestamp"]
+    );
+    assert_eq!(decisions[0]["event_id"], "evt_log_1");
+    assert_eq!(decisions[1]["secret"], "old");
+    assert!(decisions.iter().all(|d| d["route"] == "custom" && d["latency_ms"].is_number() && d["status"].is_number()));
+}
+
+#[test]
+fn check_reports_every_problem_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(
+        &path,
+        "upstream: { url: http://127.0.0.1:1 }\nroutes:\n  - name: a\n    path: /a\n    provider: nope\n    secrets: [ { env: X } ]\n  - name: b\n    path: /b\n    provider: github\n    max_age: soon\n    secrets: [ { env: HG_SURELY_UNSET_VAR } ]\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN).args(["check", "--config", path.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml:5:5: routes[0].provider: unknown provider \"nope\""), "{err}");
+    assert!(err.contains("bad.yaml:10:5: routes[1].max_age"), "{err}");
+    assert!(err.contains("bad.yaml:11:18: routes[1].secrets[0].env: environment variable HG_SURELY_UNSET_VAR is not set"), "{err}");
+
+    // An unknown key is an error at its line, and the file's text (a secret?) is not echoed.
+    std::fs::write(&path, "upstream: { url: http://x:1 }\nroutes:\n  - name: a\n    path: /a\n    provider: github\n    secrets: [ { value: topsecretvalue } ]\n    sekrets: typo\n").unwrap();
+    let out = Command::new(BIN).args(["check", "--config", path.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":7:5") && err.contains("unknown field `sekrets`"), "{err}");
+    assert!(!err.contains("topsecretvalue"), "{err}");
+
+    // A good file lists the routes; --no-secrets needs no environment.
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml");
+    let out = Command::new(BIN).args(["check", "--no-secrets", "--config", ex]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for route in ["tolinku", "github", "stripe", "standard-webhooks", "custom"] {
+        assert!(text.contains(route), "{text}");
+    }
+}
+
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:1", port, free_port());
+    let out = Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap()])
+        .env("HG_TEST_SECRET", "x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot listen on 127.0.0.1:{port}")));
+}
+
+#[test]
+fn sign_prints_headers_the_proxy_accepts() {
+    // `hookgate sign` output is the input of the README's curl examples; prove it verifies.
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, r#"{"zen":"Design for failure."}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["sign", "--demo-secrets", "--config", ex, "--route", "github", "--body", body.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let expected = hmac_sha256_hex(
+        hookgate::demo::demo_secret("GITHUB_WEBHOOK_SECRET").as_bytes(),
+        &[br#"{"zen":"Design for failure."}"#],
+    );
+    assert_eq!(text.trim(), format!("-H 'x-hub-signature-256: sha256={expected}'"));
+}
