@@ -28,12 +28,18 @@ impl Readiness {
     }
 }
 
-pub async fn handle(gate: Arc<Gate>, ready: Readiness, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+pub async fn handle(
+    gate: Arc<Gate>,
+    ready: Readiness,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let text = |status: StatusCode, body: &'static str| {
         let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
         *r.status_mut() = status;
-        r.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         r
     };
     let resp = match req.uri().path() {
@@ -57,7 +63,10 @@ pub async fn handle(gate: Arc<Gate>, ready: Readiness, req: Request<Incoming>) -
                 }
             }
         }
-        _ => text(StatusCode::NOT_FOUND, "not found; try /metrics, /healthz or /readyz\n"),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "not found; try /metrics, /healthz or /readyz\n",
+        ),
     };
     Ok(resp)
 }

@@ -297,7 +297,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{}", render_problems(file, problems))]
-    Invalid { file: String, problems: Vec<Problem> },
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
 }
 
 fn render_problems(file: &str, problems: &[Problem]) -> String {
@@ -473,7 +476,9 @@ impl Validator<'_> {
             Err(_) => {
                 self.problem(
                     path,
-                    format!("{s:?} is not an address; write it like 0.0.0.0:8080 or 127.0.0.1:9090"),
+                    format!(
+                        "{s:?} is not an address; write it like 0.0.0.0:8080 or 127.0.0.1:9090"
+                    ),
                 );
                 None
             }
@@ -504,7 +509,11 @@ impl Validator<'_> {
         }
         let upstream = self.upstream(raw.upstream);
         let limits = Limits {
-            max_body: self.size("limits.max_body", raw.limits.max_body.as_deref(), DEFAULT_MAX_BODY),
+            max_body: self.size(
+                "limits.max_body",
+                raw.limits.max_body.as_deref(),
+                DEFAULT_MAX_BODY,
+            ),
             header_timeout: self.duration(
                 "limits.header_timeout",
                 raw.limits.header_timeout.as_deref(),
@@ -515,7 +524,10 @@ impl Validator<'_> {
                 raw.limits.body_timeout.as_deref(),
                 DEFAULT_BODY_TIMEOUT,
             ),
-            max_concurrency: raw.limits.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY),
+            max_concurrency: raw
+                .limits
+                .max_concurrency
+                .unwrap_or(DEFAULT_MAX_CONCURRENCY),
         };
         if limits.max_concurrency == 0 {
             self.problem("limits.max_concurrency", "must be at least 1");
@@ -548,10 +560,16 @@ impl Validator<'_> {
         for (i, r) in raw.routes.into_iter().enumerate() {
             let path = format!("routes[{i}]");
             if !names.insert(r.name.clone()) {
-                self.problem(format!("{path}.name"), format!("route name {:?} is used twice", r.name));
+                self.problem(
+                    format!("{path}.name"),
+                    format!("route name {:?} is used twice", r.name),
+                );
             }
             if by_path.insert(r.path.clone(), routes.len()).is_some() {
-                self.problem(format!("{path}.path"), format!("path {:?} is used by two routes", r.path));
+                self.problem(
+                    format!("{path}.path"),
+                    format!("path {:?} is used by two routes", r.path),
+                );
             }
             if let Some(route) = self.route(&path, r, &dedup) {
                 routes.push(Arc::new(route));
@@ -573,7 +591,11 @@ impl Validator<'_> {
     }
 
     fn upstream(&mut self, raw: RawUpstream) -> Option<UpstreamConfig> {
-        let timeout = self.duration("upstream.timeout", raw.timeout.as_deref(), DEFAULT_UPSTREAM_TIMEOUT);
+        let timeout = self.duration(
+            "upstream.timeout",
+            raw.timeout.as_deref(),
+            DEFAULT_UPSTREAM_TIMEOUT,
+        );
         let pool_idle_timeout = self.duration(
             "upstream.pool_idle_timeout",
             raw.pool_idle_timeout.as_deref(),
@@ -610,7 +632,10 @@ impl Validator<'_> {
                 "dedup.backend",
                 "the redis backend is not available in this version; use memory",
             ),
-            Some(other) => self.problem("dedup.backend", format!("unknown backend {other:?}; use memory")),
+            Some(other) => self.problem(
+                "dedup.backend",
+                format!("unknown backend {other:?}; use memory"),
+            ),
         }
         let max_entries = raw.max_entries.unwrap_or(DEFAULT_DEDUP_MAX_ENTRIES);
         if max_entries == 0 {
@@ -642,7 +667,10 @@ impl Validator<'_> {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                self.problem("log.format", format!("unknown format {other:?}; use text or json"));
+                self.problem(
+                    "log.format",
+                    format!("unknown format {other:?}; use text or json"),
+                );
                 LogFormat::Text
             }
         };
@@ -681,17 +709,23 @@ impl Validator<'_> {
             Some(list) => list
                 .iter()
                 .enumerate()
-                .filter_map(|(j, m)| match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
-                    Ok(m) => Some(m),
-                    Err(_) => {
-                        self.problem(format!("{path}.methods[{j}]"), format!("{m:?} is not a method"));
-                        None
-                    }
-                })
+                .filter_map(
+                    |(j, m)| match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
+                        Ok(m) => Some(m),
+                        Err(_) => {
+                            self.problem(
+                                format!("{path}.methods[{j}]"),
+                                format!("{m:?} is not a method"),
+                            );
+                            None
+                        }
+                    },
+                )
                 .collect(),
         };
 
-        let (scheme, preset_key, provider) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
+        let (scheme, preset_key, provider) =
+            self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
 
         let public_url = r.public_url.clone();
         if let Some(u) = &public_url {
@@ -712,7 +746,11 @@ impl Validator<'_> {
             );
         }
 
-        let max_age = self.duration(&format!("{path}.max_age"), r.max_age.as_deref(), DEFAULT_MAX_AGE);
+        let max_age = self.duration(
+            &format!("{path}.max_age"),
+            r.max_age.as_deref(),
+            DEFAULT_MAX_AGE,
+        );
         let max_future_skew = self.duration(
             &format!("{path}.max_future_skew"),
             r.max_future_skew.as_deref(),
@@ -722,7 +760,10 @@ impl Validator<'_> {
             None | Some("enforce") => Mode::Enforce,
             Some("observe") => Mode::Observe,
             Some(other) => {
-                self.problem(format!("{path}.mode"), format!("unknown mode {other:?}; use enforce or observe"));
+                self.problem(
+                    format!("{path}.mode"),
+                    format!("unknown mode {other:?}; use enforce or observe"),
+                );
                 Mode::Enforce
             }
         };
@@ -731,7 +772,10 @@ impl Validator<'_> {
             Some(s) => match StatusCode::from_u16(s) {
                 Ok(s) if s.is_client_error() => s,
                 _ => {
-                    self.problem(format!("{path}.reject_status"), format!("{s} is not a 4xx status"));
+                    self.problem(
+                        format!("{path}.reject_status"),
+                        format!("{s} is not a 4xx status"),
+                    );
                     StatusCode::UNAUTHORIZED
                 }
             },
@@ -790,7 +834,10 @@ impl Validator<'_> {
                 None => {
                     self.problem(
                         format!("{path}.provider"),
-                        format!("unknown provider {p:?}; known: {}", presets::NAMES.join(", ")),
+                        format!(
+                            "unknown provider {p:?}; known: {}",
+                            presets::NAMES.join(", ")
+                        ),
                     );
                     return None;
                 }
@@ -801,7 +848,10 @@ impl Validator<'_> {
                     return None;
                 };
                 let Some(h) = &v.header else {
-                    self.problem(format!("{path}.verify.header"), "a generic scheme needs the signature header's name");
+                    self.problem(
+                        format!("{path}.verify.header"),
+                        "a generic scheme needs the signature header's name",
+                    );
                     return None;
                 };
                 let header = self.header(&format!("{path}.verify.header"), h)?;
@@ -876,7 +926,10 @@ impl Validator<'_> {
                 None => Some(','),
                 Some(s) if s.chars().count() == 1 => s.chars().next(),
                 Some(s) => {
-                    self.problem(format!("{vp}.params.separator"), format!("{s:?} must be one character"));
+                    self.problem(
+                        format!("{vp}.params.separator"),
+                        format!("{s:?} must be one character"),
+                    );
                     None
                 }
             };
@@ -900,9 +953,11 @@ impl Validator<'_> {
                 SignatureFormat::Params { .. } => (None, false, None),
             };
             let prefix = v.prefix.clone().or(old_prefix).filter(|p| !p.is_empty());
-            let prefix_required = v
-                .prefix_required
-                .unwrap_or(if v.prefix.is_some() { true } else { old_required });
+            let prefix_required = v.prefix_required.unwrap_or(if v.prefix.is_some() {
+                true
+            } else {
+                old_required
+            });
             scheme.format = SignatureFormat::List {
                 prefix,
                 prefix_required,
@@ -920,7 +975,10 @@ impl Validator<'_> {
             let format = match &t.format {
                 None => TimestampFormat::Unix,
                 Some(f) => TimestampFormat::parse(f).unwrap_or_else(|| {
-                    self.problem(format!("{tp}.format"), format!("unknown format {f:?}; use unix, unix_ms or rfc3339"));
+                    self.problem(
+                        format!("{tp}.format"),
+                        format!("unknown format {f:?}; use unix, unix_ms or rfc3339"),
+                    );
                     TimestampFormat::Unix
                 }),
             };
@@ -934,7 +992,9 @@ impl Validator<'_> {
                     }
                     Some(TimestampSource::Header)
                 }
-                (None, Some(j), None) => self.pointer(&format!("{tp}.json"), j).map(TimestampSource::Json),
+                (None, Some(j), None) => self
+                    .pointer(&format!("{tp}.json"), j)
+                    .map(TimestampSource::Json),
                 (None, None, Some(p)) => Some(TimestampSource::SignatureParam(p.clone())),
                 _ => {
                     self.problem(&tp, "set exactly one of header, json or param");
@@ -968,7 +1028,10 @@ impl Validator<'_> {
 
         // Cross-field checks on the merged scheme.
         if scheme.needs(&Piece::Timestamp) && scheme.timestamp.is_none() {
-            self.problem(&vp, "signed_payload uses {timestamp}; say where it is with `timestamp:`");
+            self.problem(
+                &vp,
+                "signed_payload uses {timestamp}; say where it is with `timestamp:`",
+            );
         }
         if scheme.needs(&Piece::Id) && scheme.id.is_none() {
             self.problem(&vp, "signed_payload uses {id}; say where it is with `id:`");
@@ -979,7 +1042,10 @@ impl Validator<'_> {
         }) = &scheme.timestamp
         {
             if !matches!(scheme.format, SignatureFormat::Params { .. }) {
-                self.problem(format!("{vp}.timestamp.param"), "a timestamp param needs a `params:` signature header");
+                self.problem(
+                    format!("{vp}.timestamp.param"),
+                    "a timestamp param needs a `params:` signature header",
+                );
             }
         }
         if let Some(TimestampRule {
@@ -998,12 +1064,21 @@ impl Validator<'_> {
         if p.is_empty() || p.starts_with('/') {
             Some(p.to_owned())
         } else {
-            self.problem(path, format!("{p:?} is not a JSON pointer; write it like /id or /data/event_id"));
+            self.problem(
+                path,
+                format!("{p:?} is not a JSON pointer; write it like /id or /data/event_id"),
+            );
             None
         }
     }
 
-    fn dedup_key(&mut self, path: &str, k: &RawDedupKey, scheme: &Scheme, route: &str) -> DedupKeySpec {
+    fn dedup_key(
+        &mut self,
+        path: &str,
+        k: &RawDedupKey,
+        scheme: &Scheme,
+        route: &str,
+    ) -> DedupKeySpec {
         let kp = format!("{path}.dedup_key");
         let mut sources = Vec::new();
         if let Some(h) = &k.header {
@@ -1016,7 +1091,11 @@ impl Validator<'_> {
                         "route {route}: dedup_key header {h} is not covered by the signature: anyone replaying a captured delivery can change it to get it forwarded again; prefer a signed id (json:) or body_sha256"
                     ));
                 }
-                sources.push(if signed { KeySource::SchemeId } else { KeySource::Header(h) });
+                sources.push(if signed {
+                    KeySource::SchemeId
+                } else {
+                    KeySource::Header(h)
+                });
             }
         }
         if let Some(j) = &k.json {
@@ -1028,33 +1107,47 @@ impl Validator<'_> {
             sources.push(KeySource::BodySha256);
         }
         if sources.is_empty() {
-            self.problem(&kp, "set header, json or body_sha256: true (or `dedup: false` to turn dedup off)");
+            self.problem(
+                &kp,
+                "set header, json or body_sha256: true (or `dedup: false` to turn dedup off)",
+            );
         }
         DedupKeySpec { sources }
     }
 
-    fn keys(&mut self, path: &str, secrets: &[RawSecret], scheme: &Scheme, route: &str) -> Vec<Key> {
+    fn keys(
+        &mut self,
+        path: &str,
+        secrets: &[RawSecret],
+        scheme: &Scheme,
+        route: &str,
+    ) -> Vec<Key> {
         if secrets.is_empty() {
-            self.problem(format!("{path}.secrets"), "list at least one secret (env: NAME or file: /path)");
+            self.problem(
+                format!("{path}.secrets"),
+                "list at least one secret (env: NAME or file: /path)",
+            );
             return vec![];
         }
         let mut ids = HashSet::new();
         let mut keys = Vec::new();
         for (j, s) in secrets.iter().enumerate() {
             let sp = format!("{path}.secrets[{j}]");
-            let id: String = s
-                .id
-                .clone()
-                .or_else(|| s.env.clone())
-                .or_else(|| {
-                    s.file
-                        .as_ref()
-                        .and_then(|f| f.file_name())
-                        .map(|n| n.to_string_lossy().into_owned())
-                })
-                .unwrap_or_else(|| format!("secret{j}"));
+            let id: String =
+                s.id.clone()
+                    .or_else(|| s.env.clone())
+                    .or_else(|| {
+                        s.file
+                            .as_ref()
+                            .and_then(|f| f.file_name())
+                            .map(|n| n.to_string_lossy().into_owned())
+                    })
+                    .unwrap_or_else(|| format!("secret{j}"));
             if !ids.insert(id.clone()) {
-                self.problem(format!("{sp}.id"), format!("secret id {id:?} is used twice in this route; give each an id"));
+                self.problem(
+                    format!("{sp}.id"),
+                    format!("secret id {id:?} is used twice in this route; give each an id"),
+                );
             }
             let secret = match (&s.env, &s.file, &s.value) {
                 (Some(var), None, None) => {
@@ -1064,11 +1157,17 @@ impl Validator<'_> {
                         match self.env.var(var) {
                             Some(v) if !v.is_empty() => Some(Secret::new(v)),
                             Some(_) => {
-                                self.problem(format!("{sp}.env"), format!("environment variable {var} is empty"));
+                                self.problem(
+                                    format!("{sp}.env"),
+                                    format!("environment variable {var} is empty"),
+                                );
                                 None
                             }
                             None => {
-                                self.problem(format!("{sp}.env"), format!("environment variable {var} is not set"));
+                                self.problem(
+                                    format!("{sp}.env"),
+                                    format!("environment variable {var} is not set"),
+                                );
                                 None
                             }
                         }
@@ -1103,12 +1202,13 @@ impl Validator<'_> {
                 }
             };
             let Some(secret) = secret else { continue };
-            let secret = if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw {
-                // A placeholder that decodes under every encoding.
-                Secret::new("cGxhY2Vob2xkZXI=")
-            } else {
-                secret
-            };
+            let secret =
+                if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw {
+                    // A placeholder that decodes under every encoding.
+                    Secret::new("cGxhY2Vob2xkZXI=")
+                } else {
+                    secret
+                };
             match Key::new(id.into(), &secret, scheme) {
                 Ok(k) => keys.push(k),
                 Err(e) => self.problem(&sp, format!("secret {}: {e}", j)),
@@ -1137,13 +1237,15 @@ fn parse_upstream_url(url: &str) -> Result<UpstreamTarget, String> {
     if let Some(path) = url.strip_prefix("unix:") {
         let path = path.trim_start_matches("//");
         if !path.starts_with('/') {
-            return Err(format!("{url:?}: a unix socket needs an absolute path, like unix:/run/app.sock"));
+            return Err(format!(
+                "{url:?}: a unix socket needs an absolute path, like unix:/run/app.sock"
+            ));
         }
         return Ok(UpstreamTarget::Unix { path: path.into() });
     }
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|_| format!("{url:?} is not a URL; write it like http://127.0.0.1:3000 or unix:/run/app.sock"))?;
+    let uri: http::Uri = url.parse().map_err(|_| {
+        format!("{url:?} is not a URL; write it like http://127.0.0.1:3000 or unix:/run/app.sock")
+    })?;
     match uri.scheme_str() {
         Some("http") => {}
         Some("https") => {
@@ -1156,10 +1258,15 @@ fn parse_upstream_url(url: &str) -> Result<UpstreamTarget, String> {
         .cloned()
         .ok_or_else(|| format!("{url:?} has no host"))?;
     if uri.query().is_some() {
-        return Err(format!("{url:?}: an upstream URL cannot have a query string"));
+        return Err(format!(
+            "{url:?}: an upstream URL cannot have a query string"
+        ));
     }
     let base_path = uri.path().trim_end_matches('/').to_owned();
-    Ok(UpstreamTarget::Http { authority, base_path })
+    Ok(UpstreamTarget::Http {
+        authority,
+        base_path,
+    })
 }
 
 /// `1048576`, `512KiB`, `1MiB`, `2MB`, `1GiB` (KB/MB/GB are decimal, KiB/MiB/GiB binary).

@@ -35,18 +35,26 @@ impl Env for DemoEnv {
 /// The demo value of a secret variable, e.g. for `GITHUB_WEBHOOK_SECRET`.
 pub fn demo_secret(var: &str) -> String {
     let raw = format!("demo-{}", var.to_ascii_lowercase());
-    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// A realistic event for the route's sender, carrying the fields its scheme reads (a
 /// timestamp or id inside the JSON), stamped `now`.
 pub fn sample_body(route: &Route, now: SystemTime) -> String {
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let nanos = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let id = format!("evt_demo_{secs}{nanos:09}");
     let iso = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default();
     let mut v = match route.provider {
         Some("tolinku") => serde_json::json!({
@@ -60,7 +68,9 @@ pub fn sample_body(route: &Route, now: SystemTime) -> String {
         Some("github") => serde_json::json!({
             "zen": "Keep it logically awesome.", "hook_id": 1, "delivery": id
         }),
-        _ => serde_json::json!({"id": id, "type": "demo.event", "timestamp": iso, "data": {"hello": "world"}}),
+        _ => {
+            serde_json::json!({"id": id, "type": "demo.event", "timestamp": iso, "data": {"hello": "world"}})
+        }
     };
     // A generic scheme reading its timestamp or id from the body gets them where it looks.
     if let Some(rule) = &route.scheme.timestamp {
@@ -93,7 +103,12 @@ fn set_pointer(v: &mut serde_json::Value, ptr: &str, value: serde_json::Value) {
 }
 
 /// The headers the route's sender would attach to `body`.
-pub fn sign_headers(route: &Route, key: &Key, body: &[u8], now: SystemTime) -> anyhow::Result<Vec<(HeaderName, String)>> {
+pub fn sign_headers(
+    route: &Route,
+    key: &Key,
+    body: &[u8],
+    now: SystemTime,
+) -> anyhow::Result<Vec<(HeaderName, String)>> {
     let uri: Uri = route.path.parse().context("route path is not a URI path")?;
     let input = SignInput {
         body,
@@ -116,12 +131,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start the demo app on {app_addr} (the config's upstream); is something using that port?"))?;
     tokio::spawn(demo_app(app));
-    let main = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}; is something using that port?", config.listen))?;
+    let main = TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {}; is something using that port?",
+            config.listen
+        )
+    })?;
     let admin = TcpListener::bind(config.admin_listen)
         .await
-        .with_context(|| format!("cannot listen on {}; is something using that port?", config.admin_listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; is something using that port?",
+                config.admin_listen
+            )
+        })?;
     let port = main.local_addr()?.port();
     let admin_port = admin.local_addr()?.port();
     let route = config
@@ -132,7 +155,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .cloned()
         .context("the config has no routes")?;
 
-    let server = tokio::spawn(app::run(config, Listeners { main, admin }, gate::system_clock(), app::shutdown_signal()));
+    let server = tokio::spawn(app::run(
+        config,
+        Listeners { main, admin },
+        gate::system_clock(),
+        app::shutdown_signal(),
+    ));
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let base = format!("http://127.0.0.1:{port}");
@@ -141,7 +169,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let key = route.keys.first().context("route has no secret")?;
     let headers = sign_headers(&route, key, body.as_bytes(), now)?;
     let url = format!("{base}{}", route.path);
-    println!("\n=== hookgate demo: route {:?} ({}) at {url}\n", &*route.name, route.provider.unwrap_or("custom"));
+    println!(
+        "\n=== hookgate demo: route {:?} ({}) at {url}\n",
+        &*route.name,
+        route.provider.unwrap_or("custom")
+    );
 
     println!("1) a correctly signed delivery:");
     let (status, text) = post(&url, &headers, &body).await?;
@@ -151,7 +183,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let forged: Vec<(HeaderName, String)> = headers
         .iter()
         .map(|(n, v)| {
-            if route.scheme.headers.iter().any(|s| &s.signature == n) {
+            if route.scheme.headers.iter().any(|s| s.signature == *n) {
                 (n.clone(), forge(v))
             } else {
                 (n.clone(), v.clone())
@@ -168,14 +200,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let fresh_now = SystemTime::now();
     let fresh = sample_body(&route, fresh_now);
     let fresh_headers = sign_headers(&route, key, fresh.as_bytes(), fresh_now)?;
-    println!("Try it yourself (signed now; valid for {}):", humantime::format_duration(route.freshness.max_age));
+    println!(
+        "Try it yourself (signed now; valid for {}):",
+        humantime::format_duration(route.freshness.max_age)
+    );
     let mut curl = format!("curl -i {url} -H 'Content-Type: application/json'");
     for (n, v) in &fresh_headers {
         curl.push_str(&format!(" -H '{n}: {v}'"));
     }
-    curl.push_str(&format!(" --data-binary '{}'", fresh.replace('\'', "'\\''")));
+    curl.push_str(&format!(
+        " --data-binary '{}'",
+        fresh.replace('\'', "'\\''")
+    ));
     println!("  {curl}\n");
-    println!("More: `hookgate sign --config config.example.yaml --route NAME` prints fresh headers;");
+    println!(
+        "More: `hookgate sign --config config.example.yaml --route NAME` prints fresh headers;"
+    );
     println!("metrics at http://127.0.0.1:{admin_port}/metrics. Ctrl-C to stop.\n");
 
     server.await.context("hookgate task failed")??;
@@ -191,7 +231,11 @@ fn forge(v: &str) -> String {
     s
 }
 
-async fn post(url: &str, headers: &[(HeaderName, String)], body: &str) -> anyhow::Result<(u16, String)> {
+async fn post(
+    url: &str,
+    headers: &[(HeaderName, String)],
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut req = Request::post(url).header("content-type", "application/json");
     for (n, v) in headers {
@@ -218,7 +262,11 @@ async fn demo_app(listener: TcpListener) {
         tokio::spawn(async move {
             let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
                 let (parts, body) = req.into_parts();
-                let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                let bytes = body
+                    .collect()
+                    .await
+                    .map(|c| c.to_bytes())
+                    .unwrap_or_default();
                 let verified = parts
                     .headers
                     .get("hookgate-verified")
@@ -230,7 +278,9 @@ async fn demo_app(listener: TcpListener) {
                     parts.uri,
                     String::from_utf8_lossy(&bytes)
                 );
-                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"{\"received\":true}"))))
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+                    b"{\"received\":true}",
+                ))))
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)

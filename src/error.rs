@@ -145,8 +145,14 @@ mod tests {
             let s = o.status(StatusCode::FORBIDDEN);
             assert!(s.is_success() || s.is_client_error() || s.is_server_error());
         }
-        assert_eq!(Outcome::InvalidSignature.status(StatusCode::FORBIDDEN), StatusCode::FORBIDDEN);
-        assert_eq!(Outcome::UpstreamTimeout.status(StatusCode::FORBIDDEN), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(
+            Outcome::InvalidSignature.status(StatusCode::FORBIDDEN),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            Outcome::UpstreamTimeout.status(StatusCode::FORBIDDEN),
+            StatusCode::GATEWAY_TIMEOUT
+        );
     }
 
     #[test]

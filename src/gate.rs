@@ -57,7 +57,13 @@ struct Notes {
 }
 
 impl Gate {
-    pub fn new(config: Arc<Config>, store: Store, upstream: Upstream, metrics: Metrics, clock: Clock) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        upstream: Upstream,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> Self {
         let limiter = Arc::new(Semaphore::new(config.limits.max_concurrency));
         Self {
             config,
@@ -88,7 +94,11 @@ impl Gate {
 
         // 1. Route by exact path; the query string is not part of the match.
         let Some(route) = config.route_for(req.uri().path()).cloned() else {
-            return reject(Outcome::NoRoute, StatusCode::NOT_FOUND, "no webhook route is configured for this path");
+            return reject(
+                Outcome::NoRoute,
+                StatusCode::NOT_FOUND,
+                "no webhook route is configured for this path",
+            );
         };
         notes.route = Some(route.clone());
 
@@ -99,7 +109,12 @@ impl Gate {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "this route does not accept this method",
             );
-            let allow = route.methods.iter().map(http::Method::as_str).collect::<Vec<_>>().join(", ");
+            let allow = route
+                .methods
+                .iter()
+                .map(http::Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
             if let Ok(v) = HeaderValue::from_str(&allow) {
                 resp.headers_mut().insert(ALLOW, v);
             }
@@ -109,7 +124,11 @@ impl Gate {
         // 3. Capacity: shed before reading a body, so overload costs little. The permit lives
         // until the forward ends, even if the sender hangs up.
         let Ok(permit) = self.limiter.clone().try_acquire_owned() else {
-            return reject(Outcome::Overloaded, StatusCode::SERVICE_UNAVAILABLE, "too many requests in progress; retry shortly");
+            return reject(
+                Outcome::Overloaded,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many requests in progress; retry shortly",
+            );
         };
 
         // 4. Size: a declared length over the limit is refused before reading anything.
@@ -141,9 +160,16 @@ impl Gate {
         };
 
         // 5 and 6. Signature over the exact bytes received, then timestamp freshness.
-        let msg = Message::new(&parts.method, &parts.uri, &parts.headers, &body, route.public_url.as_deref());
+        let msg = Message::new(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+            route.public_url.as_deref(),
+        );
         let now = (self.clock)();
-        let verified = match verify::verify(&route.scheme, &route.keys, &msg, route.freshness, now) {
+        let verified = match verify::verify(&route.scheme, &route.keys, &msg, route.freshness, now)
+        {
             Ok(v) => Some(v),
             Err(e) => {
                 let outcome = verify_outcome(&e);
@@ -158,7 +184,10 @@ impl Gate {
         if let Some(v) = &verified {
             let key = &route.keys[v.key_index];
             notes.secret = Some(key.id.clone());
-            self.metrics.verified.with_label_values(&[&route.name, &key.id]).inc();
+            self.metrics
+                .verified
+                .with_label_values(&[&route.name, &key.id])
+                .inc();
             if let Some(skew) = v.skew_seconds {
                 self.metrics.skew_histogram(&route.name).observe(skew);
             }
@@ -245,7 +274,10 @@ impl Gate {
         let event_id = notes.event_id.as_deref();
         let secret = notes.secret.as_deref();
         let detail = notes.detail.as_deref();
-        let observe = notes.route.as_ref().is_some_and(|r| r.mode == Mode::Observe);
+        let observe = notes
+            .route
+            .as_ref()
+            .is_some_and(|r| r.mode == Mode::Observe);
         macro_rules! line {
             ($level:ident) => {
                 tracing::$level!(
@@ -263,7 +295,10 @@ impl Gate {
         }
         match outcome {
             Outcome::Forwarded | Outcome::Duplicate => line!(info),
-            Outcome::UpstreamUnavailable | Outcome::UpstreamTimeout | Outcome::DedupUnavailable | Outcome::Overloaded => {
+            Outcome::UpstreamUnavailable
+            | Outcome::UpstreamTimeout
+            | Outcome::DedupUnavailable
+            | Outcome::Overloaded => {
                 line!(warn)
             }
             // Sender faults are counted; at debug so one broken sender cannot flood the logs.

@@ -3,16 +3,16 @@
 //! The request path, top to bottom, is in `stack.rs` (the layers) and `gate.rs` (the
 //! decisions: route, method, limits, body, signature, timestamp, dedup, forward).
 
-pub mod config;
-pub mod dedup;
-pub mod forward;
-pub mod verify;
 pub mod admin;
 pub mod app;
 pub mod body;
+pub mod config;
+pub mod dedup;
+pub mod demo;
 pub mod error;
+pub mod forward;
 pub mod gate;
 pub mod metrics;
 pub mod server;
 pub mod stack;
-pub mod demo;
+pub mod verify;

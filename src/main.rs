@@ -14,7 +14,11 @@ use hookgate::config::{self, Config, ConfigError, Env, LogFormat, ProcessEnv, Se
 use hookgate::{demo, gate};
 
 #[derive(Parser)]
-#[command(name = "hookgate", version, about = "A verifying reverse proxy for webhooks")]
+#[command(
+    name = "hookgate",
+    version,
+    about = "A verifying reverse proxy for webhooks"
+)]
 struct Cli {
     /// Config file (YAML); see config.example.yaml.
     #[arg(long, short, env = "HOOKGATE_CONFIG", global = true)]
@@ -77,11 +81,15 @@ fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     let command = cli.command.unwrap_or(Command::Run);
     if let Command::Demo = command {
-        let path = cli.config.unwrap_or_else(|| PathBuf::from("config.example.yaml"));
+        let path = cli
+            .config
+            .unwrap_or_else(|| PathBuf::from("config.example.yaml"));
         let env = demo::DemoEnv;
         let config = load(&path, &env, Secrets::Load)?;
         init_logging(&config);
-        return runtime()?.block_on(demo::run(config)).map_err(fail(EXIT_RUNTIME));
+        return runtime()?
+            .block_on(demo::run(config))
+            .map_err(fail(EXIT_RUNTIME));
     }
     let path = cli.config.ok_or_else(|| {
         Failure(
@@ -99,7 +107,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             runtime()?.block_on(serve(config))
         }
         Command::Check { no_secrets } => {
-            let secrets = if no_secrets { Secrets::Skip } else { Secrets::Load };
+            let secrets = if no_secrets {
+                Secrets::Skip
+            } else {
+                Secrets::Load
+            };
             let config = load(&path, &ProcessEnv, secrets)?;
             print_check(&path, &config);
             Ok(())
@@ -110,7 +122,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             secret,
             demo_secrets,
         } => {
-            let env: &dyn Env = if demo_secrets { &demo::DemoEnv } else { &ProcessEnv };
+            let env: &dyn Env = if demo_secrets {
+                &demo::DemoEnv
+            } else {
+                &ProcessEnv
+            };
             let config = load(&path, env, Secrets::Load)?;
             sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
         }
@@ -157,11 +173,15 @@ async fn serve(config: Config) -> Result<(), Failure> {
         main: bind(config.listen, "listen").await?,
         admin: bind(config.admin_listen, "admin_listen").await?,
     };
-    app::run(config, listeners, gate::system_clock(), app::shutdown_signal())
-        .await
-        .map_err(|e| Failure(EXIT_RUNTIME, e.into()))
+    app::run(
+        config,
+        listeners,
+        gate::system_clock(),
+        app::shutdown_signal(),
+    )
+    .await
+    .map_err(|e| Failure(EXIT_RUNTIME, e.into()))
 }
-
 
 fn print_check(path: &Path, config: &Config) {
     println!("{}: ok", path.display());
@@ -192,7 +212,12 @@ fn print_check(path: &Path, config: &Config) {
     }
 }
 
-fn sign(config: &Config, route: &str, body: Option<&Path>, secret: Option<&str>) -> anyhow::Result<()> {
+fn sign(
+    config: &Config,
+    route: &str,
+    body: Option<&Path>,
+    secret: Option<&str>,
+) -> anyhow::Result<()> {
     let r = config
         .routes
         .iter()
@@ -223,6 +248,9 @@ fn sign(config: &Config, route: &str, body: Option<&Path>, secret: Option<&str>)
     if body.is_empty() || std::str::from_utf8(&body).is_err() {
         return Ok(());
     }
-    eprintln!("# body signed ({} bytes); send it byte for byte, e.g. --data-binary @file", body.len());
+    eprintln!(
+        "# body signed ({} bytes); send it byte for byte, e.g. --data-binary @file",
+        body.len()
+    );
     Ok(())
 }

@@ -40,8 +40,11 @@ pub async fn serve<M, S, F>(
 ) -> bool
 where
     M: Fn(SocketAddr) -> S,
-    S: tower::Service<http::Request<Incoming>, Response = http::Response<F>, Error = std::convert::Infallible>
-        + Clone
+    S: tower::Service<
+            http::Request<Incoming>,
+            Response = http::Response<F>,
+            Error = std::convert::Infallible,
+        > + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,

@@ -56,9 +56,21 @@ mod tests {
 
     #[test]
     fn file_contents_trim_one_newline() {
-        assert_eq!(Secret::from_file_contents(b"abc\n".to_vec()).expose(), b"abc");
-        assert_eq!(Secret::from_file_contents(b"abc\r\n".to_vec()).expose(), b"abc");
-        assert_eq!(Secret::from_file_contents(b"abc\n\n".to_vec()).expose(), b"abc\n");
-        assert_eq!(Secret::from_file_contents(b"abc ".to_vec()).expose(), b"abc ");
+        assert_eq!(
+            Secret::from_file_contents(b"abc\n".to_vec()).expose(),
+            b"abc"
+        );
+        assert_eq!(
+            Secret::from_file_contents(b"abc\r\n".to_vec()).expose(),
+            b"abc"
+        );
+        assert_eq!(
+            Secret::from_file_contents(b"abc\n\n".to_vec()).expose(),
+            b"abc\n"
+        );
+        assert_eq!(
+            Secret::from_file_contents(b"abc ".to_vec()).expose(),
+            b"abc "
+        );
     }
 }

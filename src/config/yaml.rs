@@ -46,8 +46,14 @@ pub fn positions(text: &str) -> HashMap<String, Location> {
 #[derive(Debug)]
 enum Frame {
     /// In a mapping; `key` is Some after a key scalar was read and its value is pending.
-    Map { path: String, key: Option<String> },
-    Seq { path: String, index: usize },
+    Map {
+        path: String,
+        key: Option<String>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
 }
 
 #[derive(Default)]
@@ -67,7 +73,11 @@ impl Builder {
             None => String::new(),
             Some(Frame::Map { path, key }) => {
                 let k = key.take().unwrap_or_default();
-                let p = if path.is_empty() { k } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k
+                } else {
+                    format!("{path}.{k}")
+                };
                 self.out.entry(p.clone()).or_insert(loc);
                 p
             }
@@ -136,7 +146,10 @@ mod tests {
         assert_eq!(p["listen"], Location { line: 1, column: 1 });
         assert_eq!(p["routes"].line, 2);
         assert_eq!(p["routes[0].name"], Location { line: 3, column: 5 });
-        assert_eq!(p["routes[0].secrets[0].env"], Location { line: 5, column: 9 });
+        assert_eq!(
+            p["routes[0].secrets[0].env"],
+            Location { line: 5, column: 9 }
+        );
         assert_eq!(p["routes[1].name"].line, 6);
     }
 }

@@ -187,7 +187,11 @@ mod tests {
         s.commit(&c2);
         assert_eq!(s.claim(key("a", "1")), Claim::Done);
         s.release(&c2);
-        assert_eq!(s.claim(key("a", "1")), Claim::Done, "release after commit is a no-op");
+        assert_eq!(
+            s.claim(key("a", "1")),
+            Claim::Done,
+            "release after commit is a no-op"
+        );
         s.housekeeping();
         assert_eq!(s.entries("a"), 1);
         assert_eq!(s.entries("b"), 1);
@@ -205,7 +209,10 @@ mod tests {
         }
         s.housekeeping();
         let n = evicted.lock().unwrap().len();
-        assert!(n >= 150, "expected most of 200 entries evicted from a 10-entry store, got {n}");
+        assert!(
+            n >= 150,
+            "expected most of 200 entries evicted from a 10-entry store, got {n}"
+        );
         assert!(s.entries("a") <= 12, "{}", s.entries("a"));
     }
 }

@@ -58,10 +58,15 @@ impl DedupKeySpec {
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             },
-            KeySource::BodySha256 => Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body)))),
+            KeySource::BodySha256 => {
+                Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body))))
+            }
         })?;
         if id.len() > MAX_KEY_LEN {
-            return Some(format!("sha256:{}", hex::encode(Sha256::digest(id.as_bytes()))));
+            return Some(format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(id.as_bytes()))
+            ));
         }
         Some(id)
     }

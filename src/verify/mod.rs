@@ -102,15 +102,15 @@ impl Key {
         // HMAC accepts keys of any length, so these constructors cannot fail; map anyway
         // rather than unwrap.
         let mac = match scheme.algorithm {
-            Algorithm::HmacSha1 => MacKey::Sha1(
-                Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?,
-            ),
-            Algorithm::HmacSha256 => MacKey::Sha256(
-                Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?,
-            ),
-            Algorithm::HmacSha512 => MacKey::Sha512(
-                Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?,
-            ),
+            Algorithm::HmacSha1 => {
+                MacKey::Sha1(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
+            }
+            Algorithm::HmacSha256 => {
+                MacKey::Sha256(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
+            }
+            Algorithm::HmacSha512 => {
+                MacKey::Sha512(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
+            }
         };
         Ok(Self { id, mac })
     }
@@ -417,17 +417,21 @@ fn raw_timestamp(
                 .timestamp
                 .as_ref()
                 .ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp header".into()))?;
-            let v = msg
-                .header(name)
-                .ok_or_else(|| VerifyError::InvalidTimestamp(format!("the {name} header is missing")))?;
+            let v = msg.header(name).ok_or_else(|| {
+                VerifyError::InvalidTimestamp(format!("the {name} header is missing"))
+            })?;
             v.to_str()
-                .map_err(|_| VerifyError::InvalidTimestamp(format!("the {name} header is not ASCII")))?
+                .map_err(|_| {
+                    VerifyError::InvalidTimestamp(format!("the {name} header is not ASCII"))
+                })?
                 .trim()
                 .to_owned()
         }
         TimestampSource::SignatureParam(key) => {
             let SignatureFormat::Params { pair_separator, .. } = &scheme.format else {
-                return Err(VerifyError::InvalidTimestamp("scheme has no parameters".into()));
+                return Err(VerifyError::InvalidTimestamp(
+                    "scheme has no parameters".into(),
+                ));
             };
             sig_value
                 .split(*pair_separator)
@@ -456,7 +460,11 @@ fn raw_timestamp(
     Ok(Some(raw))
 }
 
-fn raw_id(scheme: &Scheme, set: &HeaderSet, msg: &Message<'_>) -> Result<Option<String>, VerifyError> {
+fn raw_id(
+    scheme: &Scheme,
+    set: &HeaderSet,
+    msg: &Message<'_>,
+) -> Result<Option<String>, VerifyError> {
     let Some(source) = &scheme.id else {
         return Ok(None);
     };
@@ -508,8 +516,9 @@ pub fn parse_timestamp(raw: &str, format: TimestampFormat) -> Result<i64, Verify
             }
         }
         TimestampFormat::Rfc3339 => {
-            let t = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| bad("an RFC 3339 / ISO 8601 date-time with a zone"))?;
+            let t =
+                time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| bad("an RFC 3339 / ISO 8601 date-time with a zone"))?;
             i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad("in range"))
         }
     }
@@ -577,7 +586,13 @@ pub fn sign(
     input: &SignInput<'_>,
 ) -> Result<Vec<(HeaderName, String)>, SignError> {
     let empty = HeaderMap::new();
-    let msg = Message::new(input.method, input.uri, &empty, input.body, input.public_url);
+    let msg = Message::new(
+        input.method,
+        input.uri,
+        &empty,
+        input.body,
+        input.public_url,
+    );
     let set = scheme.headers.first();
     let mut out = Vec::new();
     let now_ms = unix_ms(input.now);
@@ -640,8 +655,13 @@ pub fn sign(
     };
     if let Some(set) = set {
         out.push((set.signature.clone(), sig_value));
-        if let (Some(name), Some(TimestampRule { source: TimestampSource::Header, .. })) =
-            (&set.timestamp, &scheme.timestamp)
+        if let (
+            Some(name),
+            Some(TimestampRule {
+                source: TimestampSource::Header,
+                ..
+            }),
+        ) = (&set.timestamp, &scheme.timestamp)
         {
             out.push((name.clone(), ts.clone().unwrap_or_default()));
         }

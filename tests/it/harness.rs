@@ -85,15 +85,26 @@ impl Upstream {
         let (s, a) = (seen.clone(), answered.clone());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let (seen, answered, behavior, counter) = (s.clone(), a.clone(), behavior.clone(), counter.clone());
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (seen, answered, behavior, counter) =
+                    (s.clone(), a.clone(), behavior.clone(), counter.clone());
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let (seen, answered, behavior, counter) =
-                            (seen.clone(), answered.clone(), behavior.clone(), counter.clone());
+                        let (seen, answered, behavior, counter) = (
+                            seen.clone(),
+                            answered.clone(),
+                            behavior.clone(),
+                            counter.clone(),
+                        );
                         async move {
                             let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|c| c.to_bytes())
+                                .unwrap_or_default();
                             let n = counter.fetch_add(1, Ordering::SeqCst);
                             seen.lock().unwrap().push(Recorded {
                                 method: parts.method,
@@ -104,9 +115,11 @@ impl Upstream {
                             let reply = behavior(n);
                             tokio::time::sleep(reply.delay).await;
                             answered.fetch_add(1, Ordering::SeqCst);
-                            let mut resp = Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
+                            let mut resp =
+                                Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
                             *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap();
-                            resp.headers_mut().insert("x-upstream", "yes".parse().unwrap());
+                            resp.headers_mut()
+                                .insert("x-upstream", "yes".parse().unwrap());
                             Ok::<_, Infallible>(resp)
                         }
                     });
@@ -156,12 +169,20 @@ impl TestClock {
 
     pub fn clock(&self) -> hookgate::gate::Clock {
         let t = self.0.clone();
-        Arc::new(move || UNIX_EPOCH + Duration::from_secs(u64::try_from(t.load(Ordering::SeqCst)).unwrap()))
+        Arc::new(move || {
+            UNIX_EPOCH + Duration::from_secs(u64::try_from(t.load(Ordering::SeqCst)).unwrap())
+        })
     }
 }
 
 pub fn now_unix() -> i64 {
-    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
 }
 
 /// hookgate running in-process.
@@ -175,12 +196,26 @@ pub struct Proxy {
 impl Proxy {
     /// Starts hookgate on `yaml` (with `{upstream}` replaced by the upstream URL) and secrets
     /// from `env`.
-    pub async fn start(yaml: &str, upstream: &str, env: &[(&str, &str)], clock: hookgate::gate::Clock) -> Self {
+    pub async fn start(
+        yaml: &str,
+        upstream: &str,
+        env: &[(&str, &str)],
+        clock: hookgate::gate::Clock,
+    ) -> Self {
         let yaml = yaml.replace("{upstream}", upstream);
-        let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let lookup = move |n: &str| env.get(n).cloned();
-        let config = config::parse(&yaml, "test.yaml", std::path::Path::new("."), &lookup, Secrets::Load)
-            .unwrap_or_else(|e| panic!("test config invalid: {e}"));
+        let config = config::parse(
+            &yaml,
+            "test.yaml",
+            std::path::Path::new("."),
+            &lookup,
+            Secrets::Load,
+        )
+        .unwrap_or_else(|e| panic!("test config invalid: {e}"));
         let main = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (addr, admin_addr) = (main.local_addr().unwrap(), admin.local_addr().unwrap());
@@ -205,7 +240,12 @@ impl Proxy {
     }
 
     pub async fn metrics(&self) -> String {
-        let r = send(Request::get(format!("http://{}/metrics", self.admin)).body(Full::default()).unwrap()).await;
+        let r = send(
+            Request::get(format!("http://{}/metrics", self.admin))
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
         String::from_utf8(r.body.to_vec()).unwrap()
     }
 
@@ -214,7 +254,10 @@ impl Proxy {
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self.metrics().await;
         text.lines()
-            .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse::<f64>().ok()))
+            .find_map(|l| {
+                l.strip_prefix(series)
+                    .and_then(|rest| rest.trim().parse::<f64>().ok())
+            })
             .unwrap_or_else(|| panic!("no sample {series} in:\n{text}"))
     }
 
@@ -224,7 +267,10 @@ impl Proxy {
             let _ = s.send(());
         }
         if let Some(t) = self.task.take() {
-            tokio::time::timeout(WAIT, t).await.expect("hookgate did not stop").unwrap();
+            tokio::time::timeout(WAIT, t)
+                .await
+                .expect("hookgate did not stop")
+                .unwrap();
         }
     }
 
@@ -266,7 +312,11 @@ pub async fn send(req: Request<Full<Bytes>>) -> Answer {
         .expect("request timed out")
         .expect("request failed");
     let (parts, body) = resp.into_parts();
-    let body = tokio::time::timeout(WAIT, body.collect()).await.unwrap().unwrap().to_bytes();
+    let body = tokio::time::timeout(WAIT, body.collect())
+        .await
+        .unwrap()
+        .unwrap()
+        .to_bytes();
     Answer {
         status: parts.status,
         headers: parts.headers,

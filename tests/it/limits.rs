@@ -10,10 +10,17 @@ use tokio::net::TcpStream;
 use crate::harness::*;
 use crate::proxy::{config, refs, signed, ENV, SECRET};
 
-const TIGHT: &str = "limits: { max_body: 1KiB, header_timeout: 300ms, body_timeout: 300ms, max_concurrency: 2 }";
+const TIGHT: &str =
+    "limits: { max_body: 1KiB, header_timeout: 300ms, body_timeout: 300ms, max_concurrency: 2 }";
 
 async fn tight(up: &Upstream) -> Proxy {
-    Proxy::start(&config("", TIGHT), &up.url(), ENV, TestClock::at(1_764_000_000).clock()).await
+    Proxy::start(
+        &config("", TIGHT),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -23,19 +30,26 @@ async fn oversized_body_is_413_declared_or_streamed() {
     let big = "x".repeat(1025);
     let h = signed(SECRET, 1_764_000_000, &big);
     let a = post(&proxy.url("/hook"), &refs(&h), big.clone()).await;
-    assert_eq!((a.status.as_u16(), a.error()), (413, "body_too_large".to_owned()));
+    assert_eq!(
+        (a.status.as_u16(), a.error()),
+        (413, "body_too_large".to_owned())
+    );
 
     // Chunked, no Content-Length: refused once the limit is crossed, without reading the rest.
-    let chunks: Vec<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>> =
-        (0..2000).map(|_| Ok(hyper::body::Frame::data(Bytes::from_static(b"0123456789")))).collect();
+    let chunks: Vec<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>> = (0..2000)
+        .map(|_| Ok(hyper::body::Frame::data(Bytes::from_static(b"0123456789"))))
+        .collect();
     let body = StreamBody::new(futures_util::stream::iter(chunks));
     let client: hyper_util::client::legacy::Client<_, _> =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
     let mut req = http::Request::post(proxy.url("/hook"));
     for (n, v) in refs(&h) {
         req = req.header(n, v);
     }
-    let resp = tokio::time::timeout(WAIT, client.request(req.body(body).unwrap())).await.unwrap();
+    let resp = tokio::time::timeout(WAIT, client.request(req.body(body).unwrap()))
+        .await
+        .unwrap();
     // hyper may report the early answer or a reset of the unread upload; either way no forward.
     if let Ok(resp) = resp {
         assert_eq!(resp.status(), 413);
@@ -46,10 +60,20 @@ async fn oversized_body_is_413_declared_or_streamed() {
     ok.push_str(&"y".repeat(1024 - ok.len() - 2));
     ok.push_str(r#""}"#);
     assert_eq!(ok.len(), 1024);
-    let a = post(&proxy.url("/hook"), &refs(&signed(SECRET, 1_764_000_000, &ok)), ok).await;
+    let a = post(
+        &proxy.url("/hook"),
+        &refs(&signed(SECRET, 1_764_000_000, &ok)),
+        ok,
+    )
+    .await;
     assert_eq!(a.status, 200);
     assert_eq!(up.count(), 1);
-    assert!(proxy.metric("hookgate_requests_total{outcome=\"body_too_large\",route=\"custom\"}").await >= 1.0);
+    assert!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"body_too_large\",route=\"custom\"}")
+            .await
+            >= 1.0
+    );
 }
 
 #[tokio::test]
@@ -57,13 +81,18 @@ async fn slow_headers_are_cut_off() {
     let up = Upstream::ok().await;
     let proxy = tight(&up).await;
     let mut s = TcpStream::connect(proxy.addr).await.unwrap();
-    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     // Never finish the headers: the connection must be closed (408 or plain close).
     let mut buf = Vec::new();
     let read = tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "connection held open past the header timeout");
     let text = String::from_utf8_lossy(&buf);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
     assert_eq!(up.count(), 0);
 }
 
@@ -74,7 +103,10 @@ async fn slow_body_is_408() {
     let body = r#"{"id":"evt_slow"}"#;
     let h = signed(SECRET, 1_764_000_000, body);
     let mut s = TcpStream::connect(proxy.addr).await.unwrap();
-    let mut head = format!("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (n, v) in &h {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
@@ -82,7 +114,10 @@ async fn slow_body_is_408() {
     s.write_all(head.as_bytes()).await.unwrap();
     s.write_all(&body.as_bytes()[..3]).await.unwrap();
     let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(WAIT, s.read(&mut buf)).await.expect("no answer to a stalled body").unwrap();
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf))
+        .await
+        .expect("no answer to a stalled body")
+        .unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("request_timeout"), "{text}");
@@ -105,7 +140,10 @@ async fn over_the_concurrency_limit_is_503_with_retry_after() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     let body = r#"{"id":"evt_c9"}"#;
     let a = post(&url, &refs(&signed(SECRET, 1_764_000_000, body)), body).await;
-    assert_eq!((a.status.as_u16(), a.error()), (503, "overloaded".to_owned()));
+    assert_eq!(
+        (a.status.as_u16(), a.error()),
+        (503, "overloaded".to_owned())
+    );
     assert_eq!(a.headers["retry-after"], "1");
     for t in tasks {
         assert_eq!(t.await.unwrap().status, 200);
@@ -113,5 +151,10 @@ async fn over_the_concurrency_limit_is_503_with_retry_after() {
     // Capacity is back: the shed delivery's retry goes through.
     let a = post(&url, &refs(&signed(SECRET, 1_764_000_000, body)), body).await;
     assert_eq!(a.status, 200);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"overloaded\",route=\"custom\"}").await, 1.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"overloaded\",route=\"custom\"}")
+            .await,
+        1.0
+    );
 }

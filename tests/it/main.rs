@@ -1,5 +1,8 @@
 //! Integration tests: the real proxy on 127.0.0.1:0, a recording upstream, real HTTP clients.
 
+// A failed unwrap in a test is a failed test with a backtrace: what we want here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 mod limits;
 mod process;

@@ -10,10 +10,19 @@ use crate::proxy::{refs, signed};
 const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-fn write_config(dir: &std::path::Path, upstream: &str, port: u16, admin: u16) -> std::path::PathBuf {
+fn write_config(
+    dir: &std::path::Path,
+    upstream: &str,
+    port: u16,
+    admin: u16,
+) -> std::path::PathBuf {
     let secret_file = dir.join("old.key");
     std::fs::write(&secret_file, "file-secret-OLD-9f8e7d\n").unwrap();
     let yaml = format!(
@@ -53,7 +62,10 @@ async fn wait_ready(admin: u16) {
                 return;
             }
         }
-        assert!(std::time::Instant::now() < deadline, "hookgate never became ready");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "hookgate never became ready"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -78,30 +90,80 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
     let now = now_unix();
     // Accepted (env secret and file secret), rejected (forged, stale), duplicate, malformed.
     let b1 = r#"{"id":"evt_log_1","card":"4242"}"#;
-    assert_eq!(post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status, 200);
+    assert_eq!(
+        post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status,
+        200
+    );
     let b2 = r#"{"id":"evt_log_2"}"#;
-    assert_eq!(post(&url, &refs(&signed("file-secret-OLD-9f8e7d", now, b2)), b2).await.status, 200);
-    assert_eq!(post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status, 200);
-    assert_eq!(post(&url, &refs(&signed("forger", now, b1)), b1).await.status, 401);
-    assert_eq!(post(&url, &refs(&signed(SECRET, now - 3600, b1)), b1).await.status, 401);
+    assert_eq!(
+        post(&url, &refs(&signed("file-secret-OLD-9f8e7d", now, b2)), b2)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        post(&url, &refs(&signed(SECRET, now, b1)), b1).await.status,
+        200
+    );
+    assert_eq!(
+        post(&url, &refs(&signed("forger", now, b1)), b1)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        post(&url, &refs(&signed(SECRET, now - 3600, b1)), b1)
+            .await
+            .status,
+        401
+    );
     let garbage = hmac_sha256_hex(SECRET.as_bytes(), &[b"x.{"]);
-    assert_eq!(post(&url, &[("X-Signature", &format!("sha256={garbage}")), ("X-Timestamp", "x")], "{").await.status, 401);
+    assert_eq!(
+        post(
+            &url,
+            &[
+                ("X-Signature", &format!("sha256={garbage}")),
+                ("X-Timestamp", "x")
+            ],
+            "{"
+        )
+        .await
+        .status,
+        401
+    );
 
     // SIGTERM: drain and exit 0.
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = std::time::Instant::now() + WAIT;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(std::time::Instant::now() < deadline, "hookgate did not exit on SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "hookgate did not exit on SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "exit status {status:?}");
     let mut logs = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
-    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
 
     for needle in [SECRET, "file-secret-OLD-9f8e7d", "4242", "evt_log_2\\\"}"] {
         assert!(!logs.contains(needle), "logs leak {needle:?}:\n{logs}");
@@ -116,14 +178,26 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
         .filter(|v| v["message"] == "request")
         .collect();
     assert_eq!(decisions.len(), 6, "{logs}");
-    let outcomes: Vec<&str> = decisions.iter().map(|v| v["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = decisions
+        .iter()
+        .map(|v| v["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(
         outcomes,
-        ["forwarded", "forwarded", "duplicate", "invalid_signature", "stale_timestamp", "invalid_timestamp"]
+        [
+            "forwarded",
+            "forwarded",
+            "duplicate",
+            "invalid_signature",
+            "stale_timestamp",
+            "invalid_timestamp"
+        ]
     );
     assert_eq!(decisions[0]["event_id"], "evt_log_1");
     assert_eq!(decisions[1]["secret"], "old");
-    assert!(decisions.iter().all(|d| d["route"] == "custom" && d["latency_ms"].is_number() && d["status"].is_number()));
+    assert!(decisions
+        .iter()
+        .all(|d| d["route"] == "custom" && d["latency_ms"].is_number() && d["status"].is_number()));
 }
 
 #[test]
@@ -135,25 +209,44 @@ fn check_reports_every_problem_with_location() {
         "upstream: { url: http://127.0.0.1:1 }\nroutes:\n  - name: a\n    path: /a\n    provider: nope\n    secrets: [ { env: X } ]\n  - name: b\n    path: /b\n    provider: github\n    max_age: soon\n    secrets: [ { env: HG_SURELY_UNSET_VAR } ]\n",
     )
     .unwrap();
-    let out = Command::new(BIN).args(["check", "--config", path.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.yaml:5:5: routes[0].provider: unknown provider \"nope\""), "{err}");
+    assert!(
+        err.contains("bad.yaml:5:5: routes[0].provider: unknown provider \"nope\""),
+        "{err}"
+    );
     assert!(err.contains("bad.yaml:10:5: routes[1].max_age"), "{err}");
     assert!(err.contains("bad.yaml:11:18: routes[1].secrets[0].env: environment variable HG_SURELY_UNSET_VAR is not set"), "{err}");
 
     // An unknown key is an error at its line, and the file's text (a secret?) is not echoed.
     std::fs::write(&path, "upstream: { url: http://x:1 }\nroutes:\n  - name: a\n    path: /a\n    provider: github\n    secrets: [ { value: topsecretvalue } ]\n    sekrets: typo\n").unwrap();
-    let out = Command::new(BIN).args(["check", "--config", path.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(":7:5") && err.contains("unknown field `sekrets`"), "{err}");
+    assert!(
+        err.contains(":7:5") && err.contains("unknown field `sekrets`"),
+        "{err}"
+    );
     assert!(!err.contains("topsecretvalue"), "{err}");
 
     // A good file lists the routes; --no-secrets needs no environment.
     let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml");
-    let out = Command::new(BIN).args(["check", "--no-secrets", "--config", ex]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["check", "--no-secrets", "--config", ex])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for route in ["tolinku", "github", "stripe", "standard-webhooks", "custom"] {
         assert!(text.contains(route), "{text}");
@@ -172,7 +265,8 @@ fn port_in_use_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot listen on 127.0.0.1:{port}")));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains(&format!("cannot listen on 127.0.0.1:{port}")));
 }
 
 #[test]
@@ -183,14 +277,93 @@ fn sign_prints_headers_the_proxy_accepts() {
     let body = dir.path().join("body.json");
     std::fs::write(&body, r#"{"zen":"Design for failure."}"#).unwrap();
     let out = Command::new(BIN)
-        .args(["sign", "--demo-secrets", "--config", ex, "--route", "github", "--body", body.to_str().unwrap()])
+        .args([
+            "sign",
+            "--demo-secrets",
+            "--config",
+            ex,
+            "--route",
+            "github",
+            "--body",
+            body.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let expected = hmac_sha256_hex(
         hookgate::demo::demo_secret("GITHUB_WEBHOOK_SECRET").as_bytes(),
         &[br#"{"zen":"Design for failure."}"#],
     );
-    assert_eq!(text.trim(), format!("-H 'x-hub-signature-256: sha256={expected}'"));
+    assert_eq!(
+        text.trim(),
+        format!("-H 'x-hub-signature-256: sha256={expected}'")
+    );
+}
+
+#[tokio::test]
+async fn readme_curl_examples_are_right() {
+    // The README's two curl lines, replayed against the example config with the demo secrets:
+    // the first must be accepted and the second refused, so the README cannot go stale.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let sig = readme
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("-H 'X-Hub-Signature-256: "))
+        .and_then(|l| l.split('\'').next())
+        .expect("README has a signature header example")
+        .to_owned();
+    let bodies: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("--data-binary '"))
+        .map(|l| l.trim_end_matches('\'').to_owned())
+        .collect();
+    assert_eq!(bodies.len(), 2, "two curl examples");
+
+    let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.yaml"))
+        .unwrap();
+    let yaml = yaml.replace("url: http://127.0.0.1:3000", "url: \"{upstream}\"");
+    let up = Upstream::ok().await;
+    let proxy = {
+        let yaml = yaml.clone();
+        let upstream = up.url();
+        let env = hookgate::demo::DemoEnv;
+        let config = hookgate::config::parse(
+            &yaml.replace("{upstream}", &upstream),
+            "config.example.yaml",
+            std::path::Path::new("."),
+            &env,
+            hookgate::config::Secrets::Load,
+        )
+        .unwrap();
+        let main = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = main.local_addr().unwrap();
+        tokio::spawn(hookgate::app::run(
+            config,
+            hookgate::app::Listeners { main, admin },
+            hookgate::gate::system_clock(),
+            std::future::pending(),
+        ));
+        addr
+    };
+    let url = format!("http://{proxy}/webhooks/github");
+    let a = post(&url, &[("X-Hub-Signature-256", &sig)], bodies[0].clone()).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert_eq!(up.requests()[0].body.as_ref(), bodies[0].as_bytes());
+    let a = post(&url, &[("X-Hub-Signature-256", &sig)], bodies[0].clone()).await;
+    assert_eq!(a.headers["hookgate-duplicate"], "true");
+    let a = post(&url, &[("X-Hub-Signature-256", &sig)], bodies[1].clone()).await;
+    assert_eq!(
+        (a.status.as_u16(), a.error()),
+        (401, "invalid_signature".to_owned())
+    );
+    assert!(
+        readme.contains(&a.json()["message"].as_str().unwrap().to_owned()),
+        "README shows the real message"
+    );
 }

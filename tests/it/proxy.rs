@@ -68,20 +68,42 @@ async fn genuine_request_is_forwarded_byte_identical() {
     let a = post(&format!("{}?a=1&b=%20", proxy.url("/hook")), &headers, body).await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body.as_ref(), b"{\"ok\":true}");
-    assert_eq!(a.headers["x-upstream"], "yes", "the upstream's headers are relayed");
+    assert_eq!(
+        a.headers["x-upstream"], "yes",
+        "the upstream's headers are relayed"
+    );
     let r = &up.requests()[0];
     assert_eq!(r.body.as_ref(), body.as_bytes());
     assert_eq!(r.method, "POST");
     assert_eq!(r.uri.path_and_query().unwrap().as_str(), "/hook?a=1&b=%20");
-    assert_eq!(r.headers.get_all("hookgate-verified").iter().collect::<Vec<_>>(), vec!["custom"]);
+    assert_eq!(
+        r.headers
+            .get_all("hookgate-verified")
+            .iter()
+            .collect::<Vec<_>>(),
+        vec!["custom"]
+    );
     assert!(r.headers.get("hookgate-anything").is_none());
-    assert!(r.headers.get("x-drop-me").is_none(), "headers named by Connection are hop-by-hop");
+    assert!(
+        r.headers.get("x-drop-me").is_none(),
+        "headers named by Connection are hop-by-hop"
+    );
     assert_eq!(r.headers["x-forwarded-for"], "10.1.2.3, 127.0.0.1");
     assert_eq!(r.headers["x-forwarded-proto"], "http");
     assert!(r.headers.get("x-forwarded-host").is_some());
     let _ = clock;
-    assert_eq!(proxy.metric("hookgate_verified_total{route=\"custom\",secret=\"current\"}").await, 1.0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"forwarded\",route=\"custom\"}").await, 1.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_verified_total{route=\"custom\",secret=\"current\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"forwarded\",route=\"custom\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -93,35 +115,77 @@ async fn forgeries_are_rejected_and_never_forwarded() {
     let sig = &good[0].1;
     let ts = &good[1].1;
 
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![("X-Timestamp", ts)], body, "missing_signature"),
         (vec![("X-Signature", sig)], body, "invalid_timestamp"),
-        (vec![("X-Signature", sig), ("X-Timestamp", ts)], r#"{"id":"evt_3"}"#, "invalid_signature"),
-        (vec![("X-Signature", "sha256=zz"), ("X-Timestamp", ts)], body, "invalid_signature"),
-        (vec![("X-Signature", "sha256="), ("X-Timestamp", ts)], body, "invalid_signature"),
-        (vec![("X-Signature", "nonsense"), ("X-Timestamp", ts)], body, "invalid_signature"),
-        (vec![("X-Signature", &sig[7..]), ("X-Timestamp", ts)], body, "invalid_signature"),
-        (vec![("X-Signature", sig), ("X-Timestamp", "1764000001")], body, "invalid_signature"),
-        (vec![("X-Signature", sig), ("X-Timestamp", "1764000000.0")], body, "invalid_signature"),
+        (
+            vec![("X-Signature", sig), ("X-Timestamp", ts)],
+            r#"{"id":"evt_3"}"#,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", "sha256=zz"), ("X-Timestamp", ts)],
+            body,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", "sha256="), ("X-Timestamp", ts)],
+            body,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", "nonsense"), ("X-Timestamp", ts)],
+            body,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", &sig[7..]), ("X-Timestamp", ts)],
+            body,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", sig), ("X-Timestamp", "1764000001")],
+            body,
+            "invalid_signature",
+        ),
+        (
+            vec![("X-Signature", sig), ("X-Timestamp", "1764000000.0")],
+            body,
+            "invalid_signature",
+        ),
     ];
     // Properly signed, but the signed timestamp itself is not a unix time.
-    let bad_ts: Vec<(String, String)> = ["1764000000.0", "-1", "+1764000000", "99999999999999999999999", "1e9"]
-        .iter()
-        .map(|t| {
-            let s = hmac_sha256_hex(SECRET.as_bytes(), &[t.as_bytes(), b".", body.as_bytes()]);
-            (format!("sha256={s}"), (*t).to_owned())
-        })
-        .collect();
+    let bad_ts: Vec<(String, String)> = [
+        "1764000000.0",
+        "-1",
+        "+1764000000",
+        "99999999999999999999999",
+        "1e9",
+    ]
+    .iter()
+    .map(|t| {
+        let s = hmac_sha256_hex(SECRET.as_bytes(), &[t.as_bytes(), b".", body.as_bytes()]);
+        (format!("sha256={s}"), (*t).to_owned())
+    })
+    .collect();
     let mut cases = cases;
     for (s, t) in &bad_ts {
-        cases.push((vec![("X-Signature", s.as_str()), ("X-Timestamp", t.as_str())], body, "invalid_timestamp"));
+        cases.push((
+            vec![("X-Signature", s.as_str()), ("X-Timestamp", t.as_str())],
+            body,
+            "invalid_timestamp",
+        ));
     }
     for (headers, b, want) in &cases {
         let a = post(&url, headers, b.to_string()).await;
         assert_eq!(a.status, 401, "{headers:?}");
         assert_eq!(a.error(), *want, "{headers:?}");
         let msg = a.json()["message"].as_str().unwrap().to_owned();
-        assert!(!msg.contains(SECRET) && !msg.contains(&sig[7..]), "message leaks: {msg}");
+        assert!(
+            !msg.contains(SECRET) && !msg.contains(&sig[7..]),
+            "message leaks: {msg}"
+        );
     }
     // Signed with a secret the route does not hold.
     let wrong = signed("not-the-secret", 1_764_000_000, body);
@@ -130,21 +194,45 @@ async fn forgeries_are_rejected_and_never_forwarded() {
     // Invalid UTF-8 in a header value and a binary body.
     let a = send(
         http::Request::post(&url)
-            .header("X-Signature", http::HeaderValue::from_bytes(b"sha256=\xff\xfe").unwrap())
+            .header(
+                "X-Signature",
+                http::HeaderValue::from_bytes(b"sha256=\xff\xfe").unwrap(),
+            )
             .header("X-Timestamp", ts.as_str())
-            .body(http_body_util::Full::new(bytes::Bytes::from_static(b"\xff\x00\xfe")))
+            .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                b"\xff\x00\xfe",
+            )))
             .unwrap(),
     )
     .await;
     assert_eq!(a.error(), "invalid_signature");
-    assert_eq!(up.count(), 0, "nothing unauthenticated may reach the upstream");
+    assert_eq!(
+        up.count(),
+        0,
+        "nothing unauthenticated may reach the upstream"
+    );
     // The forgeries claimed nothing: the genuine delivery still goes through.
     let a = post(&url, &refs(&good), body).await;
     assert_eq!(a.status, 200);
     assert_eq!(up.count(), 1);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"invalid_signature\",route=\"custom\"}").await, 9.0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"missing_signature\",route=\"custom\"}").await, 1.0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"invalid_timestamp\",route=\"custom\"}").await, 6.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"invalid_signature\",route=\"custom\"}")
+            .await,
+        9.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"missing_signature\",route=\"custom\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"invalid_timestamp\",route=\"custom\"}")
+            .await,
+        6.0
+    );
 }
 
 #[tokio::test]
@@ -153,19 +241,32 @@ async fn stale_and_future_timestamps() {
     let t = 1_764_000_000;
     let url = proxy.url("/hook");
     // Default window: 5 minutes old, 1 minute ahead.
-    for (ts, ok) in [(t - 300, true), (t - 301, false), (t + 60, true), (t + 61, false)] {
+    for (ts, ok) in [
+        (t - 300, true),
+        (t - 301, false),
+        (t + 60, true),
+        (t + 61, false),
+    ] {
         let body = format!(r#"{{"id":"evt_{ts}"}}"#);
         let a = post(&url, &refs(&signed(SECRET, ts, &body)), body).await;
         if ok {
             assert_eq!(a.status, 200, "ts offset {}", ts - t);
         } else {
-            assert_eq!((a.status.as_u16(), a.error()), (401, "stale_timestamp".to_owned()), "ts offset {}", ts - t);
+            assert_eq!(
+                (a.status.as_u16(), a.error()),
+                (401, "stale_timestamp".to_owned()),
+                "ts offset {}",
+                ts - t
+            );
         }
     }
     assert_eq!(up.count(), 2);
     // Skew is observed for verified requests.
     let m = proxy.metrics().await;
-    assert!(m.contains("hookgate_timestamp_skew_seconds_count{route=\"custom\"} 2"), "{m}");
+    assert!(
+        m.contains("hookgate_timestamp_skew_seconds_count{route=\"custom\"} 2"),
+        "{m}"
+    );
     let _ = clock;
 }
 
@@ -175,8 +276,18 @@ async fn rotation_old_and_new_secrets_both_verify() {
     let url = proxy.url("/hook");
     let b1 = r#"{"id":"a"}"#;
     let b2 = r#"{"id":"b"}"#;
-    assert_eq!(post(&url, &refs(&signed(SECRET, 1_764_000_000, b1)), b1).await.status, 200);
-    assert_eq!(post(&url, &refs(&signed(OLD_SECRET, 1_764_000_000, b2)), b2).await.status, 200);
+    assert_eq!(
+        post(&url, &refs(&signed(SECRET, 1_764_000_000, b1)), b1)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        post(&url, &refs(&signed(OLD_SECRET, 1_764_000_000, b2)), b2)
+            .await
+            .status,
+        200
+    );
     // A sender mid-rotation sends both signatures in one header.
     let b3 = r#"{"id":"c"}"#;
     let ts = "1764000000";
@@ -186,8 +297,18 @@ async fn rotation_old_and_new_secrets_both_verify() {
     let a = post(&url, &[("X-Signature", &both), ("X-Timestamp", ts)], b3).await;
     assert_eq!(a.status, 200);
     assert_eq!(up.count(), 3);
-    assert_eq!(proxy.metric("hookgate_verified_total{route=\"custom\",secret=\"current\"}").await, 1.0);
-    assert_eq!(proxy.metric("hookgate_verified_total{route=\"custom\",secret=\"old\"}").await, 2.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_verified_total{route=\"custom\",secret=\"current\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_verified_total{route=\"custom\",secret=\"old\"}")
+            .await,
+        2.0
+    );
 }
 
 #[tokio::test]
@@ -206,8 +327,18 @@ async fn duplicate_is_answered_without_forwarding() {
         assert!(a.headers.get("x-upstream").is_none());
     }
     assert_eq!(up.count(), 1);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"duplicate\",route=\"custom\"}").await, 2.0);
-    assert_eq!(proxy.metric("hookgate_dedup_entries{route=\"custom\"}").await, 1.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"duplicate\",route=\"custom\"}")
+            .await,
+        2.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_dedup_entries{route=\"custom\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -225,10 +356,28 @@ async fn upstream_failure_releases_the_id_for_the_retry() {
         }
         v
     };
-    assert_eq!(statuses, vec![500, 429, 200, 200], "the upstream's status is relayed");
-    assert_eq!(up.count(), 3, "the fourth is a duplicate of an accepted delivery");
-    assert_eq!(proxy.metric("hookgate_upstream_responses_total{route=\"custom\",status_class=\"5xx\"}").await, 1.0);
-    assert_eq!(proxy.metric("hookgate_upstream_responses_total{route=\"custom\",status_class=\"4xx\"}").await, 1.0);
+    assert_eq!(
+        statuses,
+        vec![500, 429, 200, 200],
+        "the upstream's status is relayed"
+    );
+    assert_eq!(
+        up.count(),
+        3,
+        "the fourth is a duplicate of an accepted delivery"
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_upstream_responses_total{route=\"custom\",status_class=\"5xx\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_upstream_responses_total{route=\"custom\",status_class=\"4xx\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -241,7 +390,9 @@ async fn concurrent_identical_deliveries_forward_exactly_once() {
     let mut tasks = Vec::new();
     for _ in 0..100 {
         let (url, h) = (url.clone(), h.clone());
-        tasks.push(tokio::spawn(async move { post(&url, &refs(&h), body).await }));
+        tasks.push(tokio::spawn(
+            async move { post(&url, &refs(&h), body).await },
+        ));
     }
     let mut by_status = std::collections::BTreeMap::<u16, usize>::new();
     for t in tasks {
@@ -254,8 +405,14 @@ async fn concurrent_identical_deliveries_forward_exactly_once() {
     }
     assert_eq!(up.count(), 1, "{by_status:?}");
     assert_eq!(by_status.values().sum::<usize>(), 100);
-    assert!(by_status.get(&409).copied().unwrap_or(0) >= 1, "{by_status:?}");
-    assert!(by_status.keys().all(|s| *s == 200 || *s == 409), "{by_status:?}");
+    assert!(
+        by_status.get(&409).copied().unwrap_or(0) >= 1,
+        "{by_status:?}"
+    );
+    assert!(
+        by_status.keys().all(|s| *s == 200 || *s == 409),
+        "{by_status:?}"
+    );
 }
 
 #[tokio::test]
@@ -266,12 +423,16 @@ async fn sender_disconnect_mid_forward_still_settles_the_claim() {
     let body = r#"{"id":"evt_hangup"}"#;
     let h = signed(SECRET, 1_764_000_000, body);
     // The sender gives up after 100 ms, while the upstream is still working.
-    let attempt = tokio::time::timeout(Duration::from_millis(100), post(&url, &refs(&h), body)).await;
+    let attempt =
+        tokio::time::timeout(Duration::from_millis(100), post(&url, &refs(&h), body)).await;
     assert!(attempt.is_err(), "the sender should have given up first");
     // The forward runs to its end regardless...
     let deadline = tokio::time::Instant::now() + WAIT;
     while up.answered.load(std::sync::atomic::Ordering::SeqCst) < 1 {
-        assert!(tokio::time::Instant::now() < deadline, "upstream never answered");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "upstream never answered"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -294,19 +455,37 @@ async fn upstream_refused_is_502_and_released() {
     let h = signed(SECRET, 1_764_000_000, body);
     for _ in 0..2 {
         let a = post(&proxy.url("/hook"), &refs(&h), body).await;
-        assert_eq!((a.status.as_u16(), a.error()), (502, "upstream_unavailable".to_owned()));
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (502, "upstream_unavailable".to_owned())
+        );
     }
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"upstream_unavailable\",route=\"custom\"}").await, 2.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"upstream_unavailable\",route=\"custom\"}")
+            .await,
+        2.0
+    );
 }
 
 #[tokio::test]
 async fn upstream_too_slow_is_504_and_released() {
-    let up = Upstream::start(|n| if n == 0 { Reply::delayed(200, Duration::from_secs(5)) } else { Reply::status(200) }).await;
+    let up = Upstream::start(|n| {
+        if n == 0 {
+            Reply::delayed(200, Duration::from_secs(5))
+        } else {
+            Reply::status(200)
+        }
+    })
+    .await;
     let (up, proxy, _clock) = setup(up).await;
     let body = r#"{"id":"evt_504"}"#;
     let h = signed(SECRET, 1_764_000_000, body);
     let a = post(&proxy.url("/hook"), &refs(&h), body).await;
-    assert_eq!((a.status.as_u16(), a.error()), (504, "upstream_timeout".to_owned()));
+    assert_eq!(
+        (a.status.as_u16(), a.error()),
+        (504, "upstream_timeout".to_owned())
+    );
     // The id was released: the retry is forwarded.
     let a = post(&proxy.url("/hook"), &refs(&h), body).await;
     assert_eq!(a.status, 200);
@@ -319,15 +498,39 @@ async fn unknown_path_and_wrong_method() {
     let (up, proxy, _clock) = setup(Upstream::ok().await).await;
     let a = post(&proxy.url("/nope"), &[], "{}").await;
     assert_eq!((a.status.as_u16(), a.error()), (404, "no_route".to_owned()));
-    let a = send(http::Request::get(proxy.url("/hook")).body(Default::default()).unwrap()).await;
-    assert_eq!((a.status.as_u16(), a.error()), (405, "method_not_allowed".to_owned()));
+    let a = send(
+        http::Request::get(proxy.url("/hook"))
+            .body(Default::default())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.error()),
+        (405, "method_not_allowed".to_owned())
+    );
     assert_eq!(a.headers["allow"], "POST");
     // An absolute-form target naming another host still goes nowhere but our routes.
-    let a = send(http::Request::post(proxy.url("/nope")).header("host", "evil.example").body(Default::default()).unwrap()).await;
+    let a = send(
+        http::Request::post(proxy.url("/nope"))
+            .header("host", "evil.example")
+            .body(Default::default())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(a.status, 404);
     assert_eq!(up.count(), 0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"no_route\",route=\"none\"}").await, 2.0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"method_not_allowed\",route=\"custom\"}").await, 1.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"no_route\",route=\"none\"}")
+            .await,
+        2.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"method_not_allowed\",route=\"custom\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -337,14 +540,29 @@ async fn observe_mode_forwards_everything_and_counts_verdicts() {
     let yaml = config("", "").replace("    dedup_key:", "    mode: observe\n    dedup_key:");
     let proxy = Proxy::start(&yaml, &up.url(), ENV, clock.clock()).await;
     let body = r#"{"id":"evt_obs"}"#;
-    let a = post(&proxy.url("/hook"), &[("X-Signature", "sha256=00"), ("X-Timestamp", "1764000000")], body).await;
+    let a = post(
+        &proxy.url("/hook"),
+        &[("X-Signature", "sha256=00"), ("X-Timestamp", "1764000000")],
+        body,
+    )
+    .await;
     assert_eq!(a.status, 200);
     let h = signed(SECRET, 1_764_000_000, body);
     post(&proxy.url("/hook"), &refs(&h), body).await;
     post(&proxy.url("/hook"), &refs(&h), body).await;
     assert_eq!(up.count(), 3, "observe mode never drops anything");
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"invalid_signature\",route=\"custom\"}").await, 1.0);
-    assert_eq!(proxy.metric("hookgate_requests_total{outcome=\"forwarded\",route=\"custom\"}").await, 2.0);
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"invalid_signature\",route=\"custom\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"forwarded\",route=\"custom\"}")
+            .await,
+        2.0
+    );
 }
 
 #[tokio::test]
@@ -356,18 +574,23 @@ async fn unix_socket_upstream() {
     let s2 = seen.clone();
     let server = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let s3 = s2.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let s4 = s3.clone();
-                    async move {
-                        use http_body_util::BodyExt;
-                        let b = req.into_body().collect().await.unwrap().to_bytes();
-                        s4.lock().unwrap().push(b);
-                        Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(bytes::Bytes::from_static(b"unix ok"))))
-                    }
-                });
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let s4 = s3.clone();
+                        async move {
+                            use http_body_util::BodyExt;
+                            let b = req.into_body().collect().await.unwrap().to_bytes();
+                            s4.lock().unwrap().push(b);
+                            Ok::<_, std::convert::Infallible>(http::Response::new(
+                                http_body_util::Full::new(bytes::Bytes::from_static(b"unix ok")),
+                            ))
+                        }
+                    });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
                     .await;
@@ -375,9 +598,20 @@ async fn unix_socket_upstream() {
         }
     });
     let clock = TestClock::at(1_764_000_000);
-    let proxy = Proxy::start(&config("", ""), &format!("unix:{}", sock.display()), ENV, clock.clock()).await;
+    let proxy = Proxy::start(
+        &config("", ""),
+        &format!("unix:{}", sock.display()),
+        ENV,
+        clock.clock(),
+    )
+    .await;
     let body = r#"{"id":"evt_unix"}"#;
-    let a = post(&proxy.url("/hook"), &refs(&signed(SECRET, 1_764_000_000, body)), body).await;
+    let a = post(
+        &proxy.url("/hook"),
+        &refs(&signed(SECRET, 1_764_000_000, body)),
+        body,
+    )
+    .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body.as_ref(), b"unix ok");
     assert_eq!(seen.lock().unwrap()[0].as_ref(), body.as_bytes());
@@ -397,12 +631,20 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     proxy.signal_stop();
     // Readiness goes false while draining.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let r = send(http::Request::get(format!("http://{admin}/readyz")).body(Default::default()).unwrap()).await;
+    let r = send(
+        http::Request::get(format!("http://{admin}/readyz"))
+            .body(Default::default())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 503);
     let a = inflight.await.unwrap();
     assert_eq!(a.status, 200, "the in-flight request completed");
     assert_eq!(up.count(), 1);
     let started = std::time::Instant::now();
     proxy.stop().await;
-    assert!(started.elapsed() < Duration::from_secs(5), "drain must end as soon as idle, not after the grace period");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "drain must end as soon as idle, not after the grace period"
+    );
 }

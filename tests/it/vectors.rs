@@ -23,7 +23,10 @@ struct Case {
 }
 
 fn load(name: &str) -> File {
-    let path = format!("{}/tests/fixtures/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/vectors/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -45,7 +48,9 @@ async fn replay(name: &str) {
     let file = load(name);
     assert!(!file.cases.is_empty());
     for case in &file.cases {
-        let body = base64::engine::general_purpose::STANDARD.decode(&case.body_b64).unwrap();
+        let body = base64::engine::general_purpose::STANDARD
+            .decode(&case.body_b64)
+            .unwrap();
         let env_names: Vec<String> = (0..case.secrets.len()).map(|i| format!("S{i}")).collect();
         let env: Vec<(&str, &str)> = env_names
             .iter()
@@ -54,8 +59,18 @@ async fn replay(name: &str) {
             .collect();
         let up = Upstream::ok().await;
         let clock = TestClock::at(case.signed_at);
-        let proxy = Proxy::start(&route_yaml(&file.provider, case.secrets.len()), &up.url(), &env, clock.clock()).await;
-        let headers: Vec<(&str, &str)> = case.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let proxy = Proxy::start(
+            &route_yaml(&file.provider, case.secrets.len()),
+            &up.url(),
+            &env,
+            clock.clock(),
+        )
+        .await;
+        let headers: Vec<(&str, &str)> = case
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         let ctx = format!("{} / {}", file.provider, case.name);
 
         // Genuine: forwarded with the exact bytes.
@@ -64,7 +79,11 @@ async fn replay(name: &str) {
         assert_eq!(a.headers["x-upstream"], "yes", "{ctx}");
         let seen = up.requests();
         assert_eq!(seen.len(), 1, "{ctx}");
-        assert_eq!(seen[0].body.as_ref(), body.as_slice(), "{ctx}: body changed on the way");
+        assert_eq!(
+            seen[0].body.as_ref(),
+            body.as_slice(),
+            "{ctx}: body changed on the way"
+        );
         assert_eq!(seen[0].headers["hookgate-verified"], "r", "{ctx}");
 
         // The same delivery again: a duplicate, not forwarded.
@@ -73,7 +92,9 @@ async fn replay(name: &str) {
         assert_eq!(a.headers["hookgate-duplicate"], "true", "{ctx}");
         assert_eq!(up.count(), 1, "{ctx}: duplicate forwarded");
         assert_eq!(
-            proxy.metric("hookgate_requests_total{outcome=\"duplicate\",route=\"r\"}").await,
+            proxy
+                .metric("hookgate_requests_total{outcome=\"duplicate\",route=\"r\"}")
+                .await,
             1.0,
             "{ctx}: event id {:?}",
             case.event_id
@@ -95,8 +116,11 @@ async fn replay(name: &str) {
             "svix" => "svix-signature",
             _ => "webhook-signature",
         };
-        let without: Vec<(&str, &str)> =
-            headers.iter().copied().filter(|(n, _)| !n.eq_ignore_ascii_case(sig_header)).collect();
+        let without: Vec<(&str, &str)> = headers
+            .iter()
+            .copied()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(sig_header))
+            .collect();
         let a = post(&proxy.url("/hook"), &without, body.clone()).await;
         assert_eq!(a.status, 401, "{ctx}");
         assert_eq!(a.error(), "missing_signature", "{ctx}");
@@ -105,12 +129,24 @@ async fn replay(name: &str) {
             // Replayed after the window, and from too far in the future.
             clock.set(case.signed_at + 301);
             let a = post(&proxy.url("/hook"), &headers, body.clone()).await;
-            assert_eq!((a.status.as_u16(), a.error()), (401, "stale_timestamp".into()), "{ctx}");
+            assert_eq!(
+                (a.status.as_u16(), a.error()),
+                (401, "stale_timestamp".into()),
+                "{ctx}"
+            );
             clock.set(case.signed_at - 61);
             let a = post(&proxy.url("/hook"), &headers, body.clone()).await;
-            assert_eq!((a.status.as_u16(), a.error()), (401, "stale_timestamp".into()), "{ctx}");
+            assert_eq!(
+                (a.status.as_u16(), a.error()),
+                (401, "stale_timestamp".into()),
+                "{ctx}"
+            );
         }
-        assert_eq!(up.count(), 1, "{ctx}: a rejected request reached the upstream");
+        assert_eq!(
+            up.count(),
+            1,
+            "{ctx}: a rejected request reached the upstream"
+        );
 
         // A wrong secret verifies nothing.
         let wrong = Proxy::start(
@@ -121,7 +157,11 @@ async fn replay(name: &str) {
         )
         .await;
         let a = post(&wrong.url("/hook"), &headers, body.clone()).await;
-        assert_eq!((a.status.as_u16(), a.error()), (401, "invalid_signature".into()), "{ctx}");
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "invalid_signature".into()),
+            "{ctx}"
+        );
         assert_eq!(up.count(), 1, "{ctx}");
         proxy.stop().await;
         wrong.stop().await;
