@@ -158,3 +158,17 @@ async fn over_the_concurrency_limit_is_503_with_retry_after() {
         1.0
     );
 }
+
+#[tokio::test]
+async fn silent_connections_are_closed() {
+    // A client that connects and never sends a byte must not hold a connection forever.
+    let up = Upstream::ok().await;
+    let proxy = tight(&up).await;
+    let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "idle connection held open past the header timeout"
+    );
+}

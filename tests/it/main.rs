@@ -5,6 +5,7 @@
 
 mod harness;
 mod limits;
+mod metrics;
 mod process;
 mod proxy;
 mod vectors;
