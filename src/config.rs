@@ -791,7 +791,8 @@ impl Validator<'_> {
         };
         if dedup_key.is_some() && scheme.timestamp.is_some() && dedup.ttl < max_age {
             self.warnings.push(format!(
-                "{path}: dedup.ttl ({}) is shorter than max_age ({}): a replay older than the TTL but still fresh would be forwarded again",
+                "route {}: dedup.ttl ({}) is shorter than max_age ({}): a replay older than the TTL but still fresh would be forwarded again",
+                r.name,
                 humantime::format_duration(dedup.ttl),
                 humantime::format_duration(max_age)
             ));
@@ -1045,6 +1046,18 @@ impl Validator<'_> {
                 self.problem(
                     format!("{vp}.timestamp.param"),
                     "a timestamp param needs a `params:` signature header",
+                );
+            }
+        }
+        // A timestamp outside the signed bytes can be rewritten by anyone replaying a capture,
+        // so freshness checked on it would protect nothing. (One in the JSON body is signed with
+        // the body.)
+        if let Some(TimestampRule { source, .. }) = &scheme.timestamp {
+            let in_body = matches!(source, TimestampSource::Json(_));
+            if !in_body && !scheme.needs(&Piece::Timestamp) {
+                self.problem(
+                    format!("{vp}.signed_payload"),
+                    "the timestamp is not covered by the signature (add {timestamp} to signed_payload), so max_age would not stop replays",
                 );
             }
         }

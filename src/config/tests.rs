@@ -1,0 +1,1286 @@
+//! Config loading: every key, defaults, precise error locations, secrets kept out of messages.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+use std::io::Write as _;
+use std::time::UNIX_EPOCH;
+
+use http::{HeaderMap, Uri};
+
+use crate::verify::{self, Message, SignInput};
+
+/// The test environment: `S` and a few other variables.
+fn env(name: &str) -> Option<String> {
+    match name {
+        "S" => Some("x".into()),
+        "GH" => Some("gh-secret".into()),
+        "STRIPE" => Some("whsec_stripe_secret_value".into()),
+        "SW" => Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
+        "B64" => Some("c2VjcmV0LWtleS1ieXRlcw==".into()),
+        "EMPTY" => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn load_str(text: &str) -> Result<Config, ConfigError> {
+    parse(text, "test.yaml", Path::new("."), &env, Secrets::Load)
+}
+
+fn load_ok(text: &str) -> Config {
+    match load_str(text) {
+        Ok(c) => c,
+        Err(e) => panic!("expected a valid config, got:\n{e}"),
+    }
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match load_str(text) {
+        Ok(_) => panic!("expected problems, the config loaded:\n{text}"),
+        Err(ConfigError::Invalid { file, problems }) => {
+            assert_eq!(file, "test.yaml");
+            assert!(!problems.is_empty());
+            problems
+        }
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+fn err_text(text: &str) -> String {
+    load_str(text).expect_err("expected an error").to_string()
+}
+
+/// The problem at `path`, or a panic listing all of them.
+fn find<'p>(ps: &'p [Problem], path: &str) -> &'p Problem {
+    ps.iter()
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no problem at {path}; got {ps:#?}"))
+}
+
+/// A minimal route list around `route` (YAML lines indented for a `routes:` item).
+fn with_route(route: &str) -> String {
+    format!("upstream:\n  url: http://127.0.0.1:3000\nroutes:\n{route}")
+}
+
+const MINIMAL: &str = "\
+upstream:
+  url: http://127.0.0.1:3000
+routes:
+  - name: gh
+    path: /hooks/github
+    provider: github
+    secrets:
+      - env: S
+";
+
+const FULL: &str = r#"# every key hookgate reads
+listen: 127.0.0.1:8081
+admin_listen: "[::1]:9091"
+upstream:
+  url: http://app.internal:3000/base/
+  timeout: 15s
+  pool_idle_timeout: 2s
+  max_response_body: 2MiB
+limits:
+  max_body: 512KiB
+  header_timeout: 3s
+  body_timeout: 7s
+  max_concurrency: 64
+dedup:
+  backend: memory
+  max_entries: 5000
+  ttl: 48h
+  duplicate_status: 202
+log:
+  format: json
+  level: hookgate=debug,info
+shutdown_grace: 15s
+routes:
+  - name: stripe
+    path: /hooks/stripe
+    provider: stripe
+    secrets:
+      - id: current
+        env: STRIPE
+      - id: previous
+        env: S
+    max_age: 10m
+    max_future_skew: 30s
+    mode: observe
+    methods: [POST, put]
+    reject_status: 403
+    dedup_key:
+      json: /data/object/id
+      body_sha256: true
+    dedup: true
+    public_url: https://hooks.example.com
+  - name: custom.v1
+    path: /hooks/custom
+    verify:
+      algorithm: hmac-sha512
+      header: X-Signature
+      encoding: base64
+      prefix: "sha512="
+      prefix_required: true
+      separator: " "
+      signed_payload: "{id}.{timestamp}.{body}"
+      timestamp:
+        header: X-Timestamp
+        format: unix_ms
+      id:
+        header: X-Delivery
+      secret_encoding: base64
+    secrets:
+      - env: B64
+  - name: paddle_like
+    path: /hooks/paddle
+    verify:
+      header: Paddle-Signature
+      params:
+        separator: ";"
+        signature: h1
+      signed_payload: "{timestamp}:{body}"
+      timestamp:
+        param: ts
+    secrets:
+      - file: secret.txt
+    dedup_key:
+      header: X-Request-Id
+  - name: json-fields
+    path: /hooks/json
+    verify:
+      header: x-sig
+      encoding: base64url
+      signed_payload: "{method} {url} {id} {body}"
+      timestamp:
+        json: /meta/sent_at
+        format: rfc3339
+      id:
+        json: /meta/id
+    public_url: https://hooks.example.com
+    secrets:
+      - value: inline-secret
+    dedup: false
+  - name: svix
+    path: /hooks/svix
+    provider: svix
+    secrets:
+      - env: SW
+"#;
+
+fn full_config() -> (Config, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "from-file\n").unwrap();
+    let c = match parse(FULL, "full.yaml", dir.path(), &env, Secrets::Load) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    (c, dir)
+}
+
+#[test]
+fn full_config_every_key() {
+    let (c, _dir) = full_config();
+    assert_eq!(c.listen, "127.0.0.1:8081".parse().unwrap());
+    assert_eq!(c.admin_listen, "[::1]:9091".parse().unwrap());
+
+    assert_eq!(c.upstream.url, "http://app.internal:3000/base/");
+    assert_eq!(
+        c.upstream.target,
+        UpstreamTarget::Http {
+            authority: "app.internal:3000".parse().unwrap(),
+            base_path: "/base".into(),
+        }
+    );
+    assert_eq!(c.upstream.timeout, Duration::from_secs(15));
+    assert_eq!(c.upstream.pool_idle_timeout, Duration::from_secs(2));
+    assert_eq!(c.upstream.max_response_body, 2 * 1024 * 1024);
+
+    assert_eq!(c.limits.max_body, 512 * 1024);
+    assert_eq!(c.limits.header_timeout, Duration::from_secs(3));
+    assert_eq!(c.limits.body_timeout, Duration::from_secs(7));
+    assert_eq!(c.limits.max_concurrency, 64);
+
+    assert_eq!(c.dedup.max_entries, 5000);
+    assert_eq!(c.dedup.ttl, Duration::from_secs(48 * 3600));
+    assert_eq!(c.dedup.duplicate_status, StatusCode::ACCEPTED);
+
+    assert_eq!(c.log.format, LogFormat::Json);
+    assert_eq!(c.log.level, "hookgate=debug,info");
+    assert_eq!(c.shutdown_grace, Duration::from_secs(15));
+    assert_eq!(c.routes.len(), 5);
+
+    // Route 0: a preset with every route-level key.
+    let r = &c.routes[0];
+    assert_eq!(&*r.name, "stripe");
+    assert_eq!(r.path, "/hooks/stripe");
+    assert_eq!(r.provider, Some("stripe"));
+    assert_eq!(r.scheme, presets::lookup("stripe").unwrap().scheme);
+    assert_eq!(r.keys.len(), 2);
+    assert_eq!(&*r.keys[0].id, "current");
+    assert_eq!(&*r.keys[1].id, "previous");
+    assert_eq!(
+        r.freshness,
+        Freshness {
+            max_age: Duration::from_secs(600),
+            max_future_skew: Duration::from_secs(30),
+        }
+    );
+    assert_eq!(r.mode, Mode::Observe);
+    assert_eq!(r.methods, vec![Method::POST, Method::PUT]);
+    assert_eq!(r.reject_status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![
+                KeySource::Json("/data/object/id".into()),
+                KeySource::BodySha256
+            ]
+        })
+    );
+    assert_eq!(r.public_url.as_deref(), Some("https://hooks.example.com"));
+
+    // Route 1: a generic scheme with every verify key.
+    let r = &c.routes[1];
+    assert_eq!(r.provider, None);
+    assert_eq!(
+        r.scheme,
+        Scheme {
+            algorithm: Algorithm::HmacSha512,
+            encoding: Encoding::Base64,
+            headers: vec![HeaderSet {
+                signature: HeaderName::from_static("x-signature"),
+                timestamp: Some(HeaderName::from_static("x-timestamp")),
+                id: Some(HeaderName::from_static("x-delivery")),
+            }],
+            format: SignatureFormat::List {
+                prefix: Some("sha512=".into()),
+                prefix_required: true,
+                separator: Some(" ".into()),
+            },
+            payload: vec![
+                Piece::Id,
+                Piece::Literal(b".".to_vec()),
+                Piece::Timestamp,
+                Piece::Literal(b".".to_vec()),
+                Piece::Body,
+            ],
+            timestamp: Some(TimestampRule {
+                source: TimestampSource::Header,
+                format: TimestampFormat::UnixMs,
+            }),
+            id: Some(IdSource::Header),
+            secret_encoding: SecretEncoding::Base64,
+        }
+    );
+    // Defaults of a route.
+    assert_eq!(r.methods, vec![Method::POST]);
+    assert_eq!(r.mode, Mode::Enforce);
+    assert_eq!(r.reject_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.freshness,
+        Freshness {
+            max_age: DEFAULT_MAX_AGE,
+            max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
+        }
+    );
+    // The id is signed, so it is the default dedup key.
+    assert_eq!(
+        r.dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![KeySource::SchemeId]
+        })
+    );
+    assert_eq!(&*r.keys[0].id, "B64");
+
+    // Route 2: params, a file secret, an unsigned dedup header.
+    let r = &c.routes[2];
+    assert_eq!(
+        r.scheme.format,
+        SignatureFormat::Params {
+            pair_separator: ';',
+            signature_key: "h1".into(),
+        }
+    );
+    assert_eq!(
+        r.scheme.timestamp,
+        Some(TimestampRule {
+            source: TimestampSource::SignatureParam("ts".into()),
+            format: TimestampFormat::Unix,
+        })
+    );
+    assert_eq!(&*r.keys[0].id, "secret.txt");
+    assert_eq!(
+        r.dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![KeySource::Header(HeaderName::from_static("x-request-id"))]
+        })
+    );
+
+    // Route 3: JSON timestamp and id, base64url, method/url pieces, dedup off.
+    let r = &c.routes[3];
+    assert_eq!(r.scheme.encoding, Encoding::Base64Url);
+    assert_eq!(
+        r.scheme.timestamp,
+        Some(TimestampRule {
+            source: TimestampSource::Json("/meta/sent_at".into()),
+            format: TimestampFormat::Rfc3339,
+        })
+    );
+    assert_eq!(r.scheme.id, Some(IdSource::Json("/meta/id".into())));
+    assert!(r.scheme.needs(&Piece::Method) && r.scheme.needs(&Piece::Url));
+    assert_eq!(r.dedup_key, None);
+    assert_eq!(&*r.keys[0].id, "secret0");
+
+    // Route 4: svix keeps both header families and signs its id.
+    let r = &c.routes[4];
+    assert_eq!(r.scheme.headers.len(), 2);
+    assert_eq!(
+        r.scheme.headers[0].signature,
+        HeaderName::from_static("svix-signature")
+    );
+
+    // Warnings: the inline secret and the unsigned dedup header, each naming its route.
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("json-fields") && w.contains("inline")),
+        "{:?}",
+        c.warnings
+    );
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("paddle_like") && w.contains("x-request-id")),
+        "{:?}",
+        c.warnings
+    );
+    for w in &c.warnings {
+        assert!(!w.contains("inline-secret"), "{w}");
+    }
+}
+
+/// Signs with a key from the config and with a key built from `secret`: equal headers mean
+/// the config derived the right key.
+fn same_key(route: &Route, secret: &str) -> bool {
+    let other = Key::new("x".into(), &Secret::new(secret), &route.scheme).unwrap();
+    let method = Method::POST;
+    let uri = Uri::from_static("/x");
+    let body = br#"{"id":"1","timestamp":"2025-11-24T16:00:00Z","meta":{"id":"1","sent_at":"2025-11-24T16:00:00Z"}}"#;
+    let input = SignInput {
+        body,
+        method: &method,
+        uri: &uri,
+        public_url: Some("https://h.example"),
+        now: UNIX_EPOCH + Duration::from_secs(1_764_000_000),
+        id: Some("fixed".into()),
+    };
+    let a = verify::sign(&route.scheme, &route.keys[0], &input).unwrap();
+    let b = verify::sign(&route.scheme, &other, &input).unwrap();
+    a == b
+}
+
+#[test]
+fn secrets_reach_the_keys() {
+    let (c, _dir) = full_config();
+    assert!(same_key(&c.routes[0], "whsec_stripe_secret_value"));
+    assert!(!same_key(&c.routes[0], "x"));
+    assert!(same_key(&c.routes[1], "c2VjcmV0LWtleS1ieXRlcw=="));
+    // The file's trailing newline is not part of the secret.
+    assert!(same_key(&c.routes[2], "from-file"));
+    assert!(!same_key(&c.routes[2], "from-file\n"));
+    assert!(same_key(&c.routes[3], "inline-secret"));
+    assert!(same_key(
+        &c.routes[4],
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    ));
+}
+
+#[test]
+fn secret_file_relative_and_absolute() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("gh.secret")).unwrap();
+    f.write_all(b"file-secret\r\n").unwrap();
+    drop(f);
+    let abs = dir.path().join("gh.secret");
+    for file in ["gh.secret".to_owned(), abs.display().to_string()] {
+        let text = with_route(&format!(
+            "  - name: gh\n    path: /gh\n    provider: github\n    secrets:\n      - file: {file}\n"
+        ));
+        let c = parse(&text, "t.yaml", dir.path(), &env, Secrets::Load).unwrap();
+        assert!(same_key(&c.routes[0], "file-secret"), "{file}");
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+    // A missing file: a problem naming the path, with the key's position.
+    let text = with_route(
+        "  - name: gh\n    path: /gh\n    provider: github\n    secrets:\n      - file: nope.secret\n",
+    );
+    let e = parse(&text, "t.yaml", dir.path(), &env, Secrets::Load).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = &e else {
+        panic!("{e}")
+    };
+    let p = find(problems, "routes[0].secrets[0].file");
+    assert_eq!((p.line, p.column), (Some(8), Some(9)));
+    assert!(p.message.contains("nope.secret"), "{}", p.message);
+}
+
+#[test]
+fn defaults_applied() {
+    let c = load_ok(MINIMAL);
+    assert_eq!(c.listen, DEFAULT_LISTEN.parse().unwrap());
+    assert_eq!(c.admin_listen, DEFAULT_ADMIN_LISTEN.parse().unwrap());
+    assert_eq!(c.upstream.timeout, DEFAULT_UPSTREAM_TIMEOUT);
+    assert_eq!(c.upstream.pool_idle_timeout, DEFAULT_POOL_IDLE_TIMEOUT);
+    assert_eq!(c.upstream.max_response_body, DEFAULT_MAX_RESPONSE_BODY);
+    assert_eq!(
+        c.upstream.target,
+        UpstreamTarget::Http {
+            authority: "127.0.0.1:3000".parse().unwrap(),
+            base_path: String::new(),
+        }
+    );
+    assert_eq!(c.limits.max_body, DEFAULT_MAX_BODY);
+    assert_eq!(c.limits.header_timeout, DEFAULT_HEADER_TIMEOUT);
+    assert_eq!(c.limits.body_timeout, DEFAULT_BODY_TIMEOUT);
+    assert_eq!(c.limits.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+    assert_eq!(c.dedup.max_entries, DEFAULT_DEDUP_MAX_ENTRIES);
+    assert_eq!(c.dedup.ttl, DEFAULT_DEDUP_TTL);
+    assert_eq!(c.dedup.duplicate_status, StatusCode::OK);
+    assert_eq!(c.log.format, LogFormat::Text);
+    assert_eq!(c.log.level, "info");
+    assert_eq!(c.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    let r = &c.routes[0];
+    assert_eq!(&*r.name, "gh");
+    assert_eq!(r.provider, Some("github"));
+    assert_eq!(r.methods, vec![Method::POST]);
+    assert_eq!(r.mode, Mode::Enforce);
+    assert_eq!(r.reject_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.freshness.max_age, DEFAULT_MAX_AGE);
+    assert_eq!(r.freshness.max_future_skew, DEFAULT_MAX_FUTURE_SKEW);
+    assert_eq!(r.public_url, None);
+    assert_eq!(&*r.keys[0].id, "S");
+    // The preset's dedup key.
+    assert_eq!(
+        r.dedup_key,
+        Some(presets::lookup("github").unwrap().dedup_key)
+    );
+}
+
+#[test]
+fn generic_defaults() {
+    let c = load_ok(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: X-Sig\n    secrets: [{env: S}]\n",
+    ));
+    let r = &c.routes[0];
+    assert_eq!(
+        r.scheme,
+        Scheme {
+            algorithm: Algorithm::HmacSha256,
+            encoding: Encoding::Hex,
+            headers: vec![HeaderSet {
+                signature: HeaderName::from_static("x-sig"),
+                timestamp: None,
+                id: None,
+            }],
+            format: SignatureFormat::List {
+                prefix: None,
+                prefix_required: false,
+                separator: None,
+            },
+            payload: vec![Piece::Body],
+            timestamp: None,
+            id: None,
+            secret_encoding: SecretEncoding::Raw,
+        }
+    );
+    // Without a signed id, the body hash.
+    assert_eq!(
+        r.dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![KeySource::BodySha256]
+        })
+    );
+}
+
+#[test]
+fn every_preset_loads() {
+    for name in presets::NAMES {
+        let secret_env = if *name == "standard-webhooks" || *name == "svix" {
+            "SW"
+        } else {
+            "S"
+        };
+        let c = load_ok(&with_route(&format!(
+            "  - name: r\n    path: /r\n    provider: {name}\n    secrets: [{{env: {secret_env}}}]\n"
+        )));
+        let p = presets::lookup(name).unwrap();
+        assert_eq!(c.routes[0].scheme, p.scheme, "{name}");
+        assert_eq!(c.routes[0].dedup_key, Some(p.dedup_key), "{name}");
+        assert_eq!(c.routes[0].provider, Some(p.name), "{name}");
+    }
+}
+
+#[test]
+fn preset_overrides() {
+    // Overriding a header collapses Standard Webhooks' two header families into one.
+    let c = load_ok(&with_route(
+        "  - name: r\n    path: /r\n    provider: standard-webhooks\n    verify:\n      header: X-Custom-Signature\n    secrets: [{env: SW}]\n",
+    ));
+    let s = &c.routes[0].scheme;
+    assert_eq!(s.headers.len(), 1);
+    assert_eq!(
+        s.headers[0].signature,
+        HeaderName::from_static("x-custom-signature")
+    );
+    assert_eq!(s.headers[0].id, Some(HeaderName::from_static("webhook-id")));
+    // Everything else is the preset's.
+    let p = presets::lookup("standard-webhooks").unwrap().scheme;
+    assert_eq!(s.payload, p.payload);
+    assert_eq!(s.format, p.format);
+
+    // Tolinku with a tighter algorithm override and a required prefix.
+    let c = load_ok(&with_route(
+        "  - name: r\n    path: /r\n    provider: tolinku\n    verify:\n      prefix: \"sha256=\"\n    secrets: [{env: S}]\n",
+    ));
+    assert_eq!(
+        c.routes[0].scheme.format,
+        SignatureFormat::List {
+            prefix: Some("sha256=".into()),
+            prefix_required: true,
+            separator: None,
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+#[test]
+fn unknown_top_level_key() {
+    let text = format!("{MINIMAL}lisen: 0.0.0.0:1\n");
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 1);
+    assert!(ps[0].message.contains("unknown field `lisen`"), "{ps:?}");
+    assert_eq!(ps[0].line, Some(9), "{ps:?}");
+    assert!(ps[0].column.is_some());
+    let shown = err_text(&text);
+    assert!(shown.starts_with("1 problem in test.yaml:"), "{shown}");
+    assert!(shown.contains("test.yaml:9:"), "{shown}");
+}
+
+#[test]
+fn unknown_key_in_verify() {
+    let text = with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: X-Sig\n      algo: hmac-sha1\n    secrets: [{env: S}]\n",
+    );
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert!(ps[0].message.contains("unknown field `algo`"), "{ps:?}");
+    assert!(
+        ps[0].message.contains("algorithm"),
+        "lists the known keys: {ps:?}"
+    );
+    assert_eq!((ps[0].line, ps[0].column), (Some(8), Some(7)), "{ps:?}");
+    let shown = err_text(&text);
+    assert!(
+        shown.contains("test.yaml:8:7: routes[0].verify: unknown field `algo`"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn unknown_keys_elsewhere() {
+    for (text, line) in [
+        (
+            with_route("  - name: g\n    path: /g\n    provider: github\n    secret: [{env: S}]\n"),
+            7,
+        ),
+        (
+            with_route("  - name: g\n    path: /g\n    provider: github\n    secrets: [{env: S, vaule: x}]\n"),
+            7,
+        ),
+        (format!("{MINIMAL}limits:\n  max_bodies: 1\n"), 10),
+        (
+            "upstream:\n  url: http://a:1\n  timout: 1s\nroutes: []\n".to_owned(),
+            3,
+        ),
+    ] {
+        let ps = problems(&text);
+        assert!(ps[0].message.contains("unknown field"), "{ps:?}");
+        assert_eq!(ps[0].line, Some(line), "{text}\n{ps:?}");
+    }
+}
+
+#[test]
+fn several_problems_reported_at_once() {
+    let text = "\
+upstream:
+  url: http://127.0.0.1:3000
+routes:
+  - name: a
+    path: /a
+    provider: github
+    max_age: five minutes
+    secrets:
+      - env: MISSING_VAR
+  - name: b
+    path: /b
+    provider: gitlab
+    secrets:
+      - env: S
+  - name: c
+    path: /c
+    provider: github
+    secrets:
+      - env: EMPTY
+    mode: yolo
+    reject_status: 500
+";
+    let ps = problems(text);
+    let p = find(&ps, "routes[0].max_age");
+    assert_eq!(p.line, Some(7));
+    assert!(p.message.contains("five minutes"), "{}", p.message);
+    let p = find(&ps, "routes[0].secrets[0].env");
+    assert_eq!((p.line, p.column), (Some(9), Some(9)));
+    assert!(
+        p.message.contains("MISSING_VAR") && p.message.contains("not set"),
+        "{}",
+        p.message
+    );
+    let p = find(&ps, "routes[1].provider");
+    assert_eq!(p.line, Some(12));
+    assert!(
+        p.message.contains("gitlab") && p.message.contains("github"),
+        "{}",
+        p.message
+    );
+    let p = find(&ps, "routes[2].secrets[0].env");
+    assert_eq!(p.line, Some(19));
+    assert!(p.message.contains("empty"), "{}", p.message);
+    let p = find(&ps, "routes[2].mode");
+    assert_eq!(p.line, Some(20));
+    let p = find(&ps, "routes[2].reject_status");
+    assert_eq!(p.line, Some(21));
+    assert_eq!(ps.len(), 6, "{ps:#?}");
+
+    let shown = err_text(text);
+    assert!(shown.starts_with("6 problems in test.yaml:"), "{shown}");
+    assert!(
+        shown.contains("test.yaml:7:5: routes[0].max_age: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("test.yaml:12:5: routes[1].provider: "),
+        "{shown}"
+    );
+    assert_eq!(shown.lines().count(), 7, "{shown}");
+}
+
+#[test]
+fn top_level_problems() {
+    let text = "\
+listen: nope
+admin_listen: 0.0.0.0:8080
+upstream:
+  url: http://127.0.0.1:3000
+  timeout: 0s
+  max_response_body: lots
+limits:
+  max_body: 0
+  header_timeout: soon
+  max_concurrency: 0
+dedup:
+  backend: redis
+  max_entries: 0
+  ttl: forever
+  duplicate_status: 409
+log:
+  format: xml
+shutdown_grace: 1 fortnight
+routes: []
+";
+    let ps = problems(text);
+    for (path, line) in [
+        ("listen", 1),
+        ("upstream.timeout", 5),
+        ("upstream.max_response_body", 6),
+        ("limits.max_body", 8),
+        ("limits.header_timeout", 9),
+        ("limits.max_concurrency", 10),
+        ("dedup.backend", 12),
+        ("dedup.max_entries", 13),
+        ("dedup.ttl", 14),
+        ("dedup.duplicate_status", 15),
+        ("log.format", 17),
+        ("shutdown_grace", 18),
+        ("routes", 19),
+    ] {
+        assert_eq!(find(&ps, path).line, Some(line), "{path}: {ps:#?}");
+    }
+    // Same listen and admin_listen.
+    let text = format!("listen: 0.0.0.0:8080\nadmin_listen: 0.0.0.0:8080\n{MINIMAL}");
+    let ps = problems(&text);
+    assert_eq!(find(&ps, "admin_listen").line, Some(2));
+}
+
+#[test]
+fn route_field_problems() {
+    let text = with_route(
+        "  - name: \"has space\"
+    path: no-slash
+    provider: github
+    methods: [POST, \"GE T\"]
+    secrets: []
+  - name: ok
+    path: /ok?x=1
+    provider: github
+    methods: []
+    secrets:
+      - env: S
+        file: /x
+  - name: neither
+    path: /n
+    secrets: [{env: S}]
+  - name: g
+    path: /g
+    verify:
+      encoding: hex
+    secrets: [{env: S}]
+",
+    );
+    let ps = problems(&text);
+    for path in [
+        "routes[0].name",
+        "routes[0].path",
+        "routes[0].methods[1]",
+        "routes[0].secrets",
+        "routes[1].path",
+        "routes[1].methods",
+        "routes[1].secrets[0]",
+        "routes[2]",
+        "routes[3].verify.header",
+    ] {
+        let p = find(&ps, path);
+        assert!(p.line.is_some(), "{path}: {p:?}");
+    }
+}
+
+#[test]
+fn verify_block_problems() {
+    let text = with_route(
+        "  - name: g
+    path: /g
+    verify:
+      header: \"bad header\"
+      algorithm: md5
+      encoding: base32
+      secret_encoding: hex
+      signed_payload: \"{timestamp}.{bdy}\"
+    secrets: [{env: S}]
+  - name: h
+    path: /h
+    verify:
+      header: x-sig
+      signed_payload: \"{id}.{timestamp}.{body}\"
+      params: {separator: \"::\", signature: v1}
+      prefix: \"v1=\"
+    secrets: [{env: S}]
+  - name: i
+    path: /i
+    verify:
+      header: x-sig
+      timestamp: {header: x-ts, json: /ts}
+      id: {json: ts}
+    secrets: [{env: S}]
+  - name: j
+    path: /j
+    verify:
+      header: x-sig
+      timestamp: {param: t}
+      signed_payload: \"{method}{url}{body}\"
+    secrets: [{env: S}]
+",
+    );
+    let ps = problems(&text);
+    find(&ps, "routes[0].verify.header");
+    for path in [
+        "routes[1].verify",
+        "routes[1].verify.params.separator",
+        "routes[2].verify.timestamp",
+        "routes[2].verify.id.json",
+        "routes[3].verify.timestamp.param",
+        "routes[3].public_url",
+    ] {
+        let p = find(&ps, path);
+        assert!(p.line.is_some(), "{path}: {p:?}");
+    }
+    // Route 0 stops at its header; the rest of its block is still checked when the header is
+    // valid.
+    let text = with_route(
+        "  - name: g
+    path: /g
+    verify:
+      header: x-sig
+      algorithm: md5
+      encoding: base32
+      secret_encoding: hex
+      signed_payload: \"{timestamp}.{bdy}\"
+      timestamp: {header: x-ts, format: unix_s}
+    secrets: [{env: S}]
+",
+    );
+    let ps = problems(&text);
+    for path in [
+        "routes[0].verify.algorithm",
+        "routes[0].verify.encoding",
+        "routes[0].verify.secret_encoding",
+        "routes[0].verify.signed_payload",
+        "routes[0].verify.timestamp.format",
+    ] {
+        let p = find(&ps, path);
+        assert!(p.line.is_some(), "{path}: {p:?}");
+    }
+    assert!(find(&ps, "routes[0].verify.signed_payload")
+        .message
+        .contains("bdy"));
+}
+
+#[test]
+fn signed_payload_needs_its_sources() {
+    let ps = problems(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: x-sig\n      signed_payload: \"{id}.{timestamp}.{body}\"\n    secrets: [{env: S}]\n",
+    ));
+    let msgs: Vec<&str> = ps
+        .iter()
+        .filter(|p| p.path == "routes[0].verify")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("timestamp")), "{ps:?}");
+    assert!(msgs.iter().any(|m| m.contains("{id}")), "{ps:?}");
+    // A payload without {body} would not authenticate the body.
+    let ps = problems(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: x-sig\n      signed_payload: \"{timestamp}\"\n      timestamp: {header: x-ts}\n    secrets: [{env: S}]\n",
+    ));
+    assert!(find(&ps, "routes[0].verify.signed_payload")
+        .message
+        .contains("{body}"));
+}
+
+#[test]
+fn duplicate_route_names_and_paths() {
+    let ps = problems(&with_route(
+        "  - name: a
+    path: /same
+    provider: github
+    secrets: [{env: S}]
+  - name: a
+    path: /same
+    provider: github
+    secrets: [{env: S}]
+  - name: b
+    path: /other
+    provider: github
+    secrets: [{env: S}, {env: S}]
+",
+    ));
+    let p = find(&ps, "routes[1].name");
+    assert_eq!(p.line, Some(8));
+    assert!(p.message.contains("used twice"), "{}", p.message);
+    let p = find(&ps, "routes[1].path");
+    assert_eq!(p.line, Some(9));
+    // Two secrets with the same id in one route.
+    find(&ps, "routes[2].secrets[1].id");
+    assert_eq!(ps.len(), 3, "{ps:#?}");
+}
+
+#[test]
+fn upstream_url_forms() {
+    for (url, target) in [
+        (
+            "http://127.0.0.1:3000",
+            UpstreamTarget::Http {
+                authority: "127.0.0.1:3000".parse().unwrap(),
+                base_path: String::new(),
+            },
+        ),
+        (
+            "http://app:8080/",
+            UpstreamTarget::Http {
+                authority: "app:8080".parse().unwrap(),
+                base_path: String::new(),
+            },
+        ),
+        (
+            "http://app/api/v1/",
+            UpstreamTarget::Http {
+                authority: "app".parse().unwrap(),
+                base_path: "/api/v1".into(),
+            },
+        ),
+        (
+            "http://[::1]:3000/x",
+            UpstreamTarget::Http {
+                authority: "[::1]:3000".parse().unwrap(),
+                base_path: "/x".into(),
+            },
+        ),
+        (
+            "unix:/run/app.sock",
+            UpstreamTarget::Unix {
+                path: "/run/app.sock".into(),
+            },
+        ),
+        (
+            "unix:///run/app.sock",
+            UpstreamTarget::Unix {
+                path: "/run/app.sock".into(),
+            },
+        ),
+    ] {
+        assert_eq!(parse_upstream_url(url), Ok(target.clone()), "{url}");
+        let c = load_ok(&MINIMAL.replace("http://127.0.0.1:3000", &format!("\"{url}\"")));
+        assert_eq!(c.upstream.target, target, "{url}");
+        assert_eq!(c.upstream.url, url);
+    }
+    for (url, needle) in [
+        ("https://app:443", "https"),
+        ("unix:run/app.sock", "absolute"),
+        ("unix:", "absolute"),
+        ("http://app:3000/x?y=1", "query"),
+        ("ftp://app", "http://"),
+        ("app:3000", "http://"),
+        ("/just/a/path", "http://"),
+        ("http://", ""),
+        ("not a url", "not a URL"),
+    ] {
+        let e = parse_upstream_url(url).expect_err(url);
+        assert!(e.contains(needle), "{url}: {e}");
+        let ps = problems(&MINIMAL.replace("http://127.0.0.1:3000", &format!("\"{url}\"")));
+        let p = find(&ps, "upstream.url");
+        assert_eq!(p.line, Some(2), "{url}");
+    }
+}
+
+#[test]
+fn parse_size_cases() {
+    for (s, n) in [
+        ("0", Some(0)),
+        ("1048576", Some(1_048_576)),
+        ("512KiB", Some(512 * 1024)),
+        ("512kib", Some(512 * 1024)),
+        ("1MiB", Some(1024 * 1024)),
+        ("2MB", Some(2_000_000)),
+        ("2mb", Some(2_000_000)),
+        ("2M", Some(2_000_000)),
+        ("1GiB", Some(1 << 30)),
+        ("3GB", Some(3_000_000_000)),
+        ("10k", Some(10_000)),
+        ("10 KiB", Some(10 * 1024)),
+        ("  7B  ", Some(7)),
+        ("7b", Some(7)),
+        ("", None),
+        ("KiB", None),
+        ("1.5MiB", None),
+        ("-1", None),
+        ("+1", None),
+        ("1TB", None),
+        ("1 MiB extra", None),
+        ("1_000", None),
+        ("0x10", None),
+        ("99999999999999999999999", None),
+        ("18446744073709551615GiB", None),
+        ("18446744073709551615", Some(usize::MAX)),
+    ] {
+        assert_eq!(parse_size(s), n, "{s:?}");
+    }
+}
+
+#[test]
+fn durations() {
+    let text = format!("{MINIMAL}    max_age: 90s\n    max_future_skew: 1m 30s\n");
+    let c = load_ok(&text);
+    assert_eq!(c.routes[0].freshness.max_age, Duration::from_secs(90));
+    assert_eq!(
+        c.routes[0].freshness.max_future_skew,
+        Duration::from_secs(90)
+    );
+    for bad in ["90", "-1s", "1 fortnight", "", "1.5.1s"] {
+        let ps = problems(&format!("{MINIMAL}    max_age: \"{bad}\"\n"));
+        let p = find(&ps, "routes[0].max_age");
+        assert_eq!(p.line, Some(9), "{bad}");
+    }
+}
+
+#[test]
+fn dedup_key_header_on_github_warns() {
+    let c = load_ok(&format!(
+        "{MINIMAL}    dedup_key: {{header: X-GitHub-Delivery}}\n"
+    ));
+    assert_eq!(
+        c.routes[0].dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![KeySource::Header(HeaderName::from_static(
+                "x-github-delivery"
+            ))]
+        })
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    let w = &c.warnings[0];
+    assert!(
+        w.contains("gh") && w.contains("x-github-delivery") && w.contains("not covered"),
+        "{w}"
+    );
+
+    // A header the signature covers (Standard Webhooks' id) does not warn: it becomes the
+    // scheme id.
+    let c = load_ok(&with_route(
+        "  - name: sw\n    path: /sw\n    provider: standard-webhooks\n    secrets: [{env: SW}]\n    dedup_key: {header: Webhook-Id}\n",
+    ));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(
+        c.routes[0].dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![KeySource::SchemeId]
+        })
+    );
+
+    // An empty dedup_key is a problem; `dedup: false` turns dedup off.
+    let ps = problems(&format!("{MINIMAL}    dedup_key: {{}}\n"));
+    assert_eq!(find(&ps, "routes[0].dedup_key").line, Some(9));
+    let ps = problems(&format!("{MINIMAL}    dedup_key: {{json: id}}\n"));
+    find(&ps, "routes[0].dedup_key.json");
+    let c = load_ok(&format!("{MINIMAL}    dedup: false\n"));
+    assert_eq!(c.routes[0].dedup_key, None);
+}
+
+#[test]
+fn short_dedup_ttl_warns() {
+    let text = format!(
+        "dedup:\n  ttl: 1m\n{}",
+        with_route("  - name: s\n    path: /s\n    provider: stripe\n    secrets: [{env: S}]\n")
+    );
+    let c = load_ok(&text);
+    assert!(
+        c.warnings.iter().any(|w| w.contains("dedup.ttl")),
+        "{:?}",
+        c.warnings
+    );
+    // No timestamp (GitHub): nothing to compare.
+    let c = load_ok(&format!("dedup:\n  ttl: 1m\n{MINIMAL}"));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets stay out of messages.
+
+#[test]
+fn inline_value_warns() {
+    let c = load_ok(&with_route(
+        "  - name: r\n    path: /r\n    provider: github\n    secrets:\n      - id: inline\n        value: hunter2-inline\n",
+    ));
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0].contains("inline"), "{:?}", c.warnings);
+    assert!(!c.warnings[0].contains("hunter2"), "{:?}", c.warnings);
+    assert!(same_key(&c.routes[0], "hunter2-inline"));
+    // Debug of the whole config never shows it either.
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn whsec_not_base64_is_an_error_without_the_secret() {
+    for (provider, value) in [
+        ("standard-webhooks", "whsec_hunter2!!not*base64"),
+        ("svix", "whsec_hunter2 with spaces"),
+        ("svix", "hunter2~~"),
+    ] {
+        for source in ["value", "env"] {
+            let env_with = |n: &str| (n == "WH").then(|| value.to_string());
+            let line = if source == "value" {
+                format!("value: \"{value}\"")
+            } else {
+                "env: WH".to_owned()
+            };
+            let text = with_route(&format!(
+                "  - name: r\n    path: /r\n    provider: {provider}\n    secrets:\n      - {line}\n"
+            ));
+            let e = parse(&text, "t.yaml", Path::new("."), &env_with, Secrets::Load).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            let ConfigError::Invalid { problems, .. } = &e else {
+                panic!("{e}")
+            };
+            let p = find(problems, "routes[0].secrets[0]");
+            assert!(p.message.contains("base64"), "{}", p.message);
+            assert_eq!(p.line, Some(8));
+        }
+    }
+    // The same secrets are fine where they are raw (Stripe uses whsec_ strings verbatim).
+    let c = load_ok(&with_route(
+        "  - name: r\n    path: /r\n    provider: stripe\n    secrets:\n      - value: \"whsec_hunter2!!not*base64\"\n",
+    ));
+    assert!(same_key(&c.routes[0], "whsec_hunter2!!not*base64"));
+}
+
+#[test]
+fn errors_never_show_inline_secrets() {
+    // Broken configs that hold an inline secret somewhere: whatever is wrong, the secret is
+    // not in the message.
+    let texts = [
+        // A validation problem next to it.
+        with_route("  - name: r\n    path: /r\n    provider: nope\n    secrets: [{value: hunter2-a}]\n"),
+        with_route("  - name: r\n    path: nope\n    provider: github\n    secrets: [{value: hunter2-b}]\n"),
+        // env and value both set.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{env: S, value: hunter2-c}]\n"),
+        // A wrong type beside the secret.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: hunter2-d, id: [1]}]\n"),
+        // The secret with a wrong type.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: [hunter2-e]}]\n"),
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: {hunter2-f: 1}}]\n"),
+        // An unknown key after it.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: hunter2-g, bogus: 1}]\n"),
+        // A YAML syntax error after it.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: hunter2-h}]\n  - [\n"),
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: \"hunter2-i\n"),
+        // Empty.
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [{value: \"\"}]\n"),
+    ];
+    for text in &texts {
+        let e = load_str(text).expect_err(text);
+        let shown = format!("{e}\n{e:?}");
+        assert!(!shown.contains("hunter2"), "{text}\n---\n{shown}");
+    }
+}
+
+/// A secret written as a bare string instead of `{env: ...}` / `{value: ...}` is an easy
+/// mistake (`secrets: ["whsec_..."]`). serde_yaml's "invalid type: string \"...\"" message
+/// quotes the scalar, and `yaml::parse` passes it through, so the secret lands in the error.
+#[test]
+fn bare_string_secret_is_not_quoted() {
+    for text in [
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets: [hunter2-bare]\n"),
+        with_route("  - name: r\n    path: /r\n    provider: github\n    secrets:\n      - \"hunter2-bare\"\n"),
+    ] {
+        let e = load_str(&text).unwrap_err();
+        let shown = format!("{e}\n{e:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
+
+#[test]
+fn skip_mode_reads_no_secrets() {
+    let text = with_route(
+        "  - name: a
+    path: /a
+    provider: svix
+    secrets: [{env: NOT_SET}]
+  - name: b
+    path: /b
+    provider: github
+    secrets: [{file: /definitely/not/here}]
+",
+    );
+    assert!(load_str(&text).is_err());
+    let c = parse(&text, "t.yaml", Path::new("."), &env, Secrets::Skip).unwrap();
+    assert_eq!(c.routes.len(), 2);
+    assert_eq!(&*c.routes[0].keys[0].id, "NOT_SET");
+}
+
+#[test]
+fn yaml_syntax_error_has_a_location() {
+    let ps = problems("upstream:\n  url: [\nroutes: []\n");
+    assert_eq!(ps.len(), 1);
+    assert!(ps[0].line.is_some(), "{ps:?}");
+    assert_eq!(ps[0].path, "");
+    // Missing required keys.
+    let ps = problems("routes: []\n");
+    assert!(ps[0].message.contains("upstream"), "{ps:?}");
+    let ps = problems("");
+    assert_eq!(ps.len(), 1);
+}
+
+#[test]
+fn route_for() {
+    let (c, _dir) = full_config();
+    assert_eq!(&*c.route_for("/hooks/stripe").unwrap().name, "stripe");
+    assert_eq!(&*c.route_for("/hooks/custom").unwrap().name, "custom.v1");
+    assert_eq!(&*c.route_for("/hooks/svix").unwrap().name, "svix");
+    for miss in [
+        "/hooks/stripe/",
+        "/hooks/Stripe",
+        "/hooks",
+        "/",
+        "",
+        "/hooks/stripe?x=1",
+        "hooks/stripe",
+    ] {
+        assert!(c.route_for(miss).is_none(), "{miss}");
+    }
+    // Every route is found by its own path.
+    for r in &c.routes {
+        assert!(std::sync::Arc::ptr_eq(c.route_for(&r.path).unwrap(), r));
+    }
+}
+
+/// A loaded route verifies what `sign` makes with the same secret, end to end through config.
+#[test]
+fn loaded_routes_verify_signed_requests() {
+    let (c, _dir) = full_config();
+    let body = br#"{"id":"evt_1","meta":{"id":"d1","sent_at":"2025-11-24T16:00:00Z"}}"#;
+    let now = UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+    for r in &c.routes {
+        let method = Method::POST;
+        let uri = Uri::from_static("/hooks/x");
+        let input = SignInput {
+            body,
+            method: &method,
+            uri: &uri,
+            public_url: r.public_url.as_deref(),
+            now,
+            id: None,
+        };
+        let out = verify::sign(&r.scheme, &r.keys[0], &input).unwrap();
+        let mut map = HeaderMap::new();
+        map.insert("x-request-id", http::HeaderValue::from_static("req-1"));
+        for (n, v) in out {
+            map.append(n, v.parse().unwrap());
+        }
+        let msg = Message::new(&method, &uri, &map, body, r.public_url.as_deref());
+        let v = verify::verify(&r.scheme, &r.keys, &msg, r.freshness, now)
+            .unwrap_or_else(|e| panic!("{}: {e}", r.name));
+        assert_eq!(v.key_index, 0);
+        if let Some(k) = &r.dedup_key {
+            assert!(k.extract(&msg, &v).is_some(), "{}", r.name);
+        }
+    }
+}
+
+/// A timestamp read from a header or a signature parameter that `signed_payload` does not
+/// include is not authenticated: a replayed delivery with a fresh timestamp passes the
+/// freshness check, so `max_age` protects nothing. Loading such a route should at least warn
+/// (a JSON body timestamp is fine: the body is signed).
+#[test]
+fn unsigned_timestamp_is_flagged() {
+    for route in [
+        "  - name: g\n    path: /g\n    verify:\n      header: x-sig\n      timestamp: {header: x-ts}\n    secrets: [{env: S}]\n",
+        "  - name: g\n    path: /g\n    provider: github\n    verify:\n      timestamp: {header: x-ts}\n    secrets: [{env: S}]\n",
+        "  - name: g\n    path: /g\n    provider: stripe\n    verify:\n      signed_payload: \"{body}\"\n    secrets: [{env: S}]\n",
+    ] {
+        // An error is as good as a warning here.
+        if let Ok(c) = load_str(&with_route(route)) {
+            assert!(
+                c.warnings.iter().any(|w| w.contains("timestamp")),
+                "{route}: {:?}",
+                c.warnings
+            );
+        }
+    }
+    // A body timestamp is covered by the signature: no warning.
+    let c = load_ok(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: x-sig\n      timestamp: {json: /ts, format: rfc3339}\n    secrets: [{env: S}]\n",
+    ));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}

@@ -29,8 +29,35 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, (String, Option<Locat
         if let Some(i) = msg.find(" at line ") {
             msg.truncate(i);
         }
-        (msg, location)
+        (redact_scalars(&msg), location)
     })
+}
+
+/// serde's type errors quote the offending value (`invalid type: string "whsec_..."`), and a
+/// value in the wrong place may be a secret: keep the type, drop the text.
+fn redact_scalars(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find("string \"") {
+        out.push_str(&rest[..i + "string".len()]);
+        let after = &rest[i + "string \"".len()..];
+        // Skip to the closing quote, honouring backslash escapes.
+        let mut end = after.len();
+        let mut escaped = false;
+        for (j, c) in after.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = j + 1;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Positions of every key and sequence item, by config path.
@@ -138,6 +165,17 @@ impl MarkedEventReceiver for Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_redacted() {
+        assert_eq!(
+            redact_scalars(
+                r#"routes[0].secrets[0]: invalid type: string "whsec_x\"y", expected struct RawSecret"#
+            ),
+            "routes[0].secrets[0]: invalid type: string, expected struct RawSecret"
+        );
+        assert_eq!(redact_scalars("unknown field `x`"), "unknown field `x`");
+    }
 
     #[test]
     fn paths_and_positions() {
