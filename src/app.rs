@@ -10,9 +10,10 @@ use tokio::sync::watch;
 use crate::admin::{self, Readiness};
 use crate::config::Config;
 use crate::dedup::{MemoryStore, Store, Ttls};
+use crate::error::Outcome;
 use crate::forward::Upstream;
 use crate::gate::{Clock, Gate};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, NO_ROUTE};
 use crate::{server, stack};
 
 /// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
@@ -37,6 +38,13 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
     for route in &config.routes {
         let ids: Vec<&str> = route.keys.iter().map(|k| &*k.id).collect();
         metrics.init_route(&route.name, &ids);
+    }
+    for o in [
+        Outcome::NoRoute,
+        Outcome::RequestTimeout,
+        Outcome::BadRequest,
+    ] {
+        metrics.requests.with_label_values(&[NO_ROUTE, o.code()]);
     }
     for result in ["success", "failure"] {
         metrics.config_reloads.with_label_values(&[result]);
@@ -87,6 +95,7 @@ pub async fn run(
                 let ready = ready.clone();
                 tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
             },
+            Arc::new(|_: &hyper::Error| {}),
             async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             },
@@ -115,6 +124,7 @@ pub async fn run(
         listeners.main,
         server::http1_builder(config.limits.header_timeout),
         move |peer| stack::build(g.clone(), peer),
+        count_connection_errors(gate.metrics.clone()),
         shutdown,
         grace,
         "main",
@@ -124,6 +134,22 @@ pub async fn run(
     let _ = admin_task.await;
     tracing::info!(drained, "hookgate stopped");
     Ok(())
+}
+
+/// Requests that failed before reaching the gate (no route known yet) still count, under
+/// `route="none"`: a malformed request or slow headers are outcomes like any other.
+fn count_connection_errors(metrics: Metrics) -> server::ConnErrorHook {
+    Arc::new(move |e: &hyper::Error| {
+        let outcome = if e.is_timeout() {
+            Outcome::RequestTimeout
+        } else if e.is_parse() || e.is_parse_too_large() {
+            Outcome::BadRequest
+        } else {
+            // Resets and hang-ups between requests are not requests.
+            return;
+        };
+        metrics.record(NO_ROUTE, outcome, 0.0);
+    })
 }
 
 /// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).

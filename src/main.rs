@@ -85,7 +85,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             .config
             .unwrap_or_else(|| PathBuf::from("config.example.yaml"));
         let env = demo::DemoEnv;
-        let config = load(&path, &env, Secrets::Load)?;
+        let mut config = load(&path, &env, Secrets::Load)?;
+        // Show the rejection lines too: seeing why a forgery was refused is the point.
+        config.log.level = format!("{},hookgate::gate=debug", config.log.level);
         init_logging(&config);
         return runtime()?
             .block_on(demo::run(config))
@@ -195,10 +197,10 @@ fn print_check(path: &Path, config: &Config) {
         let secrets: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
         let dedup = match &r.dedup_key {
             None => "off".to_owned(),
-            Some(spec) => format!("{:?}", spec.sources),
+            Some(spec) => spec.to_string(),
         };
         println!(
-            "  {:<16} {:<28} {:<18} secrets=[{}] mode={:?} dedup={}",
+            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}",
             r.name,
             r.path,
             scheme,

@@ -28,12 +28,17 @@ pub fn http1_builder(header_timeout: Duration) -> http1::Builder {
     b
 }
 
+/// Called with connection-level failures (malformed requests, header timeouts) that never
+/// reached a service, so they can still be counted.
+pub type ConnErrorHook = std::sync::Arc<dyn Fn(&hyper::Error) + Send + Sync>;
+
 /// Serves `make_service(peer)` on every connection until `shutdown` resolves, then drains.
 /// Returns whether every connection finished within `grace`.
 pub async fn serve<M, S, F>(
     listener: TcpListener,
     builder: http1::Builder,
     make_service: M,
+    on_error: ConnErrorHook,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
     name: &'static str,
@@ -69,10 +74,12 @@ where
                 let service = TowerToHyperService::new(make_service(peer));
                 let conn = builder.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
+                let on_error = on_error.clone();
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         // Header timeouts, resets, malformed requests: the peer's problem.
                         tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
+                        on_error(&e);
                     }
                 });
             }

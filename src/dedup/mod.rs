@@ -41,6 +41,24 @@ pub enum KeySource {
     BodySha256,
 }
 
+impl std::fmt::Display for DedupKeySpec {
+    /// `json /id, else body_sha256`: how `hookgate check` shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.sources.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", else ")?;
+            }
+            match s {
+                KeySource::SchemeId => f.write_str("signed id")?,
+                KeySource::Header(h) => write!(f, "header {h} (unsigned)")?,
+                KeySource::Json(p) => write!(f, "json {p}")?,
+                KeySource::BodySha256 => f.write_str("body_sha256")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl DedupKeySpec {
     /// The delivery id of a verified message, if any source yields one.
     pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<String> {

@@ -94,6 +94,46 @@ async fn slow_headers_are_cut_off() {
         "{text}"
     );
     assert_eq!(up.count(), 0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"request_timeout\",route=\"none\"}")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn garbage_requests_get_400_and_are_counted() {
+    let up = Upstream::ok().await;
+    let proxy = tight(&up).await;
+    for garbage in [
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 tls hello\r\n\r\n"[..],
+        b"POST /hook HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+        b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde",
+    ] {
+        let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+        s.write_all(garbage).await.unwrap();
+        let mut buf = Vec::new();
+        tokio::time::timeout(WAIT, s.read_to_end(&mut buf))
+            .await
+            .expect("no answer to garbage")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf);
+        assert!(
+            text.starts_with("HTTP/1.1 400"),
+            "{:?}: {text}",
+            String::from_utf8_lossy(garbage)
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"bad_request\",route=\"none\"}")
+            .await,
+        3.0
+    );
+    assert_eq!(up.count(), 0);
 }
 
 #[tokio::test]
