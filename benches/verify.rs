@@ -53,6 +53,7 @@ fn generic_sha512_base64() -> Scheme {
         }),
         id: None,
         secret_encoding: SecretEncoding::Raw,
+        ..Scheme::default()
     }
 }
 

@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use crate::dedup::{DedupKeySpec, KeySource};
 use crate::forward::UpstreamTarget;
+use crate::verify::presets::Handshake;
 use crate::verify::scheme::parse_payload_template;
 use crate::verify::{
     presets, Algorithm, Encoding, Freshness, HeaderSet, IdSource, Key, Piece, Scheme,
@@ -273,6 +274,8 @@ pub struct Route {
     /// `None` when dedup is off for this route.
     pub dedup_key: Option<DedupKeySpec>,
     pub public_url: Option<String>,
+    /// A setup request of the provider's that hookgate answers itself.
+    pub handshake: Option<Handshake>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,8 +727,10 @@ impl Validator<'_> {
                 .collect(),
         };
 
-        let (scheme, preset_key, provider) =
-            self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
+        let (scheme, preset) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
+        let provider = preset.as_ref().map(|p| p.name);
+        let handshake = preset.as_ref().and_then(|p| p.handshake);
+        let preset_key = preset.map(|p| p.dedup_key);
 
         let public_url = r.public_url.clone();
         if let Some(u) = &public_url {
@@ -798,6 +803,17 @@ impl Validator<'_> {
             ));
         }
 
+        if scheme.algorithm == Algorithm::Token {
+            self.warnings.push(format!(
+                "route {}: a token scheme proves who sent a request, not that its body is unchanged; prefer the sender's signing option where it has one",
+                r.name
+            ));
+        } else if !scheme.signs_body() {
+            self.warnings.push(format!(
+                "route {}: the signature does not cover the body (the sender's design); a captured delivery's body could be altered",
+                r.name
+            ));
+        }
         let keys = self.keys(path, &r.secrets, &scheme, &r.name);
 
         if !name_ok || keys.is_empty() {
@@ -818,20 +834,22 @@ impl Validator<'_> {
             reject_status,
             dedup_key,
             public_url,
+            handshake,
         })
     }
 
-    #[allow(clippy::type_complexity)]
+    /// The route's scheme: a preset's (returned too) with the `verify:` overrides applied, or
+    /// a generic one.
     fn scheme(
         &mut self,
         path: &str,
         provider: Option<&str>,
         v: Option<&RawVerify>,
-    ) -> Option<(Scheme, Option<DedupKeySpec>, Option<&'static str>)> {
+    ) -> Option<(Scheme, Option<presets::Preset>)> {
         let default = RawVerify::default();
-        let (mut scheme, key, name) = match provider {
+        let (mut scheme, preset) = match provider {
             Some(p) => match presets::lookup(p) {
-                Some(preset) => (preset.scheme, Some(preset.dedup_key), Some(preset.name)),
+                Some(preset) => (preset.scheme.clone(), Some(preset)),
                 None => {
                     self.problem(
                         format!("{path}.provider"),
@@ -858,24 +876,13 @@ impl Validator<'_> {
                 let header = self.header(&format!("{path}.verify.header"), h)?;
                 (
                     Scheme {
-                        algorithm: Algorithm::HmacSha256,
-                        encoding: Encoding::Hex,
                         headers: vec![HeaderSet {
                             signature: header,
                             timestamp: None,
                             id: None,
                         }],
-                        format: SignatureFormat::List {
-                            prefix: None,
-                            prefix_required: false,
-                            separator: None,
-                        },
-                        payload: vec![Piece::Body],
-                        timestamp: None,
-                        id: None,
-                        secret_encoding: SecretEncoding::Raw,
+                        ..Scheme::default()
                     },
-                    None,
                     None,
                 )
             }
@@ -1054,7 +1061,12 @@ impl Validator<'_> {
         // the body.)
         if let Some(TimestampRule { source, .. }) = &scheme.timestamp {
             let in_body = matches!(source, TimestampSource::Json(_));
-            if !in_body && !scheme.needs(&Piece::Timestamp) {
+            let in_signed_headers = matches!(source, TimestampSource::Header)
+                && scheme
+                    .payload
+                    .iter()
+                    .any(|p| matches!(p, Piece::SignedHeaders(_)));
+            if !in_body && !in_signed_headers && !scheme.needs(&Piece::Timestamp) {
                 self.problem(
                     format!("{vp}.signed_payload"),
                     "the timestamp is not covered by the signature (add {timestamp} to signed_payload), so max_age would not stop replays",
@@ -1070,7 +1082,7 @@ impl Validator<'_> {
                 self.problem(format!("{vp}.timestamp"), "name the timestamp header");
             }
         }
-        Some((scheme, key, name))
+        Some((scheme, preset))
     }
 
     fn pointer(&mut self, path: &str, p: &str) -> Option<String> {

@@ -17,6 +17,8 @@ use http_body_util::Full;
 pub enum Outcome {
     Forwarded,
     Duplicate,
+    /// A provider's setup request answered by hookgate (Zoom URL validation, challenges).
+    Handshake,
     NoRoute,
     MethodNotAllowed,
     BodyTooLarge,
@@ -34,9 +36,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 16] = [
+    pub const ALL: [Outcome; 17] = [
         Self::Forwarded,
         Self::Duplicate,
+        Self::Handshake,
         Self::NoRoute,
         Self::MethodNotAllowed,
         Self::BodyTooLarge,
@@ -58,6 +61,7 @@ impl Outcome {
         match self {
             Self::Forwarded => "forwarded",
             Self::Duplicate => "duplicate",
+            Self::Handshake => "handshake",
             Self::NoRoute => "no_route",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::BodyTooLarge => "body_too_large",
@@ -78,7 +82,7 @@ impl Outcome {
     /// The status hookgate answers with; `reject` is the route's status for failed verification.
     pub fn status(self, reject: StatusCode) -> StatusCode {
         match self {
-            Self::Forwarded | Self::Duplicate => StatusCode::OK,
+            Self::Forwarded | Self::Duplicate | Self::Handshake => StatusCode::OK,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

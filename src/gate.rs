@@ -20,6 +20,7 @@ use crate::config::{Config, Mode, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
 use crate::error::{error_response, HttpResponse, Outcome};
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
+use crate::handshake;
 use crate::metrics::{status_class, Metrics, NO_ROUTE};
 use crate::verify::{self, Message, VerifyError};
 
@@ -102,7 +103,8 @@ impl Gate {
         };
         notes.route = Some(route.clone());
 
-        // 2. Method.
+        // 2. Method. A provider's challenge GET (Dropbox, Okta) is answered here when the
+        // route accepts GET: it forwards nothing and echoes only what the sender sent.
         if !route.methods.contains(req.method()) {
             let (o, mut resp) = reject(
                 Outcome::MethodNotAllowed,
@@ -119,6 +121,14 @@ impl Gate {
                 resp.headers_mut().insert(ALLOW, v);
             }
             return (o, resp);
+        }
+        if req.method() == http::Method::GET {
+            if let Some(answer) = route
+                .handshake
+                .and_then(|hs| handshake::challenge(hs, &req))
+            {
+                return (Outcome::Handshake, answer);
+            }
         }
 
         // 3. Capacity: shed before reading a body, so overload costs little. The permit lives
@@ -184,6 +194,14 @@ impl Gate {
         if let Some(v) = &verified {
             let key = &route.keys[v.key_index];
             notes.secret = Some(key.id.clone());
+            if route.mode == Mode::Enforce {
+                if let Some(answer) = route
+                    .handshake
+                    .and_then(|hs| handshake::signed(hs, &msg, key))
+                {
+                    return (Outcome::Handshake, answer);
+                }
+            }
             self.metrics
                 .verified
                 .with_label_values(&[&route.name, &key.id])
@@ -365,10 +383,13 @@ async fn forward(
 
 fn verify_outcome(e: &VerifyError) -> Outcome {
     match e {
-        VerifyError::MissingSignature(_) => Outcome::MissingSignature,
-        VerifyError::MalformedSignature(_) | VerifyError::MissingId(_) | VerifyError::Mismatch => {
-            Outcome::InvalidSignature
+        VerifyError::MissingSignature(_) | VerifyError::MissingSignatureField(_) => {
+            Outcome::MissingSignature
         }
+        VerifyError::MalformedSignature(_)
+        | VerifyError::MissingId(_)
+        | VerifyError::Mismatch
+        | VerifyError::BodyHashMismatch(_) => Outcome::InvalidSignature,
         VerifyError::InvalidTimestamp(_) => Outcome::InvalidTimestamp,
         VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Outcome::StaleTimestamp,
     }

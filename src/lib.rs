@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod forward;
 pub mod gate;
+pub mod handshake;
 pub mod metrics;
 pub mod server;
 pub mod stack;

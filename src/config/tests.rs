@@ -20,6 +20,10 @@ fn env(name: &str) -> Option<String> {
         "SW" => Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
         "B64" => Some("c2VjcmV0LWtleS1ieXRlcw==".into()),
         "EMPTY" => Some(String::new()),
+        // RFC 8032 test 1 public key.
+        "ED" => Some("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".into()),
+        // A P-256 public key, base64 DER SubjectPublicKeyInfo (as SendGrid shows it).
+        "P256" => Some("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmc63oY0sXZBhnMglVDC4NDg4B2kFlCeBALKlTaV/zDO6mbMRLoraLGnqADkJl+VToKzi3NN9QL6GKCDw93w2XA==".into()),
         _ => None,
     }
 }
@@ -272,6 +276,7 @@ fn full_config_every_key() {
             }),
             id: Some(IdSource::Header),
             secret_encoding: SecretEncoding::Base64,
+            ..Scheme::default()
         }
     );
     // Defaults of a route.
@@ -494,6 +499,7 @@ fn generic_defaults() {
             timestamp: None,
             id: None,
             secret_encoding: SecretEncoding::Raw,
+            ..Scheme::default()
         }
     );
     // Without a signed id, the body hash.
@@ -508,13 +514,21 @@ fn generic_defaults() {
 #[test]
 fn every_preset_loads() {
     for name in presets::NAMES {
-        let secret_env = if *name == "standard-webhooks" || *name == "svix" {
-            "SW"
+        let p = presets::lookup(name).unwrap();
+        let secret_env = match (p.scheme.secret_encoding, p.scheme.algorithm) {
+            (SecretEncoding::Whsec, _) => "SW",
+            (SecretEncoding::Base64, Algorithm::EcdsaP256Sha256) => "P256",
+            (SecretEncoding::Base64, _) => "B64",
+            (SecretEncoding::Hex, _) => "ED",
+            (SecretEncoding::Raw, _) => "S",
+        };
+        let public_url = if p.needs_public_url {
+            "    public_url: https://hooks.example.com\n"
         } else {
-            "S"
+            ""
         };
         let c = load_ok(&with_route(&format!(
-            "  - name: r\n    path: /r\n    provider: {name}\n    secrets: [{{env: {secret_env}}}]\n"
+            "  - name: r\n    path: /r\n    provider: {name}\n{public_url}    secrets: [{{env: {secret_env}}}]\n"
         )));
         let p = presets::lookup(name).unwrap();
         assert_eq!(c.routes[0].scheme, p.scheme, "{name}");
@@ -628,7 +642,7 @@ routes:
       - env: MISSING_VAR
   - name: b
     path: /b
-    provider: gitlab
+    provider: gitlub
     secrets:
       - env: S
   - name: c
@@ -777,7 +791,7 @@ fn verify_block_problems() {
       header: \"bad header\"
       algorithm: md5
       encoding: base32
-      secret_encoding: hex
+      secret_encoding: rot13
       signed_payload: \"{timestamp}.{bdy}\"
     secrets: [{env: S}]
   - name: h
@@ -826,7 +840,7 @@ fn verify_block_problems() {
       header: x-sig
       algorithm: md5
       encoding: base32
-      secret_encoding: hex
+      secret_encoding: rot13
       signed_payload: \"{timestamp}.{bdy}\"
       timestamp: {header: x-ts, format: unix_s}
     secrets: [{env: S}]

@@ -4,21 +4,22 @@
 //! bytes, recently enough? — without I/O, so every scheme is tested with known-answer vectors
 //! and a fixed clock. `sign` is its mirror, used by `hookgate sign`, the demo and tests.
 
+mod key;
+mod payload;
 pub mod presets;
 pub mod scheme;
 
 use std::cell::OnceCell;
-use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::{DecodePaddingMode, Engine as _};
-use hmac::{Hmac, Mac};
+use base64::engine::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use sha2::Digest;
 use subtle::ConstantTimeEq;
 
-use crate::config::secret::Secret;
+use key::{Candidate, B64, B64URL};
+pub use key::{Key, KeyError};
+pub(crate) use payload::form_decode;
 pub use scheme::{
     Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme, SecretEncoding, SignatureFormat,
     TimestampFormat, TimestampRule, TimestampSource,
@@ -30,106 +31,6 @@ const MAX_CANDIDATES: usize = 16;
 
 /// An id or timestamp longer than this is not a real sender's.
 const MAX_FIELD_LEN: usize = 256;
-
-const B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-const B64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// A MAC key prepared for one scheme: the secret already decoded and absorbed into the HMAC
-/// state, so a request clones a keyed state instead of re-deriving the key.
-#[derive(Clone)]
-enum MacKey {
-    Sha1(Hmac<sha1::Sha1>),
-    Sha256(Hmac<sha2::Sha256>),
-    Sha512(Hmac<sha2::Sha512>),
-}
-
-/// One of a route's secrets, ready to verify. `id` is the operator-chosen name reported in
-/// metrics and logs (which secret matched tells when an old one can be retired).
-#[derive(Clone)]
-pub struct Key {
-    pub id: Arc<str>,
-    mac: MacKey,
-}
-
-impl fmt::Debug for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
-            .field("id", &self.id)
-            .field("mac", &"[redacted]")
-            .finish()
-    }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum KeyError {
-    #[error("the secret is empty")]
-    Empty,
-    #[error("the secret is not valid base64 (this scheme's secrets are base64{0})")]
-    NotBase64(&'static str),
-}
-
-impl Key {
-    /// Derives the MAC key from a secret as the scheme says (raw bytes, base64, `whsec_`).
-    pub fn new(id: Arc<str>, secret: &Secret, scheme: &Scheme) -> Result<Self, KeyError> {
-        let raw = secret.expose();
-        if raw.is_empty() {
-            return Err(KeyError::Empty);
-        }
-        let decoded;
-        let bytes: &[u8] = match scheme.secret_encoding {
-            SecretEncoding::Raw => raw,
-            SecretEncoding::Base64 => {
-                decoded = B64.decode(raw).map_err(|_| KeyError::NotBase64(""))?;
-                &decoded
-            }
-            SecretEncoding::Whsec => {
-                let body = raw.strip_prefix(b"whsec_").unwrap_or(raw);
-                decoded = B64
-                    .decode(body)
-                    .map_err(|_| KeyError::NotBase64(" after the whsec_ prefix"))?;
-                &decoded
-            }
-        };
-        if bytes.is_empty() {
-            return Err(KeyError::Empty);
-        }
-        // HMAC accepts keys of any length, so these constructors cannot fail; map anyway
-        // rather than unwrap.
-        let mac = match scheme.algorithm {
-            Algorithm::HmacSha1 => {
-                MacKey::Sha1(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
-            }
-            Algorithm::HmacSha256 => {
-                MacKey::Sha256(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
-            }
-            Algorithm::HmacSha512 => {
-                MacKey::Sha512(Hmac::new_from_slice(bytes).map_err(|_| KeyError::Empty)?)
-            }
-        };
-        Ok(Self { id, mac })
-    }
-
-    fn compute(&self, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<M: Mac + Clone>(m: &M, parts: &[&[u8]]) -> Vec<u8> {
-            let mut m = m.clone();
-            for p in parts {
-                m.update(p);
-            }
-            m.finalize().into_bytes().to_vec()
-        }
-        match &self.mac {
-            MacKey::Sha1(m) => run(m, parts),
-            MacKey::Sha256(m) => run(m, parts),
-            MacKey::Sha512(m) => run(m, parts),
-        }
-    }
-}
 
 /// Freshness window for signed timestamps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +106,10 @@ pub struct Verified {
 pub enum VerifyError {
     #[error("the {0} header is missing")]
     MissingSignature(HeaderName),
+    #[error("the JSON body has no signature at {0}")]
+    MissingSignatureField(String),
+    #[error("the body does not match the {0} hash in the signed URL")]
+    BodyHashMismatch(String),
     #[error("the signature header is malformed: {0}")]
     MalformedSignature(&'static str),
     #[error("the {0} header is missing or empty; the signature covers it")]
@@ -221,8 +126,8 @@ pub enum VerifyError {
 
 /// Checks `msg` against `scheme` with any of `keys`, at time `now`.
 ///
-/// Order: signature header present and well-formed, signature matches (over the exact raw
-/// body), then timestamp freshness. A stale timestamp is reported only for authentic requests.
+/// Order: signature present and well-formed, signature matches (over the exact raw body), then
+/// timestamp freshness. A stale timestamp is reported only for authentic requests.
 pub fn verify(
     scheme: &Scheme,
     keys: &[Key],
@@ -230,73 +135,32 @@ pub fn verify(
     freshness: Freshness,
     now: SystemTime,
 ) -> Result<Verified, VerifyError> {
-    let set = scheme
-        .headers
-        .iter()
-        .find(|set| msg.header(&set.signature).is_some())
-        .ok_or_else(|| {
-            VerifyError::MissingSignature(
-                scheme
-                    .headers
-                    .first()
-                    .map(|s| s.signature.clone())
-                    .unwrap_or(HeaderName::from_static("signature")),
-            )
-        })?;
-    let sig_value = msg
-        .header(&set.signature)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(VerifyError::MalformedSignature("not visible ASCII"))?;
-
-    let candidates = candidates(scheme, sig_value)?;
+    let (set, sig_value) = signature_value(scheme, msg)?;
+    let candidates = candidates(scheme, msg, &sig_value)?;
 
     // A timestamp inside the signed bytes is needed now; one outside them (Tolinku's body
-    // field) is read only after the MAC matched, so a forgery is reported as one.
+    // field) is read only after the signature matched, so a forgery is reported as one.
     let signed_ts = scheme.needs(&Piece::Timestamp);
     let mut raw_ts = if signed_ts {
-        raw_timestamp(scheme, set, sig_value, msg)?
+        raw_timestamp(scheme, set, &sig_value, msg)?
     } else {
         None
     };
     let id = raw_id(scheme, set, msg)?;
-
-    let url = if scheme.needs(&Piece::Url) {
-        Some(
-            msg.url()
-                .ok_or(VerifyError::MalformedSignature("route has no public_url"))?,
-        )
-    } else {
-        None
-    };
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(scheme.payload.len());
-    for piece in &scheme.payload {
-        match piece {
-            Piece::Literal(b) => parts.push(b),
-            Piece::Body => parts.push(msg.body),
-            Piece::Timestamp => {
-                let ts = raw_ts
-                    .as_deref()
-                    .ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
-                parts.push(ts.as_bytes());
-            }
-            Piece::Id => {
-                let id = id
-                    .as_deref()
-                    .ok_or_else(|| VerifyError::MissingId("id".into()))?;
-                parts.push(id.as_bytes());
-            }
-            Piece::Method => parts.push(msg.method.as_str().as_bytes()),
-            Piece::Url => parts.push(url.as_deref().unwrap_or_default().as_bytes()),
-        }
+    if let Some(param) = &scheme.body_sha256_query {
+        check_body_hash(param, msg)?;
     }
 
+    let pieces = payload::pieces(scheme, msg, raw_ts.as_deref(), id.as_deref())?;
+    let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
+
+    let mut algs: Vec<Algorithm> = candidates.iter().map(|c| c.alg).collect();
+    algs.dedup();
     let key_index = keys
         .iter()
         .position(|key| {
-            let expected = key.compute(&parts);
-            candidates
-                .iter()
-                .any(|c| bool::from(c.as_slice().ct_eq(expected.as_slice())))
+            algs.iter()
+                .any(|&alg| key.handles(alg) && key.verifies(&candidates, alg, &parts))
         })
         .ok_or(VerifyError::Mismatch)?;
 
@@ -308,7 +172,8 @@ pub fn verify(
     };
     if let Some(rule) = &scheme.timestamp {
         if !signed_ts {
-            raw_ts = raw_timestamp(scheme, set, sig_value, msg)?;
+            raw_ts = raw_timestamp(scheme, set, &sig_value, msg)?;
+            require_listed_timestamp(scheme, set, msg)?;
         }
         let raw = raw_ts.ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
         let ts_ms = parse_timestamp(&raw, rule.format)?;
@@ -323,9 +188,108 @@ pub fn verify(
     Ok(verified)
 }
 
-/// Decoded signature candidates from the header value, in header order.
-fn candidates(scheme: &Scheme, value: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let entries: Vec<&str> = match &scheme.format {
+/// With a canonical-request scheme (Contentful) the timestamp header is signed only if the
+/// signed-headers list names it.
+fn require_listed_timestamp(
+    scheme: &Scheme,
+    set: Option<&HeaderSet>,
+    msg: &Message<'_>,
+) -> Result<(), VerifyError> {
+    let Some(TimestampRule {
+        source: TimestampSource::Header,
+        ..
+    }) = &scheme.timestamp
+    else {
+        return Ok(());
+    };
+    let Some(ts_name) = set.and_then(|s| s.timestamp.as_ref()) else {
+        return Ok(());
+    };
+    for piece in &scheme.payload {
+        if let Piece::SignedHeaders(list) = piece {
+            let listed = msg
+                .headers
+                .get(list)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| {
+                    l.split(',')
+                        .any(|n| n.trim().eq_ignore_ascii_case(ts_name.as_str()))
+                });
+            if !listed {
+                return Err(VerifyError::InvalidTimestamp(format!(
+                    "the {ts_name} header is not among the signed headers"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The header family in use and the text holding the signature(s).
+fn signature_value<'s>(
+    scheme: &'s Scheme,
+    msg: &Message<'_>,
+) -> Result<(Option<&'s HeaderSet>, String), VerifyError> {
+    if let Some(ptr) = &scheme.signature_json {
+        let value = match msg.json_pointer(ptr) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            _ => return Err(VerifyError::MissingSignatureField(ptr.clone())),
+        };
+        return Ok((scheme.headers.first(), value));
+    }
+    let present = |set: &HeaderSet| {
+        msg.header(&set.signature).is_some()
+            || scheme
+                .extra_signature_headers
+                .iter()
+                .any(|h| msg.header(h).is_some())
+    };
+    let set = scheme.headers.iter().find(|s| present(s)).ok_or_else(|| {
+        VerifyError::MissingSignature(
+            scheme
+                .headers
+                .first()
+                .map_or(HeaderName::from_static("signature"), |s| {
+                    s.signature.clone()
+                }),
+        )
+    })?;
+    let mut value = String::new();
+    for name in std::iter::once(&set.signature).chain(&scheme.extra_signature_headers) {
+        for v in msg.headers.get_all(name) {
+            let v = v
+                .to_str()
+                .map_err(|_| VerifyError::MalformedSignature("not visible ASCII"))?;
+            if !value.is_empty() {
+                // Several headers (or repeats) read as one list.
+                value.push_str(list_separator(scheme));
+            }
+            value.push_str(v);
+        }
+    }
+    Ok((Some(set), value))
+}
+
+fn list_separator(scheme: &Scheme) -> &str {
+    match &scheme.format {
+        SignatureFormat::List {
+            separator: Some(sep),
+            ..
+        } => sep,
+        SignatureFormat::List { .. } => "\n",
+        SignatureFormat::Params { .. } => ",",
+    }
+}
+
+/// Decoded signature candidates, in order, each tagged with its algorithm.
+fn candidates(
+    scheme: &Scheme,
+    msg: &Message<'_>,
+    value: &str,
+) -> Result<Vec<Candidate>, VerifyError> {
+    let _ = msg;
+    let mut entries: Vec<(Algorithm, &str)> = Vec::new();
+    match &scheme.format {
         SignatureFormat::List {
             prefix,
             prefix_required,
@@ -333,50 +297,90 @@ fn candidates(scheme: &Scheme, value: &str) -> Result<Vec<Vec<u8>>, VerifyError>
         } => {
             let split: Box<dyn Iterator<Item = &str>> = match separator.as_deref() {
                 Some(sep) => Box::new(value.split(sep)),
-                None => Box::new(std::iter::once(value)),
+                // Values of several headers are joined with a newline, never part of a value.
+                None => Box::new(value.split('\n')),
             };
-            split
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .filter_map(|e| match prefix.as_deref() {
+            for e in split.map(str::trim).filter(|e| !e.is_empty()) {
+                if let Some((alt, alg)) = scheme
+                    .alt_entries
+                    .iter()
+                    .find(|(p, _)| strip_prefix_ignore_case(e, p).is_some())
+                {
+                    entries.push((*alg, &e[alt.len()..]));
+                    continue;
+                }
+                match prefix.as_deref() {
                     Some(p) => match strip_prefix_ignore_case(e, p) {
-                        Some(rest) => Some(rest),
-                        None if *prefix_required => None,
-                        None => Some(e),
+                        Some(rest) => entries.push((scheme.algorithm, rest)),
+                        None if *prefix_required => {}
+                        None => entries.push((scheme.algorithm, e)),
                     },
-                    None => Some(e),
-                })
-                .take(MAX_CANDIDATES)
-                .collect()
+                    None => entries.push((scheme.algorithm, e)),
+                }
+            }
         }
         SignatureFormat::Params {
             pair_separator,
             signature_key,
-        } => value
-            .split(*pair_separator)
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(k, _)| k.trim() == signature_key)
-            .map(|(_, v)| v.trim())
-            .take(MAX_CANDIDATES)
-            .collect(),
-    };
+        } => entries.extend(
+            value
+                .split(*pair_separator)
+                .filter_map(|pair| pair.split_once('='))
+                .filter(|(k, _)| k.trim() == signature_key)
+                .map(|(_, v)| (scheme.algorithm, v.trim())),
+        ),
+    }
+    entries.truncate(MAX_CANDIDATES);
     if entries.is_empty() {
         return Err(VerifyError::MalformedSignature(
             "no signature entry in the expected format",
         ));
     }
-    let decoded: Vec<Vec<u8>> = entries
+    let decoded: Vec<Candidate> = entries
         .iter()
-        .filter_map(|e| decode(scheme.encoding, e))
+        .filter_map(|(alg, e)| {
+            let encoding = if *alg == Algorithm::Token {
+                Encoding::Raw
+            } else {
+                scheme.encoding
+            };
+            decode(encoding, e).map(|bytes| Candidate { alg: *alg, bytes })
+        })
         .collect();
     if decoded.is_empty() {
         return Err(VerifyError::MalformedSignature(match scheme.encoding {
             Encoding::Hex => "signature is not hex",
             Encoding::Base64 => "signature is not base64",
             Encoding::Base64Url => "signature is not base64url",
+            Encoding::Raw => "signature is empty",
         }));
     }
     Ok(decoded)
+}
+
+/// Twilio-style: the signed URL carries the body's SHA-256; the body must match it.
+fn check_body_hash(param: &str, msg: &Message<'_>) -> Result<(), VerifyError> {
+    let Some(query) = msg.uri.query() else {
+        return Ok(());
+    };
+    let Some(claimed) = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == param)
+        .map(|(_, v)| v)
+    else {
+        return Ok(());
+    };
+    let actual = hex::encode(sha2::Sha256::digest(msg.body));
+    if bool::from(
+        actual
+            .as_bytes()
+            .ct_eq(claimed.to_ascii_lowercase().as_bytes()),
+    ) {
+        Ok(())
+    } else {
+        Err(VerifyError::BodyHashMismatch(param.to_owned()))
+    }
 }
 
 fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
@@ -387,6 +391,7 @@ fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
 
 fn decode(encoding: Encoding, s: &str) -> Option<Vec<u8>> {
     match encoding {
+        Encoding::Raw => (!s.is_empty()).then(|| s.as_bytes().to_vec()),
         Encoding::Hex => hex::decode(s).ok(),
         Encoding::Base64 => B64.decode(s).ok(),
         Encoding::Base64Url => B64URL.decode(s).ok(),
@@ -395,6 +400,7 @@ fn decode(encoding: Encoding, s: &str) -> Option<Vec<u8>> {
 
 fn encode(encoding: Encoding, bytes: &[u8]) -> String {
     match encoding {
+        Encoding::Raw => String::from_utf8_lossy(bytes).into_owned(),
         Encoding::Hex => hex::encode(bytes),
         Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
         Encoding::Base64Url => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
@@ -404,7 +410,7 @@ fn encode(encoding: Encoding, bytes: &[u8]) -> String {
 /// The timestamp exactly as the sender wrote it (it is signed as text).
 fn raw_timestamp(
     scheme: &Scheme,
-    set: &HeaderSet,
+    set: Option<&HeaderSet>,
     sig_value: &str,
     msg: &Message<'_>,
 ) -> Result<Option<String>, VerifyError> {
@@ -414,8 +420,7 @@ fn raw_timestamp(
     let raw = match &rule.source {
         TimestampSource::Header => {
             let name = set
-                .timestamp
-                .as_ref()
+                .and_then(|s| s.timestamp.as_ref())
                 .ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp header".into()))?;
             let v = msg.header(name).ok_or_else(|| {
                 VerifyError::InvalidTimestamp(format!("the {name} header is missing"))
@@ -462,7 +467,7 @@ fn raw_timestamp(
 
 fn raw_id(
     scheme: &Scheme,
-    set: &HeaderSet,
+    set: Option<&HeaderSet>,
     msg: &Message<'_>,
 ) -> Result<Option<String>, VerifyError> {
     let Some(source) = &scheme.id else {
@@ -470,7 +475,7 @@ fn raw_id(
     };
     let required = scheme.needs(&Piece::Id);
     let (found, what) = match source {
-        IdSource::Header => match &set.id {
+        IdSource::Header => match set.and_then(|s| s.id.as_ref()) {
             Some(name) => (
                 msg.header(name)
                     .and_then(|v| v.to_str().ok())
@@ -577,6 +582,10 @@ pub enum SignError {
     NeedsBodyId(String),
     #[error("the route needs a public_url to sign {{url}}")]
     NeedsPublicUrl,
+    #[error("hookgate cannot sign for this scheme: {0}")]
+    Unsupported(&'static str),
+    #[error("the request cannot be signed: {0}")]
+    Payload(String),
 }
 
 /// The headers a sender using `scheme` would attach to `input.body`, signed with `key`.
@@ -585,22 +594,33 @@ pub fn sign(
     key: &Key,
     input: &SignInput<'_>,
 ) -> Result<Vec<(HeaderName, String)>, SignError> {
-    let empty = HeaderMap::new();
-    let msg = Message::new(
+    if scheme.algorithm.is_asymmetric() || !key.handles(scheme.algorithm) {
+        return Err(SignError::Unsupported(
+            "the route holds the sender's public key, not a signing key",
+        ));
+    }
+    if scheme.signature_json.is_some() {
+        return Err(SignError::Unsupported(
+            "the signature lives inside the body; use the sender's own test delivery",
+        ));
+    }
+    let set = scheme.headers.first().ok_or(SignError::Unsupported(
+        "the scheme names no signature header",
+    ))?;
+    let now_ms = unix_ms(input.now);
+    let probe = HeaderMap::new();
+    let probe_msg = Message::new(
         input.method,
         input.uri,
-        &empty,
+        &probe,
         input.body,
         input.public_url,
     );
-    let set = scheme.headers.first();
-    let mut out = Vec::new();
-    let now_ms = unix_ms(input.now);
 
     let ts = match &scheme.timestamp {
         None => None,
         Some(rule) => Some(match &rule.source {
-            TimestampSource::Json(ptr) => match msg.json_pointer(ptr) {
+            TimestampSource::Json(ptr) => match probe_msg.json_pointer(ptr) {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
                 _ => return Err(SignError::NeedsBodyTimestamp(ptr.clone())),
@@ -610,32 +630,71 @@ pub fn sign(
     };
     let id = match &scheme.id {
         None => None,
-        Some(IdSource::Json(ptr)) => match msg.json_pointer(ptr) {
+        Some(IdSource::Json(ptr)) => match probe_msg.json_pointer(ptr) {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ if scheme.needs(&Piece::Id) => return Err(SignError::NeedsBodyId(ptr.clone())),
             _ => None,
         },
         Some(IdSource::Header) => Some(input.id.clone().unwrap_or_else(|| {
-            let digest = <sha2::Sha256 as sha2::Digest>::digest(
-                [input.body, &now_ms.to_be_bytes()].concat(),
-            );
+            let digest = sha2::Sha256::digest([input.body, &now_ms.to_be_bytes()].concat());
             format!("msg_{}", &hex::encode(digest)[..24])
         })),
     };
-    let url = msg.url();
-    let mut parts: Vec<&[u8]> = Vec::new();
+    if scheme.needs(&Piece::Url) && input.public_url.is_none() {
+        return Err(SignError::NeedsPublicUrl);
+    }
+
+    // The headers the sender sends besides the signature, then the signed bytes computed over
+    // them exactly as `verify` will.
+    let mut out: Vec<(HeaderName, String)> = Vec::new();
+    if let (
+        Some(name),
+        Some(TimestampRule {
+            source: TimestampSource::Header,
+            ..
+        }),
+    ) = (&set.timestamp, &scheme.timestamp)
+    {
+        out.push((name.clone(), ts.clone().unwrap_or_default()));
+    }
+    if let (Some(name), Some(IdSource::Header), Some(id)) = (&set.id, &scheme.id, &id) {
+        out.push((name.clone(), id.clone()));
+    }
     for piece in &scheme.payload {
-        match piece {
-            Piece::Literal(b) => parts.push(b),
-            Piece::Body => parts.push(input.body),
-            Piece::Timestamp => parts.push(ts.as_deref().unwrap_or_default().as_bytes()),
-            Piece::Id => parts.push(id.as_deref().unwrap_or_default().as_bytes()),
-            Piece::Method => parts.push(input.method.as_str().as_bytes()),
-            Piece::Url => parts.push(url.as_deref().ok_or(SignError::NeedsPublicUrl)?.as_bytes()),
+        if let Piece::SignedHeaders(list) = piece {
+            let mut names: Vec<String> = out.iter().map(|(n, _)| n.to_string()).collect();
+            names.push(list.to_string());
+            names.sort();
+            out.push((list.clone(), names.join(",")));
         }
     }
-    let sig = encode(scheme.encoding, &key.compute(&parts));
+    let mut headers = HeaderMap::new();
+    for (n, v) in &out {
+        let value = HeaderValue::from_str(v).map_err(|e| SignError::Payload(e.to_string()))?;
+        headers.insert(n.clone(), value);
+    }
+    let msg = Message::new(
+        input.method,
+        input.uri,
+        &headers,
+        input.body,
+        input.public_url,
+    );
+    let pieces = payload::pieces(scheme, &msg, ts.as_deref(), id.as_deref())
+        .map_err(|e| SignError::Payload(e.to_string()))?;
+    let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
+    let sig = match scheme.algorithm {
+        Algorithm::Token => key
+            .token()
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .ok_or(SignError::Unsupported("not a token key"))?,
+        alg => encode(
+            scheme.encoding,
+            &key.mac(alg, &parts)
+                .ok_or(SignError::Unsupported("not an HMAC key"))?,
+        ),
+    };
 
     let sig_value = match &scheme.format {
         SignatureFormat::List { prefix, .. } => format!("{}{sig}", prefix.as_deref().unwrap_or("")),
@@ -653,22 +712,7 @@ pub fn sign(
             _ => format!("{signature_key}={sig}"),
         },
     };
-    if let Some(set) = set {
-        out.push((set.signature.clone(), sig_value));
-        if let (
-            Some(name),
-            Some(TimestampRule {
-                source: TimestampSource::Header,
-                ..
-            }),
-        ) = (&set.timestamp, &scheme.timestamp)
-        {
-            out.push((name.clone(), ts.clone().unwrap_or_default()));
-        }
-        if let (Some(name), Some(IdSource::Header), Some(id)) = (&set.id, &scheme.id, &id) {
-            out.push((name.clone(), id.clone()));
-        }
-    }
+    out.insert(0, (set.signature.clone(), sig_value));
     Ok(out)
 }
 

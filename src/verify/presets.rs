@@ -1,144 +1,503 @@
 //! Provider presets: one word in config for a sender's whole scheme and its dedup key.
 //!
-//! Facts come from the providers' SDK sources and docs (see `shared/providers.md` in the
-//! project notes); each preset has known-answer tests in `verify::tests` and fixture replays in
-//! `tests/`. A route may override any field of a preset with a `verify:` block.
+//! Facts come from the providers' SDK sources and docs (the project's `providers.md` notes
+//! them, with sources); each preset is checked against fixtures signed by the provider's own
+//! SDK where one exists (`tests/fixtures/vectors`, made by `tools/vectors`). A route may
+//! override any field of a preset with a `verify:` block.
+//!
+//! Dedup keys come from signed material whenever the sender provides it (a signed id, a body
+//! field, else the body hash). Where only an unsigned header identifies a delivery, it is not
+//! used by default: anyone replaying a capture could change it.
 
 use http::HeaderName;
 
 use super::scheme::{
-    Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme, SecretEncoding, SignatureFormat,
-    TimestampFormat, TimestampRule, TimestampSource,
+    parse_payload_template, Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme,
+    SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
 use crate::dedup::{DedupKeySpec, KeySource};
 
-/// A provider's scheme and where its delivery id lives.
+/// Requests a provider sends to set an endpoint up, answered by hookgate itself so the app
+/// never needs the secret for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handshake {
+    /// Zoom's signed `endpoint.url_validation` event: answer `{plainToken, encryptedToken}`
+    /// with `encryptedToken = hex(HMAC-SHA256(secret, plainToken))`.
+    ZoomUrlValidation,
+    /// Dropbox's `GET ?challenge=...`: echo the challenge.
+    DropboxChallenge,
+    /// Okta's `GET` with `X-Okta-Verification-Challenge`: answer `{"verification": ...}`.
+    OktaChallenge,
+}
+
+/// A provider's scheme, where its delivery id lives, and its setup handshake.
 #[derive(Debug, Clone)]
 pub struct Preset {
     pub name: &'static str,
     pub scheme: Scheme,
     pub dedup_key: DedupKeySpec,
+    pub handshake: Option<Handshake>,
+    /// The scheme signs the URL the sender calls: the route needs `public_url`.
+    pub needs_public_url: bool,
 }
 
 /// Names accepted in `provider:`.
-pub const NAMES: &[&str] = &["tolinku", "github", "stripe", "standard-webhooks", "svix"];
-
-pub fn lookup(name: &str) -> Option<Preset> {
-    let preset = match name {
-        "tolinku" => tolinku(),
-        "github" => github(),
-        "stripe" => stripe(),
-        "standard-webhooks" => standard_webhooks(false),
-        "svix" => standard_webhooks(true),
-        _ => return None,
-    };
-    Some(preset)
-}
+pub const NAMES: &[&str] = &[
+    "tolinku",
+    "github",
+    "stripe",
+    "standard-webhooks",
+    "svix",
+    "clerk",
+    "resend",
+    "slack",
+    "shopify",
+    "twilio",
+    "paddle",
+    "linear",
+    "zoom",
+    "twitch",
+    "square",
+    "hubspot",
+    "gitlab",
+    "intercom",
+    "typeform",
+    "woocommerce",
+    "bitbucket",
+    "calendly",
+    "xero",
+    "pagerduty",
+    "sentry",
+    "vercel",
+    "mux",
+    "notion",
+    "box",
+    "jira",
+    "coinbase",
+    "razorpay",
+    "okta",
+    "airtable",
+    "asana",
+    "dropbox",
+    "contentful",
+    "mailgun",
+    "discord",
+    "sendgrid",
+];
 
 fn h(name: &'static str) -> HeaderName {
     HeaderName::from_static(name)
 }
 
-/// Tolinku: hex HMAC-SHA256 of the body in `X-Webhook-Signature` (a `sha256=` prefix appears in
-/// some of their examples, so it is accepted, not required); the event time is the JSON body's
-/// ISO 8601 `timestamp`. The envelope has no documented id, so dedup uses the body's `id` when
-/// present, else the body hash: both are covered by the signature.
-fn tolinku() -> Preset {
-    Preset {
-        name: "tolinku",
-        scheme: Scheme {
-            algorithm: Algorithm::HmacSha256,
-            encoding: Encoding::Hex,
+/// A preset under construction: the common shape (HMAC-SHA256, hex, over the body) adjusted
+/// call by call, so each provider reads as the list of ways it differs.
+struct B(Preset);
+
+impl B {
+    fn new(name: &'static str, header: &'static str) -> Self {
+        let scheme = Scheme {
             headers: vec![HeaderSet {
-                signature: h("x-webhook-signature"),
+                signature: h(header),
                 timestamp: None,
                 id: None,
             }],
-            format: SignatureFormat::List {
-                prefix: Some("sha256=".into()),
-                prefix_required: false,
-                separator: None,
+            ..Scheme::default()
+        };
+        Self(Preset {
+            name,
+            scheme,
+            dedup_key: DedupKeySpec {
+                sources: vec![KeySource::BodySha256],
             },
-            payload: vec![Piece::Body],
-            timestamp: Some(TimestampRule {
-                source: TimestampSource::Json("/timestamp".into()),
-                format: TimestampFormat::Rfc3339,
-            }),
-            id: None,
-            secret_encoding: SecretEncoding::Raw,
-        },
-        dedup_key: DedupKeySpec {
-            sources: vec![KeySource::Json("/id".into()), KeySource::BodySha256],
-        },
+            handshake: None,
+            needs_public_url: false,
+        })
+    }
+    fn alg(mut self, a: Algorithm) -> Self {
+        self.0.scheme.algorithm = a;
+        self
+    }
+    fn enc(mut self, e: Encoding) -> Self {
+        self.0.scheme.encoding = e;
+        self
+    }
+    fn secret(mut self, e: SecretEncoding) -> Self {
+        self.0.scheme.secret_encoding = e;
+        self
+    }
+    /// Entries must start with `p` (entries without it are not signatures of ours).
+    fn prefix(mut self, p: &str) -> Self {
+        self.0.scheme.format = SignatureFormat::List {
+            prefix: Some(p.into()),
+            prefix_required: true,
+            separator: self.separator(),
+        };
+        self
+    }
+    fn optional_prefix(mut self, p: &str) -> Self {
+        self.0.scheme.format = SignatureFormat::List {
+            prefix: Some(p.into()),
+            prefix_required: false,
+            separator: self.separator(),
+        };
+        self
+    }
+    fn separator(&self) -> Option<String> {
+        match &self.0.scheme.format {
+            SignatureFormat::List { separator, .. } => separator.clone(),
+            SignatureFormat::Params { .. } => None,
+        }
+    }
+    fn list(mut self, sep: &str) -> Self {
+        if let SignatureFormat::List { separator, .. } = &mut self.0.scheme.format {
+            *separator = Some(sep.into());
+        }
+        self
+    }
+    /// `k=v` pairs (`t=..,v1=..`), signatures under `sig`, the timestamp under `ts`.
+    fn params(
+        mut self,
+        pair_separator: char,
+        sig: &str,
+        ts: &str,
+        format: TimestampFormat,
+    ) -> Self {
+        self.0.scheme.format = SignatureFormat::Params {
+            pair_separator,
+            signature_key: sig.into(),
+        };
+        self.0.scheme.timestamp = Some(TimestampRule {
+            source: TimestampSource::SignatureParam(ts.into()),
+            format,
+        });
+        self
+    }
+    /// The signed bytes; presets are written by us, so a bad template is a bug caught by the
+    /// preset tests (every preset is built there).
+    fn payload(mut self, template: &str) -> Self {
+        self.0.scheme.payload = match parse_payload_template(template) {
+            Ok(p) => p,
+            Err(_) => vec![Piece::Literal(b"invalid preset template".to_vec())],
+        };
+        self
+    }
+    fn pieces(mut self, pieces: Vec<Piece>) -> Self {
+        self.0.scheme.payload = pieces;
+        self
+    }
+    fn ts_header(mut self, name: &'static str, format: TimestampFormat) -> Self {
+        for set in &mut self.0.scheme.headers {
+            set.timestamp = Some(h(name));
+        }
+        self.0.scheme.timestamp = Some(TimestampRule {
+            source: TimestampSource::Header,
+            format,
+        });
+        self
+    }
+    fn ts_json(mut self, pointer: &str, format: TimestampFormat) -> Self {
+        self.0.scheme.timestamp = Some(TimestampRule {
+            source: TimestampSource::Json(pointer.into()),
+            format,
+        });
+        self
+    }
+    fn id_header(mut self, name: &'static str) -> Self {
+        for set in &mut self.0.scheme.headers {
+            set.id = Some(h(name));
+        }
+        self.0.scheme.id = Some(IdSource::Header);
+        self
+    }
+    /// Dedup on the scheme's signed id.
+    fn dedup_signed_id(mut self) -> Self {
+        self.0.dedup_key.sources = vec![KeySource::SchemeId];
+        self
+    }
+    /// Dedup on a body field (signed with the body), else the body hash.
+    fn dedup_json(mut self, pointer: &str) -> Self {
+        self.0.dedup_key.sources = vec![KeySource::Json(pointer.into()), KeySource::BodySha256];
+        self
+    }
+    fn dedup(mut self, sources: Vec<KeySource>) -> Self {
+        self.0.dedup_key.sources = sources;
+        self
+    }
+    fn also_header(mut self, name: &'static str) -> Self {
+        self.0.scheme.extra_signature_headers.push(h(name));
+        self
+    }
+    fn family(mut self, set: HeaderSet) -> Self {
+        self.0.scheme.headers.push(set);
+        self
+    }
+    fn public_url(mut self) -> Self {
+        self.0.needs_public_url = true;
+        self
+    }
+    fn handshake(mut self, hs: Handshake) -> Self {
+        self.0.handshake = Some(hs);
+        self
+    }
+    fn build(self) -> Preset {
+        self.0
     }
 }
 
-/// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body; no timestamp. The delivery id
-/// (`X-GitHub-Delivery`) is not signed, so dedup uses the body hash: a replayed body with a
-/// fresh delivery id is still caught. Redeliveries from GitHub's UI carry the same body.
-fn github() -> Preset {
-    Preset {
-        name: "github",
-        scheme: Scheme {
-            algorithm: Algorithm::HmacSha256,
-            encoding: Encoding::Hex,
-            headers: vec![HeaderSet {
-                signature: h("x-hub-signature-256"),
+use Encoding::Base64;
+use TimestampFormat::{Rfc3339, Unix, UnixMs};
+
+pub fn lookup(name: &str) -> Option<Preset> {
+    let p = match name {
+        // Tolinku: hex HMAC-SHA256 of the body; some of their examples show a `sha256=` prefix,
+        // so it is accepted, not required. The event time is the body's ISO 8601 `timestamp`.
+        // No documented id: the body's `id` when present, else the body hash.
+        "tolinku" => B::new("tolinku", "x-webhook-signature")
+            .optional_prefix("sha256=")
+            .ts_json("/timestamp", Rfc3339)
+            .dedup_json("/id")
+            .build(),
+        // GitHub: no timestamp. The delivery id is not signed, so dedup uses the body hash.
+        "github" => B::new("github", "x-hub-signature-256")
+            .prefix("sha256=")
+            .build(),
+        // Stripe: `t=..,v1=..[,v1=..]` over `{t}.{body}`; the `whsec_` secret is used as raw
+        // UTF-8. Dedup on the body's signed `evt_...` id.
+        "stripe" => B::new("stripe", "stripe-signature")
+            .params(',', "v1", "t", Unix)
+            .payload("{timestamp}.{body}")
+            .dedup_json("/id")
+            .build(),
+        "standard-webhooks" => standard_webhooks("standard-webhooks", false),
+        "svix" | "clerk" | "resend" => standard_webhooks(
+            match name {
+                "svix" => "svix",
+                "clerk" => "clerk",
+                _ => "resend",
+            },
+            true,
+        ),
+        // Slack: `v0=<hex>` over `v0:{timestamp}:{body}`. `event_id` is in the signed body.
+        "slack" => B::new("slack", "x-slack-signature")
+            .prefix("v0=")
+            .payload("v0:{timestamp}:{body}")
+            .ts_header("x-slack-request-timestamp", Unix)
+            .dedup_json("/event_id")
+            .build(),
+        // Shopify: base64 over the body. `X-Shopify-Triggered-At` is not signed, so no
+        // freshness check; `X-Shopify-Webhook-Id` is not signed, so dedup on the body hash.
+        // The newer event deliveries use `shopify-hmac-sha256`.
+        "shopify" => B::new("shopify", "x-shopify-hmac-sha256")
+            .enc(Base64)
+            .family(HeaderSet {
+                signature: h("shopify-hmac-sha256"),
                 timestamp: None,
                 id: None,
-            }],
-            format: SignatureFormat::List {
-                prefix: Some("sha256=".into()),
-                prefix_required: true,
-                separator: None,
-            },
-            payload: vec![Piece::Body],
-            timestamp: None,
-            id: None,
-            secret_encoding: SecretEncoding::Raw,
-        },
-        dedup_key: DedupKeySpec {
-            sources: vec![KeySource::BodySha256],
-        },
+            })
+            .build(),
+        // Twilio: HMAC-SHA1 (Auth Token) over the public URL plus the sorted form parameters;
+        // JSON bodies are covered by `bodySHA256` in the URL instead. No timestamp.
+        "twilio" => B::new("twilio", "x-twilio-signature")
+            .alg(Algorithm::HmacSha1)
+            .enc(Base64)
+            .pieces(vec![Piece::Url, Piece::FormParams])
+            .body_sha256_query("bodySHA256")
+            .public_url()
+            .build(),
+        // Paddle Billing: `ts=..;h1=..[;h1=..]` over `{ts}:{body}`; `event_id` in the body.
+        "paddle" => B::new("paddle", "paddle-signature")
+            .params(';', "h1", "ts", Unix)
+            .payload("{timestamp}:{body}")
+            .dedup_json("/event_id")
+            .build(),
+        // Linear: hex over the body; the signed time is the body's `webhookTimestamp` (ms).
+        "linear" => B::new("linear", "linear-signature")
+            .ts_json("/webhookTimestamp", UnixMs)
+            .build(),
+        // Zoom: `v0=<hex>` over `v0:{timestamp}:{body}`; hookgate answers the URL validation.
+        "zoom" => B::new("zoom", "x-zm-signature")
+            .prefix("v0=")
+            .payload("v0:{timestamp}:{body}")
+            .ts_header("x-zm-request-timestamp", Unix)
+            .handshake(Handshake::ZoomUrlValidation)
+            .build(),
+        // Twitch EventSub: `sha256=<hex>` over id + timestamp + body (no separators); the
+        // message id is signed, so it is the dedup key. The callback verification challenge
+        // is signed like any message and forwarded untouched.
+        "twitch" => B::new("twitch", "twitch-eventsub-message-signature")
+            .prefix("sha256=")
+            .payload("{id}{timestamp}{body}")
+            .ts_header("twitch-eventsub-message-timestamp", Rfc3339)
+            .id_header("twitch-eventsub-message-id")
+            .dedup_signed_id()
+            .build(),
+        // Square: base64 over the notification URL + body; `event_id` in the body.
+        "square" => B::new("square", "x-square-hmacsha256-signature")
+            .enc(Base64)
+            .payload("{url}{body}")
+            .public_url()
+            .dedup_json("/event_id")
+            .build(),
+        // HubSpot v3: base64 over method + URL + body + timestamp (ms).
+        "hubspot" => B::new("hubspot", "x-hubspot-signature-v3")
+            .enc(Base64)
+            .payload("{method}{url}{body}{timestamp}")
+            .ts_header("x-hubspot-request-timestamp", UnixMs)
+            .public_url()
+            .build(),
+        // GitLab: a plain token, which authenticates the sender but not the body. The token
+        // signs nothing, so the Idempotency-Key header (same across retries) is as good as
+        // anything; the body hash is the fallback for older GitLab versions.
+        "gitlab" => B::new("gitlab", "x-gitlab-token")
+            .alg(Algorithm::Token)
+            .enc(Encoding::Raw)
+            .dedup(vec![
+                KeySource::Header(h("idempotency-key")),
+                KeySource::BodySha256,
+            ])
+            .build(),
+        // Intercom: `sha1=<hex>` HMAC-SHA1 over the body; the notification `id` is signed.
+        "intercom" => B::new("intercom", "x-hub-signature")
+            .alg(Algorithm::HmacSha1)
+            .prefix("sha1=")
+            .dedup_json("/id")
+            .build(),
+        // Typeform: `sha256=<base64>` over the body.
+        "typeform" => B::new("typeform", "typeform-signature")
+            .enc(Base64)
+            .prefix("sha256=")
+            .dedup_json("/event_id")
+            .build(),
+        "woocommerce" => B::new("woocommerce", "x-wc-webhook-signature")
+            .enc(Base64)
+            .build(),
+        // Bitbucket Cloud: SHA-256 despite the GitHub-style header name.
+        "bitbucket" => B::new("bitbucket", "x-hub-signature")
+            .prefix("sha256=")
+            .build(),
+        // Calendly: `t=..,v1=..` over `{t}.{body}`, like Stripe.
+        "calendly" => B::new("calendly", "calendly-webhook-signature")
+            .params(',', "v1", "t", Unix)
+            .payload("{timestamp}.{body}")
+            .build(),
+        "xero" => B::new("xero", "x-xero-signature").enc(Base64).build(),
+        // PagerDuty v3: `v1=<hex>` entries, comma separated, one per active secret.
+        "pagerduty" => B::new("pagerduty", "x-pagerduty-signature")
+            .prefix("v1=")
+            .list(",")
+            .dedup_json("/event/id")
+            .build(),
+        // Sentry: hex over the body. `Sentry-Hook-Timestamp` is not signed: no freshness check.
+        "sentry" => B::new("sentry", "sentry-hook-signature").build(),
+        // Vercel: HMAC-SHA1 hex over the body.
+        "vercel" => B::new("vercel", "x-vercel-signature")
+            .alg(Algorithm::HmacSha1)
+            .dedup_json("/id")
+            .build(),
+        // Mux: `t=..,v1=..` over `{t}.{body}`.
+        "mux" => B::new("mux", "mux-signature")
+            .params(',', "v1", "t", Unix)
+            .payload("{timestamp}.{body}")
+            .dedup_json("/id")
+            .build(),
+        // Notion: `sha256=<hex>` over the body, keyed with the verification token.
+        "notion" => B::new("notion", "x-notion-signature")
+            .prefix("sha256=")
+            .ts_json("/timestamp", Rfc3339)
+            .dedup_json("/id")
+            .build(),
+        // Box: base64 over body + timestamp (appended); primary and secondary signatures.
+        "box" => B::new("box", "box-signature-primary")
+            .also_header("box-signature-secondary")
+            .enc(Base64)
+            .payload("{body}{timestamp}")
+            .ts_header("box-delivery-timestamp", Rfc3339)
+            .build(),
+        // Jira Cloud admin webhooks with a secret: WebSub style `sha256=<hex>`.
+        "jira" => B::new("jira", "x-hub-signature").prefix("sha256=").build(),
+        "coinbase" => B::new("coinbase", "x-cc-webhook-signature")
+            .dedup_json("/event/id")
+            .build(),
+        "razorpay" => B::new("razorpay", "x-razorpay-signature").build(),
+        // Okta event hooks: a static secret in a header of your choosing (Authorization by
+        // default); hookgate answers the one-time verification GET.
+        "okta" => B::new("okta", "authorization")
+            .alg(Algorithm::Token)
+            .enc(Encoding::Raw)
+            .handshake(Handshake::OktaChallenge)
+            .build(),
+        // Airtable: `hmac-sha256=<hex>`; the MAC secret is given base64-encoded.
+        "airtable" => B::new("airtable", "x-airtable-content-mac")
+            .prefix("hmac-sha256=")
+            .secret(SecretEncoding::Base64)
+            .ts_json("/timestamp", Rfc3339)
+            .build(),
+        // Asana: hex over the body; the secret is the X-Hook-Secret of the creation handshake.
+        "asana" => B::new("asana", "x-hook-signature").build(),
+        // Dropbox: hex over the body; hookgate echoes the GET `?challenge=`.
+        "dropbox" => B::new("dropbox", "x-dropbox-signature")
+            .handshake(Handshake::DropboxChallenge)
+            .build(),
+        // Contentful: a canonical request (method, path, the listed headers, body), hex.
+        "contentful" => B::new("contentful", "x-contentful-signature")
+            .pieces(vec![
+                Piece::Method,
+                Piece::Literal(b"\n".to_vec()),
+                Piece::PathAndQuery,
+                Piece::Literal(b"\n".to_vec()),
+                Piece::SignedHeaders(h("x-contentful-signed-headers")),
+                Piece::Literal(b"\n".to_vec()),
+                Piece::Body,
+            ])
+            .ts_header("x-contentful-timestamp", UnixMs)
+            .build(),
+        // Mailgun: the signature is in the body, over `{timestamp}{token}`; the body itself is
+        // not signed (Mailgun's design). The token is unique per delivery and signed.
+        "mailgun" => {
+            let mut b = B::new("mailgun", "x-mailgun-signature")
+                .pieces(vec![
+                    Piece::Json("/signature/timestamp".into()),
+                    Piece::Json("/signature/token".into()),
+                ])
+                .ts_json("/signature/timestamp", Unix)
+                .dedup(vec![KeySource::Json("/signature/token".into())]);
+            b.0.scheme.signature_json = Some("/signature/signature".into());
+            b.build()
+        }
+        // Discord interactions: Ed25519 over timestamp + body, hex; the route holds the
+        // application's public key (hex).
+        "discord" => B::new("discord", "x-signature-ed25519")
+            .alg(Algorithm::Ed25519)
+            .secret(SecretEncoding::Hex)
+            .payload("{timestamp}{body}")
+            .ts_header("x-signature-timestamp", Unix)
+            .dedup_json("/id")
+            .build(),
+        // SendGrid event webhook: ECDSA P-256 over timestamp + body, base64 DER; the route
+        // holds the verification key (base64 DER public key).
+        "sendgrid" => B::new("sendgrid", "x-twilio-email-event-webhook-signature")
+            .alg(Algorithm::EcdsaP256Sha256)
+            .enc(Base64)
+            .secret(SecretEncoding::Base64)
+            .payload("{timestamp}{body}")
+            .ts_header("x-twilio-email-event-webhook-timestamp", Unix)
+            .build(),
+        _ => return None,
+    };
+    Some(p)
+}
+
+impl B {
+    fn body_sha256_query(mut self, param: &str) -> Self {
+        self.0.scheme.body_sha256_query = Some(param.into());
+        self
     }
 }
 
-/// Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>]` over `{t}.{body}`; the `whsec_`
-/// secret is used as raw UTF-8 (not decoded). Dedup on the body's `evt_...` id, which is signed.
-fn stripe() -> Preset {
-    Preset {
-        name: "stripe",
-        scheme: Scheme {
-            algorithm: Algorithm::HmacSha256,
-            encoding: Encoding::Hex,
-            headers: vec![HeaderSet {
-                signature: h("stripe-signature"),
-                timestamp: None,
-                id: None,
-            }],
-            format: SignatureFormat::Params {
-                pair_separator: ',',
-                signature_key: "v1".into(),
-            },
-            payload: vec![Piece::Timestamp, Piece::Literal(b".".to_vec()), Piece::Body],
-            timestamp: Some(TimestampRule {
-                source: TimestampSource::SignatureParam("t".into()),
-                format: TimestampFormat::Unix,
-            }),
-            id: None,
-            secret_encoding: SecretEncoding::Raw,
-        },
-        dedup_key: DedupKeySpec {
-            sources: vec![KeySource::Json("/id".into()), KeySource::BodySha256],
-        },
-    }
-}
-
-/// Standard Webhooks (and Svix, which sends the same scheme under `svix-*` names):
-/// `v1,<base64>` entries, space separated, over `{id}.{timestamp}.{body}`; `whsec_` secrets are
-/// base64-decoded. The id header is signed, so it is a safe dedup key. `svix_first` only changes
-/// which header family is looked for first.
-fn standard_webhooks(svix_first: bool) -> Preset {
+/// Standard Webhooks and the Svix family (Clerk, Resend): `v1,<base64>` HMAC entries and
+/// `v1a,<base64>` Ed25519 entries, space separated, over `{id}.{timestamp}.{body}`. Secrets
+/// are `whsec_` + base64 (or `whpk_` public keys for `v1a`). The id is signed: the dedup key.
+fn standard_webhooks(name: &'static str, svix_first: bool) -> Preset {
     let webhook = HeaderSet {
         signature: h("webhook-signature"),
         timestamp: Some(h("webhook-timestamp")),
@@ -149,38 +508,58 @@ fn standard_webhooks(svix_first: bool) -> Preset {
         timestamp: Some(h("svix-timestamp")),
         id: Some(h("svix-id")),
     };
-    let (headers, name) = if svix_first {
-        (vec![svix, webhook], "svix")
+    let mut b = B::new(name, "webhook-signature")
+        .enc(Base64)
+        .secret(SecretEncoding::Whsec)
+        .prefix("v1,")
+        .list(" ")
+        .payload("{id}.{timestamp}.{body}")
+        .dedup_signed_id();
+    b.0.scheme.headers = if svix_first {
+        vec![svix, webhook]
     } else {
-        (vec![webhook, svix], "standard-webhooks")
+        vec![webhook, svix]
     };
-    Preset {
-        name,
-        scheme: Scheme {
-            algorithm: Algorithm::HmacSha256,
-            encoding: Encoding::Base64,
-            headers,
-            format: SignatureFormat::List {
-                prefix: Some("v1,".into()),
-                prefix_required: true,
-                separator: Some(" ".into()),
-            },
-            payload: vec![
-                Piece::Id,
-                Piece::Literal(b".".to_vec()),
-                Piece::Timestamp,
-                Piece::Literal(b".".to_vec()),
-                Piece::Body,
-            ],
-            timestamp: Some(TimestampRule {
-                source: TimestampSource::Header,
-                format: TimestampFormat::Unix,
-            }),
-            id: Some(IdSource::Header),
-            secret_encoding: SecretEncoding::Whsec,
-        },
-        dedup_key: DedupKeySpec {
-            sources: vec![KeySource::SchemeId],
-        },
+    b.0.scheme.timestamp = Some(TimestampRule {
+        source: TimestampSource::Header,
+        format: Unix,
+    });
+    b.0.scheme.id = Some(IdSource::Header);
+    b.0.scheme.alt_entries = vec![("v1a,".into(), Algorithm::Ed25519)];
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_builds_a_sound_preset() {
+        for name in NAMES {
+            let p = lookup(name).unwrap_or_else(|| panic!("{name} is listed but not built"));
+            assert_eq!(p.name, *name);
+            let s = &p.scheme;
+            assert!(
+                !s.payload
+                    .contains(&Piece::Literal(b"invalid preset template".to_vec())),
+                "{name}: bad template"
+            );
+            assert!(
+                !s.headers.is_empty() || s.signature_json.is_some(),
+                "{name}"
+            );
+            if s.needs(&Piece::Timestamp) {
+                assert!(
+                    s.timestamp.is_some(),
+                    "{name}: signs a timestamp it cannot find"
+                );
+            }
+            if s.needs(&Piece::Id) {
+                assert!(s.id.is_some(), "{name}: signs an id it cannot find");
+            }
+            assert_eq!(p.needs_public_url, s.needs(&Piece::Url), "{name}");
+            assert!(!p.dedup_key.sources.is_empty(), "{name}");
+        }
+        assert!(lookup("nope").is_none());
     }
 }

@@ -5,12 +5,21 @@
 
 use http::HeaderName;
 
-/// The MAC algorithm a sender uses.
+/// How a sender proves a request is theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
     HmacSha1,
     HmacSha256,
     HmacSha512,
+    /// The header carries the shared secret itself (GitLab's token, Okta's auth header). Proves
+    /// knowledge of the secret, not the integrity of the body.
+    Token,
+    /// An Ed25519 signature; the route holds the sender's public key (Discord, Standard
+    /// Webhooks `v1a`).
+    Ed25519,
+    /// An ECDSA P-256 / SHA-256 signature, DER encoded; the route holds the sender's public
+    /// key (SendGrid).
+    EcdsaP256Sha256,
 }
 
 impl Algorithm {
@@ -19,6 +28,9 @@ impl Algorithm {
             "hmac-sha1" => Some(Self::HmacSha1),
             "hmac-sha256" => Some(Self::HmacSha256),
             "hmac-sha512" => Some(Self::HmacSha512),
+            "token" => Some(Self::Token),
+            "ed25519" => Some(Self::Ed25519),
+            "ecdsa-p256-sha256" => Some(Self::EcdsaP256Sha256),
             _ => None,
         }
     }
@@ -28,7 +40,19 @@ impl Algorithm {
             Self::HmacSha1 => "hmac-sha1",
             Self::HmacSha256 => "hmac-sha256",
             Self::HmacSha512 => "hmac-sha512",
+            Self::Token => "token",
+            Self::Ed25519 => "ed25519",
+            Self::EcdsaP256Sha256 => "ecdsa-p256-sha256",
         }
+    }
+
+    pub fn is_hmac(self) -> bool {
+        matches!(self, Self::HmacSha1 | Self::HmacSha256 | Self::HmacSha512)
+    }
+
+    /// Whether the route holds a public key rather than a shared secret.
+    pub fn is_asymmetric(self) -> bool {
+        matches!(self, Self::Ed25519 | Self::EcdsaP256Sha256)
     }
 }
 
@@ -41,6 +65,8 @@ pub enum Encoding {
     Base64,
     /// URL-safe base64, padding optional on input.
     Base64Url,
+    /// The header value's bytes as they are (tokens).
+    Raw,
 }
 
 impl Encoding {
@@ -49,6 +75,7 @@ impl Encoding {
             "hex" => Some(Self::Hex),
             "base64" => Some(Self::Base64),
             "base64url" => Some(Self::Base64Url),
+            "raw" => Some(Self::Raw),
             _ => None,
         }
     }
@@ -62,8 +89,11 @@ pub enum SecretEncoding {
     Raw,
     /// The secret is base64 (Airtable).
     Base64,
-    /// Standard Webhooks: an optional `whsec_` prefix, then base64 of the key.
+    /// Standard Webhooks: an optional `whsec_` prefix, then base64 of the key. A `whpk_`
+    /// prefix marks an Ed25519 public key (for `v1a` signatures).
     Whsec,
+    /// The secret is hex (Discord's public key, Adyen's HMAC key).
+    Hex,
 }
 
 impl SecretEncoding {
@@ -72,6 +102,7 @@ impl SecretEncoding {
             "raw" => Some(Self::Raw),
             "base64" => Some(Self::Base64),
             "whsec" => Some(Self::Whsec),
+            "hex" => Some(Self::Hex),
             _ => None,
         }
     }
@@ -160,6 +191,18 @@ pub enum Piece {
     Method,
     /// The route's `public_url` (scheme and authority) followed by the request's path and query.
     Url,
+    /// The request's path and query as received.
+    PathAndQuery,
+    /// A request header's value, as sent.
+    Header(HeaderName),
+    /// A JSON body field (a string as is, a number as written).
+    Json(String),
+    /// Form parameters of an `application/x-www-form-urlencoded` body, sorted by name, each as
+    /// name + value with no separators (Twilio).
+    FormParams,
+    /// The headers named (comma-separated) in this header, as `name:value` joined by `;`,
+    /// names lower-cased and values trimmed (Contentful).
+    SignedHeaders(HeaderName),
 }
 
 /// Parses a template like `{id}.{timestamp}.{body}` into pieces.
@@ -179,10 +222,24 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
             "id" => Piece::Id,
             "method" => Piece::Method,
             "url" => Piece::Url,
+            "path" => Piece::PathAndQuery,
             other => {
-                return Err(format!(
-                    "unknown piece {{{other}}} in signed_payload; use {{body}}, {{timestamp}}, {{id}}, {{method}} or {{url}}"
-                ))
+                if let Some(name) = other.strip_prefix("header:") {
+                    let name = HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes())
+                        .map_err(|_| format!("{{{other}}}: {name:?} is not a header name"))?;
+                    Piece::Header(name)
+                } else if let Some(ptr) = other.strip_prefix("json:") {
+                    if !ptr.starts_with('/') {
+                        return Err(format!(
+                            "{{{other}}}: {ptr:?} is not a JSON pointer like /id"
+                        ));
+                    }
+                    Piece::Json(ptr.to_owned())
+                } else {
+                    return Err(format!(
+                        "unknown piece {{{other}}} in signed_payload; use {{body}}, {{timestamp}}, {{id}}, {{method}}, {{url}}, {{path}}, {{header:NAME}} or {{json:/pointer}}"
+                    ));
+                }
             }
         };
         if !literal.is_empty() {
@@ -195,7 +252,7 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
     if !literal.is_empty() {
         pieces.push(Piece::Literal(literal.into_bytes()));
     }
-    if !pieces.contains(&Piece::Body) {
+    if !pieces.contains(&Piece::Body) && !pieces.contains(&Piece::FormParams) {
         return Err(format!(
             "signed_payload {template:?} does not include {{body}}: the body would not be authenticated"
         ));
@@ -214,9 +271,55 @@ pub struct Scheme {
     pub timestamp: Option<TimestampRule>,
     pub id: Option<IdSource>,
     pub secret_encoding: SecretEncoding,
+    /// Entries behind these prefixes are signatures of another algorithm (Standard Webhooks'
+    /// `v1a,` Ed25519 entries next to `v1,` HMAC ones); each is checked with keys of its kind.
+    pub alt_entries: Vec<(String, Algorithm)>,
+    /// More headers whose values are candidates too (Box's primary and secondary signatures).
+    pub extra_signature_headers: Vec<HeaderName>,
+    /// The signature is a field of the JSON body rather than a header (Mailgun).
+    pub signature_json: Option<String>,
+    /// A query parameter carrying the hex SHA-256 of the body, which must match when present
+    /// (Twilio signs the URL, and the URL carries the body's hash).
+    pub body_sha256_query: Option<String>,
+}
+
+impl Default for Scheme {
+    /// HMAC-SHA256, hex, over the body, in an `x-signature` header: the common shape that
+    /// presets and `verify:` blocks adjust.
+    fn default() -> Self {
+        Self {
+            algorithm: Algorithm::HmacSha256,
+            encoding: Encoding::Hex,
+            headers: vec![HeaderSet {
+                signature: HeaderName::from_static("x-signature"),
+                timestamp: None,
+                id: None,
+            }],
+            format: SignatureFormat::List {
+                prefix: None,
+                prefix_required: false,
+                separator: None,
+            },
+            payload: vec![Piece::Body],
+            timestamp: None,
+            id: None,
+            secret_encoding: SecretEncoding::Raw,
+            alt_entries: Vec::new(),
+            extra_signature_headers: Vec::new(),
+            signature_json: None,
+            body_sha256_query: None,
+        }
+    }
 }
 
 impl Scheme {
+    /// Whether the body is among the signed bytes, directly or through its hash.
+    pub fn signs_body(&self) -> bool {
+        self.needs(&Piece::Body)
+            || self.needs(&Piece::FormParams)
+            || self.body_sha256_query.is_some()
+    }
+
     pub fn needs(&self, piece: &Piece) -> bool {
         self.payload.contains(piece)
     }

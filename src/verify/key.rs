@@ -1,0 +1,257 @@
+//! Keys: a route's secrets (or senders' public keys) decoded once at config time, and the
+//! constant-time check of one signature candidate against one key.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, Engine as _};
+use hmac::{Hmac, Mac};
+use subtle::ConstantTimeEq;
+
+use super::scheme::{Algorithm, Scheme, SecretEncoding};
+use crate::config::secret::Secret;
+
+pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+pub(crate) const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// An HMAC key already absorbed into the hash state, so a request clones a keyed state instead
+/// of re-deriving the key.
+#[derive(Clone)]
+enum MacState {
+    Sha1(Hmac<sha1::Sha1>),
+    Sha256(Hmac<sha2::Sha256>),
+    Sha512(Hmac<sha2::Sha512>),
+}
+
+impl MacState {
+    fn new(alg: Algorithm, key: &[u8]) -> Option<Self> {
+        // HMAC takes keys of any length: these only fail for non-HMAC algorithms.
+        Some(match alg {
+            Algorithm::HmacSha1 => Self::Sha1(Hmac::new_from_slice(key).ok()?),
+            Algorithm::HmacSha256 => Self::Sha256(Hmac::new_from_slice(key).ok()?),
+            Algorithm::HmacSha512 => Self::Sha512(Hmac::new_from_slice(key).ok()?),
+            _ => return None,
+        })
+    }
+
+    fn alg(&self) -> Algorithm {
+        match self {
+            Self::Sha1(_) => Algorithm::HmacSha1,
+            Self::Sha256(_) => Algorithm::HmacSha256,
+            Self::Sha512(_) => Algorithm::HmacSha512,
+        }
+    }
+
+    fn compute(&self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<M: Mac + Clone>(m: &M, parts: &[&[u8]]) -> Vec<u8> {
+            let mut m = m.clone();
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().to_vec()
+        }
+        match self {
+            Self::Sha1(m) => run(m, parts),
+            Self::Sha256(m) => run(m, parts),
+            Self::Sha512(m) => run(m, parts),
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Material {
+    /// A shared secret for HMAC: the prepared state for the scheme's algorithm, and the bytes
+    /// for another HMAC algorithm a request may announce (Twilio's SHA-256 mode) or for
+    /// answering a handshake (Zoom).
+    Mac {
+        state: Box<MacState>,
+        bytes: Secret,
+    },
+    /// A token compared as is.
+    Token(Secret),
+    Ed25519(ed25519_dalek::VerifyingKey),
+    P256(p256::ecdsa::VerifyingKey),
+}
+
+/// One of a route's secrets, ready to verify. `id` is the operator-chosen name reported in
+/// metrics and logs (which secret matched tells when an old one can be retired).
+#[derive(Clone)]
+pub struct Key {
+    pub id: Arc<str>,
+    material: Material,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.material {
+            Material::Mac { state, .. } => state.alg().as_str(),
+            Material::Token(_) => "token",
+            Material::Ed25519(_) => "ed25519 public key",
+            Material::P256(_) => "p256 public key",
+        };
+        f.debug_struct("Key")
+            .field("id", &self.id)
+            .field("kind", &kind)
+            .field("material", &"[redacted]")
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("the secret is empty")]
+    Empty,
+    #[error("the secret is not valid base64 (this scheme's secrets are base64{0})")]
+    NotBase64(&'static str),
+    #[error("the secret is not valid hex")]
+    NotHex,
+    #[error("this is not an Ed25519 public key (32 bytes{0})")]
+    NotEd25519(&'static str),
+    #[error("this is not a P-256 public key (base64 DER SubjectPublicKeyInfo, as the sender's dashboard shows it)")]
+    NotP256,
+    #[error("this is a private signing key (whsk_); give hookgate the public key (whpk_)")]
+    PrivateKey,
+}
+
+/// One signature found in a request, with the algorithm it claims.
+pub(crate) struct Candidate {
+    pub alg: Algorithm,
+    pub bytes: Vec<u8>,
+}
+
+impl Key {
+    /// Decodes a secret as the scheme says (raw bytes, base64, hex, `whsec_`/`whpk_`).
+    pub fn new(id: Arc<str>, secret: &Secret, scheme: &Scheme) -> Result<Self, KeyError> {
+        let raw = secret.expose();
+        if raw.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let mut alg = scheme.algorithm;
+        let bytes: Vec<u8> = match scheme.secret_encoding {
+            SecretEncoding::Raw => raw.to_vec(),
+            SecretEncoding::Base64 => B64.decode(raw).map_err(|_| KeyError::NotBase64(""))?,
+            SecretEncoding::Hex => {
+                let text = std::str::from_utf8(raw).map_err(|_| KeyError::NotHex)?;
+                hex::decode(text.trim()).map_err(|_| KeyError::NotHex)?
+            }
+            SecretEncoding::Whsec => {
+                if raw.starts_with(b"whsk_") {
+                    return Err(KeyError::PrivateKey);
+                }
+                let body = if let Some(pk) = raw.strip_prefix(b"whpk_") {
+                    // Standard Webhooks' asymmetric flavour: the key kind is in the prefix.
+                    alg = Algorithm::Ed25519;
+                    pk
+                } else {
+                    raw.strip_prefix(b"whsec_").unwrap_or(raw)
+                };
+                B64.decode(body)
+                    .map_err(|_| KeyError::NotBase64(" after the whsec_/whpk_ prefix"))?
+            }
+        };
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let material = match alg {
+            Algorithm::HmacSha1 | Algorithm::HmacSha256 | Algorithm::HmacSha512 => Material::Mac {
+                state: Box::new(MacState::new(alg, &bytes).ok_or(KeyError::Empty)?),
+                bytes: Secret::new(bytes),
+            },
+            Algorithm::Token => Material::Token(Secret::new(bytes)),
+            Algorithm::Ed25519 => {
+                let arr: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| KeyError::NotEd25519(", 64 hex digits"))?;
+                Material::Ed25519(
+                    ed25519_dalek::VerifyingKey::from_bytes(&arr)
+                        .map_err(|_| KeyError::NotEd25519(""))?,
+                )
+            }
+            Algorithm::EcdsaP256Sha256 => {
+                use p256::pkcs8::DecodePublicKey;
+                let key = p256::ecdsa::VerifyingKey::from_public_key_der(&bytes)
+                    .or_else(|_| p256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes))
+                    .map_err(|_| KeyError::NotP256)?;
+                Material::P256(key)
+            }
+        };
+        Ok(Self { id, material })
+    }
+
+    /// Whether this key can check signatures of `alg`.
+    pub(crate) fn handles(&self, alg: Algorithm) -> bool {
+        match &self.material {
+            Material::Mac { .. } => alg.is_hmac(),
+            Material::Token(_) => alg == Algorithm::Token,
+            Material::Ed25519(_) => alg == Algorithm::Ed25519,
+            Material::P256(_) => alg == Algorithm::EcdsaP256Sha256,
+        }
+    }
+
+    /// The MAC of `parts` under `alg`, for HMAC keys.
+    pub fn mac(&self, alg: Algorithm, parts: &[&[u8]]) -> Option<Vec<u8>> {
+        let Material::Mac { state, bytes } = &self.material else {
+            return None;
+        };
+        if state.alg() == alg {
+            Some(state.compute(parts))
+        } else {
+            MacState::new(alg, bytes.expose()).map(|s| s.compute(parts))
+        }
+    }
+
+    /// Checks candidates of `alg` against this key. `message` is the signed bytes in pieces;
+    /// `expected` caches this key's MAC across candidates.
+    pub(crate) fn verifies(
+        &self,
+        candidates: &[Candidate],
+        alg: Algorithm,
+        message: &[&[u8]],
+    ) -> bool {
+        let mine = candidates.iter().filter(|c| c.alg == alg);
+        match &self.material {
+            Material::Mac { .. } => {
+                let Some(expected) = self.mac(alg, message) else {
+                    return false;
+                };
+                mine.fold(false, |found, c| {
+                    found | bool::from(c.bytes.as_slice().ct_eq(expected.as_slice()))
+                })
+            }
+            Material::Token(secret) => mine.fold(false, |found, c| {
+                found | bool::from(c.bytes.as_slice().ct_eq(secret.expose()))
+            }),
+            Material::Ed25519(key) => {
+                let msg = message.concat();
+                mine.filter_map(|c| ed25519_dalek::Signature::from_slice(&c.bytes).ok())
+                    .any(|sig| key.verify_strict(&msg, &sig).is_ok())
+            }
+            Material::P256(key) => {
+                use p256::ecdsa::signature::Verifier;
+                let msg = message.concat();
+                mine.filter_map(|c| {
+                    p256::ecdsa::Signature::from_der(&c.bytes)
+                        .or_else(|_| p256::ecdsa::Signature::from_slice(&c.bytes))
+                        .ok()
+                })
+                .any(|sig| key.verify(&msg, &sig).is_ok())
+            }
+        }
+    }
+
+    /// The raw token, for `sign` on token schemes.
+    pub(crate) fn token(&self) -> Option<&[u8]> {
+        match &self.material {
+            Material::Token(s) => Some(s.expose()),
+            _ => None,
+        }
+    }
+}
