@@ -340,3 +340,12 @@ pub fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
     }
     hex::encode(m.finalize().into_bytes())
 }
+
+/// A POST with exactly these headers (no default content type).
+pub async fn post_exact(url: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Answer {
+    let mut req = Request::post(url);
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    send(req.body(Full::new(body.into())).unwrap()).await
+}
