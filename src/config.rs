@@ -261,6 +261,8 @@ pub enum Mode {
 
 #[derive(Debug)]
 pub struct Route {
+    /// Position in `Config::routes`, for per-route tables (metrics).
+    pub index: usize,
     pub name: Arc<str>,
     pub path: String,
     pub methods: Vec<Method>,
@@ -574,7 +576,8 @@ impl Validator<'_> {
                     format!("path {:?} is used by two routes", r.path),
                 );
             }
-            if let Some(route) = self.route(&path, r, &dedup) {
+            if let Some(mut route) = self.route(&path, r, &dedup) {
+                route.index = routes.len();
                 routes.push(Arc::new(route));
             }
         }
@@ -820,6 +823,7 @@ impl Validator<'_> {
             return None;
         }
         Some(Route {
+            index: 0,
             name: r.name.into(),
             path: r.path,
             methods,

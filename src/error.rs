@@ -56,6 +56,12 @@ impl Outcome {
         Self::UpstreamTimeout,
     ];
 
+    /// Position in `ALL`, for per-outcome tables.
+    pub fn index(self) -> usize {
+        // Fieldless enum declared in the same order as ALL (a test checks it).
+        self as usize
+    }
+
     /// The stable name used in JSON bodies, metrics and logs.
     pub fn code(self) -> &'static str {
         match self {
@@ -157,6 +163,13 @@ mod tests {
             Outcome::UpstreamTimeout.status(StatusCode::FORBIDDEN),
             StatusCode::GATEWAY_TIMEOUT
         );
+    }
+
+    #[test]
+    fn index_matches_all() {
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(o.index(), i, "{o:?}");
+        }
     }
 
     #[test]

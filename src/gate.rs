@@ -21,7 +21,7 @@ use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
 use crate::error::{error_response, HttpResponse, Outcome};
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
 use crate::handshake;
-use crate::metrics::{status_class, Metrics, NO_ROUTE};
+use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
 use crate::verify::{self, Message, VerifyError};
 
 /// The wall clock, injected so tests can replay signed fixtures at the time they were signed.
@@ -43,6 +43,9 @@ pub struct Gate {
     pub metrics: Metrics,
     pub clock: Clock,
     limiter: Arc<Semaphore>,
+    /// Per-route series, by `Route::index`; `unrouted` for paths no route serves.
+    route_metrics: Vec<Arc<RouteMetrics>>,
+    unrouted: Arc<RouteMetrics>,
 }
 
 /// What the log line says besides the outcome.
@@ -66,6 +69,15 @@ impl Gate {
         clock: Clock,
     ) -> Self {
         let limiter = Arc::new(Semaphore::new(config.limits.max_concurrency));
+        let route_metrics = config
+            .routes
+            .iter()
+            .map(|r| {
+                let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+                Arc::new(metrics.for_route(&r.name, &ids))
+            })
+            .collect();
+        let unrouted = Arc::new(metrics.for_route(NO_ROUTE, &[]));
         Self {
             config,
             store,
@@ -73,6 +85,8 @@ impl Gate {
             metrics,
             clock,
             limiter,
+            route_metrics,
+            unrouted,
         }
     }
 
@@ -202,12 +216,10 @@ impl Gate {
                     return (Outcome::Handshake, answer);
                 }
             }
-            self.metrics
-                .verified
-                .with_label_values(&[&route.name, &key.id])
-                .inc();
+            let rm = self.metrics_of(Some(&route));
+            rm.verified(v.key_index);
             if let Some(skew) = v.skew_seconds {
-                self.metrics.skew_histogram(&route.name).observe(skew);
+                rm.skew.observe(skew);
             }
         }
 
@@ -249,7 +261,7 @@ impl Gate {
         let task = tokio::spawn(forward(
             self.upstream.clone(),
             self.store.clone(),
-            self.metrics.clone(),
+            self.metrics_of(Some(&route)).clone(),
             route.name.clone(),
             parts,
             body,
@@ -287,7 +299,8 @@ impl Gate {
     fn record(&self, notes: &Notes, outcome: Outcome, status: StatusCode, start: Instant) {
         let elapsed = start.elapsed();
         let route = notes.route.as_ref().map_or(NO_ROUTE, |r| &r.name);
-        self.metrics.record(route, outcome, elapsed.as_secs_f64());
+        self.metrics_of(notes.route.as_ref())
+            .record(outcome, elapsed.as_secs_f64());
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         let event_id = notes.event_id.as_deref();
         let secret = notes.secret.as_deref();
@@ -324,6 +337,12 @@ impl Gate {
         }
     }
 
+    fn metrics_of(&self, route: Option<&Arc<Route>>) -> &Arc<RouteMetrics> {
+        route
+            .and_then(|r| self.route_metrics.get(r.index))
+            .unwrap_or(&self.unrouted)
+    }
+
     /// Brings gauges up to date before a scrape.
     pub fn refresh_gauges(&self) {
         self.store.housekeeping();
@@ -340,7 +359,7 @@ impl Gate {
 async fn forward(
     upstream: Upstream,
     store: Store,
-    metrics: Metrics,
+    metrics: Arc<RouteMetrics>,
     route: Arc<str>,
     parts: http::request::Parts,
     body: Bytes,
@@ -358,13 +377,9 @@ async fn forward(
     let result = upstream.send(&parts, body, &meta).await;
     metrics
         .upstream_duration
-        .with_label_values(&[&route])
         .observe(start.elapsed().as_secs_f64());
     if let Ok(resp) = &result {
-        metrics
-            .upstream_responses
-            .with_label_values(&[&route, status_class(resp.status())])
-            .inc();
+        metrics.upstream_response(resp.status());
     }
     if let Some(claim) = claim {
         // Done only when the upstream accepted; anything else frees the id for the retry.

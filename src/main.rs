@@ -88,7 +88,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         let mut config = load(&path, &env, Secrets::Load)?;
         // Show the rejection lines too: seeing why a forgery was refused is the point.
         config.log.level = format!("{},hookgate::gate=debug", config.log.level);
-        init_logging(&config);
+        let _logs = init_logging(&config);
         return runtime()?
             .block_on(demo::run(config))
             .map_err(fail(EXIT_RUNTIME));
@@ -102,7 +102,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     match command {
         Command::Run => {
             let config = load(&path, &ProcessEnv, Secrets::Load)?;
-            init_logging(&config);
+            let _logs = init_logging(&config);
             for w in &config.warnings {
                 tracing::warn!("{w}");
             }
@@ -150,17 +150,25 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(fail(EXIT_RUNTIME))
 }
 
-fn init_logging(config: &Config) {
+/// Logs go to stderr through a writer thread: a request never waits on the write syscall. The
+/// writer blocks rather than drops when its buffer is full (a decision line is never lost).
+/// The returned guard flushes on drop, so it lives until the process exits.
+fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(false)
+        .with_writer(writer);
     let _ = match config.log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }
 
 async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Failure> {
