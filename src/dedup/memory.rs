@@ -49,6 +49,9 @@ impl PerStateExpiry {
     }
 }
 
+/// Above this, the map grows on demand rather than reserving memory at start.
+const INITIAL_CAPACITY_CAP: u64 = 1 << 20;
+
 /// Called with the route of each entry evicted for lack of space.
 pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -69,8 +72,12 @@ impl MemoryStore {
                 .collect(),
         );
         let listener_counts = counts.clone();
+        // Sized up front: growing the concurrent map while it fills showed up as rehashing on
+        // the request path.
+        let initial = usize::try_from(max_entries.min(INITIAL_CAPACITY_CAP)).unwrap_or(0);
         let cache = Cache::builder()
             .max_capacity(max_entries)
+            .initial_capacity(initial)
             .expire_after(PerStateExpiry(ttls))
             .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {
                 // `Replaced` is in flight -> done: the entry stays.
