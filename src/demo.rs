@@ -89,6 +89,19 @@ pub fn sample_body(route: &Route, now: SystemTime) -> String {
     v.to_string()
 }
 
+/// A sample delivery for the route's sender: its content type and body. Twilio posts forms;
+/// everyone else here posts JSON.
+pub fn sample(route: &Route, now: SystemTime) -> (&'static str, String) {
+    if route.scheme.needs(&crate::verify::Piece::FormParams) {
+        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let body = format!(
+            "AccountSid=ACdemo&Body=Hello+from+hookgate+%E2%9C%93&From=%2B15005550006&MessageSid=SMdemo{secs}&To=%2B15005550001"
+        );
+        return ("application/x-www-form-urlencoded", body);
+    }
+    ("application/json", sample_body(route, now))
+}
+
 fn set_pointer(v: &mut serde_json::Value, ptr: &str, value: serde_json::Value) {
     if let Some(slot) = v.pointer_mut(ptr) {
         *slot = value;

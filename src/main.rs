@@ -247,8 +247,9 @@ fn sign(
     }
     .context("no such secret id on this route")?;
     let now = SystemTime::now();
+    let (content_type, sample) = demo::sample(r, now);
     let body = match body {
-        None => demo::sample_body(r, now).into_bytes(),
+        None => sample.into_bytes(),
         Some(p) if p == Path::new("-") => {
             let mut buf = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
@@ -264,7 +265,7 @@ fn sign(
         return Ok(());
     }
     eprintln!(
-        "# body signed ({} bytes); send it byte for byte, e.g. --data-binary @file",
+        "# body signed ({} bytes; Content-Type: {content_type}); send it byte for byte (--data-binary)",
         body.len()
     );
     Ok(())

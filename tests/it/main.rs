@@ -9,4 +9,5 @@ mod limits;
 mod metrics;
 mod process;
 mod proxy;
+mod sign;
 mod vectors;
