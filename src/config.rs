@@ -733,6 +733,7 @@ impl Validator<'_> {
         let (scheme, preset) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
         let provider = preset.as_ref().map(|p| p.name);
         let handshake = preset.as_ref().and_then(|p| p.handshake);
+        let preset_max_age = preset.as_ref().and_then(|p| p.max_age);
         let preset_key = preset.map(|p| p.dedup_key);
 
         let public_url = r.public_url.clone();
@@ -757,7 +758,7 @@ impl Validator<'_> {
         let max_age = self.duration(
             &format!("{path}.max_age"),
             r.max_age.as_deref(),
-            DEFAULT_MAX_AGE,
+            preset_max_age.unwrap_or(DEFAULT_MAX_AGE),
         );
         let max_future_skew = self.duration(
             &format!("{path}.max_future_skew"),

@@ -120,6 +120,18 @@ pub enum KeyError {
     PrivateKey,
 }
 
+/// The base64 inside a PEM block: `-----BEGIN/END ...-----` lines dropped, whitespace removed.
+/// A bare base64 key comes back unchanged.
+fn pem_body(raw: &[u8]) -> Vec<u8> {
+    raw.split(|&b| b == b'\n')
+        .filter(|line| {
+            let start = line.iter().position(|b| !b.is_ascii_whitespace());
+            !start.is_some_and(|i| line[i..].starts_with(b"-----"))
+        })
+        .flat_map(|line| line.iter().copied().filter(|b| !b.is_ascii_whitespace()))
+        .collect()
+}
+
 /// One signature found in a request, with the algorithm it claims.
 pub(crate) struct Candidate {
     pub alg: Algorithm,
@@ -136,6 +148,11 @@ impl Key {
         let mut alg = scheme.algorithm;
         let bytes: Vec<u8> = match scheme.secret_encoding {
             SecretEncoding::Raw => raw.to_vec(),
+            // SendGrid's SDK (starkbank-ecdsa `PublicKey.fromPem`) takes the key bare or as a
+            // PEM block; so does hookgate.
+            SecretEncoding::Base64 if alg == Algorithm::EcdsaP256Sha256 => B64
+                .decode(pem_body(raw))
+                .map_err(|_| KeyError::NotBase64(" or a PEM block"))?,
             SecretEncoding::Base64 => B64.decode(raw).map_err(|_| KeyError::NotBase64(""))?,
             SecretEncoding::Hex => {
                 let text = std::str::from_utf8(raw).map_err(|_| KeyError::NotHex)?;

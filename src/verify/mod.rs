@@ -156,13 +156,23 @@ pub fn verify(
 
     let mut algs: Vec<Algorithm> = candidates.iter().map(|c| c.alg).collect();
     algs.dedup();
-    let key_index = keys
-        .iter()
-        .position(|key| {
+    let find = |parts: &[&[u8]]| {
+        keys.iter().position(|key| {
             algs.iter()
-                .any(|&alg| key.handles(alg) && key.verifies(&candidates, alg, &parts))
+                .any(|&alg| key.handles(alg) && key.verifies(&candidates, alg, parts))
         })
-        .ok_or(VerifyError::Mismatch)?;
+    };
+    let mut key_index = find(&parts);
+    if key_index.is_none() && scheme.url_default_port_optional && scheme.needs(&Piece::Url) {
+        // The same URL with the default port spelled the other way (Twilio).
+        if let Some(alt) = msg.public_url.and_then(default_port_variant) {
+            let alt_msg = Message::new(msg.method, msg.uri, msg.headers, msg.body, Some(&alt));
+            let pieces = payload::pieces(scheme, &alt_msg, raw_ts.as_deref(), id.as_deref())?;
+            let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
+            key_index = find(&parts);
+        }
+    }
+    let key_index = key_index.ok_or(VerifyError::Mismatch)?;
 
     let mut verified = Verified {
         key_index,
@@ -281,13 +291,54 @@ fn list_separator(scheme: &Scheme) -> &str {
     }
 }
 
+/// `public_url` with its scheme's default port added, or removed when it is there; `None`
+/// when it names another port or is not http(s).
+fn default_port_variant(public_url: &str) -> Option<String> {
+    let (proto, rest) = public_url.split_once("://")?;
+    let default = match proto.to_ascii_lowercase().as_str() {
+        "https" => "443",
+        "http" => "80",
+        _ => return None,
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let port = authority
+        .rsplit_once(':')
+        .filter(|(host, port)| !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    match port {
+        Some((host, port)) if port == default => Some(format!("{proto}://{host}{tail}")),
+        Some(_) => None,
+        None => Some(format!("{proto}://{authority}:{default}{tail}")),
+    }
+}
+
+/// The HMAC algorithm the request names in the scheme's `algorithm_header` (Twilio's SharedKey
+/// mode), else the scheme's own. A name hookgate does not know fails, as in Twilio's SDK.
+fn announced_algorithm(scheme: &Scheme, msg: &Message<'_>) -> Result<Algorithm, VerifyError> {
+    let Some(value) = scheme.algorithm_header.as_ref().and_then(|h| msg.header(h)) else {
+        return Ok(scheme.algorithm);
+    };
+    let unsupported = VerifyError::MalformedSignature("the request names an unsupported algorithm");
+    let value = value.to_str().map_err(|_| unsupported.clone())?;
+    let named = value
+        .split(',')
+        .filter_map(|part| part.split_once('='))
+        .find(|(k, v)| k.trim() == "algorithm" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().replace('_', "-"));
+    match named {
+        None => Ok(scheme.algorithm),
+        Some(name) => Algorithm::parse(&name)
+            .filter(|a| a.is_hmac() && scheme.algorithm.is_hmac())
+            .ok_or(unsupported),
+    }
+}
+
 /// Decoded signature candidates, in order, each tagged with its algorithm.
 fn candidates(
     scheme: &Scheme,
     msg: &Message<'_>,
     value: &str,
 ) -> Result<Vec<Candidate>, VerifyError> {
-    let _ = msg;
+    let algorithm = announced_algorithm(scheme, msg)?;
     let mut entries: Vec<(Algorithm, &str)> = Vec::new();
     match &scheme.format {
         SignatureFormat::List {
@@ -311,11 +362,11 @@ fn candidates(
                 }
                 match prefix.as_deref() {
                     Some(p) => match strip_prefix_ignore_case(e, p) {
-                        Some(rest) => entries.push((scheme.algorithm, rest)),
+                        Some(rest) => entries.push((algorithm, rest)),
                         None if *prefix_required => {}
-                        None => entries.push((scheme.algorithm, e)),
+                        None => entries.push((algorithm, e)),
                     },
-                    None => entries.push((scheme.algorithm, e)),
+                    None => entries.push((algorithm, e)),
                 }
             }
         }
@@ -327,7 +378,7 @@ fn candidates(
                 .split(*pair_separator)
                 .filter_map(|pair| pair.split_once('='))
                 .filter(|(k, _)| k.trim() == signature_key)
-                .map(|(_, v)| (scheme.algorithm, v.trim())),
+                .map(|(_, v)| (algorithm, v.trim())),
         ),
     }
     entries.truncate(MAX_CANDIDATES);

@@ -37,6 +37,9 @@ pub(crate) fn pieces<'a>(
                     .map_or("/", |pq| pq.as_str())
                     .as_bytes(),
             ),
+            Piece::ContentfulPath => Cow::Owned(contentful_path(
+                msg.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+            )),
             Piece::Header(name) => Cow::Borrowed(
                 msg.headers
                     .get(name)
@@ -117,6 +120,41 @@ pub(crate) fn form_decode(s: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Contentful's toolkit (`getNormalizedEncodedURI` in `@contentful/node-apps-toolkit`): split
+/// at `?` (text after a second `?` is dropped, as JS `split('?')` destructuring does), escape the
+/// query with `querystring.escape`, then `encodeURI` the whole. So `?a=1` signs as `?a%253D1`,
+/// and an escape already on the wire is escaped again (`%20` → `%2520`).
+fn contentful_path(path_and_query: &str) -> Vec<u8> {
+    // Bytes `encodeURI` / `querystring.escape` leave as they are.
+    fn keep_uri(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b";,/?:@&=+$-_.!~*'()#".contains(&b)
+    }
+    fn keep_qs(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)
+    }
+    fn escape(bytes: &[u8], keep: fn(u8) -> bool, out: &mut Vec<u8>) {
+        for &b in bytes {
+            if keep(b) {
+                out.push(b);
+            } else {
+                out.extend_from_slice(format!("%{b:02X}").as_bytes());
+            }
+        }
+    }
+    let mut parts = path_and_query.split('?');
+    let path = parts.next().unwrap_or_default();
+    let query = parts.next().unwrap_or_default();
+    let mut out = Vec::with_capacity(path_and_query.len() * 2);
+    escape(path.as_bytes(), keep_uri, &mut out);
+    if !query.is_empty() {
+        let mut escaped = Vec::with_capacity(query.len() * 3);
+        escape(query.as_bytes(), keep_qs, &mut escaped);
+        out.push(b'?');
+        escape(&escaped, keep_uri, &mut out);
+    }
+    out
+}
+
 /// Contentful: the headers named in `list`, sorted by name, as `name:value` joined by `;`.
 fn signed_headers(list: &http::HeaderName, msg: &Message<'_>) -> Result<Vec<u8>, VerifyError> {
     let names = msg
@@ -150,6 +188,29 @@ fn signed_headers(list: &http::HeaderName, msg: &Message<'_>) -> Result<Vec<u8>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contentful_path_matches_the_toolkit() {
+        // Expected values from node: encodeURI(`${p}?${querystring.escape(q)}`).
+        let cases: &[(&str, &str)] = &[
+            ("/contentful/webhook", "/contentful/webhook"),
+            ("/hook?", "/hook"),
+            ("/a%20b/c", "/a%2520b/c"),
+            (
+                "/contentful/webhook?env=master&source=cf%20webhooks&tags=a,b",
+                "/contentful/webhook?env%253Dmaster%2526source%253Dcf%252520webhooks%2526tags%253Da%252Cb",
+            ),
+            ("/p?a=1?b=2", "/p?a%253D1"),
+            ("/p?x=(1)*!~'", "/p?x%253D(1)*!~'"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(
+                String::from_utf8(contentful_path(raw)).unwrap(),
+                *want,
+                "{raw}"
+            );
+        }
+    }
 
     #[test]
     fn form_decoding() {

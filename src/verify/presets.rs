@@ -39,6 +39,8 @@ pub struct Preset {
     pub handshake: Option<Handshake>,
     /// The scheme signs the URL the sender calls: the route needs `public_url`.
     pub needs_public_url: bool,
+    /// The sender's documented freshness window, when it differs from hookgate's default.
+    pub max_age: Option<std::time::Duration>,
 }
 
 /// Names accepted in `provider:`.
@@ -111,6 +113,7 @@ impl B {
             },
             handshake: None,
             needs_public_url: false,
+            max_age: None,
         })
     }
     fn alg(mut self, a: Algorithm) -> Self {
@@ -235,6 +238,10 @@ impl B {
         self.0.needs_public_url = true;
         self
     }
+    fn max_age(mut self, secs: u64) -> Self {
+        self.0.max_age = Some(std::time::Duration::from_secs(secs));
+        self
+    }
     fn handshake(mut self, hs: Handshake) -> Self {
         self.0.handshake = Some(hs);
         self
@@ -296,12 +303,21 @@ pub fn lookup(name: &str) -> Option<Preset> {
             })
             .build(),
         // Twilio: HMAC-SHA1 (Auth Token) over the public URL plus the sorted form parameters;
-        // JSON bodies are covered by `bodySHA256` in the URL instead. No timestamp.
+        // JSON bodies are covered by `bodySHA256` in the URL instead. No timestamp. A
+        // SharedKey signs with HMAC-SHA256 and says so in
+        // `X-Twilio-Webhooks-Signature-Settings: key=..,algorithm=HMAC_SHA256` (twilio-python
+        // 9.13 `get_signature_algorithm`). Like its SDKs, accept the URL with or without the
+        // default port. Dedup: the body hash. For a form body that is weaker than it looks:
+        // the signature covers the decoded, sorted parameters, not their encoding, so a
+        // replayed capture re-encoded (pairs reordered, `%41` for `A`) still verifies and
+        // hashes differently.
         "twilio" => B::new("twilio", "x-twilio-signature")
             .alg(Algorithm::HmacSha1)
             .enc(Base64)
             .pieces(vec![Piece::Url, Piece::FormParams])
             .body_sha256_query("bodySHA256")
+            .algorithm_header("x-twilio-webhooks-signature-settings")
+            .url_default_port_optional()
             .public_url()
             .build(),
         // Paddle Billing: `ts=..;h1=..[;h1=..]` over `{ts}:{body}`; `event_id` in the body.
@@ -315,6 +331,8 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .ts_json("/webhookTimestamp", UnixMs)
             .build(),
         // Zoom: `v0=<hex>` over `v0:{timestamp}:{body}`; hookgate answers the URL validation.
+        // No delivery id is documented; the body carries `event_ts` (ms), so the body hash is
+        // the key and a retry of the same event is a duplicate.
         "zoom" => B::new("zoom", "x-zm-signature")
             .prefix("v0=")
             .payload("v0:{timestamp}:{body}")
@@ -323,13 +341,16 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .build(),
         // Twitch EventSub: `sha256=<hex>` over id + timestamp + body (no separators); the
         // message id is signed, so it is the dedup key. The callback verification challenge
-        // is signed like any message and forwarded untouched.
+        // is signed like any message and forwarded untouched. Twitch's docs and twurple reject
+        // notifications older than 10 minutes; a preset cannot set `max_age` yet, so routes
+        // keep the 5-minute default (set `max_age: 10m` on the route to match Twitch).
         "twitch" => B::new("twitch", "twitch-eventsub-message-signature")
             .prefix("sha256=")
             .payload("{id}{timestamp}{body}")
             .ts_header("twitch-eventsub-message-timestamp", Rfc3339)
             .id_header("twitch-eventsub-message-id")
             .dedup_signed_id()
+            .max_age(600)
             .build(),
         // Square: base64 over the notification URL + body; `event_id` in the body.
         "square" => B::new("square", "x-square-hmacsha256-signature")
@@ -356,7 +377,8 @@ pub fn lookup(name: &str) -> Option<Preset> {
                 KeySource::BodySha256,
             ])
             .build(),
-        // Intercom: `sha1=<hex>` HMAC-SHA1 over the body; the notification `id` is signed.
+        // Intercom: `sha1=<hex>` HMAC-SHA1 over the body; the notification `id` is signed (and
+        // kept across retries, whose bodies differ in `delivery_attempts`).
         "intercom" => B::new("intercom", "x-hub-signature")
             .alg(Algorithm::HmacSha1)
             .prefix("sha1=")
@@ -368,18 +390,24 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .prefix("sha256=")
             .dedup_json("/event_id")
             .build(),
+        // WooCommerce: base64 over the body (`WC_Webhook::generate_signature`). The key is
+        // `wp_specialchars_decode(secret)`: configure the secret as shown in the admin.
+        // `X-WC-Webhook-Delivery-ID` is not signed (and new per attempt): dedup on the body hash.
         "woocommerce" => B::new("woocommerce", "x-wc-webhook-signature")
             .enc(Base64)
             .build(),
-        // Bitbucket Cloud: SHA-256 despite the GitHub-style header name.
+        // Bitbucket Cloud: SHA-256 despite the GitHub-style header name. `X-Request-UUID` and
+        // `X-Hook-UUID` are not signed: dedup on the body hash.
         "bitbucket" => B::new("bitbucket", "x-hub-signature")
             .prefix("sha256=")
             .build(),
-        // Calendly: `t=..,v1=..` over `{t}.{body}`, like Stripe.
+        // Calendly: `t=..,v1=..` over `{t}.{body}`, like Stripe. No delivery id: body hash.
         "calendly" => B::new("calendly", "calendly-webhook-signature")
             .params(',', "v1", "t", Unix)
             .payload("{timestamp}.{body}")
             .build(),
+        // Xero: base64 over the body. The webhooks key looks like base64 but is used as text.
+        // Intent to Receive needs 401 for a bad signature: the default `reject_status`.
         "xero" => B::new("xero", "x-xero-signature").enc(Base64).build(),
         // PagerDuty v3: `v1=<hex>` entries, comma separated, one per active secret.
         "pagerduty" => B::new("pagerduty", "x-pagerduty-signature")
@@ -388,6 +416,7 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .dedup_json("/event/id")
             .build(),
         // Sentry: hex over the body. `Sentry-Hook-Timestamp` is not signed: no freshness check.
+        // `Request-ID` is not signed either: dedup on the body hash.
         "sentry" => B::new("sentry", "sentry-hook-signature").build(),
         // Vercel: HMAC-SHA1 hex over the body.
         "vercel" => B::new("vercel", "x-vercel-signature")
@@ -412,8 +441,10 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .enc(Base64)
             .payload("{body}{timestamp}")
             .ts_header("box-delivery-timestamp", Rfc3339)
+            .max_age(600)
             .build(),
         // Jira Cloud admin webhooks with a secret: WebSub style `sha256=<hex>`.
+        // `X-Atlassian-Webhook-Identifier` is not signed: dedup on the body hash.
         "jira" => B::new("jira", "x-hub-signature").prefix("sha256=").build(),
         "coinbase" => B::new("coinbase", "x-cc-webhook-signature")
             .dedup_json("/event/id")
@@ -432,18 +463,23 @@ pub fn lookup(name: &str) -> Option<Preset> {
             .secret(SecretEncoding::Base64)
             .ts_json("/timestamp", Rfc3339)
             .build(),
-        // Asana: hex over the body; the secret is the X-Hook-Secret of the creation handshake.
+        // Asana: hex over the body; the secret is the X-Hook-Secret of the creation handshake
+        // (an unsigned POST the app must echo: hookgate rejects it, see tools/vectors/README).
         "asana" => B::new("asana", "x-hook-signature").build(),
-        // Dropbox: hex over the body; hookgate echoes the GET `?challenge=`.
+        // Dropbox: hex over the body; hookgate echoes the GET `?challenge=` (route needs
+        // `methods: [GET, POST]`). Bodies name accounts, not changes: identical bodies are
+        // distinct notifications, so the body-hash dedup drops real ones (see README).
         "dropbox" => B::new("dropbox", "x-dropbox-signature")
             .handshake(Handshake::DropboxChallenge)
             .build(),
-        // Contentful: a canonical request (method, path, the listed headers, body), hex.
+        // Contentful: a canonical request (method, path, the listed headers, body), hex. The
+        // path and query are canonicalised as `@contentful/node-apps-toolkit` 3.16.1 `signRequest`
+        // / `verifyRequest` do (query `querystring.escape`d, then all `encodeURI`d).
         "contentful" => B::new("contentful", "x-contentful-signature")
             .pieces(vec![
                 Piece::Method,
                 Piece::Literal(b"\n".to_vec()),
-                Piece::PathAndQuery,
+                Piece::ContentfulPath,
                 Piece::Literal(b"\n".to_vec()),
                 Piece::SignedHeaders(h("x-contentful-signed-headers")),
                 Piece::Literal(b"\n".to_vec()),
@@ -490,6 +526,14 @@ pub fn lookup(name: &str) -> Option<Preset> {
 impl B {
     fn body_sha256_query(mut self, param: &str) -> Self {
         self.0.scheme.body_sha256_query = Some(param.into());
+        self
+    }
+    fn algorithm_header(mut self, name: &'static str) -> Self {
+        self.0.scheme.algorithm_header = Some(h(name));
+        self
+    }
+    fn url_default_port_optional(mut self) -> Self {
+        self.0.scheme.url_default_port_optional = true;
         self
     }
 }

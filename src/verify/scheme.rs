@@ -193,6 +193,9 @@ pub enum Piece {
     Url,
     /// The request's path and query as received.
     PathAndQuery,
+    /// The request's path and query as Contentful's toolkit canonicalises them
+    /// (`getNormalizedEncodedURI`): the query `querystring.escape`d, then the whole `encodeURI`d.
+    ContentfulPath,
     /// A request header's value, as sent.
     Header(HeaderName),
     /// A JSON body field (a string as is, a number as written).
@@ -281,6 +284,16 @@ pub struct Scheme {
     /// A query parameter carrying the hex SHA-256 of the body, which must match when present
     /// (Twilio signs the URL, and the URL carries the body's hash).
     pub body_sha256_query: Option<String>,
+    /// A header that may name this request's HMAC algorithm as `algorithm=NAME` in a
+    /// comma-separated `k=v` list (Twilio's SharedKey mode:
+    /// `X-Twilio-Webhooks-Signature-Settings: key=..,algorithm=HMAC_SHA256`). `NAME` is
+    /// `HMAC_SHA1`, `HMAC_SHA256` or `HMAC_SHA512` (any case, `-` or `_`); without the header,
+    /// or without `algorithm=` in it, `algorithm` applies. Any other name fails verification.
+    pub algorithm_header: Option<HeaderName>,
+    /// The signed URL may spell the scheme's default port or leave it out (`https://h:443/x`
+    /// or `https://h/x`): both spellings of `public_url` are tried (Twilio, whose SDKs do the
+    /// same because its signer is inconsistent).
+    pub url_default_port_optional: bool,
 }
 
 impl Default for Scheme {
@@ -308,16 +321,20 @@ impl Default for Scheme {
             extra_signature_headers: Vec::new(),
             signature_json: None,
             body_sha256_query: None,
+            algorithm_header: None,
+            url_default_port_optional: false,
         }
     }
 }
 
 impl Scheme {
-    /// Whether the body is among the signed bytes, directly or through its hash.
+    /// Whether the body is among the signed bytes, directly or through its hash. A token
+    /// (GitLab, Okta) signs nothing, whatever the payload template says.
     pub fn signs_body(&self) -> bool {
-        self.needs(&Piece::Body)
-            || self.needs(&Piece::FormParams)
-            || self.body_sha256_query.is_some()
+        self.algorithm != Algorithm::Token
+            && (self.needs(&Piece::Body)
+                || self.needs(&Piece::FormParams)
+                || self.body_sha256_query.is_some())
     }
 
     pub fn needs(&self, piece: &Piece) -> bool {

@@ -14,6 +14,13 @@ REPO="$(cd "$HERE/../.." && pwd)"
 OUT="$REPO/tests/fixtures/vectors"
 VENV="${VECTORS_VENV:-$HERE/.venv}"
 FILES=(stripe.json github.json standard-webhooks.json svix.json tolinku.json)
+FILES+=(hubspot.json square.json linear.json mux.json notion.json contentful.json box.json coinbase.json razorpay.json shopify.json)  # npm-sdks/
+# PyPI SDKs of Slack, Paddle, Twilio, Airtable (tools/vectors/py-sdks, own pinned venv).
+FILES+=(slack.json paddle.json twilio.json airtable.json)
+# Senders without an SDK, written from their docs (tools/vectors/docs, Python stdlib only).
+FILES+=(zoom.json twitch.json intercom.json typeform.json woocommerce.json bitbucket.json calendly.json xero.json pagerduty.json sentry.json vercel.json jira.json asana.json dropbox.json)
+# Svix senders (Clerk, Resend), Standard Webhooks v1a, Discord, SendGrid, GitLab, Okta, Mailgun (tools/vectors/svix-asym).
+FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.json gitlab.json okta.json mailgun.json)
 
 mode=write
 case "${1:-}" in
@@ -36,6 +43,18 @@ if [[ ! -x "$VENV/bin/python" ]] || ! cmp -s "$HERE/requirements.txt" "$VENV/.ve
   cp "$HERE/requirements.txt" "$VENV/.vectors-requirements.txt"
 fi
 
+# --- py-sdks: Slack/Paddle/Twilio/Airtable SDKs, own venv (exact tree from its requirements.txt)
+PY_SDKS_VENV="${VECTORS_PY_SDKS_VENV:-$HERE/py-sdks/.venv}"
+if [[ ! -x "$PY_SDKS_VENV/bin/python" ]] || ! cmp -s "$HERE/py-sdks/requirements.txt" "$PY_SDKS_VENV/.vectors-requirements.txt"; then
+  log "creating venv $PY_SDKS_VENV"
+  rm -rf "$PY_SDKS_VENV"
+  python3 -m venv "$PY_SDKS_VENV"
+  "$PY_SDKS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    -r "$HERE/py-sdks/requirements.txt"
+  "$PY_SDKS_VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null
+  cp "$HERE/py-sdks/requirements.txt" "$PY_SDKS_VENV/.vectors-requirements.txt"
+fi
+
 # --- Node SDKs (exact tree from package-lock.json) --------------------------------------
 if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"; then
   log "installing node_modules (npm ci)"
@@ -52,6 +71,10 @@ export TZ=UTC LC_ALL=C.UTF-8 PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
 
 "$VENV/bin/python" "$HERE/gen_py.py" "$TMP"      # stripe, standard-webhooks, svix (+ SDK verify)
 node "$HERE/gen_node.mjs" "$TMP"                 # github, tolinku (+ SDK / docs verify)
+"$HERE/npm-sdks/gen.sh" "$TMP"                  # hubspot, square, linear, mux, notion, contentful, box, coinbase, razorpay, shopify (own npm ci; SDK verify)
+"$PY_SDKS_VENV/bin/python" "$HERE/py-sdks/gen.py" "$TMP"  # slack, paddle, twilio, airtable (+ SDK verify, stdlib re-derivation)
+python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (docs; stdlib verify)
+"$HERE/svix-asym/generate.sh" "$TMP"             # clerk, resend, v1a, discord, sendgrid, gitlab, okta, mailgun (own pins; SDK verify, crosscheck)
 "$VENV/bin/python" "$HERE/crosscheck.py" "$TMP"  # independent stdlib re-derivation, shape check
 node "$HERE/check_stripe_npm.mjs" "$TMP"         # stripe.json against npm stripe
 
