@@ -797,6 +797,8 @@ impl Validator<'_> {
                 Some(k) => self.dedup_key(path, k, &scheme, &r.name),
                 None => preset_key.unwrap_or_else(|| default_dedup_key(&scheme)),
             })
+            // A preset with no key source (Dropbox) dedups nothing unless the route says how.
+            .filter(|k| !k.sources.is_empty())
         };
         if dedup_key.is_some() && scheme.timestamp.is_some() && dedup.ttl < max_age {
             self.warnings.push(format!(

@@ -39,6 +39,10 @@ pub enum KeySource {
     Json(String),
     /// The SHA-256 of the body: always signed, identical across a sender's retries.
     BodySha256,
+    /// For form posts, the SHA-256 of the decoded, sorted parameters, which is what Twilio
+    /// signs: a replay re-encoding or reordering the form keeps its key. Other bodies: as
+    /// `BodySha256`.
+    SignedFormSha256,
 }
 
 impl std::fmt::Display for DedupKeySpec {
@@ -53,6 +57,7 @@ impl std::fmt::Display for DedupKeySpec {
                 KeySource::Header(h) => write!(f, "header {h} (unsigned)")?,
                 KeySource::Json(p) => write!(f, "json {p}")?,
                 KeySource::BodySha256 => f.write_str("body_sha256")?,
+                KeySource::SignedFormSha256 => f.write_str("signed form parameters' sha256")?,
             }
         }
         Ok(())
@@ -78,6 +83,19 @@ impl DedupKeySpec {
             },
             KeySource::BodySha256 => {
                 Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body))))
+            }
+            KeySource::SignedFormSha256 => {
+                let form = msg
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+                Some(if form {
+                    let signed = crate::verify::canonical_form(msg.body);
+                    format!("form-sha256:{}", hex::encode(Sha256::digest(signed)))
+                } else {
+                    format!("sha256:{}", hex::encode(Sha256::digest(msg.body)))
+                })
             }
         })?;
         if id.len() > MAX_KEY_LEN {

@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};
-pub(crate) use payload::form_decode;
+pub(crate) use payload::{canonical_form, form_decode};
 pub use scheme::{
     Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme, SecretEncoding, SignatureFormat,
     TimestampFormat, TimestampRule, TimestampSource,
