@@ -79,3 +79,15 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
     }
     assert_eq!(unsupported, ["mailgun", "discord", "sendgrid"]);
 }
+
+#[test]
+fn readme_lists_every_preset() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in presets::NAMES {
+        assert!(
+            readme.contains(&format!("| `{name}` |")),
+            "README's provider table lacks {name}"
+        );
+    }
+}
