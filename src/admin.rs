@@ -44,8 +44,12 @@ pub async fn handle(
     };
     let resp = match req.uri().path() {
         "/healthz" => text(StatusCode::OK, "ok\n"),
-        "/readyz" if ready.get() => text(StatusCode::OK, "ready\n"),
-        "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
+        "/readyz" if !ready.get() => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
+        "/readyz" if !gate.ready() => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the dedup store (redis) is unreachable\n",
+        ),
+        "/readyz" => text(StatusCode::OK, "ready\n"),
         "/metrics" => {
             gate.refresh_gauges();
             match gate.metrics.encode() {

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
 use crate::config::Config;
-use crate::dedup::{MemoryStore, Store, Ttls};
+use crate::dedup::{DedupError, MemoryStore, RedisStore, Store, Ttls};
 use crate::error::Outcome;
 use crate::forward::Upstream;
 use crate::gate::{Clock, Gate};
@@ -30,6 +30,8 @@ pub struct Listeners {
 pub enum AppError {
     #[error("cannot register metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error("dedup store: {0}")]
+    Dedup(#[from] DedupError),
 }
 
 /// Builds everything shared by requests.
@@ -51,15 +53,19 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
     }
     let route_names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
     let evictions = metrics.dedup_evictions.clone();
-    let store = Store::Memory(MemoryStore::new(
-        config.dedup.max_entries,
-        Ttls {
-            done: config.dedup.ttl,
-            in_flight: config.upstream.timeout + IN_FLIGHT_MARGIN,
-        },
-        &route_names,
-        Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
-    ));
+    let ttls = Ttls {
+        done: config.dedup.ttl,
+        in_flight: config.upstream.timeout + IN_FLIGHT_MARGIN,
+    };
+    let store = match &config.dedup.redis {
+        Some(redis) => Store::Redis(RedisStore::start(redis, ttls)?),
+        None => Store::Memory(MemoryStore::new(
+            config.dedup.max_entries,
+            ttls,
+            &route_names,
+            Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
+        )),
+    };
     let upstream = Upstream::new(
         config.upstream.target.clone(),
         config.upstream.timeout,

@@ -42,6 +42,8 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_CONCURRENCY: usize = 1024;
 pub const DEFAULT_DEDUP_MAX_ENTRIES: u64 = 100_000;
 pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "hookgate:";
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_FUTURE_SKEW: Duration = Duration::from_secs(60);
 /// Kubernetes waits 30 s by default before SIGKILL; draining must finish before that.
@@ -91,6 +93,18 @@ struct RawDedup {
     max_entries: Option<u64>,
     ttl: Option<String>,
     duplicate_status: Option<u16>,
+    redis: Option<RawRedis>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedis {
+    url: Option<String>,
+    username: Option<String>,
+    password: Option<RawSecret>,
+    key_prefix: Option<String>,
+    timeout: Option<String>,
+    on_unavailable: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,11 +244,36 @@ pub struct Limits {
     pub max_concurrency: usize,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DedupConfig {
     pub max_entries: u64,
     pub ttl: Duration,
     pub duplicate_status: StatusCode,
+    /// `None`: the in-process store.
+    pub redis: Option<RedisConfig>,
+}
+
+/// A shared dedup store for several replicas.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `redis://host:port/db` or `rediss://` (TLS); never holds the password (see `password`).
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Prepended to every key, so several hookgates (or apps) can share one Redis.
+    pub key_prefix: String,
+    /// Per operation; past it the request is answered as if Redis were down.
+    pub timeout: Duration,
+    pub on_unavailable: OnUnavailable,
+}
+
+/// What to do when the dedup store cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnUnavailable {
+    /// 503 + Retry-After: nothing is lost, the sender retries (the default).
+    Reject,
+    /// Forward without dedup: no delivery waits, but duplicates may reach the app.
+    Forward,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -632,17 +671,31 @@ impl Validator<'_> {
     }
 
     fn dedup(&mut self, raw: &RawDedup) -> DedupConfig {
-        match raw.backend.as_deref() {
-            None | Some("memory") => {}
-            Some("redis") => self.problem(
-                "dedup.backend",
-                "the redis backend is not available in this version; use memory",
-            ),
-            Some(other) => self.problem(
-                "dedup.backend",
-                format!("unknown backend {other:?}; use memory"),
-            ),
-        }
+        let redis = match raw.backend.as_deref() {
+            None | Some("memory") => {
+                if raw.redis.is_some() {
+                    self.problem("dedup.redis", "set `backend: redis` to use it");
+                }
+                None
+            }
+            Some("redis") => match &raw.redis {
+                Some(r) => self.redis(r),
+                None => {
+                    self.problem(
+                        "dedup.redis",
+                        "backend redis needs `redis: { url: redis://host:6379 }`",
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.problem(
+                    "dedup.backend",
+                    format!("unknown backend {other:?}; use memory or redis"),
+                );
+                None
+            }
+        };
         let max_entries = raw.max_entries.unwrap_or(DEFAULT_DEDUP_MAX_ENTRIES);
         if max_entries == 0 {
             self.problem("dedup.max_entries", "must be at least 1");
@@ -665,6 +718,107 @@ impl Validator<'_> {
             max_entries,
             ttl,
             duplicate_status,
+            redis,
+        }
+    }
+
+    fn redis(&mut self, raw: &RawRedis) -> Option<RedisConfig> {
+        let url = match raw.url.as_deref() {
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => u.to_owned(),
+            Some(_) => {
+                self.problem(
+                    "dedup.redis.url",
+                    "write it like redis://host:6379/0 (rediss:// for TLS)",
+                );
+                return None;
+            }
+            None => {
+                self.problem("dedup.redis.url", "required, like redis://host:6379/0");
+                return None;
+            }
+        };
+        // A password in the URL would sit in a ConfigMap: take it from a Secret instead.
+        if let Some((_, rest)) = url.split_once("://") {
+            if rest
+                .split('/')
+                .next()
+                .is_some_and(|auth| auth.contains('@'))
+            {
+                self.problem(
+                    "dedup.redis.url",
+                    "put no credentials in the URL; use `password: { env: NAME }` or `{ file: PATH }`",
+                );
+            }
+        }
+        let password = raw
+            .password
+            .as_ref()
+            .and_then(|p| self.secret("dedup.redis.password", p));
+        let timeout = self.duration(
+            "dedup.redis.timeout",
+            raw.timeout.as_deref(),
+            DEFAULT_REDIS_TIMEOUT,
+        );
+        let on_unavailable = match raw.on_unavailable.as_deref() {
+            None | Some("reject") => OnUnavailable::Reject,
+            Some("forward") => OnUnavailable::Forward,
+            Some(other) => {
+                self.problem(
+                    "dedup.redis.on_unavailable",
+                    format!("unknown {other:?}; use reject (503, the sender retries) or forward (no dedup while Redis is down)"),
+                );
+                OnUnavailable::Reject
+            }
+        };
+        Some(RedisConfig {
+            url,
+            username: raw.username.clone(),
+            password,
+            key_prefix: raw
+                .key_prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.to_owned()),
+            timeout,
+            on_unavailable,
+        })
+    }
+
+    /// Reads one `{env|file|value}` secret (not a route key).
+    fn secret(&mut self, path: &str, s: &RawSecret) -> Option<Secret> {
+        if self.secrets == Secrets::Skip {
+            return Some(Secret::new("placeholder"));
+        }
+        match (&s.env, &s.file, &s.value) {
+            (Some(var), None, None) => match self.env.var(var) {
+                Some(v) if !v.is_empty() => Some(Secret::new(v)),
+                _ => {
+                    self.problem(
+                        format!("{path}.env"),
+                        format!("environment variable {var} is not set or empty"),
+                    );
+                    None
+                }
+            },
+            (None, Some(file), None) => match std::fs::read(self.base.join(file)) {
+                Ok(bytes) => Some(Secret::from_file_contents(bytes)),
+                Err(e) => {
+                    self.problem(
+                        format!("{path}.file"),
+                        format!("cannot read {}: {e}", file.display()),
+                    );
+                    None
+                }
+            },
+            (None, None, Some(v)) => {
+                self.warnings.push(format!(
+                    "{path} is inline in the config file; prefer env: or file:"
+                ));
+                Some(Secret::new(v.clone()))
+            }
+            _ => {
+                self.problem(path, "set exactly one of env, file or value");
+                None
+            }
         }
     }
 

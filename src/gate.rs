@@ -243,6 +243,13 @@ impl Gate {
                             "this delivery is being forwarded right now; retry later",
                         )
                     }
+                    Err(e) if self.fail_open() => {
+                        // Configured to forward rather than wait: no dedup for this one.
+                        notes.detail = Some(format!(
+                            "{e}; forwarded without dedup (on_unavailable: forward)"
+                        ));
+                        tracing::warn!(route = &*route.name, error = %e, "dedup store unavailable; forwarding without dedup");
+                    }
                     Err(e) => {
                         notes.detail = Some(e.to_string());
                         return reject(
@@ -337,6 +344,20 @@ impl Gate {
         }
     }
 
+    fn fail_open(&self) -> bool {
+        self.config
+            .dedup
+            .redis
+            .as_ref()
+            .is_some_and(|r| r.on_unavailable == crate::config::OnUnavailable::Forward)
+    }
+
+    /// Ready for traffic as far as the gate is concerned: a dedup store that cannot be reached
+    /// makes every delivery a 503, unless configured to forward without it.
+    pub fn ready(&self) -> bool {
+        self.store.healthy() || self.fail_open()
+    }
+
     fn metrics_of(&self, route: Option<&Arc<Route>>) -> &Arc<RouteMetrics> {
         route
             .and_then(|r| self.route_metrics.get(r.index))
@@ -347,10 +368,12 @@ impl Gate {
     pub fn refresh_gauges(&self) {
         self.store.housekeeping();
         for route in &self.config.routes {
-            self.metrics
-                .dedup_entries
-                .with_label_values(&[&route.name])
-                .set(self.store.entries(&route.name));
+            if let Some(n) = self.store.entries(&route.name) {
+                self.metrics
+                    .dedup_entries
+                    .with_label_values(&[&route.name])
+                    .set(n);
+            }
         }
     }
 }

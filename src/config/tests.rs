@@ -1299,3 +1299,37 @@ fn unsigned_timestamp_is_flagged() {
     ));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }
+
+#[test]
+fn redis_backend_config() {
+    let text = "upstream: { url: http://127.0.0.1:3000 }\ndedup:\n  backend: redis\n  redis: { url: redis://r:6379/1, password: { env: S }, timeout: 250ms, on_unavailable: forward, key_prefix: \"x:\" }\nroutes:\n  - { name: g, path: /g, provider: github, secrets: [ { env: S } ] }\n";
+    let c = load_ok(text);
+    let r = c.dedup.redis.as_ref().expect("redis config");
+    assert_eq!(r.url, "redis://r:6379/1");
+    assert_eq!(
+        r.password.as_ref().map(|p| p.expose().to_vec()),
+        Some(b"x".to_vec())
+    );
+    assert_eq!(r.timeout, std::time::Duration::from_millis(250));
+    assert_eq!(r.on_unavailable, OnUnavailable::Forward);
+    assert_eq!(r.key_prefix, "x:");
+    assert!(
+        !format!("{r:?}").contains("\"x\""),
+        "password shows in Debug: {r:?}"
+    );
+
+    // Credentials in the URL are refused (and not echoed); a missing url or block is explained.
+    let e = load_str(&text.replace("redis://r:6379/1", "redis://:hunter2@r:6379"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dedup.redis.url") && !e.contains("hunter2"),
+        "{e}"
+    );
+    let e = load_str(&text.replace("backend: redis\n  redis: { url: redis://r:6379/1, password: { env: S }, timeout: 250ms, on_unavailable: forward, key_prefix: \"x:\" }", "backend: redis")).unwrap_err().to_string();
+    assert!(e.contains("dedup.redis"), "{e}");
+    let e = load_str(&text.replace("on_unavailable: forward", "on_unavailable: maybe"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("dedup.redis.on_unavailable"), "{e}");
+}

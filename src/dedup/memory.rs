@@ -110,7 +110,11 @@ impl MemoryStore {
             if let Some(c) = self.counts.get(&route) {
                 c.fetch_add(1, Ordering::Relaxed);
             }
-            return Claim::Claimed(ClaimToken { key, token });
+            return Claim::Claimed(ClaimToken {
+                key,
+                token,
+                value: None,
+            });
         }
         match entry.into_value() {
             State::Done => Claim::Done,

@@ -6,6 +6,7 @@
 //! the claim's token) can commit or release. Unverified requests never get here.
 
 mod memory;
+mod redis;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use http::HeaderName;
 use sha2::{Digest, Sha256};
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 use crate::verify::{Message, Verified};
 
@@ -113,6 +115,8 @@ impl DedupKeySpec {
 pub struct ClaimToken {
     pub(crate) key: DedupKey,
     pub(crate) token: u64,
+    /// The value stored for the claim in a shared store (unique across replicas).
+    pub(crate) value: Option<String>,
 }
 
 /// A delivery id namespaced by route.
@@ -153,12 +157,14 @@ pub struct Ttls {
 #[derive(Clone)]
 pub enum Store {
     Memory(MemoryStore),
+    Redis(RedisStore),
 }
 
 impl Store {
     pub async fn claim(&self, key: DedupKey) -> Result<Claim, DedupError> {
         match self {
             Self::Memory(m) => Ok(m.claim(key)),
+            Self::Redis(r) => r.claim(key).await,
         }
     }
 
@@ -168,6 +174,7 @@ impl Store {
                 m.commit(claim);
                 Ok(())
             }
+            Self::Redis(r) => r.commit(claim).await,
         }
     }
 
@@ -177,13 +184,24 @@ impl Store {
                 m.release(claim);
                 Ok(())
             }
+            Self::Redis(r) => r.release(claim).await,
         }
     }
 
-    /// Entries per route, for the `hookgate_dedup_entries` gauge.
-    pub fn entries(&self, route: &str) -> i64 {
+    /// Entries per route, for the `hookgate_dedup_entries` gauge. Redis does not count per
+    /// route cheaply; its own `INFO keyspace` and memory metrics are the place to look.
+    pub fn entries(&self, route: &str) -> Option<i64> {
         match self {
-            Self::Memory(m) => m.entries(route),
+            Self::Memory(m) => Some(m.entries(route)),
+            Self::Redis(_) => None,
+        }
+    }
+
+    /// Whether the store can be used right now (for `/readyz`).
+    pub fn healthy(&self) -> bool {
+        match self {
+            Self::Memory(_) => true,
+            Self::Redis(r) => r.healthy(),
         }
     }
 
@@ -192,6 +210,7 @@ impl Store {
     pub fn housekeeping(&self) {
         match self {
             Self::Memory(m) => m.housekeeping(),
+            Self::Redis(_) => {}
         }
     }
 }

@@ -9,5 +9,6 @@ mod limits;
 mod metrics;
 mod process;
 mod proxy;
+mod redis;
 mod sign;
 mod vectors;

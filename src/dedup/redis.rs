@@ -1,0 +1,241 @@
+//! The shared dedup store: Redis, so several replicas agree on what was delivered.
+//!
+//! Same states as the memory store, each transition one atomic round trip:
+//! - claim: `SET key inflight:<token> NX PX <in-flight ttl>`; if taken, report `done` or
+//!   `in flight` from the current value (a Lua script, so the read is atomic with the write);
+//! - commit: `done` with the long TTL, only if the value is still our token;
+//! - release: `DEL`, only if the value is still our token.
+//!
+//! An in-flight claim expires on its own, so a replica that dies mid-forward blocks an id for
+//! at most the in-flight TTL. The connection manager reconnects by itself; every operation is
+//! bounded by a timeout, and a failure is `DedupError::Unavailable` (503 or fail-open, as
+//! configured).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Script};
+use tokio::sync::OnceCell;
+
+use super::{Claim, ClaimToken, DedupError, DedupKey, Ttls};
+use crate::config::RedisConfig;
+
+/// How often the connection is checked (readiness) while idle.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
+/// First and longest wait between connection attempts at startup.
+const CONNECT_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(5));
+
+const CLAIM: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+local v = redis.call('GET', KEYS[1])
+if v == 'done' then return 2 end
+if v then return 3 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+";
+
+const COMMIT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0
+";
+
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+";
+
+struct Inner {
+    /// Set once the first connection succeeds; the manager reconnects by itself after that.
+    conn: OnceCell<ConnectionManager>,
+    prefix: String,
+    ttls: Ttls,
+    timeout: Duration,
+    healthy: AtomicBool,
+    /// Random per process (std's hasher seed), so tokens of replicas never collide.
+    seed: u64,
+    counter: AtomicU64,
+    claim: Script,
+    commit: Script,
+    release: Script,
+}
+
+#[derive(Clone)]
+pub struct RedisStore(Arc<Inner>);
+
+impl RedisStore {
+    /// Starts connecting in the background: hookgate serves (and answers 503 for dedup) even
+    /// while Redis is still unreachable at startup.
+    pub fn start(cfg: &RedisConfig, ttls: Ttls) -> Result<Self, DedupError> {
+        let mut info = redis::IntoConnectionInfo::into_connection_info(cfg.url.as_str())
+            .map_err(|e| DedupError::Unavailable(format!("invalid redis url: {e}")))?;
+        let mut settings = info.redis_settings().clone();
+        if let Some(user) = &cfg.username {
+            settings = settings.set_username(user);
+        }
+        if let Some(pw) = &cfg.password {
+            settings = settings.set_password(String::from_utf8_lossy(pw.expose()));
+        }
+        info = info.set_redis_settings(settings);
+        let client = redis::Client::open(info)
+            .map_err(|e| DedupError::Unavailable(format!("redis client: {e}")))?;
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let store = Self(Arc::new(Inner {
+            conn: OnceCell::new(),
+            prefix: cfg.key_prefix.clone(),
+            ttls,
+            timeout: cfg.timeout,
+            healthy: AtomicBool::new(false),
+            seed,
+            counter: AtomicU64::new(0),
+            claim: Script::new(CLAIM),
+            commit: Script::new(COMMIT),
+            release: Script::new(RELEASE),
+        }));
+        let manager_cfg = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(cfg.timeout))
+            .set_response_timeout(Some(cfg.timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(2));
+        tokio::spawn(store.clone().maintain(client, manager_cfg));
+        Ok(store)
+    }
+
+    /// Connects (retrying with backoff), then checks the connection periodically for
+    /// readiness. Ends when the store is dropped everywhere else.
+    async fn maintain(self, client: redis::Client, cfg: ConnectionManagerConfig) {
+        let weak = Arc::downgrade(&self.0);
+        let mut wait = CONNECT_BACKOFF.0;
+        let conn = loop {
+            match ConnectionManager::new_with_config(client.clone(), cfg.clone()).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot connect to redis; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(CONNECT_BACKOFF.1);
+                }
+            }
+        };
+        let _ = self.0.conn.set(conn);
+        self.0.healthy.store(true, Ordering::Relaxed);
+        tracing::info!("connected to redis");
+        drop(self);
+        loop {
+            tokio::time::sleep(HEALTH_INTERVAL).await;
+            let Some(inner) = weak.upgrade() else { return };
+            let store = RedisStore(inner);
+            let ok = match store.conn() {
+                Ok(mut c) => store
+                    .timed(redis::cmd("PING").query_async::<String>(&mut c))
+                    .await
+                    .is_ok(),
+                Err(_) => false,
+            };
+            store.0.healthy.store(ok, Ordering::Relaxed);
+        }
+    }
+
+    fn conn(&self) -> Result<ConnectionManager, DedupError> {
+        self.0
+            .conn
+            .get()
+            .cloned()
+            .ok_or_else(|| DedupError::Unavailable("not connected to redis yet".into()))
+    }
+
+    async fn timed<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, DedupError> {
+        let r = match tokio::time::timeout(self.0.timeout, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(DedupError::Unavailable(e.to_string())),
+            Err(_) => Err(DedupError::Unavailable(format!(
+                "redis did not answer within {:?}",
+                self.0.timeout
+            ))),
+        };
+        self.0.healthy.store(r.is_ok(), Ordering::Relaxed);
+        r
+    }
+
+    fn key(&self, key: &DedupKey) -> String {
+        format!("{}{}:{}", self.0.prefix, key.route, key.id)
+    }
+
+    fn ms(d: Duration) -> u64 {
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+    }
+
+    pub async fn claim(&self, key: DedupKey) -> Result<Claim, DedupError> {
+        let mut conn = self.conn()?;
+        let token = self.0.counter.fetch_add(1, Ordering::Relaxed);
+        let value = format!("inflight:{:016x}{token:016x}", self.0.seed);
+        let rkey = self.key(&key);
+        let r: i64 = self
+            .timed(
+                self.0
+                    .claim
+                    .key(&rkey)
+                    .arg(&value)
+                    .arg(Self::ms(self.0.ttls.in_flight))
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(match r {
+            1 => Claim::Claimed(ClaimToken {
+                key,
+                token,
+                value: Some(value),
+            }),
+            2 => Claim::Done,
+            _ => Claim::InFlight,
+        })
+    }
+
+    pub async fn commit(&self, claim: &ClaimToken) -> Result<(), DedupError> {
+        let mut conn = self.conn()?;
+        let value = claim.value.as_deref().unwrap_or_default();
+        let _: i64 = self
+            .timed(
+                self.0
+                    .commit
+                    .key(self.key(&claim.key))
+                    .arg(value)
+                    .arg(Self::ms(self.0.ttls.done))
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn release(&self, claim: &ClaimToken) -> Result<(), DedupError> {
+        let mut conn = self.conn()?;
+        let value = claim.value.as_deref().unwrap_or_default();
+        let _: i64 = self
+            .timed(
+                self.0
+                    .release
+                    .key(self.key(&claim.key))
+                    .arg(value)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the last contact with Redis succeeded.
+    pub fn healthy(&self) -> bool {
+        self.0.healthy.load(Ordering::Relaxed)
+    }
+}

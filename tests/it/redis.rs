@@ -1,0 +1,310 @@
+//! The Redis dedup backend against a real `redis-server`: replicas agree, claims are owned and
+//! expire, and an outage is a 503 (or fail-open) that heals without a restart.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::harness::*;
+use crate::proxy::{refs, signed, ENV, SECRET};
+
+/// A `redis-server` on a free loopback port, killed on drop.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts one, or returns None (outside CI) when redis-server is not installed.
+    async fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::on(port).await
+    }
+
+    async fn on(port: u16) -> Option<Self> {
+        let child = match Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(_) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "redis-server missing in CI: .ci/run must install it"
+                );
+                eprintln!("SKIPPED: redis-server not installed (apt-get install redis-server)");
+                return None;
+            }
+        };
+        let deadline = std::time::Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Some(Self {
+            port,
+            child: Some(child),
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn config(redis_url: &str, extra: &str) -> String {
+    crate::proxy::config(
+        "",
+        &format!(
+            "dedup: {{ backend: redis, redis: {{ url: \"{redis_url}\", timeout: 300ms{extra} }} }}"
+        ),
+    )
+}
+
+async fn wait_ready(proxy: &Proxy, want: bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let r = send(
+            http::Request::get(format!("http://{}/readyz", proxy.admin))
+                .body(Default::default())
+                .unwrap(),
+        )
+        .await;
+        if (r.status == 200) == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "readyz never became {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_sharing_redis_forward_a_delivery_once() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(300))).await;
+    let clock = TestClock::at(1_764_000_000);
+    let a = Proxy::start(&config(&redis.url(), ""), &up.url(), ENV, clock.clock()).await;
+    let b = Proxy::start(&config(&redis.url(), ""), &up.url(), ENV, clock.clock()).await;
+    wait_ready(&a, true).await;
+    wait_ready(&b, true).await;
+    let body = r#"{"id":"evt_shared"}"#;
+    let h = Arc::new(signed(SECRET, 1_764_000_000, body));
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let url = if i % 2 == 0 {
+            a.url("/hook")
+        } else {
+            b.url("/hook")
+        };
+        let h = h.clone();
+        tasks.push(tokio::spawn(async move {
+            post(&url, &refs(&h), body).await.status.as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(up.count(), 1, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    // Once accepted, both replicas know it.
+    for p in [&a, &b] {
+        let r = post(&p.url("/hook"), &refs(&h), body).await;
+        assert_eq!(r.headers["hookgate-duplicate"], "true");
+    }
+    assert_eq!(up.count(), 1);
+}
+
+#[tokio::test]
+async fn upstream_failure_releases_the_claim_in_redis() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let up = Upstream::start(|n| Reply::status(if n == 0 { 500 } else { 200 })).await;
+    let clock = TestClock::at(1_764_000_000);
+    let a = Proxy::start(&config(&redis.url(), ""), &up.url(), ENV, clock.clock()).await;
+    let b = Proxy::start(&config(&redis.url(), ""), &up.url(), ENV, clock.clock()).await;
+    wait_ready(&a, true).await;
+    wait_ready(&b, true).await;
+    let body = r#"{"id":"evt_retry_redis"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    assert_eq!(post(&a.url("/hook"), &refs(&h), body).await.status, 500);
+    // The retry lands on the other replica and is forwarded.
+    assert_eq!(post(&b.url("/hook"), &refs(&h), body).await.status, 200);
+    assert_eq!(
+        post(&a.url("/hook"), &refs(&h), body).await.headers["hookgate-duplicate"],
+        "true"
+    );
+    assert_eq!(up.count(), 2);
+}
+
+#[tokio::test]
+async fn redis_outage_is_503_then_heals_without_restart() {
+    let Some(mut redis) = RedisServer::start().await else {
+        return;
+    };
+    let port = redis.port;
+    let up = Upstream::ok().await;
+    let clock = TestClock::at(1_764_000_000);
+    let proxy = Proxy::start(&config(&redis.url(), ""), &up.url(), ENV, clock.clock()).await;
+    wait_ready(&proxy, true).await;
+    let b1 = r#"{"id":"evt_before"}"#;
+    assert_eq!(
+        post(
+            &proxy.url("/hook"),
+            &refs(&signed(SECRET, 1_764_000_000, b1)),
+            b1
+        )
+        .await
+        .status,
+        200
+    );
+
+    redis.kill();
+    let b2 = r#"{"id":"evt_during"}"#;
+    let h2 = signed(SECRET, 1_764_000_000, b2);
+    let r = post(&proxy.url("/hook"), &refs(&h2), b2).await;
+    assert_eq!(
+        (r.status.as_u16(), r.error()),
+        (503, "dedup_unavailable".to_owned())
+    );
+    assert_eq!(r.headers["retry-after"], "1");
+    wait_ready(&proxy, false).await;
+    assert_eq!(up.count(), 1, "nothing forwarded without dedup");
+
+    // Redis comes back (empty): the retry goes through, no hookgate restart.
+    let _redis2 = RedisServer::on(port).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let r = post(&proxy.url("/hook"), &refs(&h2), b2).await;
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 503);
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_ready(&proxy, true).await;
+    assert_eq!(up.count(), 2);
+    assert!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"dedup_unavailable\",route=\"custom\"}")
+            .await
+            >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn fail_open_forwards_while_redis_is_down() {
+    // Nothing listens on this port: Redis is down from the start.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let up = Upstream::ok().await;
+    let clock = TestClock::at(1_764_000_000);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let proxy = Proxy::start(
+        &config(&url, ", on_unavailable: forward"),
+        &up.url(),
+        ENV,
+        clock.clock(),
+    )
+    .await;
+    let body = r#"{"id":"evt_open"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    for _ in 0..2 {
+        assert_eq!(post(&proxy.url("/hook"), &refs(&h), body).await.status, 200);
+    }
+    assert_eq!(up.count(), 2, "fail-open: no dedup while the store is down");
+    wait_ready(&proxy, true).await;
+}
+
+#[tokio::test]
+async fn claims_are_owned_and_expire() {
+    use hookgate::dedup::{Claim, DedupKey, RedisStore, Ttls};
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let cfg = hookgate::config::RedisConfig {
+        url: redis.url(),
+        username: None,
+        password: None,
+        key_prefix: "t:".into(),
+        timeout: Duration::from_millis(500),
+        on_unavailable: hookgate::config::OnUnavailable::Reject,
+    };
+    let ttls = Ttls {
+        done: Duration::from_secs(60),
+        in_flight: Duration::from_millis(300),
+    };
+    let a = RedisStore::start(&cfg, ttls).unwrap();
+    let b = RedisStore::start(&cfg, ttls).unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while !(a.healthy() && b.healthy()) {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let key = || DedupKey {
+        route: "r".into(),
+        id: "evt".into(),
+    };
+    let Claim::Claimed(first) = a.claim(key()).await.unwrap() else {
+        panic!("first claim")
+    };
+    assert_eq!(b.claim(key()).await.unwrap(), Claim::InFlight);
+    // The claimer vanishes: its claim expires and another replica takes over.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let Claim::Claimed(second) = b.claim(key()).await.unwrap() else {
+        panic!("expired claim not reclaimable")
+    };
+    // The late first claimer can neither commit nor release the new claim.
+    a.commit(&first).await.unwrap();
+    a.release(&first).await.unwrap();
+    assert_eq!(a.claim(key()).await.unwrap(), Claim::InFlight);
+    b.commit(&second).await.unwrap();
+    assert_eq!(a.claim(key()).await.unwrap(), Claim::Done);
+}
