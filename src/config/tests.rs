@@ -708,7 +708,7 @@ limits:
   header_timeout: soon
   max_concurrency: 0
 dedup:
-  backend: redis
+  backend: memcached
   max_entries: 0
   ttl: forever
   duplicate_status: 409
