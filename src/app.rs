@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
 use crate::config::Config;
-use crate::dedup::{DedupError, MemoryStore, RedisStore, Store, Ttls};
+use crate::dedup::{DedupError, MemoryStore, RedisStore, SnapshotError, Store, Ttls};
 use crate::error::Outcome;
 use crate::forward::Upstream;
 use crate::gate::{Clock, Gate};
@@ -59,12 +59,18 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
     };
     let store = match &config.dedup.redis {
         Some(redis) => Store::Redis(RedisStore::start(redis, ttls)?),
-        None => Store::Memory(MemoryStore::new(
-            config.dedup.max_entries,
-            ttls,
-            &route_names,
-            Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
-        )),
+        None => {
+            let memory = MemoryStore::new(
+                config.dedup.max_entries,
+                ttls,
+                &route_names,
+                Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
+            );
+            if let Some(snap) = &config.dedup.snapshot {
+                restore(&memory, &snap.path);
+            }
+            Store::Memory(memory)
+        }
     };
     let upstream = Upstream::new(
         config.upstream.target.clone(),
@@ -138,8 +144,30 @@ pub async fn run(
     .await;
     let _ = stop_admin.send(true);
     let _ = admin_task.await;
+    if let (Store::Memory(memory), Some(snap)) = (&gate.store, &config.dedup.snapshot) {
+        match memory.save(&snap.path, snap.max_entries) {
+            Ok(n) => {
+                tracing::info!(path = %snap.path.display(), entries = n, "dedup snapshot written")
+            }
+            Err(e) => {
+                tracing::error!(path = %snap.path.display(), error = %e, "cannot write the dedup snapshot")
+            }
+        }
+    }
     tracing::info!(drained, "hookgate stopped");
     Ok(())
+}
+
+/// Restores the memory store's snapshot; a missing file is a first start, a bad one is logged
+/// and ignored (starting empty is safe: at worst a retry is delivered twice).
+fn restore(memory: &MemoryStore, path: &std::path::Path) {
+    match memory.load(path) {
+        Ok(n) => tracing::info!(path = %path.display(), entries = n, "dedup snapshot restored"),
+        Err(SnapshotError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::info!(path = %path.display(), "no dedup snapshot yet");
+        }
+        Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring the dedup snapshot"),
+    }
 }
 
 /// Requests that failed before reaching the gate (no route known yet) still count, under

@@ -94,6 +94,14 @@ struct RawDedup {
     ttl: Option<String>,
     duplicate_status: Option<u16>,
     redis: Option<RawRedis>,
+    snapshot: Option<RawSnapshot>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshot {
+    path: PathBuf,
+    max_entries: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -251,6 +259,16 @@ pub struct DedupConfig {
     pub duplicate_status: StatusCode,
     /// `None`: the in-process store.
     pub redis: Option<RedisConfig>,
+    /// Where the memory store is saved on shutdown and restored on start.
+    pub snapshot: Option<SnapshotConfig>,
+}
+
+/// A bounded snapshot of the memory store's accepted ids, so a restart inside a sender's
+/// retry window does not turn retries into double deliveries.
+#[derive(Debug, Clone)]
+pub struct SnapshotConfig {
+    pub path: PathBuf,
+    pub max_entries: u64,
 }
 
 /// A shared dedup store for several replicas.
@@ -714,11 +732,26 @@ impl Validator<'_> {
                 }
             },
         };
+        let snapshot = match &raw.snapshot {
+            None => None,
+            Some(_) if redis.is_some() => {
+                self.problem(
+                    "dedup.snapshot",
+                    "a snapshot is for the memory backend; Redis keeps its own state",
+                );
+                None
+            }
+            Some(s) => Some(SnapshotConfig {
+                path: self.base.join(&s.path),
+                max_entries: s.max_entries.unwrap_or(max_entries),
+            }),
+        };
         DedupConfig {
             max_entries,
             ttl,
             duplicate_status,
             redis,
+            snapshot,
         }
     }
 

@@ -5,9 +5,13 @@
 //! is reported through `on_evict`: the replay window is silently shrinking, so it is a metric.
 
 use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
 
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
@@ -19,7 +23,17 @@ use super::{Claim, ClaimToken, DedupKey, Ttls};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     InFlight(u64),
-    Done,
+    /// Accepted; remembered until this wall-clock time (unix ms), which a snapshot carries
+    /// across a restart.
+    Done {
+        until_ms: u64,
+    },
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 struct PerStateExpiry(Ttls);
@@ -44,9 +58,20 @@ impl PerStateExpiry {
     fn ttl(&self, v: State) -> Duration {
         match v {
             State::InFlight(_) => self.0.in_flight,
-            State::Done => self.0.done,
+            // Normally the full TTL; less for an entry restored from a snapshot.
+            State::Done { until_ms } => {
+                Duration::from_millis(until_ms.saturating_sub(now_ms())).min(self.0.done)
+            }
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read it: {0}")]
+    Io(std::io::Error),
+    #[error("it is corrupt ({0})")]
+    Corrupt(&'static str),
 }
 
 /// Above this, the map grows on demand rather than reserving memory at start.
@@ -60,6 +85,7 @@ pub struct MemoryStore {
     cache: Cache<DedupKey, State>,
     next_token: Arc<AtomicU64>,
     counts: Arc<HashMap<Arc<str>, AtomicI64>>,
+    done_ttl: Duration,
 }
 
 impl MemoryStore {
@@ -96,6 +122,7 @@ impl MemoryStore {
             cache,
             next_token: Arc::new(AtomicU64::new(1)),
             counts,
+            done_ttl: ttls.done,
         }
     }
 
@@ -117,7 +144,7 @@ impl MemoryStore {
             });
         }
         match entry.into_value() {
-            State::Done => Claim::Done,
+            State::Done { .. } => Claim::Done,
             State::InFlight(_) => Claim::InFlight,
         }
     }
@@ -128,7 +155,11 @@ impl MemoryStore {
         self.cache
             .entry(claim.key.clone())
             .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(State::InFlight(t)) if t == claim.token => Op::Put(State::Done),
+                Some(State::InFlight(t)) if t == claim.token => Op::Put(State::Done {
+                    until_ms: now_ms().saturating_add(
+                        u64::try_from(self.done_ttl.as_millis()).unwrap_or(u64::MAX),
+                    ),
+                }),
                 _ => Op::Nop,
             });
     }
@@ -151,6 +182,101 @@ impl MemoryStore {
 
     pub fn housekeeping(&self) {
         self.cache.run_pending_tasks();
+    }
+
+    /// Writes up to `max` accepted ids (in-flight claims are not: their forwards died with the
+    /// process) to `path`, atomically (a temporary file renamed over it). Returns how many.
+    pub fn save(&self, path: &Path, max: u64) -> std::io::Result<usize> {
+        let now = now_ms();
+        let mut lines = Vec::new();
+        for (key, state) in &self.cache {
+            if lines.len() as u64 >= max {
+                break;
+            }
+            if let State::Done { until_ms } = state {
+                if until_ms > now {
+                    let line =
+                        serde_json::json!({ "r": &*key.route, "i": &*key.id, "u": until_ms });
+                    lines.push(line.to_string());
+                }
+            }
+        }
+        let mut body = format!(
+            "{{\"hookgate_dedup_snapshot\":1,\"count\":{}}}\n",
+            lines.len()
+        );
+        for l in &lines {
+            body.push_str(l);
+            body.push('\n');
+        }
+        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        body.push_str(&format!("{{\"sha256\":\"{digest}\"}}\n"));
+        let tmp = path.with_extension("tmp");
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(body.as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(lines.len())
+    }
+
+    /// Restores accepted ids saved by `save` that have not expired, for the given routes only.
+    /// Anything wrong with the file (truncated, edited, another format) rejects it whole.
+    pub fn load(&self, path: &Path) -> Result<usize, SnapshotError> {
+        let file = std::fs::File::open(path).map_err(SnapshotError::Io)?;
+        let mut lines: Vec<String> = Vec::new();
+        for line in std::io::BufReader::new(file).lines() {
+            lines.push(line.map_err(SnapshotError::Io)?);
+        }
+        let (last, content) = lines.split_last().ok_or(SnapshotError::Corrupt("empty"))?;
+        let mut body = String::new();
+        for l in content {
+            body.push_str(l);
+            body.push('\n');
+        }
+        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        let sealed: serde_json::Value =
+            serde_json::from_str(last).map_err(|_| SnapshotError::Corrupt("no checksum line"))?;
+        if sealed["sha256"].as_str() != Some(digest.as_str()) {
+            return Err(SnapshotError::Corrupt("checksum mismatch"));
+        }
+        let (header, entries) = content
+            .split_first()
+            .ok_or(SnapshotError::Corrupt("no header"))?;
+        let header: serde_json::Value =
+            serde_json::from_str(header).map_err(|_| SnapshotError::Corrupt("bad header"))?;
+        if header["hookgate_dedup_snapshot"] != 1 {
+            return Err(SnapshotError::Corrupt("unknown version"));
+        }
+        let now = now_ms();
+        let mut restored = 0;
+        for l in entries {
+            let v: serde_json::Value =
+                serde_json::from_str(l).map_err(|_| SnapshotError::Corrupt("bad entry"))?;
+            let (Some(r), Some(i), Some(until_ms)) =
+                (v["r"].as_str(), v["i"].as_str(), v["u"].as_u64())
+            else {
+                return Err(SnapshotError::Corrupt("bad entry"));
+            };
+            // Routes that no longer exist are dropped; expired ids too.
+            let Some((route, count)) = self.counts.get_key_value(r) else {
+                continue;
+            };
+            if until_ms <= now {
+                continue;
+            }
+            let key = DedupKey {
+                route: route.clone(),
+                id: i.into(),
+            };
+            let entry = self.cache.entry(key).or_insert(State::Done { until_ms });
+            if entry.is_fresh() {
+                count.fetch_add(1, Ordering::Relaxed);
+                restored += 1;
+            }
+        }
+        Ok(restored)
     }
 }
 

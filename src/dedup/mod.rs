@@ -14,7 +14,7 @@ use std::time::Duration;
 use http::HeaderName;
 use sha2::{Digest, Sha256};
 
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, SnapshotError};
 pub use redis::RedisStore;
 
 use crate::verify::{Message, Verified};

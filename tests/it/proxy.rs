@@ -648,3 +648,42 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
         "drain must end as soon as idle, not after the grace period"
     );
 }
+
+#[tokio::test]
+async fn memory_snapshot_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("dedup.snapshot");
+    let top = format!("dedup: {{ snapshot: {{ path: \"{}\" }} }}", snap.display());
+    let up = Upstream::ok().await;
+    let clock = TestClock::at(1_764_000_000);
+    let body = r#"{"id":"evt_restart"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+
+    let first = Proxy::start(&config("", &top), &up.url(), ENV, clock.clock()).await;
+    assert_eq!(post(&first.url("/hook"), &refs(&h), body).await.status, 200);
+    first.stop().await;
+    assert!(snap.exists(), "snapshot written on shutdown");
+
+    // The sender's retry reaches the restarted sidecar: still a duplicate.
+    let second = Proxy::start(&config("", &top), &up.url(), ENV, clock.clock()).await;
+    let a = post(&second.url("/hook"), &refs(&h), body).await;
+    assert_eq!(a.headers["hookgate-duplicate"], "true");
+    assert_eq!(up.count(), 1);
+    second.stop().await;
+
+    // A damaged snapshot is ignored: hookgate starts empty and serves.
+    std::fs::write(&snap, "garbage\n").unwrap();
+    let third = Proxy::start(&config("", &top), &up.url(), ENV, clock.clock()).await;
+    let b2 = r#"{"id":"evt_after_damage"}"#;
+    assert_eq!(
+        post(
+            &third.url("/hook"),
+            &refs(&signed(SECRET, 1_764_000_000, b2)),
+            b2
+        )
+        .await
+        .status,
+        200
+    );
+    third.stop().await;
+}

@@ -68,3 +68,70 @@ fn evictions_are_reported_per_route() {
     );
     assert!(s.entries("a") <= 12, "{}", s.entries("a"));
 }
+
+#[test]
+fn snapshot_round_trip_keeps_only_accepted_unexpired_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedup.snapshot");
+    let s = store(100, Arc::default());
+    let Claim::Claimed(done) = s.claim(key("a", "done-1")) else {
+        panic!()
+    };
+    s.commit(&done);
+    let Claim::Claimed(_in_flight) = s.claim(key("a", "in-flight")) else {
+        panic!()
+    };
+    let Claim::Claimed(other) = s.claim(key("b", "done-2")) else {
+        panic!()
+    };
+    s.commit(&other);
+    assert_eq!(
+        s.save(&path, 100).unwrap(),
+        2,
+        "in-flight claims are not saved"
+    );
+
+    let restored = store(100, Arc::default());
+    assert_eq!(restored.load(&path).unwrap(), 2);
+    assert_eq!(restored.claim(key("a", "done-1")), Claim::Done);
+    assert_eq!(restored.claim(key("b", "done-2")), Claim::Done);
+    assert!(matches!(
+        restored.claim(key("a", "in-flight")),
+        Claim::Claimed(_)
+    ));
+    restored.housekeeping();
+    assert_eq!(restored.entries("a"), 2);
+
+    // Bounded.
+    assert_eq!(s.save(&path, 1).unwrap(), 1);
+}
+
+#[test]
+fn a_damaged_snapshot_is_rejected_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedup.snapshot");
+    let s = store(100, Arc::default());
+    for i in 0..3 {
+        let Claim::Claimed(c) = s.claim(key("a", &i.to_string())) else {
+            panic!()
+        };
+        s.commit(&c);
+    }
+    s.save(&path, 100).unwrap();
+    let good = std::fs::read_to_string(&path).unwrap();
+    for bad in [
+        good.replace("\"a\"", "\"b\""),                      // edited
+        good.lines().take(2).collect::<Vec<_>>().join("\n"), // truncated
+        String::new(),
+        "not json\n".into(),
+    ] {
+        std::fs::write(&path, &bad).unwrap();
+        let fresh = store(100, Arc::default());
+        assert!(fresh.load(&path).is_err(), "accepted: {bad:?}");
+        assert!(matches!(fresh.claim(key("a", "0")), Claim::Claimed(_)));
+    }
+    assert!(matches!(
+        store(10, Arc::default()).load(&dir.path().join("missing")),
+        Err(SnapshotError::Io(_))
+    ));
+}
