@@ -1,6 +1,6 @@
-//! The admin listener: `/metrics`, `/healthz`, `/readyz`, on a port of its own so probes and
-//! scrapes never queue behind webhook traffic and are never exposed through the webhook
-//! Service.
+//! The admin listener: `/metrics`, `/healthz`, `/readyz` and `/debug/rejections`, on a port of
+//! its own so probes and scrapes never queue behind webhook traffic and are never exposed
+//! through the webhook Service.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,9 +67,18 @@ pub async fn handle(
                 }
             }
         }
+        // Metadata of the last rejections (diagnostics.rs: never a secret or a signature).
+        "/debug/rejections" => {
+            let mut r = Response::new(Full::new(Bytes::from(
+                gate.rejections.to_json().to_string(),
+            )));
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
         _ => text(
             StatusCode::NOT_FOUND,
-            "not found; try /metrics, /healthz or /readyz\n",
+            "not found; try /metrics, /healthz, /readyz or /debug/rejections\n",
         ),
     };
     Ok(resp)

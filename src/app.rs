@@ -1,8 +1,9 @@
-//! Wiring: metrics, dedup store, upstream client, the gate, and the two servers; shutdown.
+//! Wiring: metrics, dedup store, upstream client, the gate, and the two servers; live reload;
+//! shutdown.
 
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -14,7 +15,7 @@ use crate::error::Outcome;
 use crate::forward::Upstream;
 use crate::gate::{Clock, Gate};
 use crate::metrics::{Metrics, NO_ROUTE};
-use crate::{server, stack};
+use crate::{reload, server, stack};
 
 /// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
 /// own (a claimer always settles; this bounds the damage of one that cannot).
@@ -36,11 +37,8 @@ pub enum AppError {
 
 /// Builds everything shared by requests.
 pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppError> {
+    // Route series are created with the gate (and again for each reloaded config).
     let metrics = Metrics::new()?;
-    for route in &config.routes {
-        let ids: Vec<&str> = route.keys.iter().map(|k| &*k.id).collect();
-        metrics.init_route(&route.name, &ids);
-    }
     for o in [
         Outcome::NoRoute,
         Outcome::RequestTimeout,
@@ -82,14 +80,42 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
 }
 
 /// Runs hookgate until `shutdown` resolves, then drains within the configured grace period.
+/// The config stays as given (see `run_reloading`).
 pub async fn run(
     config: Config,
     listeners: Listeners,
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), AppError> {
+    serve(config, listeners, clock, shutdown, None).await
+}
+
+/// `run`, reloading the config from `source` on SIGHUP and when its files change (reload.rs).
+pub async fn run_reloading(
+    config: Config,
+    listeners: Listeners,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send,
+    source: reload::Source,
+) -> Result<(), AppError> {
+    serve(config, listeners, clock, shutdown, Some(source)).await
+}
+
+async fn serve(
+    config: Config,
+    listeners: Listeners,
+    clock: Clock,
+    shutdown: impl Future<Output = ()> + Send,
+    reload_from: Option<reload::Source>,
+) -> Result<(), AppError> {
     let config = Arc::new(config);
     let gate = build_gate(config.clone(), clock)?;
+    // Before readiness: SIGHUP's default action is to terminate, so the handler must be in
+    // place before anyone could think it is safe to send one.
+    let reloader = reload_from.map(|source| {
+        let hangup = reload::hangup();
+        tokio::spawn(reload::run(gate.clone(), source, hangup))
+    });
     let ready = Readiness::default();
     let grace = config.shutdown_grace;
 
@@ -117,8 +143,11 @@ pub async fn run(
     };
 
     let ready_on_shutdown = ready.clone();
+    let shutdown_at = Arc::new(OnceLock::new());
+    let at = shutdown_at.clone();
     let shutdown = async move {
         shutdown.await;
+        let _ = at.set(Instant::now());
         // Not ready first, so the load balancer stops sending while we drain.
         ready_on_shutdown.set(false);
         tracing::info!("shutting down: draining in-flight requests");
@@ -142,6 +171,25 @@ pub async fn run(
         "main",
     )
     .await;
+    // A forward whose sender hung up runs on, detached from its connection, so the drain above
+    // did not wait for it: let it settle its claim (within what is left of the grace period)
+    // before the snapshot and before the runtime is dropped, or an id the upstream accepted
+    // would stay in flight until its claim expires, then be forwarded again.
+    let left = shutdown_at
+        .get()
+        .map_or(grace, |at| grace.saturating_sub(at.elapsed()));
+    let settled = tokio::time::timeout(left, gate.idle()).await.is_ok();
+    if !settled {
+        tracing::warn!(
+            ?grace,
+            "grace period over; abandoning forwards still in flight"
+        );
+    }
+    let drained = drained && settled;
+    if let Some(r) = reloader {
+        // At an await point: a reload being loaded is dropped, never half-installed.
+        r.abort();
+    }
     let _ = stop_admin.send(true);
     let _ = admin_task.await;
     if let (Store::Memory(memory), Some(snap)) = (&gate.store, &config.dedup.snapshot) {

@@ -48,6 +48,10 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_FUTURE_SKEW: Duration = Duration::from_secs(60);
 /// Kubernetes waits 30 s by default before SIGKILL; draining must finish before that.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// Rejections kept for `/debug/rejections`: enough to see a pattern, a few tens of KiB.
+pub const DEFAULT_RECENT_REJECTIONS: usize = 100;
+/// A bound on that buffer, so a typo cannot make it a memory sink.
+pub const MAX_RECENT_REJECTIONS: usize = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Raw: what the file says.
@@ -65,7 +69,15 @@ struct RawConfig {
     #[serde(default)]
     log: RawLog,
     shutdown_grace: Option<String>,
+    #[serde(default)]
+    diagnostics: RawDiagnostics,
     routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiagnostics {
+    recent_rejections: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,10 +233,20 @@ pub struct Config {
     pub dedup: DedupConfig,
     pub log: LogConfig,
     pub shutdown_grace: Duration,
+    pub diagnostics: Diagnostics,
     pub routes: Vec<Arc<Route>>,
     /// Things that work but deserve a look (inline secrets, unsigned dedup headers...).
     pub warnings: Vec<String>,
+    /// Every secret file the config names (resolved paths), so live reload can watch them.
+    pub secret_files: Vec<PathBuf>,
     by_path: HashMap<String, usize>,
+}
+
+/// What hookgate keeps for explaining rejections on the admin port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// Size of the `/debug/rejections` ring buffer; 0 keeps none.
+    pub recent_rejections: usize,
 }
 
 impl Config {
@@ -419,12 +441,33 @@ pub enum Secrets {
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    load_tracked(path, env, secrets).result
+}
+
+/// A load attempt and the secret files the text named, even when it is invalid: live reload
+/// watches those too, so a config that failed for want of a secret file is retried when the
+/// file appears.
+pub struct Loaded {
+    pub result: Result<Config, ConfigError>,
+    pub secret_files: Vec<PathBuf>,
+}
+
+/// `load`, also telling which secret files the text named.
+pub fn load_tracked(path: &Path, env: &dyn Env, secrets: Secrets) -> Loaded {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(source) => {
+            return Loaded {
+                result: Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                }),
+                secret_files: Vec::new(),
+            }
+        }
+    };
     let base = path.parent().unwrap_or(Path::new("."));
-    parse(&text, &path.display().to_string(), base, env, secrets)
+    parse_tracked(&text, &path.display().to_string(), base, env, secrets)
 }
 
 /// Parses and validates config text. `file` names it in messages; relative secret file paths
@@ -436,27 +479,45 @@ pub fn parse(
     env: &dyn Env,
     secrets: Secrets,
 ) -> Result<Config, ConfigError> {
-    let raw: RawConfig = yaml::parse(text).map_err(|(message, loc)| ConfigError::Invalid {
-        file: file.to_owned(),
-        problems: vec![Problem {
-            path: String::new(),
-            line: loc.map(|l| l.line),
-            column: loc.map(|l| l.column),
-            message,
-        }],
-    })?;
+    parse_tracked(text, file, base, env, secrets).result
+}
+
+fn parse_tracked(text: &str, file: &str, base: &Path, env: &dyn Env, secrets: Secrets) -> Loaded {
+    let raw: RawConfig = match yaml::parse(text) {
+        Ok(raw) => raw,
+        Err((message, loc)) => {
+            return Loaded {
+                result: Err(ConfigError::Invalid {
+                    file: file.to_owned(),
+                    problems: vec![Problem {
+                        path: String::new(),
+                        line: loc.map(|l| l.line),
+                        column: loc.map(|l| l.column),
+                        message,
+                    }],
+                }),
+                secret_files: Vec::new(),
+            }
+        }
+    };
     let mut v = Validator {
         problems: Vec::new(),
         warnings: Vec::new(),
+        secret_files: Vec::new(),
         env,
         base,
         secrets,
     };
     let config = v.config(raw);
+    let secret_files = std::mem::take(&mut v.secret_files);
     if v.problems.is_empty() {
         if let Some(mut config) = config {
             config.warnings = v.warnings;
-            return Ok(config);
+            config.secret_files.clone_from(&secret_files);
+            return Loaded {
+                result: Ok(config),
+                secret_files,
+            };
         }
     }
     let positions = yaml::positions(text);
@@ -476,10 +537,13 @@ pub fn parse(
             }
         }
     }
-    Err(ConfigError::Invalid {
-        file: file.to_owned(),
-        problems,
-    })
+    Loaded {
+        result: Err(ConfigError::Invalid {
+            file: file.to_owned(),
+            problems,
+        }),
+        secret_files,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +552,7 @@ pub fn parse(
 struct Validator<'a> {
     problems: Vec<Problem>,
     warnings: Vec<String>,
+    secret_files: Vec<PathBuf>,
     env: &'a dyn Env,
     base: &'a Path,
     secrets: Secrets,
@@ -501,6 +566,15 @@ impl Validator<'_> {
             column: None,
             message: message.into(),
         });
+    }
+
+    /// A secret file's full path, remembered for live reload to watch.
+    fn watch(&mut self, file: &Path) -> PathBuf {
+        let full = self.base.join(file);
+        if !self.secret_files.contains(&full) {
+            self.secret_files.push(full.clone());
+        }
+        full
     }
 
     fn duration(&mut self, path: &str, v: Option<&str>, default: Duration) -> Duration {
@@ -612,6 +686,16 @@ impl Validator<'_> {
             raw.shutdown_grace.as_deref(),
             DEFAULT_SHUTDOWN_GRACE,
         );
+        let recent_rejections = raw
+            .diagnostics
+            .recent_rejections
+            .unwrap_or(DEFAULT_RECENT_REJECTIONS);
+        if recent_rejections > MAX_RECENT_REJECTIONS {
+            self.problem(
+                "diagnostics.recent_rejections",
+                format!("at most {MAX_RECENT_REJECTIONS}; the buffer is for a recent pattern, the logs keep the rest"),
+            );
+        }
 
         if raw.routes.is_empty() {
             self.problem("routes", "at least one route is needed");
@@ -647,8 +731,12 @@ impl Validator<'_> {
             dedup,
             log,
             shutdown_grace,
+            diagnostics: Diagnostics {
+                recent_rejections: recent_rejections.min(MAX_RECENT_REJECTIONS),
+            },
             routes,
             warnings: Vec::new(),
+            secret_files: Vec::new(),
             by_path,
         })
     }
@@ -832,7 +920,7 @@ impl Validator<'_> {
                     None
                 }
             },
-            (None, Some(file), None) => match std::fs::read(self.base.join(file)) {
+            (None, Some(file), None) => match std::fs::read(self.watch(file)) {
                 Ok(bytes) => Some(Secret::from_file_contents(bytes)),
                 Err(e) => {
                     self.problem(
@@ -1393,10 +1481,10 @@ impl Validator<'_> {
                     }
                 }
                 (None, Some(file), None) => {
+                    let full = self.watch(file);
                     if self.secrets == Secrets::Skip {
                         Some(Secret::new("placeholder"))
                     } else {
-                        let full = self.base.join(file);
                         match std::fs::read(&full) {
                             Ok(bytes) => Some(Secret::from_file_contents(bytes)),
                             Err(e) => {

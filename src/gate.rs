@@ -1,28 +1,34 @@
 //! The per-request decisions, in the order PRODUCT.md fixes: route, method, capacity, size,
 //! signature, timestamp, dedup, forward. One async function, read top to bottom.
 //!
-//! Every request ends in one `Outcome`, recorded once (metric and log line together) by
-//! `record`, so the counters and the logs always agree.
+//! Every request ends in one `Outcome`, recorded once (metric, log line and, for a rejection,
+//! the `/debug/rejections` record together) by `record`, so the three always agree.
+//!
+//! The config in force can change under live reload (`reload.rs`): each request takes the
+//! `Active` config once, when it starts, and finishes on it whatever happens meanwhile.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
+use sha2::Digest as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::body::{self, BodyError};
 use crate::config::{Config, Mode, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
+use crate::diagnostics::{self, Rejection, Rejections};
 use crate::error::{error_response, HttpResponse, Outcome};
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
 use crate::handshake;
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
-use crate::verify::{self, Message, VerifyError};
+use crate::verify::{self, Message, Trace, VerifyError};
 
 /// The wall clock, injected so tests can replay signed fixtures at the time they were signed.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -37,15 +43,49 @@ pub const DUPLICATE_HEADER: &str = "hookgate-duplicate";
 
 /// Everything a request needs, shared by all connections.
 pub struct Gate {
-    pub config: Arc<Config>,
+    /// The dedup store and the upstream pool are built once and survive reloads: a reload
+    /// must not forget which deliveries were seen, nor drop warm connections.
     pub store: Store,
     pub upstream: Upstream,
     pub metrics: Metrics,
     pub clock: Clock,
+    /// The last rejections, for `/debug/rejections`.
+    pub rejections: Rejections,
+    /// Sized once at start (`limits.max_concurrency` needs a restart).
     limiter: Arc<Semaphore>,
-    /// Per-route series, by `Route::index`; `unrouted` for paths no route serves.
-    route_metrics: Vec<Arc<RouteMetrics>>,
+    max_concurrency: usize,
+    active: ArcSwap<Active>,
+    /// Series for paths no route serves; the same whatever the config.
     unrouted: Arc<RouteMetrics>,
+    /// One reload at a time: series are created and dropped around the swap.
+    installing: Mutex<()>,
+}
+
+/// The config in force and the per-route metric handles built for it. Swapped as one, so a
+/// request never pairs a route of one config with the handles (`Route::index`) of another.
+pub struct Active {
+    pub config: Arc<Config>,
+    /// Per-route series, by `Route::index`.
+    route_metrics: Vec<Arc<RouteMetrics>>,
+}
+
+impl Active {
+    /// Handles on every series of the config's routes, created at zero if new.
+    fn new(config: Arc<Config>, metrics: &Metrics) -> Self {
+        let route_metrics = config
+            .routes
+            .iter()
+            .map(|r| {
+                let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+                metrics.init_route(&r.name, &ids);
+                Arc::new(metrics.for_route(&r.name, &ids))
+            })
+            .collect();
+        Self {
+            config,
+            route_metrics,
+        }
+    }
 }
 
 /// What the log line says besides the outcome.
@@ -58,6 +98,29 @@ struct Notes {
     detail: Option<String>,
     /// Observe mode: the verdict enforcing would have given, when it was not a pass.
     verdict: Option<Outcome>,
+    /// For a rejection's record: what was received (metadata only, see diagnostics.rs).
+    method: Option<http::Method>,
+    /// Set only when no route matched (otherwise the route's own path is the request's).
+    path: Option<String>,
+    content_type: Option<HeaderValue>,
+    body: Option<Bytes>,
+    trace: Option<Trace>,
+}
+
+impl Notes {
+    /// A rejection: the answer, with its message kept for the log when nothing more precise
+    /// was noted.
+    fn reject(
+        &mut self,
+        outcome: Outcome,
+        status: StatusCode,
+        message: &str,
+    ) -> (Outcome, HttpResponse) {
+        if self.detail.is_none() {
+            self.detail = Some(message.to_owned());
+        }
+        reject(outcome, status, message)
+    }
 }
 
 impl Gate {
@@ -68,25 +131,59 @@ impl Gate {
         metrics: Metrics,
         clock: Clock,
     ) -> Self {
-        let limiter = Arc::new(Semaphore::new(config.limits.max_concurrency));
-        let route_metrics = config
-            .routes
-            .iter()
-            .map(|r| {
-                let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
-                Arc::new(metrics.for_route(&r.name, &ids))
-            })
-            .collect();
+        let max_concurrency = config.limits.max_concurrency;
+        let limiter = Arc::new(Semaphore::new(max_concurrency));
         let unrouted = Arc::new(metrics.for_route(NO_ROUTE, &[]));
+        let rejections = Rejections::new(config.diagnostics.recent_rejections);
+        let active = ArcSwap::from_pointee(Active::new(config, &metrics));
         Self {
-            config,
             store,
             upstream,
             metrics,
             clock,
+            rejections,
             limiter,
-            route_metrics,
+            max_concurrency,
+            active,
             unrouted,
+            installing: Mutex::new(()),
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.active.load().config.clone()
+    }
+
+    /// Puts `config` in force for requests that start from now on; those in progress finish
+    /// on the one they started with. The caller (live reload) has validated it and kept the
+    /// settings that need a restart. Metric series follow the new route table: new routes and
+    /// secrets appear at zero, those removed are no longer exported.
+    pub fn install(&self, config: Arc<Config>) {
+        let _one_at_a_time = self
+            .installing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let next = Active::new(config.clone(), &self.metrics);
+        let names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
+        self.store.track_routes(&names);
+        self.rejections
+            .set_capacity(config.diagnostics.recent_rejections);
+        let previous = self.active.swap(Arc::new(next));
+        for old in &previous.config.routes {
+            let ids: Vec<&str> = old.keys.iter().map(|k| &*k.id).collect();
+            match config.routes.iter().find(|r| r.name == old.name) {
+                // A route named like the unrouted label shares its series: keep them.
+                None if &*old.name == NO_ROUTE => {}
+                None => self.metrics.forget_route(&old.name, &ids),
+                Some(new) => {
+                    for id in ids {
+                        if !new.keys.iter().any(|k| &*k.id == id) {
+                            self.metrics.forget_secret(&old.name, id);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -94,22 +191,28 @@ impl Gate {
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let start = Instant::now();
         let mut notes = Notes::default();
-        let (outcome, resp) = self.decide(req, peer, &mut notes).await;
-        self.record(&notes, outcome, resp.status(), start);
+        // Taken once: a reload meanwhile does not change this request's rules.
+        let active = self.active.load_full();
+        let (outcome, resp) = self.decide(&active, req, peer, &mut notes).await;
+        self.record(&active, &notes, outcome, resp.status(), start);
         resp
     }
 
     async fn decide(
         &self,
+        active: &Active,
         req: Request<Incoming>,
         peer: SocketAddr,
         notes: &mut Notes,
     ) -> (Outcome, HttpResponse) {
-        let config = self.config.clone();
+        let config = &active.config;
+        notes.method = Some(req.method().clone());
+        notes.content_type = req.headers().get(CONTENT_TYPE).cloned();
 
         // 1. Route by exact path; the query string is not part of the match.
         let Some(route) = config.route_for(req.uri().path()).cloned() else {
-            return reject(
+            notes.path = Some(diagnostics::path(req.uri().path()));
+            return notes.reject(
                 Outcome::NoRoute,
                 StatusCode::NOT_FOUND,
                 "no webhook route is configured for this path",
@@ -120,7 +223,7 @@ impl Gate {
         // 2. Method. A provider's challenge GET (Dropbox, Okta) is answered here when the
         // route accepts GET: it forwards nothing and echoes only what the sender sent.
         if !route.methods.contains(req.method()) {
-            let (o, mut resp) = reject(
+            let (o, mut resp) = notes.reject(
                 Outcome::MethodNotAllowed,
                 StatusCode::METHOD_NOT_ALLOWED,
                 "this route does not accept this method",
@@ -148,7 +251,7 @@ impl Gate {
         // 3. Capacity: shed before reading a body, so overload costs little. The permit lives
         // until the forward ends, even if the sender hangs up.
         let Ok(permit) = self.limiter.clone().try_acquire_owned() else {
-            return reject(
+            return notes.reject(
                 Outcome::Overloaded,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "too many requests in progress; retry shortly",
@@ -163,7 +266,7 @@ impl Gate {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > max_body as u64) {
-            return reject(
+            return notes.reject(
                 Outcome::BodyTooLarge,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the body is larger than the {max_body} byte limit"),
@@ -183,6 +286,9 @@ impl Gate {
             }
         };
 
+        // Kept for a rejection's record (its length and hash): a reference, not a copy.
+        notes.body = Some(body.clone());
+
         // 5 and 6. Signature over the exact bytes received, then timestamp freshness.
         let msg = Message::new(
             &parts.method,
@@ -192,11 +298,24 @@ impl Gate {
             route.public_url.as_deref(),
         );
         let now = (self.clock)();
-        let verified = match verify::verify(&route.scheme, &route.keys, &msg, route.freshness, now)
-        {
+        let trace = notes.trace.insert(Trace::default());
+        let verified = match verify::verify_traced(
+            &route.scheme,
+            &route.keys,
+            &msg,
+            route.freshness,
+            now,
+            trace,
+        ) {
             Ok(v) => Some(v),
             Err(e) => {
                 let outcome = verify_outcome(&e);
+                // The signature may have matched before the timestamp failed: say with which
+                // secret, as for a pass.
+                notes.secret = trace
+                    .matched
+                    .and_then(|i| route.keys.get(i))
+                    .map(|k| k.id.clone());
                 notes.detail = Some(e.to_string());
                 if route.mode == Mode::Enforce {
                     return reject(outcome, route.reject_status, &e.to_string());
@@ -216,7 +335,7 @@ impl Gate {
                     return (Outcome::Handshake, answer);
                 }
             }
-            let rm = self.metrics_of(Some(&route));
+            let rm = self.metrics_of(active, Some(&route));
             rm.verified(v.key_index);
             if let Some(skew) = v.skew_seconds {
                 rm.skew.observe(skew);
@@ -237,7 +356,7 @@ impl Gate {
                     Ok(Claim::Claimed(token)) => claim = Some(token),
                     Ok(Claim::Done) => return duplicate(config.dedup.duplicate_status),
                     Ok(Claim::InFlight) => {
-                        return reject(
+                        return notes.reject(
                             Outcome::DuplicateInFlight,
                             StatusCode::CONFLICT,
                             "this delivery is being forwarded right now; retry later",
@@ -268,7 +387,7 @@ impl Gate {
         let task = tokio::spawn(forward(
             self.upstream.clone(),
             self.store.clone(),
-            self.metrics_of(Some(&route)).clone(),
+            self.metrics_of(active, Some(&route)).clone(),
             route.name.clone(),
             parts,
             body,
@@ -302,11 +421,19 @@ impl Gate {
         }
     }
 
-    /// The single place an outcome becomes a metric and a log line.
-    fn record(&self, notes: &Notes, outcome: Outcome, status: StatusCode, start: Instant) {
+    /// The single place an outcome becomes a metric, a log line and, for a rejection, a
+    /// `/debug/rejections` record.
+    fn record(
+        &self,
+        active: &Active,
+        notes: &Notes,
+        outcome: Outcome,
+        status: StatusCode,
+        start: Instant,
+    ) {
         let elapsed = start.elapsed();
         let route = notes.route.as_ref().map_or(NO_ROUTE, |r| &r.name);
-        self.metrics_of(notes.route.as_ref())
+        self.metrics_of(active, notes.route.as_ref())
             .record(outcome, elapsed.as_secs_f64());
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         let event_id = notes.event_id.as_deref();
@@ -316,6 +443,18 @@ impl Gate {
             .route
             .as_ref()
             .is_some_and(|r| r.mode == Mode::Observe);
+        let rejection = (!matches!(
+            outcome,
+            Outcome::Forwarded | Outcome::Duplicate | Outcome::Handshake
+        ))
+        .then(|| self.rejection(notes, outcome, status, observe));
+        let r = rejection.as_ref();
+        let body_len = r.and_then(|r| r.body_len);
+        let body_sha256 = r.and_then(|r| r.body_sha256.as_deref());
+        let content_type = r.and_then(|r| r.content_type.as_deref());
+        let secrets_tried = r.map(|r| r.secrets_tried.join(","));
+        let secrets_tried = secrets_tried.as_deref();
+        let skew_seconds = r.and_then(|r| r.skew_seconds);
         macro_rules! line {
             ($level:ident) => {
                 tracing::$level!(
@@ -327,6 +466,11 @@ impl Gate {
                     secret,
                     observe,
                     detail,
+                    body_len,
+                    body_sha256,
+                    content_type,
+                    secrets_tried,
+                    skew_seconds,
                     "request"
                 )
             };
@@ -342,10 +486,70 @@ impl Gate {
             // Sender faults are counted; at debug so one broken sender cannot flood the logs.
             _ => line!(debug),
         }
+        if let Some(r) = rejection {
+            self.rejections.push(r);
+        }
+    }
+
+    /// The diagnostic record of a rejection: metadata only (see diagnostics.rs).
+    fn rejection(
+        &self,
+        notes: &Notes,
+        outcome: Outcome,
+        status: StatusCode,
+        observe: bool,
+    ) -> Rejection {
+        let route = notes.route.as_ref();
+        let keys = route.map_or(&[][..], |r| &r.keys[..]);
+        let trace = notes.trace.clone().unwrap_or_default();
+        Rejection {
+            time: (self.clock)(),
+            route: route.map_or_else(|| NO_ROUTE.into(), |r| r.name.clone()),
+            method: notes
+                .method
+                .as_ref()
+                .map(diagnostics::method)
+                .unwrap_or_default(),
+            path: match (route, &notes.path) {
+                (Some(r), _) => r.path.clone(),
+                (None, Some(p)) => p.clone(),
+                (None, None) => String::new(),
+            },
+            status: status.as_u16(),
+            outcome,
+            observe,
+            message: notes.detail.clone().unwrap_or_default(),
+            body_len: notes.body.as_ref().map(Bytes::len),
+            body_sha256: notes
+                .body
+                .as_ref()
+                .map(|b| hex::encode(sha2::Sha256::digest(b))),
+            content_type: diagnostics::content_type(notes.content_type.as_ref()),
+            secrets_tried: keys
+                .iter()
+                .take(trace.keys_tried)
+                .map(|k| k.id.clone())
+                .collect(),
+            secret_matched: trace
+                .matched
+                .and_then(|i| keys.get(i))
+                .map(|k| k.id.clone()),
+            skew_seconds: trace.skew_seconds,
+        }
+    }
+
+    /// Resolves once no request holds a capacity permit. After the connections have drained,
+    /// what is left are forwards whose sender hung up: they run detached from any connection
+    /// (so the drain does not wait for them) and hold their permit until their claim settles.
+    pub async fn idle(&self) {
+        let all = u32::try_from(self.max_concurrency).unwrap_or(u32::MAX);
+        let _all_free = self.limiter.acquire_many(all).await;
     }
 
     fn fail_open(&self) -> bool {
-        self.config
+        self.active
+            .load()
+            .config
             .dedup
             .redis
             .as_ref()
@@ -358,16 +562,21 @@ impl Gate {
         self.store.healthy() || self.fail_open()
     }
 
-    fn metrics_of(&self, route: Option<&Arc<Route>>) -> &Arc<RouteMetrics> {
+    /// The series of `route`, a route of `active`'s config (its index is into that table).
+    fn metrics_of<'a>(
+        &'a self,
+        active: &'a Active,
+        route: Option<&Arc<Route>>,
+    ) -> &'a Arc<RouteMetrics> {
         route
-            .and_then(|r| self.route_metrics.get(r.index))
+            .and_then(|r| active.route_metrics.get(r.index))
             .unwrap_or(&self.unrouted)
     }
 
     /// Brings gauges up to date before a scrape.
     pub fn refresh_gauges(&self) {
         self.store.housekeeping();
-        for route in &self.config.routes {
+        for route in &self.config().routes {
             if let Some(n) = self.store.entries(&route.name) {
                 self.metrics
                     .dedup_entries

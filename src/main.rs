@@ -1,9 +1,11 @@
 //! The `hookgate` command: parse arguments, load config, start logging, run. Exit codes:
-//! 0 done, 1 runtime failure, 2 invalid config or arguments, 3 cannot bind a port.
+//! 0 done, 1 runtime failure (and a `send-test` delivery that did not get a 2xx), 2 invalid
+//! config or arguments, 3 cannot bind a port.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -11,7 +13,7 @@ use tokio::net::TcpListener;
 
 use hookgate::app::{self, Listeners};
 use hookgate::config::{self, Config, ConfigError, Env, LogFormat, ProcessEnv, Secrets};
-use hookgate::{demo, gate};
+use hookgate::{demo, gate, reload, send_test};
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +25,10 @@ struct Cli {
     /// Config file (YAML); see config.example.yaml.
     #[arg(long, short, env = "HOOKGATE_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// How often to check the config and secret files for changes (live reload); 0s turns
+    /// the check off (SIGHUP still reloads).
+    #[arg(long, global = true, default_value = "2s", value_parser = parse_duration)]
+    watch_interval: Duration,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -52,9 +58,30 @@ enum Command {
         #[arg(long)]
         demo_secrets: bool,
     },
+    /// Send a signed sample event through a running hookgate and say what happened (exit 0 on
+    /// a 2xx answer, 1 otherwise).
+    SendTest {
+        /// The route's name.
+        #[arg(long)]
+        route: String,
+        /// hookgate's URL (`http://host:port`, the route's path is appended, or a full URL);
+        /// default: the config's `listen` address.
+        #[arg(long)]
+        to: Option<String>,
+        /// Which of the route's secrets to sign with (its id); the first when absent.
+        #[arg(long)]
+        secret: Option<String>,
+        /// Use the demo's secrets for variables that are not set (as `hookgate demo` does).
+        #[arg(long)]
+        demo_secrets: bool,
+    },
     /// Start a demo app and hookgate in front of it, show a signed request accepted and a
     /// forged one refused, then keep running for your own curl requests.
     Demo,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e}; write it like 2s or 500ms"))
 }
 
 /// glibc's allocator showed up at ~15% of CPU under load (many small per-request allocations
@@ -111,7 +138,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             for w in &config.warnings {
                 tracing::warn!("{w}");
             }
-            runtime()?.block_on(serve(config))
+            let source = reload::Source {
+                path,
+                env: Arc::new(ProcessEnv),
+                poll: Some(cli.watch_interval).filter(|d| !d.is_zero()),
+            };
+            runtime()?.block_on(serve(config, source))
         }
         Command::Check { no_secrets } => {
             let secrets = if no_secrets {
@@ -136,6 +168,44 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             };
             let config = load(&path, env, Secrets::Load)?;
             sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
+        }
+        Command::SendTest {
+            route,
+            to,
+            secret,
+            demo_secrets,
+        } => {
+            let env: &dyn Env = if demo_secrets {
+                &demo::DemoEnv
+            } else {
+                &ProcessEnv
+            };
+            let config = load(&path, env, Secrets::Load)?;
+            let sent = runtime()?.block_on(send_test::send_test(
+                &config,
+                &route,
+                secret.as_deref(),
+                to.as_deref(),
+                SystemTime::now(),
+            ));
+            match sent {
+                Ok(report) => {
+                    print!("{report}");
+                    if report.success() {
+                        Ok(())
+                    } else {
+                        Err(Failure(
+                            EXIT_RUNTIME,
+                            anyhow::anyhow!(
+                                "the test delivery was not accepted ({})",
+                                report.status
+                            ),
+                        ))
+                    }
+                }
+                Err(e) if e.is_usage() => Err(Failure(EXIT_CONFIG, e.into())),
+                Err(e) => Err(Failure(EXIT_RUNTIME, e.into())),
+            }
         }
         Command::Demo => Ok(()),
     }
@@ -183,16 +253,17 @@ async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Fai
         .map_err(fail(EXIT_BIND))
 }
 
-async fn serve(config: Config) -> Result<(), Failure> {
+async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
     let listeners = Listeners {
         main: bind(config.listen, "listen").await?,
         admin: bind(config.admin_listen, "admin_listen").await?,
     };
-    app::run(
+    app::run_reloading(
         config,
         listeners,
         gate::system_clock(),
         app::shutdown_signal(),
+        source,
     )
     .await
     .map_err(|e| Failure(EXIT_RUNTIME, e.into()))

@@ -166,6 +166,34 @@ impl Metrics {
         }
     }
 
+    /// Drops every series of a route that a reload removed, so the exported series follow
+    /// the config in force (label cardinality stays bounded by it, however many reloads). A
+    /// request still finishing on the old config counts into handles no longer exported.
+    pub fn forget_route(&self, route: &str, secret_ids: &[&str]) {
+        // `remove_label_values` fails only for a series that does not exist: nothing to do.
+        for o in Outcome::ALL {
+            let _ = self.requests.remove_label_values(&[route, o.code()]);
+            let _ = self
+                .request_duration
+                .remove_label_values(&[route, o.code()]);
+        }
+        for c in STATUS_CLASSES {
+            let _ = self.upstream_responses.remove_label_values(&[route, c]);
+        }
+        let _ = self.upstream_duration.remove_label_values(&[route]);
+        let _ = self.dedup_entries.remove_label_values(&[route]);
+        let _ = self.dedup_evictions.remove_label_values(&[route]);
+        let _ = self.timestamp_skew.remove_label_values(&[route]);
+        for s in secret_ids {
+            self.forget_secret(route, s);
+        }
+    }
+
+    /// Drops the `hookgate_verified_total` series of a secret a reload took off a route.
+    pub fn forget_secret(&self, route: &str, secret_id: &str) {
+        let _ = self.verified.remove_label_values(&[route, secret_id]);
+    }
+
     pub fn record(&self, route: &str, outcome: Outcome, seconds: f64) {
         self.requests
             .with_label_values(&[route, outcome.code()])

@@ -100,6 +100,7 @@ log:
   format: json
   level: hookgate=debug,info
 shutdown_grace: 15s
+diagnostics: { recent_rejections: 7 }
 routes:
   - name: stripe
     path: /hooks/stripe
@@ -213,6 +214,7 @@ fn full_config_every_key() {
     assert_eq!(c.log.format, LogFormat::Json);
     assert_eq!(c.log.level, "hookgate=debug,info");
     assert_eq!(c.shutdown_grace, Duration::from_secs(15));
+    assert_eq!(c.diagnostics.recent_rejections, 7);
     assert_eq!(c.routes.len(), 5);
 
     // Route 0: a preset with every route-level key.
@@ -1332,4 +1334,36 @@ fn redis_backend_config() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("dedup.redis.on_unavailable"), "{e}");
+}
+
+#[test]
+fn secret_files_are_listed_for_reload_even_when_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.key"), "a\n").unwrap();
+    let path = dir.path().join("c.yaml");
+    let yaml = "upstream: { url: http://127.0.0.1:1 }\nroutes:\n  - name: r\n    path: /r\n    provider: github\n    secrets: [ { id: a, file: a.key }, { id: b, file: sub/b.key } ]\n";
+    std::fs::write(&path, yaml).unwrap();
+    let loaded = load_tracked(&path, &env, Secrets::Load);
+    assert!(loaded.result.is_err(), "sub/b.key does not exist");
+    let expected = vec![dir.path().join("a.key"), dir.path().join("sub/b.key")];
+    assert_eq!(loaded.secret_files, expected);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/b.key"), "b").unwrap();
+    let config = load(&path, &env, Secrets::Load).unwrap();
+    assert_eq!(config.secret_files, expected);
+}
+
+#[test]
+fn recent_rejections_default_and_bound() {
+    assert_eq!(load_ok(MINIMAL).diagnostics.recent_rejections, 100);
+    let c = load_ok(&format!(
+        "{MINIMAL}diagnostics: {{ recent_rejections: 0 }}\n"
+    ));
+    assert_eq!(c.diagnostics.recent_rejections, 0);
+    let ps = problems(&format!(
+        "{MINIMAL}diagnostics: {{ recent_rejections: 20000 }}\n"
+    ));
+    assert!(find(&ps, "diagnostics.recent_rejections")
+        .message
+        .contains("at most 10000"));
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use arc_swap::ArcSwap;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
@@ -80,23 +81,27 @@ const INITIAL_CAPACITY_CAP: u64 = 1 << 20;
 /// Called with the route of each entry evicted for lack of space.
 pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Entry counts by route. Swapped whole when a reload adds routes (readers never lock); the
+/// counters themselves are shared between versions, so counts carry across reloads.
+type Counts = Arc<ArcSwap<HashMap<Arc<str>, Arc<AtomicI64>>>>;
+
 #[derive(Clone)]
 pub struct MemoryStore {
     cache: Cache<DedupKey, State>,
     next_token: Arc<AtomicU64>,
-    counts: Arc<HashMap<Arc<str>, AtomicI64>>,
+    counts: Counts,
     done_ttl: Duration,
 }
 
 impl MemoryStore {
     /// `routes` are the route names whose entry counts are tracked (labels come from config).
     pub fn new(max_entries: u64, ttls: Ttls, routes: &[Arc<str>], on_evict: EvictionHook) -> Self {
-        let counts: Arc<HashMap<Arc<str>, AtomicI64>> = Arc::new(
+        let counts: Counts = Arc::new(ArcSwap::from_pointee(
             routes
                 .iter()
-                .map(|r| (r.clone(), AtomicI64::new(0)))
+                .map(|r| (r.clone(), Arc::new(AtomicI64::new(0))))
                 .collect(),
-        );
+        ));
         let listener_counts = counts.clone();
         // Sized up front: growing the concurrent map while it fills showed up as rehashing on
         // the request path.
@@ -110,7 +115,7 @@ impl MemoryStore {
                 if cause == RemovalCause::Replaced {
                     return;
                 }
-                if let Some(c) = listener_counts.get(&key.route) {
+                if let Some(c) = listener_counts.load().get(&key.route) {
                     c.fetch_sub(1, Ordering::Relaxed);
                 }
                 if cause == RemovalCause::Size {
@@ -134,7 +139,7 @@ impl MemoryStore {
             .entry(key.clone())
             .or_insert_with(|| State::InFlight(token));
         if entry.is_fresh() {
-            if let Some(c) = self.counts.get(&route) {
+            if let Some(c) = self.counts.load().get(&route) {
                 c.fetch_add(1, Ordering::Relaxed);
             }
             return Claim::Claimed(ClaimToken {
@@ -174,8 +179,24 @@ impl MemoryStore {
             });
     }
 
+    /// Starts counting entries for routes a reload added. Counters of routes it removed are
+    /// kept: their entries stay in the cache until they expire (a route added back finds
+    /// them), and the count must still go down when they do. Only configured routes are
+    /// exported, so this never adds a metric series.
+    pub fn track_routes(&self, routes: &[Arc<str>]) {
+        self.counts.rcu(|current| {
+            let mut next = HashMap::clone(current);
+            for r in routes {
+                next.entry(r.clone())
+                    .or_insert_with(|| Arc::new(AtomicI64::new(0)));
+            }
+            next
+        });
+    }
+
     pub fn entries(&self, route: &str) -> i64 {
         self.counts
+            .load()
             .get(route)
             .map_or(0, |c| c.load(Ordering::Relaxed).max(0))
     }
@@ -251,6 +272,7 @@ impl MemoryStore {
         }
         let now = now_ms();
         let mut restored = 0;
+        let counts = self.counts.load();
         for l in entries {
             let v: serde_json::Value =
                 serde_json::from_str(l).map_err(|_| SnapshotError::Corrupt("bad entry"))?;
@@ -260,7 +282,7 @@ impl MemoryStore {
                 return Err(SnapshotError::Corrupt("bad entry"));
             };
             // Routes that no longer exist are dropped; expired ids too.
-            let Some((route, count)) = self.counts.get_key_value(r) else {
+            let Some((route, count)) = counts.get_key_value(r) else {
                 continue;
             };
             if until_ms <= now {

@@ -197,6 +197,15 @@ impl Store {
         }
     }
 
+    /// Tells the store about the routes of a reloaded config (their entry counts).
+    pub fn track_routes(&self, routes: &[Arc<str>]) {
+        match self {
+            Self::Memory(m) => m.track_routes(routes),
+            // Keys carry the route name; nothing is counted per route.
+            Self::Redis(_) => {}
+        }
+    }
+
     /// Whether the store can be used right now (for `/readyz`).
     pub fn healthy(&self) -> bool {
         match self {

@@ -124,6 +124,20 @@ pub enum VerifyError {
     TooNew { ahead_s: i64, max_s: u64 },
 }
 
+/// How far verification got, for explaining a rejection: which keys were compared and the
+/// clock skew once known. Holds no secret and no signature, by construction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    /// The route's keys `[..keys_tried]` were compared, in order; 0 when verification stopped
+    /// before any comparison (missing or malformed signature, missing id or timestamp).
+    pub keys_tried: usize,
+    /// The key that produced the signature, if one did.
+    pub matched: Option<usize>,
+    /// Our clock minus the signed time, in seconds, once the signature matched and the
+    /// timestamp parsed (so also for a stale one).
+    pub skew_seconds: Option<f64>,
+}
+
 /// Checks `msg` against `scheme` with any of `keys`, at time `now`.
 ///
 /// Order: signature present and well-formed, signature matches (over the exact raw body), then
@@ -134,6 +148,18 @@ pub fn verify(
     msg: &Message<'_>,
     freshness: Freshness,
     now: SystemTime,
+) -> Result<Verified, VerifyError> {
+    verify_traced(scheme, keys, msg, freshness, now, &mut Trace::default())
+}
+
+/// `verify`, also filling `trace` with how far it got (for rejection diagnostics).
+pub fn verify_traced(
+    scheme: &Scheme,
+    keys: &[Key],
+    msg: &Message<'_>,
+    freshness: Freshness,
+    now: SystemTime,
+    trace: &mut Trace,
 ) -> Result<Verified, VerifyError> {
     let (set, sig_value) = signature_value(scheme, msg)?;
     let candidates = candidates(scheme, msg, &sig_value)?;
@@ -172,6 +198,9 @@ pub fn verify(
             key_index = find(&parts);
         }
     }
+    // `position` stops at the first match: the keys before it, and it, were compared.
+    trace.keys_tried = key_index.map_or(keys.len(), |i| i + 1);
+    trace.matched = key_index;
     let key_index = key_index.ok_or(VerifyError::Mismatch)?;
 
     let mut verified = Verified {
@@ -188,11 +217,13 @@ pub fn verify(
         let raw = raw_ts.ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
         let ts_ms = parse_timestamp(&raw, rule.format)?;
         let now_ms = unix_ms(now);
+        // Lossy only beyond 2^53 ms (285k years): a diagnostic for absurd timestamps, which
+        // check_fresh rejects. Saturating: an attacker's timestamp must not overflow.
+        #[allow(clippy::cast_precision_loss)]
+        let skew = now_ms.saturating_sub(ts_ms) as f64 / 1000.0;
+        trace.skew_seconds = Some(skew);
         check_fresh(ts_ms, now_ms, freshness)?;
         verified.signed_at_ms = Some(ts_ms);
-        // Lossy only beyond 2^53 ms (285k years), which check_fresh already rejected.
-        #[allow(clippy::cast_precision_loss)]
-        let skew = (now_ms - ts_ms) as f64 / 1000.0;
         verified.skew_seconds = Some(skew);
     }
     Ok(verified)

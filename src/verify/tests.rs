@@ -2106,6 +2106,55 @@ fn verify_extreme_signed_timestamps() {
     }
 }
 
+/// The trace says how far verification got (for `/debug/rejections`), never more.
+#[test]
+fn trace_tells_which_keys_were_compared_and_the_skew() {
+    let s = Scheme {
+        payload: vec![Piece::Timestamp, Piece::Literal(b".".to_vec()), Piece::Body],
+        timestamp: Some(TimestampRule {
+            source: TimestampSource::Header,
+            format: TimestampFormat::Unix,
+        }),
+        headers: vec![HeaderSet {
+            signature: HeaderName::from_static("x-sig"),
+            timestamp: Some(HeaderName::from_static("x-ts")),
+            id: None,
+        }],
+        ..generic("x-sig")
+    };
+    let ks = keys(&["first", "second", "third"], &s);
+    let (method, uri) = (post(), hook_uri());
+    let run = |secret: &str, ts: i64, now: i64| {
+        let t = ts.to_string();
+        let sig = hex::encode(hmac_sha256(secret.as_bytes(), &[t.as_bytes(), b".", b"b"]));
+        let map = headers(&[("x-sig", &sig), ("x-ts", &t)]);
+        let msg = Message::new(&method, &uri, &map, b"b", None);
+        let mut trace = Trace::default();
+        let r = verify_traced(&s, &ks, &msg, FRESH, at(now), &mut trace);
+        (r, trace)
+    };
+    // Forged: every key compared, none matched, no skew (an unverified time is not reported).
+    let (r, t) = run("forger", 1000, 1000);
+    assert_eq!(r, Err(VerifyError::Mismatch));
+    assert_eq!((t.keys_tried, t.matched, t.skew_seconds), (3, None, None));
+    // Stale but authentic: the keys up to the one that matched, and how old it is.
+    let (r, t) = run("second", 1000, 1400);
+    assert!(matches!(r, Err(VerifyError::TooOld { .. })), "{r:?}");
+    assert_eq!(
+        (t.keys_tried, t.matched, t.skew_seconds),
+        (2, Some(1), Some(400.0))
+    );
+    // Ahead of our clock: a negative skew.
+    let (_, t) = run("first", 1100, 1000);
+    assert_eq!((t.matched, t.skew_seconds), (Some(0), Some(-100.0)));
+    // No signature: nothing compared.
+    let map = headers(&[("x-ts", "1000")]);
+    let msg = Message::new(&method, &uri, &map, b"b", None);
+    let mut t = Trace::default();
+    assert!(verify_traced(&s, &ks, &msg, FRESH, at(1000), &mut t).is_err());
+    assert_eq!(t, Trace::default());
+}
+
 // ---------------------------------------------------------------------------------------------
 // `sign` then `verify`.
 

@@ -3,6 +3,7 @@
 // A failed unwrap in a test is a failed test with a backtrace: what we want here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod diagnostics;
 mod handshakes;
 mod harness;
 mod limits;
@@ -10,5 +11,6 @@ mod metrics;
 mod process;
 mod proxy;
 mod redis;
+mod reload;
 mod sign;
 mod vectors;

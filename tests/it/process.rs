@@ -7,9 +7,9 @@ use std::time::Duration;
 use crate::harness::*;
 use crate::proxy::{refs, signed};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
+pub const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -50,7 +50,7 @@ routes:
     path
 }
 
-async fn wait_ready(admin: u16) {
+pub async fn wait_ready(admin: u16) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", admin)) {
@@ -195,6 +195,26 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
     );
     assert_eq!(decisions[0]["event_id"], "evt_log_1");
     assert_eq!(decisions[1]["secret"], "old");
+    // A rejection's line says what was received and compared (never a secret or signature).
+    let forged = &decisions[3];
+    assert_eq!(forged["body_len"], b1.len());
+    assert_eq!(
+        forged["body_sha256"],
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b1.as_bytes()))
+    );
+    assert_eq!(forged["content_type"], "application/json");
+    assert_eq!(forged["secrets_tried"], "current,old");
+    let stale = &decisions[4];
+    assert_eq!(stale["secret"], "current", "authentic, only late");
+    let skew = stale["skew_seconds"].as_f64().unwrap();
+    assert!(
+        (3600.0..3610.0).contains(&skew),
+        "signed an hour ago: {skew}"
+    );
+    assert!(
+        decisions[0].get("body_sha256").is_none(),
+        "accepted lines stay lean"
+    );
     assert!(decisions
         .iter()
         .all(|d| d["route"] == "custom" && d["latency_ms"].is_number() && d["status"].is_number()));
@@ -250,6 +270,160 @@ fn check_reports_every_problem_with_location() {
     let text = String::from_utf8_lossy(&out.stdout);
     for route in ["tolinku", "github", "stripe", "standard-webhooks", "custom"] {
         assert!(text.contains(route), "{text}");
+    }
+}
+
+#[test]
+fn an_unreadable_secret_file_is_a_config_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:1", free_port(), free_port());
+    let secret = dir.path().join("old.key");
+    // Missing, then a directory where the file should be (tests run as root, so a mode of 000
+    // would not stop the read).
+    std::fs::remove_file(&secret).unwrap();
+    for make in [false, true] {
+        if make {
+            std::fs::create_dir(&secret).unwrap();
+        }
+        for args in [&["check"][..], &[][..]] {
+            let out = Command::new(BIN)
+                .args(args)
+                .args(["--config", cfg.to_str().unwrap()])
+                .env("HG_TEST_SECRET", "x")
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!(
+                    "routes[0].secrets[1].file: cannot read secret file {}",
+                    secret.display()
+                )),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn send_test_reports_what_happened() {
+    const SECRET: &str = "send-test-secret-5e6f";
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = write_config(dir.path(), &up.url(), port, admin);
+    let config_path = cfg.clone();
+    let send_test = move |env_secret: &str, route: &str, extra: &[&str]| {
+        Command::new(BIN)
+            .args(["send-test", "--config", config_path.to_str().unwrap()])
+            .args(["--route", route])
+            .args(extra)
+            .env("HG_TEST_SECRET", env_secret)
+            .output()
+            .unwrap()
+    };
+
+    // Nothing listening yet: exit 1, and it says where it looked.
+    let out = send_test(SECRET, "custom", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot reach hookgate at http://127.0.0.1:{port}/hook"
+        )),
+        "{err}"
+    );
+
+    let _hookgate = KillOnDrop(
+        Command::new(BIN)
+            .args(["--config", cfg.to_str().unwrap()])
+            .env("HG_TEST_SECRET", SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(admin).await;
+
+    // Signed with the secret hookgate holds: forwarded, exit 0.
+    let out = tokio::task::spawn_blocking({
+        let send_test = send_test.clone();
+        move || send_test(SECRET, "custom", &[])
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("POST http://127.0.0.1:{port}/hook")),
+        "{text}"
+    );
+    assert!(text.contains(r#"signed with secret "current""#), "{text}");
+    assert!(
+        text.contains("200 OK: forwarded; the app accepted it"),
+        "{text}"
+    );
+    assert!(text.contains(r#"the app answered: {"ok":true}"#), "{text}");
+    let seen = up.requests();
+    assert_eq!(seen.len(), 1);
+    let sample: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert!(
+        sample["id"].as_str().unwrap().starts_with("evt_"),
+        "a realistic event"
+    );
+
+    // The file secret, chosen by id, and an explicit --to.
+    let to = format!("http://127.0.0.1:{port}");
+    let out = tokio::task::spawn_blocking({
+        let send_test = send_test.clone();
+        move || send_test(SECRET, "custom", &["--secret", "old", "--to", &to])
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A secret the running hookgate does not hold: refused, exit 1, the code and a hint.
+    let out = tokio::task::spawn_blocking({
+        let send_test = send_test.clone();
+        move || send_test("a-different-secret", "custom", &[])
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("401 Unauthorized: refused by hookgate, not forwarded"),
+        "{text}"
+    );
+    assert!(text.contains("error:   invalid_signature"), "{text}");
+    assert!(text.contains("hint:"), "{text}");
+    assert!(
+        !text.contains("a-different-secret") && !text.contains(SECRET),
+        "{text}"
+    );
+    assert_eq!(up.count(), 2, "the refused one never reached the app");
+
+    // A route the config does not have: an argument error (exit 2) listing the routes.
+    let out = send_test(SECRET, "nope", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("routes: custom"));
+}
+
+/// A child process that does not outlive a failed assertion.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

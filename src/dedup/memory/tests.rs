@@ -135,3 +135,18 @@ fn a_damaged_snapshot_is_rejected_whole() {
         Err(SnapshotError::Io(_))
     ));
 }
+
+#[test]
+fn routes_added_by_a_reload_are_counted_and_counts_carry_over() {
+    let s = store(100, Arc::default());
+    assert!(matches!(s.claim(key("a", "1")), Claim::Claimed(_)));
+    assert!(matches!(s.claim(key("c", "1")), Claim::Claimed(_)));
+    assert_eq!(s.entries("c"), 0, "not a configured route yet");
+    // A reload adds route c and drops b: a's count is the same counter, c counts from now.
+    s.track_routes(&["a".into(), "c".into()]);
+    assert!(matches!(s.claim(key("c", "2")), Claim::Claimed(_)));
+    assert_eq!(s.entries("a"), 1);
+    assert_eq!(s.entries("c"), 1);
+    // The ids seen before the reload are still known: the store was not rebuilt.
+    assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
+}
