@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod diagnostics;
+mod faults;
 mod handshakes;
 mod harness;
 mod limits;
