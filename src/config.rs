@@ -40,6 +40,7 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_CONCURRENCY: usize = 1024;
+pub const MAX_CONCURRENCY_CAP: usize = 1_000_000;
 pub const DEFAULT_DEDUP_MAX_ENTRIES: u64 = 100_000;
 pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -667,6 +668,14 @@ impl Validator<'_> {
         };
         if limits.max_concurrency == 0 {
             self.problem("limits.max_concurrency", "must be at least 1");
+        }
+        // Each slot is a semaphore permit (tokio caps them) and a possible open upstream
+        // exchange; far beyond what one sidecar can serve.
+        if limits.max_concurrency > MAX_CONCURRENCY_CAP {
+            self.problem(
+                "limits.max_concurrency",
+                format!("must be at most {MAX_CONCURRENCY_CAP}"),
+            );
         }
         if limits.max_body == 0 {
             self.problem("limits.max_body", "must be more than 0");

@@ -1367,3 +1367,13 @@ fn recent_rejections_default_and_bound() {
         .message
         .contains("at most 10000"));
 }
+
+#[test]
+fn max_concurrency_is_bounded() {
+    let text = "upstream: { url: http://127.0.0.1:3000 }\nlimits: { max_concurrency: 18446744073709551615 }\nroutes:\n  - { name: g, path: /g, provider: github, secrets: [ { env: S } ] }\n";
+    let e = load_str(text).unwrap_err().to_string();
+    assert!(
+        e.contains("limits.max_concurrency") && e.contains("at most"),
+        "{e}"
+    );
+}
