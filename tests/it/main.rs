@@ -3,6 +3,7 @@
 // A failed unwrap in a test is a failed test with a backtrace: what we want here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chart;
 mod diagnostics;
 mod faults;
 mod handshakes;
