@@ -1,0 +1,177 @@
+# Shared by bench/run.sh and bench/dedup_recency.sh: tools, ports, the hookgate binary, and the
+# nginx + hookgate processes (started on 127.0.0.1 only, stopped by an EXIT trap).
+# The caller sets ROOT, BENCH and OUT before sourcing, and may set BENCH_PORT_BASE.
+
+BASE=${BENCH_PORT_BASE:-18080}
+P_UP=$BASE            # nginx: the baseline app (`return 200 '{"ok":true}'`)
+P_NGX=$((BASE + 1))   # nginx: plain proxy_pass in front of it
+P_HG=$((BASE + 2))    # hookgate in front of it
+P_ADMIN=$((BASE + 3)) # hookgate's admin port (/metrics, /readyz)
+
+die() { echo "${0##*/}: $*" >&2; exit 2; }
+log() { echo "== $*" >&2; }
+
+check_tools() {
+    NGINX=$(command -v nginx || true)
+    [[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+    local missing=() t
+    command -v wrk >/dev/null || missing+=(wrk)
+    [[ -n $NGINX ]] || missing+=(nginx)
+    if ((${#missing[@]})); then
+        die "missing: ${missing[*]}. Install them with:
+    apt-get update && apt-get install -y nginx-light wrk
+(nginx-light or nginx; the Debian package may start a default nginx on port 80: stop it with
+ 'service nginx stop' if you do not want it)"
+    fi
+    for t in python3 curl awk; do command -v "$t" >/dev/null || die "missing: $t (apt-get install -y $t)"; done
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+check_ports() {
+    local p
+    for p in $P_UP $P_NGX $P_HG $P_ADMIN; do
+        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+3)"
+    done
+    return 0
+}
+
+# Sets HG: $HOOKGATE_BIN, or a release build (into $CARGO_TARGET_DIR when set).
+build_hookgate() {
+    if [[ -n ${HOOKGATE_BIN:-} ]]; then
+        HG=$HOOKGATE_BIN
+    else
+        log "cargo build --release"
+        (cd "$ROOT" && cargo build --release --bin hookgate) >&2 || die "cargo build --release failed"
+        HG=${CARGO_TARGET_DIR:-$ROOT/target}/release/hookgate
+    fi
+    [[ -x $HG ]] || die "no hookgate binary at $HG"
+}
+
+# Sets WORK (a temporary folder) and installs the cleanup trap.
+setup_work() {
+    WORK=$(mktemp -d /tmp/hookgate-bench.XXXXXX)
+    NGINX_PID=""
+    HG_PID=""
+    HG_LOG=""
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    mkdir -p "$OUT" "$WORK/tmp"
+}
+
+stop_pid() { # pid, first signal
+    local pid=$1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "-$2" "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$HG_PID" TERM
+    [[ -n ${HG_LOG:-} && -f $HG_LOG ]] && hookgate_log_rotate >/dev/null
+    stop_pid "$NGINX_PID" QUIT # graceful: the master stops its workers
+    if [[ -n ${KEEP:-} ]]; then echo "${0##*/}: kept $WORK" >&2; else rm -rf "$WORK"; fi
+    exit "$rc"
+}
+
+wait_http() { # url, name (its log is $OUT/name.log), pid
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || die "$2 exited at start; see $OUT/$2.log"
+        sleep 0.1
+    done
+    die "$2 did not answer $1 within 10s; see $OUT/$2.log"
+}
+
+# One nginx, two servers: the upstream (baseline app) and the plain proxy in front of it.
+start_nginx() {
+    cat >"$WORK/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $OUT/nginx.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/body;
+    proxy_temp_path $WORK/tmp/proxy;
+    fastcgi_temp_path $WORK/tmp/fastcgi;
+    uwsgi_temp_path $WORK/tmp/uwsgi;
+    scgi_temp_path $WORK/tmp/scgi;
+    # The default (1000) closes each keep-alive connection every 1000 requests, for the
+    # clients and for the proxies' upstream pools alike: raised so no target pays reconnects.
+    keepalive_requests 1000000;
+    upstream app {
+        server 127.0.0.1:$P_UP;
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$P_UP;
+        default_type application/json;
+        location / { return 200 '{"ok":true}'; }
+    }
+    server {
+        listen 127.0.0.1:$P_NGX;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+    cp "$WORK/nginx.conf" "$OUT/nginx.conf"
+    log "nginx on 127.0.0.1:$P_UP (upstream) and :$P_NGX (proxy)"
+    "$NGINX" -p "$WORK" -e "$OUT/nginx.log" -c "$WORK/nginx.conf" -g 'daemon off;' 2>>"$OUT/nginx.log" &
+    NGINX_PID=$!
+    wait_http "http://127.0.0.1:$P_UP/" nginx "$NGINX_PID"
+    wait_http "http://127.0.0.1:$P_NGX/" nginx "$NGINX_PID"
+}
+
+# hookgate with bench/hookgate.bench.yaml (ports rewritten) and secrets made up for this run.
+start_hookgate() {
+    export TOLINKU_WEBHOOK_SECRET="bench-tolinku-$RANDOM$RANDOM"
+    export GITHUB_WEBHOOK_SECRET="bench-github-$RANDOM$RANDOM"
+    export STRIPE_WEBHOOK_SECRET="whsec_bench$RANDOM$RANDOM"
+    sed -e "s/127.0.0.1:18080/127.0.0.1:$P_UP/; s/127.0.0.1:18082/127.0.0.1:$P_HG/; s/127.0.0.1:18083/127.0.0.1:$P_ADMIN/" \
+        -e "s/^  level: info\$/  level: ${HOOKGATE_LOG:-info}/" \
+        "$BENCH/hookgate.bench.yaml" >"$WORK/hookgate.yaml"
+    cp "$WORK/hookgate.yaml" "$OUT/hookgate.yaml"
+    log "hookgate on 127.0.0.1:$P_HG (admin :$P_ADMIN): $HG"
+    # One log line per request at info: gigabytes over a long run, so it goes to a temporary file
+    # (opened for append, so it can be truncated between runs: see hookgate_log_rotate).
+    HG_LOG=$WORK/hookgate.log
+    : >"$OUT/hookgate.log"
+    "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
+    HG_PID=$!
+    wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
+}
+
+# Moves what hookgate logged since the last call out of the way: every line that is not a
+# per-request info line goes to $OUT/hookgate.log (warnings, errors, start and stop), plus the
+# first request line as a sample; prints the number of bytes logged.
+hookgate_log_rotate() {
+    local bytes
+    bytes=$(stat -c %s "$HG_LOG")
+    grep -av ' INFO.*hookgate::gate.* request ' "$HG_LOG" >>"$OUT/hookgate.log" || true
+    grep -aq ' request ' "$OUT/hookgate.log" || grep -am1 ' request ' "$HG_LOG" >>"$OUT/hookgate.log" || true
+    : >"$HG_LOG"
+    echo "$bytes"
+}
+
+# hookgate's counters, one "route outcome value" line each (outcome "evicted" for
+# hookgate_dedup_evictions_total).
+scrape() {
+    curl -fsS "http://127.0.0.1:$P_ADMIN/metrics" |
+        awk '/^hookgate_(requests_total|dedup_evictions_total)\{/ {
+               name = $1; sub(/\{.*/, "", name)
+               r = $0; sub(/.*route="/, "", r); sub(/".*/, "", r)
+               o = "evicted"
+               if (name == "hookgate_requests_total") { o = $0; sub(/.*outcome="/, "", o); sub(/".*/, "", o) }
+               print r, o, $NF }'
+}
