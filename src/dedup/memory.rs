@@ -108,6 +108,10 @@ impl MemoryStore {
         let initial = usize::try_from(max_entries.min(INITIAL_CAPACITY_CAP)).unwrap_or(0);
         let cache = Cache::builder()
             .max_capacity(max_entries)
+            // Recency, not frequency: every id is seen about once, and the one a sender is
+            // about to retry is among the newest. moka's default TinyLFU admission would turn
+            // new ids away once the store is full, so prompt retries were forwarded again.
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
             .initial_capacity(initial)
             .expire_after(PerStateExpiry(ttls))
             .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {

@@ -150,3 +150,26 @@ fn routes_added_by_a_reload_are_counted_and_counts_carry_over() {
     // The ids seen before the reload are still known: the store was not rebuilt.
     assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
 }
+
+#[test]
+fn a_full_store_remembers_the_newest_ids() {
+    // Once full, the store must forget the oldest ids, never the newest: a sender's retry
+    // follows its delivery closely.
+    let s = store(1000, Arc::default());
+    for i in 0..5000 {
+        if let Claim::Claimed(c) = s.claim(key("a", &i.to_string())) {
+            s.commit(&c);
+        }
+        if i % 100 == 0 {
+            s.housekeeping();
+        }
+    }
+    s.housekeeping();
+    for i in 4900..5000 {
+        assert_eq!(
+            s.claim(key("a", &i.to_string())),
+            Claim::Done,
+            "recent id {i} forgotten"
+        );
+    }
+}
