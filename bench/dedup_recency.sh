@@ -8,14 +8,14 @@
 # true). As a control, the oldest fill deliveries are sent again too (with an LRU store they
 # are the ones evicted, so "new" is expected there).
 #
-# Usage: bench/dedup_recency.sh        (about 40 s; exit 1 when fresh deliveries are forgotten)
-# Knobs: FILL_DURATION=20s FILL_COUNT=600000 PROBE=500 WAIT=3 HOOKGATE_BIN= BENCH_PORT_BASE=18080
+# Usage: bench/dedup_recency.sh        (about 60 s plus the build; exit 1 when fresh deliveries are forgotten)
+# Knobs: FILL_DURATION=20s FILL_COUNT=1500000 PROBE=500 WAIT=3 HOOKGATE_BIN= BENCH_PORT_BASE=18080
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 FILL_DURATION=${FILL_DURATION:-20s}
-FILL_COUNT=${FILL_COUNT:-600000}
+FILL_COUNT=${FILL_COUNT:-1500000}
 PROBE=${PROBE:-500}
 WAIT=${WAIT:-3}
 OUT=${OUT:-$(mktemp -d /tmp/hookgate-dedup-recency.XXXXXX)}

@@ -90,7 +90,8 @@ pct() { awk -v t="$1" -v s="$2" -v hz="$HZ" 'BEGIN {printf "%.0f", 100 * t / hz 
 field() { sed -n "s/.*[[:space:]]$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
 
 TSV=$OUT/results.tsv
-printf 'target\troute\tconns\trun\trps\tp50_ms\tp99_ms\tp999_ms\tmax_ms\trequests\tnon2xx\tsocket_errors\trepeats\thg_forwarded\thg_duplicate\thg_other\thg_evicted\thg_cpu_pct\tnginx_cpu_pct\thg_rss_mib\twrk_cpu_pct\tother_cpu_pct\thg_log_bytes_per_req\n' >"$TSV"
+printf 'target\troute\tconns\trun\trps\tp50_ms\tp99_ms\tp999_ms\tmax_ms\trequests\tnon2xx\tsocket_errors\trepeats\thg_forwarded\thg_duplicate\thg_other\thg_evicted\thg_cpu_pct\tnginx_cpu_pct\thg_rss_mib\twrk_cpu_pct\tother_cpu_pct\thg_log_bytes_per_req\ttag\n' >"$TSV"
+head -1 "$TSV" >"$OUT/discarded.tsv"
 
 RUN_NO=0
 one_run() { # target route conns rep
