@@ -1101,55 +1101,8 @@ async fn try_ready(admin: std::net::SocketAddr) -> bool {
     )
 }
 
-/// A `redis-server` on a free loopback port, killed on drop (as in redis.rs), plus the reads a
-/// test needs to see the dedup state.
-struct RedisServer {
-    port: u16,
-    child: Child,
-}
-
+/// The reads a test needs to see the dedup state in the shared `RedisServer`.
 impl RedisServer {
-    /// None (outside CI) when redis-server is not installed.
-    async fn start() -> Option<Self> {
-        let port = free_port();
-        let child = match Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(_) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "redis-server missing in CI: .ci/run must install it"
-                );
-                eprintln!("SKIPPED: redis-server not installed (apt-get install redis-server)");
-                return None;
-            }
-        };
-        let server = Self { port, child };
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Some(server)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
     fn key(&self, id: &str) -> String {
         format!("{KEY_PREFIX}{ROUTE}:{id}")
     }
@@ -1183,12 +1136,5 @@ impl RedisServer {
     async fn pexpire(&self, key: &str, ms: u64) {
         let set: i64 = self.query(redis::cmd("PEXPIRE").arg(key).arg(ms)).await;
         assert_eq!(set, 1, "{key} exists");
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

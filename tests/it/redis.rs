@@ -1,90 +1,11 @@
 //! The Redis dedup backend against a real `redis-server`: replicas agree, claims are owned and
 //! expire, and an outage is a 503 (or fail-open) that heals without a restart.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::harness::*;
 use crate::proxy::{refs, signed, ENV, SECRET};
-
-/// A `redis-server` on a free loopback port, killed on drop.
-struct RedisServer {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    /// Starts one, or returns None (outside CI) when redis-server is not installed.
-    async fn start() -> Option<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::on(port).await
-    }
-
-    async fn on(port: u16) -> Option<Self> {
-        let child = match Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(_) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "redis-server missing in CI: .ci/run must install it"
-                );
-                eprintln!("SKIPPED: redis-server not installed (apt-get install redis-server)");
-                return None;
-            }
-        };
-        let deadline = std::time::Instant::now() + WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Some(Self {
-            port,
-            child: Some(child),
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 fn config(redis_url: &str, extra: &str) -> String {
     crate::proxy::config(
