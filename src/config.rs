@@ -883,7 +883,7 @@ impl Validator<'_> {
         let password = raw
             .password
             .as_ref()
-            .and_then(|p| self.secret("dedup.redis.password", p));
+            .and_then(|p| self.secret("dedup.redis.password", p, "dedup.redis.password"));
         let timeout = self.duration(
             "dedup.redis.timeout",
             raw.timeout.as_deref(),
@@ -913,35 +913,52 @@ impl Validator<'_> {
         })
     }
 
-    /// Reads one `{env|file|value}` secret (not a route key).
-    fn secret(&mut self, path: &str, s: &RawSecret) -> Option<Secret> {
-        if self.secrets == Secrets::Skip {
-            return Some(Secret::new("placeholder"));
-        }
+    /// Reads one `{env|file|value}` secret (a route key or the Redis password); `label` names
+    /// it in the warning about inline values.
+    fn secret(&mut self, path: &str, s: &RawSecret, label: &str) -> Option<Secret> {
+        // `check --no-secrets` validates the shape but reads nothing.
+        let skip = self.secrets == Secrets::Skip;
         match (&s.env, &s.file, &s.value) {
-            (Some(var), None, None) => match self.env.var(var) {
-                Some(v) if !v.is_empty() => Some(Secret::new(v)),
-                _ => {
-                    self.problem(
-                        format!("{path}.env"),
-                        format!("environment variable {var} is not set or empty"),
-                    );
-                    None
+            (Some(var), None, None) => {
+                if skip {
+                    return Some(Secret::new("placeholder"));
                 }
-            },
-            (None, Some(file), None) => match std::fs::read(self.watch(file)) {
-                Ok(bytes) => Some(Secret::from_file_contents(bytes)),
-                Err(e) => {
-                    self.problem(
-                        format!("{path}.file"),
-                        format!("cannot read {}: {e}", file.display()),
-                    );
-                    None
+                match self.env.var(var) {
+                    Some(v) if !v.is_empty() => Some(Secret::new(v)),
+                    found => {
+                        let why = if found.is_some() {
+                            "is empty"
+                        } else {
+                            "is not set"
+                        };
+                        self.problem(
+                            format!("{path}.env"),
+                            format!("environment variable {var} {why}"),
+                        );
+                        None
+                    }
                 }
-            },
+            }
+            (None, Some(file), None) => {
+                // Watched for live reload even when it cannot be read yet.
+                let full = self.watch(file);
+                if skip {
+                    return Some(Secret::new("placeholder"));
+                }
+                match std::fs::read(&full) {
+                    Ok(bytes) => Some(Secret::from_file_contents(bytes)),
+                    Err(e) => {
+                        self.problem(
+                            format!("{path}.file"),
+                            format!("cannot read secret file {}: {e}", full.display()),
+                        );
+                        None
+                    }
+                }
+            }
             (None, None, Some(v)) => {
                 self.warnings.push(format!(
-                    "{path} is inline in the config file; prefer env: or file:"
+                    "{label} is inline in the config file; prefer env: or file: so it stays out of ConfigMaps and repos"
                 ));
                 Some(Secret::new(v.clone()))
             }
@@ -1465,58 +1482,8 @@ impl Validator<'_> {
                     format!("secret id {id:?} is used twice in this route; give each an id"),
                 );
             }
-            let secret = match (&s.env, &s.file, &s.value) {
-                (Some(var), None, None) => {
-                    if self.secrets == Secrets::Skip {
-                        Some(Secret::new("placeholder"))
-                    } else {
-                        match self.env.var(var) {
-                            Some(v) if !v.is_empty() => Some(Secret::new(v)),
-                            Some(_) => {
-                                self.problem(
-                                    format!("{sp}.env"),
-                                    format!("environment variable {var} is empty"),
-                                );
-                                None
-                            }
-                            None => {
-                                self.problem(
-                                    format!("{sp}.env"),
-                                    format!("environment variable {var} is not set"),
-                                );
-                                None
-                            }
-                        }
-                    }
-                }
-                (None, Some(file), None) => {
-                    let full = self.watch(file);
-                    if self.secrets == Secrets::Skip {
-                        Some(Secret::new("placeholder"))
-                    } else {
-                        match std::fs::read(&full) {
-                            Ok(bytes) => Some(Secret::from_file_contents(bytes)),
-                            Err(e) => {
-                                self.problem(
-                                    format!("{sp}.file"),
-                                    format!("cannot read secret file {}: {e}", full.display()),
-                                );
-                                None
-                            }
-                        }
-                    }
-                }
-                (None, None, Some(v)) => {
-                    self.warnings.push(format!(
-                        "route {route}: secret {id:?} is inline in the config file; prefer env: or file: so it stays out of ConfigMaps and repos"
-                    ));
-                    Some(Secret::new(v.clone()))
-                }
-                _ => {
-                    self.problem(&sp, "set exactly one of env, file or value");
-                    None
-                }
-            };
+            let label = format!("route {route}: secret {id:?}");
+            let secret = self.secret(&sp, s, &label);
             let Some(secret) = secret else { continue };
             let secret =
                 if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw {
