@@ -15,7 +15,7 @@ use crate::error::Outcome;
 use crate::forward::Upstream;
 use crate::gate::{Clock, Gate};
 use crate::metrics::{Metrics, NO_ROUTE};
-use crate::{reload, server, stack};
+use crate::{reload, server, stack, workers};
 
 /// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
 /// own (a claimer always settles; this bounds the damage of one that cannot).
@@ -33,6 +33,8 @@ pub enum AppError {
     Metrics(#[from] prometheus::Error),
     #[error("dedup store: {0}")]
     Dedup(#[from] DedupError),
+    #[error("cannot start the worker threads: {0}")]
+    Workers(#[from] std::io::Error),
 }
 
 /// Builds everything shared by requests.
@@ -70,10 +72,11 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
             Store::Memory(memory)
         }
     };
-    let upstream = Upstream::new(
+    let upstream = Upstream::pooled(
         config.upstream.target.clone(),
         config.upstream.timeout,
         config.upstream.pool_idle_timeout,
+        config.workers,
     )
     .with_max_response_body(config.upstream.max_response_body);
     Ok(Arc::new(Gate::new(config, store, upstream, metrics, clock)))
@@ -158,34 +161,64 @@ async fn serve(
         admin = %config.admin_listen,
         upstream = %config.upstream.url,
         routes = config.routes.len(),
+        workers = config.workers,
         "hookgate ready"
     );
-    let g = gate.clone();
-    let drained = server::serve(
-        listeners.main,
-        server::http1_builder(config.limits.header_timeout),
-        move |peer| stack::build(g.clone(), peer),
-        count_connection_errors(gate.metrics.clone()),
+    // Workers 1.. on their own threads; worker 0 is this task, which also owns the shutdown
+    // signal and tells the others.
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let listener = listeners.main.into_std()?;
+    let mut others = Vec::new();
+    for index in 1..config.workers {
+        let gate = gate.clone();
+        let mut stopped = workers_stopped.clone();
+        let shutdown_at = shutdown_at.clone();
+        let header_timeout = config.limits.header_timeout;
+        let started = listener.try_clone().and_then(|listener| {
+            workers::spawn(index, move || async move {
+                let listener = match TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::error!(worker = index, error = %e, "worker cannot listen");
+                        return false;
+                    }
+                };
+                let stop = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                work(gate, listener, header_timeout, stop, grace, &shutdown_at).await
+            })
+        });
+        match started {
+            Ok(w) => others.push(w),
+            Err(e) => {
+                // Out of threads or descriptors: stop the ones already running, then say why.
+                let _ = stop_workers.send(true);
+                for w in others {
+                    w.finish().await;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_workers.send(true);
+    };
+    let drained = work(
+        gate.clone(),
+        TcpListener::from_std(listener)?,
+        config.limits.header_timeout,
         shutdown,
         grace,
-        "main",
+        &shutdown_at,
     )
     .await;
-    // A forward whose sender hung up runs on, detached from its connection, so the drain above
-    // did not wait for it: let it settle its claim (within what is left of the grace period)
-    // before the snapshot and before the runtime is dropped, or an id the upstream accepted
-    // would stay in flight until its claim expires, then be forwarded again.
-    let left = shutdown_at
-        .get()
-        .map_or(grace, |at| grace.saturating_sub(at.elapsed()));
-    let settled = tokio::time::timeout(left, gate.idle()).await.is_ok();
-    if !settled {
-        tracing::warn!(
-            ?grace,
-            "grace period over; abandoning forwards still in flight"
-        );
+    let mut settled = drained;
+    for w in others {
+        settled &= w.finish().await;
     }
-    let drained = drained && settled;
+    let drained = settled;
     if let Some(r) = reloader {
         // At an await point: a reload being loaded is dropped, never half-installed.
         r.abort();
@@ -204,6 +237,42 @@ async fn serve(
     }
     tracing::info!(drained, "hookgate stopped");
     Ok(())
+}
+
+/// One worker's share: serve its connections until `shutdown`, drain them, then wait for the
+/// forwards still running on this thread (their sender hung up, so the drain did not wait for
+/// them) within what is left of the grace period: the runtime they run on ends with this
+/// function, and an id the upstream accepted must not be left in flight.
+async fn work(
+    gate: Arc<Gate>,
+    listener: TcpListener,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+    shutdown_at: &OnceLock<Instant>,
+) -> bool {
+    let g = gate.clone();
+    let drained = server::serve(
+        listener,
+        server::http1_builder(header_timeout),
+        move |peer| stack::build(g.clone(), peer),
+        count_connection_errors(gate.metrics.clone()),
+        shutdown,
+        grace,
+        "main",
+    )
+    .await;
+    let left = shutdown_at
+        .get()
+        .map_or(grace, |at| grace.saturating_sub(at.elapsed()));
+    let settled = tokio::time::timeout(left, gate.idle()).await.is_ok();
+    if !settled && workers::current() == 0 {
+        tracing::warn!(
+            ?grace,
+            "grace period over; abandoning forwards still in flight"
+        );
+    }
+    drained && settled
 }
 
 /// Restores the memory store's snapshot; a missing file is a first start, a bad one is logged

@@ -53,6 +53,14 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 pub const DEFAULT_RECENT_REJECTIONS: usize = 100;
 /// A bound on that buffer, so a typo cannot make it a memory sink.
 pub const MAX_RECENT_REJECTIONS: usize = 10_000;
+/// Far more threads than a sidecar has cores; a typo like 1000 should not start them.
+pub const MAX_WORKERS: usize = 256;
+
+/// One worker per CPU this process may use (cgroup quotas included): more would only take
+/// turns on the same cores and hand requests between threads.
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 // ---------------------------------------------------------------------------------------------
 // Raw: what the file says.
@@ -70,6 +78,7 @@ struct RawConfig {
     #[serde(default)]
     log: RawLog,
     shutdown_grace: Option<String>,
+    workers: Option<usize>,
     #[serde(default)]
     diagnostics: RawDiagnostics,
     routes: Vec<RawRoute>,
@@ -234,6 +243,8 @@ pub struct Config {
     pub dedup: DedupConfig,
     pub log: LogConfig,
     pub shutdown_grace: Duration,
+    /// Threads serving requests, each with its own event loop and upstream pool.
+    pub workers: usize,
     pub diagnostics: Diagnostics,
     pub routes: Vec<Arc<Route>>,
     /// Things that work but deserve a look (inline secrets, unsigned dedup headers...).
@@ -695,6 +706,13 @@ impl Validator<'_> {
             raw.shutdown_grace.as_deref(),
             DEFAULT_SHUTDOWN_GRACE,
         );
+        let workers = raw.workers.unwrap_or_else(default_workers);
+        if workers == 0 || workers > MAX_WORKERS {
+            self.problem(
+                "workers",
+                format!("must be between 1 and {MAX_WORKERS} (or left out: one per CPU hookgate may use)"),
+            );
+        }
         let recent_rejections = raw
             .diagnostics
             .recent_rejections
@@ -740,6 +758,7 @@ impl Validator<'_> {
             dedup,
             log,
             shutdown_grace,
+            workers: workers.clamp(1, MAX_WORKERS),
             diagnostics: Diagnostics {
                 recent_rejections: recent_rejections.min(MAX_RECENT_REJECTIONS),
             },

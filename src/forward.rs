@@ -68,7 +68,9 @@ pub struct Upstream {
 }
 
 struct Inner {
-    transport: Transport,
+    /// One pool per worker (workers.rs): a connection is only ever driven by the thread that
+    /// opened it, so a forward never wakes another thread.
+    transports: Box<[Transport]>,
     authority: Authority,
     base_path: String,
     target: UpstreamTarget,
@@ -91,45 +93,55 @@ impl std::fmt::Debug for Upstream {
     }
 }
 
+fn transport(target: &UpstreamTarget, pool_idle_timeout: Duration) -> Transport {
+    let mut builder = Client::builder(TokioExecutor::new());
+    // Without a timer the pool never runs its idle sweep, so pool_idle_timeout would only be
+    // checked lazily at checkout and idle sockets would linger on the upstream indefinitely.
+    builder
+        .pool_idle_timeout(pool_idle_timeout)
+        .pool_timer(TokioTimer::new());
+    match target {
+        UpstreamTarget::Http { .. } => {
+            let mut connector = HttpConnector::new();
+            // Webhook requests are small single writes; Nagle would only add latency.
+            connector.set_nodelay(true);
+            Transport::Tcp(builder.build(connector))
+        }
+        UpstreamTarget::Unix { path } => Transport::Unix(builder.build(UnixConnector {
+            path: Arc::from(path.as_path()),
+        })),
+    }
+}
+
 impl Upstream {
     pub fn new(target: UpstreamTarget, timeout: Duration, pool_idle_timeout: Duration) -> Self {
-        let mut builder = Client::builder(TokioExecutor::new());
-        // Without a timer the pool never runs its idle sweep, so pool_idle_timeout would only be
-        // checked lazily at checkout and idle sockets would linger on the upstream indefinitely.
-        builder
-            .pool_idle_timeout(pool_idle_timeout)
-            .pool_timer(TokioTimer::new());
+        Self::pooled(target, timeout, pool_idle_timeout, 1)
+    }
 
-        let (transport, authority, base_path) = match &target {
+    /// `new` with one connection pool per worker thread (`workers`, at least 1).
+    pub fn pooled(
+        target: UpstreamTarget,
+        timeout: Duration,
+        pool_idle_timeout: Duration,
+        workers: usize,
+    ) -> Self {
+        let transports = (0..workers.max(1))
+            .map(|_| transport(&target, pool_idle_timeout))
+            .collect();
+        let (authority, base_path) = match &target {
             UpstreamTarget::Http {
                 authority,
                 base_path,
-            } => {
-                let mut connector = HttpConnector::new();
-                // Webhook requests are small single writes; Nagle would only add latency.
-                connector.set_nodelay(true);
-                (
-                    Transport::Tcp(builder.build(connector)),
-                    authority.clone(),
-                    base_path.trim_end_matches('/').to_owned(),
-                )
-            }
-            UpstreamTarget::Unix { path } => {
-                let connector = UnixConnector {
-                    path: Arc::from(path.as_path()),
-                };
-                (
-                    Transport::Unix(builder.build(connector)),
-                    // Only a pool key and a fallback Host; the connector ignores it.
-                    Authority::from_static("localhost"),
-                    String::new(),
-                )
-            }
+            } => (
+                authority.clone(),
+                base_path.trim_end_matches('/').to_owned(),
+            ),
+            // Only a pool key and a fallback Host; the connector ignores it.
+            UpstreamTarget::Unix { .. } => (Authority::from_static("localhost"), String::new()),
         };
-
         Self {
             inner: Arc::new(Inner {
-                transport,
+                transports,
                 authority,
                 base_path,
                 target,
@@ -167,7 +179,8 @@ impl Upstream {
         let limit = self.max_response_body;
 
         let exchange = async {
-            let response = match &self.inner.transport {
+            let transports = &self.inner.transports;
+            let response = match &transports[crate::workers::current() % transports.len()] {
                 Transport::Tcp(client) => client.request(request).await,
                 Transport::Unix(client) => client.request(request).await,
             }

@@ -20,3 +20,4 @@ pub mod send_test;
 pub mod server;
 pub mod stack;
 pub mod verify;
+pub mod workers;

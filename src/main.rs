@@ -217,8 +217,9 @@ fn load(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, Failure>
     })
 }
 
+/// The main thread's runtime, which is also worker 0 (workers.rs starts the others).
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -9,7 +9,7 @@
 //! - **What survives.** The dedup store and the upstream connection pool are never rebuilt.
 //!   Settings bound to them or to open sockets (`listen`, `admin_listen`, `upstream.*`,
 //!   `limits.header_timeout`, `limits.max_concurrency`, `dedup.*` but `duplicate_status` and
-//!   `redis.on_unavailable`, `log.*`, `shutdown_grace`) keep their running values: a change is
+//!   `redis.on_unavailable`, `log.*`, `shutdown_grace`, `workers`) keep their running values: a change is
 //!   logged as "requires restart" and otherwise ignored. Routes, secrets, `limits.max_body`,
 //!   `limits.body_timeout`, `dedup.duplicate_status`, `dedup.redis.on_unavailable` and
 //!   `diagnostics` apply at once.
@@ -276,6 +276,7 @@ pub fn carry_over(current: &Config, mut new: Config) -> (Config, Vec<&'static st
             "dedup.redis",
         );
     }
+    check(new.workers != current.workers, "workers");
     check(new.log.format != current.log.format, "log.format");
     check(new.log.level != current.log.level, "log.level");
     check(
@@ -297,6 +298,7 @@ pub fn carry_over(current: &Config, mut new: Config) -> (Config, Vec<&'static st
     }
     new.log = current.log.clone();
     new.shutdown_grace = current.shutdown_grace;
+    new.workers = current.workers;
     (new, restart)
 }
 

@@ -1377,3 +1377,14 @@ fn max_concurrency_is_bounded() {
         "{e}"
     );
 }
+
+#[test]
+fn workers_default_to_the_usable_cpus_and_are_bounded() {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(load_ok(MINIMAL).workers, cpus);
+    assert_eq!(load_ok(&format!("{MINIMAL}workers: 3\n")).workers, 3);
+    for bad in ["0", "257"] {
+        let ps = problems(&format!("{MINIMAL}workers: {bad}\n"));
+        assert!(find(&ps, "workers").message.contains("between 1 and 256"));
+    }
+}

@@ -88,7 +88,8 @@ fn settings_bound_to_sockets_and_the_store_keep_their_running_values() {
         "upstream: { url: http://127.0.0.1:3000 }",
         "upstream: { url: http://127.0.0.1:3001 }
 limits: { max_body: 2KiB, max_concurrency: 7 }
-dedup: { max_entries: 5, duplicate_status: 202 }",
+dedup: { max_entries: 5, duplicate_status: 202 }
+workers: 17",
     ) + "  - { name: b, path: /b, provider: github, secrets: [ { env: S } ] }\n";
     let new = parse(&edited);
     let (merged, restart) = carry_over(&current, new);
@@ -98,9 +99,11 @@ dedup: { max_entries: 5, duplicate_status: 202 }",
             "listen",
             "upstream.url",
             "limits.max_concurrency",
-            "dedup.max_entries"
+            "dedup.max_entries",
+            "workers"
         ]
     );
+    assert_eq!(merged.workers, current.workers);
     assert_eq!(merged.listen, current.listen);
     assert_eq!(merged.upstream.url, "http://127.0.0.1:3000");
     assert_eq!(

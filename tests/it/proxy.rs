@@ -380,6 +380,46 @@ async fn upstream_failure_releases_the_id_for_the_retry() {
     );
 }
 
+/// Each worker thread has its own event loop and upstream pool but they share one dedup store:
+/// deliveries spread over many connections (so over the workers) are still forwarded once
+/// each, and the workers stop cleanly.
+#[tokio::test]
+async fn workers_share_one_dedup_store() {
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(200))).await;
+    let clock = TestClock::at(1_764_000_000);
+    let proxy = Proxy::start(&config("", "workers: 4"), &up.url(), ENV, clock.clock()).await;
+    let url = Arc::new(proxy.url("/hook"));
+    let mut tasks = Vec::new();
+    // 20 distinct deliveries, each sent 5 times at once, every send on its own connection.
+    for i in 0..100 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = format!(r#"{{"id":"evt_w{}"}}"#, i % 20);
+            let h = signed(SECRET, 1_764_000_000, &body);
+            (i % 20, post(&url, &refs(&h), body).await.status.as_u16())
+        }));
+    }
+    let mut accepted = std::collections::BTreeMap::<usize, usize>::new();
+    for t in tasks {
+        let (id, status) = t.await.unwrap();
+        assert!(status == 200 || status == 409, "{status}");
+        if status == 200 {
+            *accepted.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(up.count(), 20, "each delivery forwarded exactly once");
+    let mut seen: Vec<String> = up
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 20);
+    assert_eq!(accepted.len(), 20, "every delivery accepted at least once");
+    proxy.stop().await;
+}
+
 #[tokio::test]
 async fn concurrent_identical_deliveries_forward_exactly_once() {
     let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(300))).await;
