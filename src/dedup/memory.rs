@@ -1,13 +1,20 @@
-//! The in-process dedup store: a moka cache with bounded entries and per-state TTLs.
+//! The in-process dedup store: claims in a sharded map of our own (in_flight.rs), accepted ids
+//! in a moka cache with a bounded number of entries and the done TTL.
 //!
-//! moka's `entry().or_insert_with` and `and_compute_with` make claim, commit and release
-//! atomic per key without a lock of ours. An entry pushed out by the size bound before its TTL
-//! is reported through `on_evict`: the replay window is silently shrinking, so it is a metric.
+//! Every decision about an id is taken under its shard's lock: a claim looks for a live claim,
+//! then in moka; a commit puts the id in moka before it drops the claim. So an id is always in
+//! one place or the other while it matters, and a concurrent claim of it finds it. Only moka is
+//! bounded by `max_entries`: claims are bounded by the requests being forwarded (each holds its
+//! claim until it settles), and must not push accepted ids out. An accepted id pushed out by
+//! the size bound before its TTL is reported through `on_evict`: the replay window is silently
+//! shrinking, so it is a metric.
 
-use std::collections::HashMap;
+mod in_flight;
+
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::{BufRead, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,20 +22,17 @@ use sha2::{Digest, Sha256};
 
 use arc_swap::ArcSwap;
 use moka::notification::RemovalCause;
-use moka::ops::compute::Op;
 use moka::sync::Cache;
 use moka::Expiry;
 
 use super::{Claim, ClaimToken, DedupKey, Ttls};
+use in_flight::{Claimed, Claims};
 
+/// An accepted id, remembered until this wall-clock time (unix ms), which a snapshot carries
+/// across a restart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    InFlight(u64),
-    /// Accepted; remembered until this wall-clock time (unix ms), which a snapshot carries
-    /// across a restart.
-    Done {
-        until_ms: u64,
-    },
+struct Done {
+    until_ms: u64,
 }
 
 fn now_ms() -> u64 {
@@ -37,17 +41,19 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-struct PerStateExpiry(Ttls);
+struct DoneExpiry {
+    ttl: Duration,
+}
 
-impl Expiry<DedupKey, State> for PerStateExpiry {
-    fn expire_after_create(&self, _: &DedupKey, v: &State, _: Instant) -> Option<Duration> {
+impl Expiry<DedupKey, Done> for DoneExpiry {
+    fn expire_after_create(&self, _: &DedupKey, v: &Done, _: Instant) -> Option<Duration> {
         Some(self.ttl(*v))
     }
 
     fn expire_after_update(
         &self,
         _: &DedupKey,
-        v: &State,
+        v: &Done,
         _: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
@@ -55,15 +61,10 @@ impl Expiry<DedupKey, State> for PerStateExpiry {
     }
 }
 
-impl PerStateExpiry {
-    fn ttl(&self, v: State) -> Duration {
-        match v {
-            State::InFlight(_) => self.0.in_flight,
-            // Normally the full TTL; less for an entry restored from a snapshot.
-            State::Done { until_ms } => {
-                Duration::from_millis(until_ms.saturating_sub(now_ms())).min(self.0.done)
-            }
-        }
+impl DoneExpiry {
+    /// Normally the full TTL; less for an entry restored from a snapshot.
+    fn ttl(&self, v: Done) -> Duration {
+        Duration::from_millis(v.until_ms.saturating_sub(now_ms())).min(self.ttl)
     }
 }
 
@@ -81,14 +82,15 @@ const INITIAL_CAPACITY_CAP: u64 = 1 << 20;
 /// Called with the route of each entry evicted for lack of space.
 pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Entry counts by route. Swapped whole when a reload adds routes (readers never lock); the
-/// counters themselves are shared between versions, so counts carry across reloads.
+/// Ids held (claimed or accepted) by route. Swapped whole when a reload adds routes (readers
+/// never lock); the counters themselves are shared between versions, so counts carry across
+/// reloads.
 type Counts = Arc<ArcSwap<HashMap<Arc<str>, Arc<AtomicI64>>>>;
 
 #[derive(Clone)]
 pub struct MemoryStore {
-    cache: Cache<DedupKey, State>,
-    next_token: Arc<AtomicU64>,
+    claims: Arc<Claims>,
+    done: Cache<DedupKey, Done>,
     counts: Counts,
     done_ttl: Duration,
 }
@@ -106,19 +108,18 @@ impl MemoryStore {
         // Sized up front: growing the concurrent map while it fills showed up as rehashing on
         // the request path.
         let initial = usize::try_from(max_entries.min(INITIAL_CAPACITY_CAP)).unwrap_or(0);
-        let cache = Cache::builder()
+        let done = Cache::builder()
             .max_capacity(max_entries)
             // Recency, not frequency: every id is seen about once, and the one a sender is
             // about to retry is among the newest. moka's default TinyLFU admission would turn
             // new ids away once the store is full, so prompt retries were forwarded again.
             .eviction_policy(moka::policy::EvictionPolicy::lru())
             .initial_capacity(initial)
-            .expire_after(PerStateExpiry(ttls))
+            .expire_after(DoneExpiry { ttl: ttls.done })
             .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {
-                // `Replaced` is in flight -> done: the entry stays.
-                if cause == RemovalCause::Replaced {
-                    return;
-                }
+                // Every removal forgets an id, `Replaced` too: an accepted id is only ever
+                // written over once it has expired (a claim finding it live stops there),
+                // which moka reports as a replacement, not an expiry.
                 if let Some(c) = listener_counts.load().get(&key.route) {
                     c.fetch_sub(1, Ordering::Relaxed);
                 }
@@ -128,63 +129,78 @@ impl MemoryStore {
             })
             .build();
         Self {
-            cache,
-            next_token: Arc::new(AtomicU64::new(1)),
+            claims: Arc::new(Claims::new(ttls.in_flight)),
+            done,
             counts,
             done_ttl: ttls.done,
         }
     }
 
     pub fn claim(&self, key: DedupKey) -> Claim {
-        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
-        let route = key.route.clone();
-        let entry = self
-            .cache
-            .entry(key.clone())
-            .or_insert_with(|| State::InFlight(token));
-        if entry.is_fresh() {
-            if let Some(c) = self.counts.load().get(&route) {
-                c.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        let ttl = self.claims.ttl;
+        let (hash, mut shard) = self.claims.lock(&key);
+        let token = shard.next_token();
+        let entry = shard.entry(hash, key);
+        if let Entry::Occupied(e) = &entry {
+            if e.get().live(now, ttl) {
+                return Claim::InFlight;
             }
-            return Claim::Claimed(ClaimToken {
-                key,
-                token,
-                value: None,
-            });
         }
-        match entry.into_value() {
-            State::Done { .. } => Claim::Done,
-            State::InFlight(_) => Claim::InFlight,
+        // With no live claim, the id is either accepted (in moka) or free: commit moves it
+        // from one to the other under this same lock, so it cannot be between the two.
+        if self.done.get(&entry.key().key).is_some() {
+            return Claim::Done;
         }
+        let key = entry.key().key.clone();
+        // Taking over an expired claim keeps the id held: it is counted once already.
+        let fresh = matches!(entry, Entry::Vacant(_));
+        entry.insert_entry(Claimed { token, since: now });
+        if fresh {
+            self.count(&key.route, 1);
+            shard.grown(now, ttl, |k| self.count(&k.route, -1));
+        }
+        drop(shard);
+        Claim::Claimed(ClaimToken {
+            key,
+            token,
+            value: None,
+        })
     }
 
     /// Marks the delivery accepted, if this claim still owns it (an expired claim re-taken by
-    /// another request is not overwritten).
+    /// another request is not overwritten). An expired claim nobody re-took still commits:
+    /// the upstream accepted the delivery, and remembering that is the point.
     pub fn commit(&self, claim: &ClaimToken) {
-        self.cache
-            .entry(claim.key.clone())
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(State::InFlight(t)) if t == claim.token => Op::Put(State::Done {
-                    until_ms: now_ms().saturating_add(
-                        u64::try_from(self.done_ttl.as_millis()).unwrap_or(u64::MAX),
-                    ),
-                }),
-                _ => Op::Nop,
-            });
+        let (hash, mut shard) = self.claims.lock(&claim.key);
+        if shard.token(hash, &claim.key) != Some(claim.token) {
+            return;
+        }
+        let until_ms =
+            now_ms().saturating_add(u64::try_from(self.done_ttl.as_millis()).unwrap_or(u64::MAX));
+        // moka first, then the claim: nothing sees the id in neither (the lock already keeps
+        // claims out; this keeps the order right for anything that reads moka without it).
+        // The count is unchanged: the id moves.
+        self.done.insert(claim.key.clone(), Done { until_ms });
+        shard.remove(hash, &claim.key);
     }
 
     /// Forgets the delivery, if this claim still owns it, so a retry is forwarded.
     pub fn release(&self, claim: &ClaimToken) {
-        self.cache
-            .entry(claim.key.clone())
-            .and_compute_with(|current| match current.map(|e| e.into_value()) {
-                Some(State::InFlight(t)) if t == claim.token => Op::Remove,
-                _ => Op::Nop,
-            });
+        let (hash, mut shard) = self.claims.lock(&claim.key);
+        if shard.token(hash, &claim.key) == Some(claim.token) && shard.remove(hash, &claim.key) {
+            self.count(&claim.key.route, -1);
+        }
+    }
+
+    fn count(&self, route: &str, delta: i64) {
+        if let Some(c) = self.counts.load().get(route) {
+            c.fetch_add(delta, Ordering::Relaxed);
+        }
     }
 
     /// Starts counting entries for routes a reload added. Counters of routes it removed are
-    /// kept: their entries stay in the cache until they expire (a route added back finds
+    /// kept: their entries stay in the store until they expire (a route added back finds
     /// them), and the count must still go down when they do. Only configured routes are
     /// exported, so this never adds a metric series.
     pub fn track_routes(&self, routes: &[Arc<str>]) {
@@ -198,6 +214,7 @@ impl MemoryStore {
         });
     }
 
+    /// Ids held for `route`, claimed or accepted (the `hookgate_dedup_entries` gauge).
     pub fn entries(&self, route: &str) -> i64 {
         self.counts
             .load()
@@ -205,8 +222,12 @@ impl MemoryStore {
             .map_or(0, |c| c.load(Ordering::Relaxed).max(0))
     }
 
+    /// Applies moka's deferred expiry and eviction (and their count updates), and drops the
+    /// claims that expired without being settled.
     pub fn housekeeping(&self) {
-        self.cache.run_pending_tasks();
+        self.done.run_pending_tasks();
+        self.claims
+            .sweep(Instant::now(), |k| self.count(&k.route, -1));
     }
 
     /// Writes up to `max` accepted ids (in-flight claims are not: their forwards died with the
@@ -214,16 +235,13 @@ impl MemoryStore {
     pub fn save(&self, path: &Path, max: u64) -> std::io::Result<usize> {
         let now = now_ms();
         let mut lines = Vec::new();
-        for (key, state) in &self.cache {
+        for (key, Done { until_ms }) in &self.done {
             if lines.len() as u64 >= max {
                 break;
             }
-            if let State::Done { until_ms } = state {
-                if until_ms > now {
-                    let line =
-                        serde_json::json!({ "r": &*key.route, "i": &*key.id, "u": until_ms });
-                    lines.push(line.to_string());
-                }
+            if until_ms > now {
+                let line = serde_json::json!({ "r": &*key.route, "i": &*key.id, "u": until_ms });
+                lines.push(line.to_string());
             }
         }
         let mut body = format!(
@@ -296,7 +314,15 @@ impl MemoryStore {
                 route: route.clone(),
                 id: i.into(),
             };
-            let entry = self.cache.entry(key).or_insert(State::Done { until_ms });
+            // Under the id's lock, like every write to moka: an id claimed meanwhile (a
+            // restore normally runs before traffic) is its claimer's to settle, and must not
+            // also be accepted (see `claim`).
+            let (hash, shard) = self.claims.lock(&key);
+            if shard.token(hash, &key).is_some() {
+                continue;
+            }
+            let entry = self.done.entry(key).or_insert(Done { until_ms });
+            drop(shard);
             if entry.is_fresh() {
                 count.fetch_add(1, Ordering::Relaxed);
                 restored += 1;

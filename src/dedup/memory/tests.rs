@@ -173,3 +173,209 @@ fn a_full_store_remembers_the_newest_ids() {
         );
     }
 }
+
+fn store_with_in_flight_ttl(in_flight: Duration) -> MemoryStore {
+    let ttls = Ttls {
+        done: Duration::from_secs(3600),
+        in_flight,
+    };
+    MemoryStore::new(100, ttls, &["a".into()], Arc::new(|_: &str| {}))
+}
+
+#[test]
+fn a_claimed_id_is_in_flight_until_settled() {
+    let s = store(100, Arc::default());
+    let Claim::Claimed(c) = s.claim(key("a", "1")) else {
+        panic!("first claim must succeed")
+    };
+    for _ in 0..3 {
+        assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
+    }
+    assert_eq!(s.entries("a"), 1, "a claim is an id held");
+    s.commit(&c);
+    assert_eq!(s.claim(key("a", "1")), Claim::Done);
+    s.housekeeping();
+    assert_eq!(
+        s.entries("a"),
+        1,
+        "committing moves the id, it is not a second one"
+    );
+}
+
+#[test]
+fn a_released_id_is_claimable_again() {
+    let s = store(100, Arc::default());
+    let Claim::Claimed(c) = s.claim(key("a", "1")) else {
+        panic!()
+    };
+    s.release(&c);
+    assert_eq!(s.entries("a"), 0);
+    let Claim::Claimed(again) = s.claim(key("a", "1")) else {
+        panic!("released id must be claimable again")
+    };
+    assert_ne!(again.token, c.token);
+    assert_eq!(s.entries("a"), 1);
+}
+
+#[test]
+fn a_stale_token_neither_commits_nor_releases() {
+    let s = store(100, Arc::default());
+    let Claim::Claimed(old) = s.claim(key("a", "1")) else {
+        panic!()
+    };
+    s.release(&old);
+    let Claim::Claimed(current) = s.claim(key("a", "1")) else {
+        panic!()
+    };
+    s.release(&old);
+    assert_eq!(s.claim(key("a", "1")), Claim::InFlight, "stale release");
+    s.commit(&old);
+    assert_eq!(s.claim(key("a", "1")), Claim::InFlight, "stale commit");
+    // Nor does another id's token, or another route's.
+    for foreign in [key("a", "2"), key("b", "1")] {
+        let forged = ClaimToken {
+            key: foreign,
+            token: current.token,
+            value: None,
+        };
+        s.commit(&forged);
+        s.release(&forged);
+        assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
+    }
+    assert_eq!(s.entries("a"), 1);
+    s.commit(&current);
+    assert_eq!(s.claim(key("a", "1")), Claim::Done);
+}
+
+#[test]
+fn an_expired_claim_can_be_claimed_again() {
+    let s = store_with_in_flight_ttl(Duration::from_millis(50));
+    let Claim::Claimed(lost) = s.claim(key("a", "1")) else {
+        panic!()
+    };
+    assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
+    std::thread::sleep(Duration::from_millis(80));
+    let Claim::Claimed(current) = s.claim(key("a", "1")) else {
+        panic!("a claim nobody settled must not block its id past the in-flight TTL")
+    };
+    assert_eq!(s.entries("a"), 1, "the id was taken over, not added");
+    // The lost claimer, back late, cannot touch the claim that replaced its own.
+    s.release(&lost);
+    s.commit(&lost);
+    assert_eq!(s.claim(key("a", "1")), Claim::InFlight);
+    s.commit(&current);
+    assert_eq!(s.claim(key("a", "1")), Claim::Done);
+}
+
+#[test]
+fn housekeeping_drops_expired_claims() {
+    let s = store_with_in_flight_ttl(Duration::from_millis(50));
+    let Claim::Claimed(settled) = s.claim(key("a", "settled")) else {
+        panic!()
+    };
+    s.commit(&settled);
+    for i in 0..10 {
+        assert!(matches!(
+            s.claim(key("a", &i.to_string())),
+            Claim::Claimed(_)
+        ));
+    }
+    assert_eq!(s.entries("a"), 11);
+    std::thread::sleep(Duration::from_millis(80));
+    s.housekeeping();
+    assert_eq!(s.entries("a"), 1, "only the accepted id is left");
+    assert_eq!(s.claim(key("a", "settled")), Claim::Done);
+}
+
+#[test]
+fn expired_claims_do_not_pile_up_without_housekeeping() {
+    let s = store_with_in_flight_ttl(Duration::from_millis(1));
+    let n = 40_000;
+    for i in 0..n {
+        assert!(matches!(
+            s.claim(key("a", &i.to_string())),
+            Claim::Claimed(_)
+        ));
+        if i == n / 2 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let held = s.entries("a");
+    assert!(held < n, "no shard swept its expired claims: {held} held");
+}
+
+#[test]
+fn claims_do_not_push_accepted_ids_out() {
+    // The size bound is for accepted ids: a burst of claims on a full store evicts nothing.
+    let evicted = Arc::new(Mutex::new(Vec::new()));
+    let s = store(10, evicted.clone());
+    for i in 0..10 {
+        let Claim::Claimed(c) = s.claim(key("a", &format!("done-{i}"))) else {
+            panic!()
+        };
+        s.commit(&c);
+    }
+    for i in 0..100 {
+        assert!(matches!(
+            s.claim(key("b", &i.to_string())),
+            Claim::Claimed(_)
+        ));
+    }
+    s.housekeeping();
+    assert!(evicted.lock().unwrap().is_empty());
+    for i in 0..10 {
+        assert_eq!(s.claim(key("a", &format!("done-{i}"))), Claim::Done);
+    }
+    assert_eq!(s.entries("b"), 100);
+}
+
+#[test]
+fn concurrent_claims_of_one_id_make_one_claimer() {
+    let s = store(100, Arc::default());
+    let claimed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..2_000 {
+                    match s.claim(key("a", "same")) {
+                        Claim::Claimed(_) => {
+                            claimed.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Claim::InFlight => {}
+                        Claim::Done => panic!("never committed"),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(claimed.load(Ordering::Relaxed), 1);
+    assert_eq!(s.entries("a"), 1);
+}
+
+#[test]
+fn a_committing_id_is_never_claimable_twice() {
+    // Claimers commit at once while others claim the same ids: each id must be found in
+    // flight or done, never in neither, so each is claimed exactly once.
+    let s = store(100_000, Arc::default());
+    let ids = 2_000;
+    let claimed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (s, claimed) = (&s, &claimed);
+            scope.spawn(move || {
+                for i in 0..ids {
+                    // Threads walk the ids from different starting points, so every kind of
+                    // interleaving occurs.
+                    let id = (i + t * ids / 8) % ids;
+                    if let Claim::Claimed(c) = s.claim(key("a", &id.to_string())) {
+                        claimed.fetch_add(1, Ordering::Relaxed);
+                        s.commit(&c);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(claimed.load(Ordering::Relaxed), ids);
+    s.housekeeping();
+    assert_eq!(s.entries("a"), ids as i64);
+}
