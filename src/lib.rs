@@ -14,6 +14,7 @@ pub mod error;
 pub mod forward;
 pub mod gate;
 pub mod handshake;
+pub mod logging;
 pub mod metrics;
 pub mod reload;
 pub mod send_test;

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 use hookgate::app::{self, Listeners};
-use hookgate::config::{self, Config, ConfigError, Env, LogFormat, ProcessEnv, Secrets};
+use hookgate::config::{self, Config, ConfigError, Env, ProcessEnv, Secrets};
 use hookgate::{demo, gate, reload, send_test};
 
 #[derive(Parser)]
@@ -226,25 +226,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(fail(EXIT_RUNTIME))
 }
 
-/// Logs go to stderr through a writer thread: a request never waits on the write syscall. The
-/// writer blocks rather than drops when its buffer is full (a decision line is never lost).
-/// The returned guard flushes on drop, so it lives until the process exits.
-fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(writer);
-    let _ = match config.log.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-    guard
+/// Logs go to stderr in batches written by their own thread (logging.rs): a request never
+/// waits on the write syscall, and under load there is one write per batch, not per line. The
+/// returned guard writes what is pending on drop, so it lives until the process exits.
+fn init_logging(config: &Config) -> hookgate::logging::LogGuard {
+    hookgate::logging::init(&config.log.level, config.log.format)
 }
 
 async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Failure> {

@@ -146,13 +146,26 @@ impl Running {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// The JSON log lines with this message.
-    fn log_lines(&self, message: &str) -> Vec<serde_json::Value> {
-        self.logs()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["message"] == message)
-            .collect()
+    /// The JSON log lines with this message, once there is one (logs are written in batches,
+    /// up to 50 ms after the event).
+    async fn log_lines(&self, message: &str) -> Vec<serde_json::Value> {
+        self.wait_log_lines(|m| m == message).await
+    }
+
+    async fn wait_log_lines(&self, matches: impl Fn(&str) -> bool) -> Vec<serde_json::Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let lines: Vec<serde_json::Value> = self
+                .logs()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|v| v["message"].as_str().is_some_and(&matches))
+                .collect();
+            if !lines.is_empty() || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
@@ -258,7 +271,7 @@ async fn secret_rotated_under_load_by_a_symlink_swap_and_sighup() {
     // Everything accepted reached the app, once.
     assert_eq!(up.count(), forwarded_by_old + 10);
     assert_eq!(hg.reloads("failure").await, 0.0);
-    let reloaded = hg.log_lines("config reloaded");
+    let reloaded = hg.log_lines("config reloaded").await;
     assert_eq!(reloaded.len(), 1, "{}", hg.logs());
     assert_eq!(reloaded[0]["trigger"], "SIGHUP");
     for secret in [OLD_SECRET, NEW_SECRET] {
@@ -298,7 +311,9 @@ async fn an_invalid_edit_keeps_the_running_config_and_restart_settings_wait() {
         .unwrap();
     assert_eq!(check.status.code(), Some(2));
     let check_err = String::from_utf8_lossy(&check.stderr);
-    let failed = hg.log_lines("config reload failed; keeping the running config");
+    let failed = hg
+        .log_lines("config reload failed; keeping the running config")
+        .await;
     assert_eq!(failed.len(), 1, "{}", hg.logs());
     let logged = failed[0]["error"].as_str().unwrap();
     assert!(
@@ -324,16 +339,7 @@ async fn an_invalid_edit_keeps_the_running_config_and_restart_settings_wait() {
     std::fs::write(&cfg, &moved).unwrap();
     hg.hangup();
     hg.wait_reloads("success", 1.0).await;
-    let restart: Vec<serde_json::Value> = hg
-        .logs()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| {
-            v["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("requires restart"))
-        })
-        .collect();
+    let restart = hg.wait_log_lines(|m| m.contains("requires restart")).await;
     assert_eq!(restart.len(), 1, "{}", hg.logs());
     assert_eq!(restart[0]["key"], "listen");
     assert_eq!(restart[0]["level"], "WARN");
@@ -414,7 +420,7 @@ async fn a_route_added_by_a_configmap_swap_serves_and_a_removed_one_is_gone() {
             .await,
         Some(0.0)
     );
-    let reloaded = hg.log_lines("config reloaded");
+    let reloaded = hg.log_lines("config reloaded").await;
     assert_eq!(reloaded[0]["trigger"], "file change");
     assert_eq!(reloaded[0]["added"], "added");
 
@@ -461,7 +467,9 @@ async fn a_config_waiting_for_its_secret_file_loads_when_the_file_appears() {
     );
     std::fs::write(&cfg, config(port, admin, &up.url(), &with_file)).unwrap();
     hg.wait_reloads("failure", 1.0).await;
-    let failed = hg.log_lines("config reload failed; keeping the running config");
+    let failed = hg
+        .log_lines("config reload failed; keeping the running config")
+        .await;
     assert!(
         failed[0]["error"]
             .as_str()
