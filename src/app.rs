@@ -164,36 +164,25 @@ async fn serve(
         workers = config.workers,
         "hookgate ready"
     );
-    // Workers 1.. on their own threads; worker 0 is this task, which also owns the shutdown
-    // signal and tells the others.
-    let (stop_workers, workers_stopped) = watch::channel(false);
-    let listener = listeners.main.into_std()?;
+    // Workers 1.. on their own threads; worker 0 is this task, which also runs the balancer
+    // (it owns the listener and the shutdown signal: when it stops, the workers drain).
+    let (balancer, inboxes) = workers::balancer(config.workers);
+    let mut inboxes = inboxes.into_iter();
+    let own = inboxes.next();
     let mut others = Vec::new();
-    for index in 1..config.workers {
+    for (index, inbox) in (1..).zip(inboxes) {
         let gate = gate.clone();
-        let mut stopped = workers_stopped.clone();
         let shutdown_at = shutdown_at.clone();
         let header_timeout = config.limits.header_timeout;
-        let started = listener.try_clone().and_then(|listener| {
-            workers::spawn(index, move || async move {
-                let listener = match TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::error!(worker = index, error = %e, "worker cannot listen");
-                        return false;
-                    }
-                };
-                let stop = async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                };
-                work(gate, listener, header_timeout, stop, grace, &shutdown_at).await
-            })
+        let started = workers::spawn(index, move || async move {
+            work(gate, inbox, header_timeout, grace, &shutdown_at).await
         });
         match started {
             Ok(w) => others.push(w),
             Err(e) => {
-                // Out of threads or descriptors: stop the ones already running, then say why.
-                let _ = stop_workers.send(true);
+                // Out of threads: stop the ones already running (dropping the balancer closes
+                // their inboxes), then say why.
+                drop(balancer);
                 for w in others {
                     w.finish().await;
                 }
@@ -201,20 +190,21 @@ async fn serve(
             }
         }
     }
-    let shutdown = async move {
-        shutdown.await;
-        let _ = stop_workers.send(true);
-    };
-    let drained = work(
-        gate.clone(),
-        TcpListener::from_std(listener)?,
-        config.limits.header_timeout,
-        shutdown,
-        grace,
-        &shutdown_at,
-    )
-    .await;
-    let mut settled = drained;
+    let (_, mut settled) = tokio::join!(balancer.run(listeners.main, shutdown), async {
+        match own {
+            Some(inbox) => {
+                work(
+                    gate.clone(),
+                    inbox,
+                    config.limits.header_timeout,
+                    grace,
+                    &shutdown_at,
+                )
+                .await
+            }
+            None => true,
+        }
+    });
     for w in others {
         settled &= w.finish().await;
     }
@@ -239,25 +229,25 @@ async fn serve(
     Ok(())
 }
 
-/// One worker's share: serve its connections until `shutdown`, drain them, then wait for the
-/// forwards still running on this thread (their sender hung up, so the drain did not wait for
-/// them) within what is left of the grace period: the runtime they run on ends with this
-/// function, and an id the upstream accepted must not be left in flight.
+/// One worker's share: serve the connections in its inbox until the balancer stops, drain
+/// them, then wait for the forwards still running on this thread (their sender hung up, so the
+/// drain did not wait for them) within what is left of the grace period: the runtime they run
+/// on ends with this function, and an id the upstream accepted must not be left in flight.
 async fn work(
     gate: Arc<Gate>,
-    listener: TcpListener,
+    inbox: workers::Inbox,
     header_timeout: Duration,
-    shutdown: impl Future<Output = ()>,
     grace: Duration,
     shutdown_at: &OnceLock<Instant>,
 ) -> bool {
     let g = gate.clone();
     let drained = server::serve(
-        listener,
+        inbox,
         server::http1_builder(header_timeout),
         move |peer| stack::build(g.clone(), peer),
         count_connection_errors(gate.metrics.clone()),
-        shutdown,
+        // The inbox closing is the signal.
+        std::future::pending(),
         grace,
         "main",
     )

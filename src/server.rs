@@ -14,7 +14,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// Header bytes buffered per connection; real senders send a few KiB.
 const MAX_HEADER_BUF: usize = 64 * 1024;
@@ -32,10 +32,34 @@ pub fn http1_builder(header_timeout: Duration) -> http1::Builder {
 /// reached a service, so they can still be counted.
 pub type ConnErrorHook = std::sync::Arc<dyn Fn(&hyper::Error) + Send + Sync>;
 
-/// Serves `make_service(peer)` on every connection until `shutdown` resolves, then drains.
-/// Returns whether every connection finished within `grace`.
-pub async fn serve<M, S, F>(
-    listener: TcpListener,
+/// Where a server gets its connections: a listening socket, or (for request workers) the
+/// connections a balancer hands it (workers.rs).
+pub trait Accept {
+    /// Kept for as long as the connection is open (a worker's open-connection count).
+    type Guard: Send + 'static;
+
+    /// The next connection; `None` when there will be no more (the balancer stopped).
+    fn accept(
+        &mut self,
+    ) -> impl Future<Output = Option<std::io::Result<(TcpStream, SocketAddr, Self::Guard)>>>;
+}
+
+impl Accept for TcpListener {
+    type Guard = ();
+
+    async fn accept(&mut self) -> Option<std::io::Result<(TcpStream, SocketAddr, ())>> {
+        Some(
+            TcpListener::accept(self)
+                .await
+                .map(|(stream, peer)| (stream, peer, ())),
+        )
+    }
+}
+
+/// Serves `make_service(peer)` on every connection until `shutdown` resolves (or `incoming`
+/// ends), then drains. Returns whether every connection finished within `grace`.
+pub async fn serve<A, M, S, F>(
+    mut incoming: A,
     builder: http1::Builder,
     make_service: M,
     on_error: ConnErrorHook,
@@ -44,6 +68,7 @@ pub async fn serve<M, S, F>(
     name: &'static str,
 ) -> bool
 where
+    A: Accept,
     M: Fn(SocketAddr) -> S,
     S: tower::Service<
             http::Request<Incoming>,
@@ -60,10 +85,11 @@ where
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
+            accepted = incoming.accept() => {
+                let (stream, peer, guard) = match accepted {
+                    Some(Ok(a)) => a,
+                    None => break,
+                    Some(Err(e)) => {
                         // EMFILE and friends: back off briefly instead of spinning.
                         tracing::warn!(listener = name, error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -76,6 +102,7 @@ where
                 let conn = graceful.watch(conn);
                 let on_error = on_error.clone();
                 tokio::spawn(async move {
+                    let _open = guard;
                     if let Err(e) = conn.await {
                         // Header timeouts, resets, malformed requests: the peer's problem.
                         tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
@@ -86,7 +113,7 @@ where
             () = &mut shutdown => break,
         }
     }
-    drop(listener);
+    drop(incoming);
     tokio::select! {
         () = graceful.shutdown() => true,
         () = tokio::time::sleep(grace) => {

@@ -9,14 +9,24 @@
 //! and the upstream connections they use all live on one thread. What is shared (the dedup
 //! store, metrics, the active config) is already thread-safe.
 //!
-//! The kernel spreads new connections over the workers: every worker's event loop watches the
-//! same listening socket and the first idle one accepts.
+//! One task accepts and hands each new connection to the worker with the fewest open ones.
+//! Letting every worker accept from the shared socket instead left them unevenly loaded (the
+//! first idle one wins, so one could hold two thirds of a sender's keep-alive connections and
+//! run out of core while the other idled); the hand-off costs a wake-up per connection, not per
+//! request.
 
 use std::cell::Cell;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::server::Accept;
 
 thread_local! {
     static CURRENT: Cell<usize> = const { Cell::new(0) };
@@ -65,6 +75,103 @@ impl Worker {
             .await
             .unwrap_or(false);
         result && joined
+    }
+}
+
+/// A connection handed to a worker, with the count it adds to while open.
+struct Assigned {
+    stream: std::net::TcpStream,
+    peer: SocketAddr,
+    open: Open,
+}
+
+/// One of a worker's open connections; the count goes down when the connection ends.
+pub struct Open(Arc<AtomicUsize>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A worker's end of the balancer: the connections it is to serve.
+pub struct Inbox(mpsc::UnboundedReceiver<Assigned>);
+
+impl Accept for Inbox {
+    type Guard = Open;
+
+    async fn accept(&mut self) -> Option<std::io::Result<(TcpStream, SocketAddr, Open)>> {
+        let a = self.0.recv().await?;
+        // Registered with this worker's event loop: from here on the socket is this thread's.
+        Some(TcpStream::from_std(a.stream).map(|s| (s, a.peer, a.open)))
+    }
+}
+
+/// Accepts connections and spreads them over the workers' inboxes.
+pub struct Balancer {
+    workers: Vec<(mpsc::UnboundedSender<Assigned>, Arc<AtomicUsize>)>,
+    next: usize,
+}
+
+/// A balancer over `n` workers (at least one), and their inboxes, in worker order.
+pub fn balancer(n: usize) -> (Balancer, Vec<Inbox>) {
+    let (workers, inboxes) = (0..n.max(1))
+        .map(|_| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            ((tx, Arc::new(AtomicUsize::new(0))), Inbox(rx))
+        })
+        .unzip();
+    (Balancer { workers, next: 0 }, inboxes)
+}
+
+impl Balancer {
+    /// Accepts until `shutdown` resolves. Returning drops the listener (new connections are
+    /// refused) and the inboxes' senders, which tells each worker to drain.
+    pub async fn run(mut self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.assign(stream, peer),
+                    Err(e) => {
+                        // EMFILE and friends: back off briefly instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut shutdown => return,
+            }
+        }
+    }
+
+    fn assign(&mut self, stream: TcpStream, peer: SocketAddr) {
+        let Ok(mut stream) = stream.into_std() else {
+            return;
+        };
+        // Fewest open connections wins; ties go round-robin so idle workers share new ones.
+        let n = self.workers.len();
+        for _ in 0..n {
+            let start = self.next;
+            let pick = (0..n)
+                .map(|k| (start + k) % n)
+                .min_by_key(|&i| self.workers[i].1.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            self.next = (pick + 1) % n;
+            let (tx, count) = &self.workers[pick];
+            count.fetch_add(1, Ordering::Relaxed);
+            let open = Open(count.clone());
+            match tx.send(Assigned { stream, peer, open }) {
+                Ok(()) => return,
+                // That worker has stopped (it failed): never again, try another.
+                Err(mpsc::error::SendError(back)) => {
+                    stream = back.stream;
+                    self.workers[pick]
+                        .1
+                        .store(usize::MAX / 2, Ordering::Relaxed);
+                }
+            }
+        }
+        tracing::error!(%peer, "no worker is running; closing the connection");
     }
 }
 
