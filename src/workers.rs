@@ -206,4 +206,56 @@ mod tests {
         let w = spawn(1, || async { panic!("boom") }).unwrap();
         assert!(!w.finish().await);
     }
+
+    #[tokio::test]
+    async fn connections_go_to_the_worker_with_the_fewest_open() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (balancer, mut inboxes) = balancer(3);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let acceptor = tokio::spawn(balancer.run(listener, async move {
+            let _ = stopped.await;
+        }));
+        let mut clients = Vec::new();
+        let mut held: Vec<Vec<Open>> = vec![Vec::new(), Vec::new(), Vec::new()];
+        // Six connections, one at a time: two each.
+        for _ in 0..6 {
+            clients.push(TcpStream::connect(addr).await.unwrap());
+            let (i, open) = next_assigned(&mut inboxes).await;
+            held[i].push(open);
+        }
+        assert!(held.iter().all(|h| h.len() == 2), "{:?}", counts(&held));
+        // Worker 1's connections close: the next two go to it.
+        held[1].clear();
+        for _ in 0..2 {
+            clients.push(TcpStream::connect(addr).await.unwrap());
+            let (i, open) = next_assigned(&mut inboxes).await;
+            assert_eq!(i, 1);
+            held[i].push(open);
+        }
+        // Stopping the acceptor closes every inbox: that is how workers learn to drain.
+        let _ = stop.send(());
+        acceptor.await.unwrap();
+        for inbox in &mut inboxes {
+            assert!(inbox.accept().await.is_none());
+        }
+    }
+
+    fn counts(held: &[Vec<Open>]) -> Vec<usize> {
+        held.iter().map(Vec::len).collect()
+    }
+
+    /// The next connection any inbox receives: (worker, its open-connection guard).
+    async fn next_assigned(inboxes: &mut [Inbox]) -> (usize, Open) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            for (i, inbox) in inboxes.iter_mut().enumerate() {
+                if let Ok(a) = inbox.0.try_recv() {
+                    return (i, a.open);
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "nothing assigned");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
