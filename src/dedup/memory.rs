@@ -90,9 +90,58 @@ type Counts = Arc<ArcSwap<HashMap<Arc<str>, Arc<AtomicI64>>>>;
 #[derive(Clone)]
 pub struct MemoryStore {
     claims: Arc<Claims>,
-    done: Cache<DedupKey, Done>,
+    /// Accepted ids, sharded by the same hash as the claims (see `done_shards`).
+    done: Arc<[Cache<DedupKey, Done>]>,
     counts: Counts,
     done_ttl: Duration,
+}
+
+/// How many moka caches hold the accepted ids. moka's table is one concurrent hash table per
+/// cache; at steady state every accepted id evicts an old one, and the tombstones that leaves
+/// make the table rehash itself whole, on the request path: with one 100 000-entry cache that
+/// was a pause of about a millisecond every so often, the bulk of hookgate's p99 with dedup
+/// on. Shards of a few thousand ids rehash in microseconds. Eviction is then by recency within
+/// a shard, which for uniformly hashed ids is recency overall to within a shard's share; small
+/// stores stay one exact LRU.
+fn done_shards(max_entries: u64) -> usize {
+    const IDS_PER_SHARD_AT_LEAST: u64 = 2048;
+    const MAX_SHARDS: u64 = 64;
+    let wanted = (max_entries / IDS_PER_SHARD_AT_LEAST).clamp(1, MAX_SHARDS);
+    // A power of two, so a shard is picked with a mask.
+    let shards = 1u64 << (63 - wanted.leading_zeros());
+    usize::try_from(shards).unwrap_or(1)
+}
+
+fn done_shard(
+    capacity: u64,
+    shards: usize,
+    ttl: Duration,
+    counts: Counts,
+    on_evict: EvictionHook,
+) -> Cache<DedupKey, Done> {
+    // Sized up front: growing the concurrent map while it fills showed up as rehashing on
+    // the request path.
+    let initial = usize::try_from(capacity.min(INITIAL_CAPACITY_CAP / shards as u64)).unwrap_or(0);
+    Cache::builder()
+        .max_capacity(capacity)
+        // Recency, not frequency: every id is seen about once, and the one a sender is
+        // about to retry is among the newest. moka's default TinyLFU admission would turn
+        // new ids away once the store is full, so prompt retries were forwarded again.
+        .eviction_policy(moka::policy::EvictionPolicy::lru())
+        .initial_capacity(initial)
+        .expire_after(DoneExpiry { ttl })
+        .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {
+            // Every removal forgets an id, `Replaced` too: an accepted id is only ever
+            // written over once it has expired (a claim finding it live stops there),
+            // which moka reports as a replacement, not an expiry.
+            if let Some(c) = counts.load().get(&key.route) {
+                c.fetch_sub(1, Ordering::Relaxed);
+            }
+            if cause == RemovalCause::Size {
+                on_evict(&key.route);
+            }
+        })
+        .build()
 }
 
 impl MemoryStore {
@@ -104,30 +153,21 @@ impl MemoryStore {
                 .map(|r| (r.clone(), Arc::new(AtomicI64::new(0))))
                 .collect(),
         ));
-        let listener_counts = counts.clone();
-        // Sized up front: growing the concurrent map while it fills showed up as rehashing on
-        // the request path.
-        let initial = usize::try_from(max_entries.min(INITIAL_CAPACITY_CAP)).unwrap_or(0);
-        let done = Cache::builder()
-            .max_capacity(max_entries)
-            // Recency, not frequency: every id is seen about once, and the one a sender is
-            // about to retry is among the newest. moka's default TinyLFU admission would turn
-            // new ids away once the store is full, so prompt retries were forwarded again.
-            .eviction_policy(moka::policy::EvictionPolicy::lru())
-            .initial_capacity(initial)
-            .expire_after(DoneExpiry { ttl: ttls.done })
-            .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {
-                // Every removal forgets an id, `Replaced` too: an accepted id is only ever
-                // written over once it has expired (a claim finding it live stops there),
-                // which moka reports as a replacement, not an expiry.
-                if let Some(c) = listener_counts.load().get(&key.route) {
-                    c.fetch_sub(1, Ordering::Relaxed);
-                }
-                if cause == RemovalCause::Size {
-                    on_evict(&key.route);
-                }
+        let shards = done_shards(max_entries);
+        let done: Arc<[Cache<DedupKey, Done>]> = (0..shards)
+            .map(|i| {
+                // The bound is split exactly: the shards hold max_entries between them.
+                let capacity = max_entries / shards as u64
+                    + u64::from((i as u64) < max_entries % shards as u64);
+                done_shard(
+                    capacity,
+                    shards,
+                    ttls.done,
+                    counts.clone(),
+                    on_evict.clone(),
+                )
             })
-            .build();
+            .collect();
         Self {
             claims: Arc::new(Claims::new(ttls.in_flight)),
             done,
@@ -152,7 +192,7 @@ impl MemoryStore {
         // `contains_key`, not `get`: a read would be logged for moka's recency bookkeeping
         // (work on every claim, for nothing: ids leave in the order they were accepted, all
         // with the same TTL).
-        if self.done.contains_key(&entry.key().key) {
+        if self.done(hash).contains_key(&entry.key().key) {
             return Claim::Done;
         }
         let key = entry.key().key.clone();
@@ -184,7 +224,7 @@ impl MemoryStore {
         // moka first, then the claim: nothing sees the id in neither (the lock already keeps
         // claims out; this keeps the order right for anything that reads moka without it).
         // The count is unchanged: the id moves.
-        self.done.insert(claim.key.clone(), Done { until_ms });
+        self.done(hash).insert(claim.key.clone(), Done { until_ms });
         shard.remove(hash, &claim.key);
     }
 
@@ -194,6 +234,13 @@ impl MemoryStore {
         if shard.token(hash, &claim.key) == Some(claim.token) && shard.remove(hash, &claim.key) {
             self.count(&claim.key.route, -1);
         }
+    }
+
+    /// The accepted ids' shard for a key hashed by `Claims::lock`.
+    fn done(&self, hash: u64) -> &Cache<DedupKey, Done> {
+        // Bits the claims' shard index also uses, so one claims shard maps to one of these.
+        let index = (hash >> 32) as usize & (self.done.len() - 1);
+        &self.done[index]
     }
 
     fn count(&self, route: &str, delta: i64) {
@@ -228,7 +275,9 @@ impl MemoryStore {
     /// Applies moka's deferred expiry and eviction (and their count updates), and drops the
     /// claims that expired without being settled.
     pub fn housekeeping(&self) {
-        self.done.run_pending_tasks();
+        for done in &*self.done {
+            done.run_pending_tasks();
+        }
         self.claims
             .sweep(Instant::now(), |k| self.count(&k.route, -1));
     }
@@ -238,7 +287,7 @@ impl MemoryStore {
     pub fn save(&self, path: &Path, max: u64) -> std::io::Result<usize> {
         let now = now_ms();
         let mut lines = Vec::new();
-        for (key, Done { until_ms }) in &self.done {
+        for (key, Done { until_ms }) in self.done.iter().flat_map(|d| d.iter()) {
             if lines.len() as u64 >= max {
                 break;
             }
@@ -324,7 +373,7 @@ impl MemoryStore {
             if shard.token(hash, &key).is_some() {
                 continue;
             }
-            let entry = self.done.entry(key).or_insert(Done { until_ms });
+            let entry = self.done(hash).entry(key).or_insert(Done { until_ms });
             drop(shard);
             if entry.is_fresh() {
                 count.fetch_add(1, Ordering::Relaxed);

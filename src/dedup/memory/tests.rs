@@ -174,6 +174,43 @@ fn a_full_store_remembers_the_newest_ids() {
     }
 }
 
+#[test]
+fn large_stores_are_sharded_small_ones_are_one_exact_lru() {
+    assert_eq!(done_shards(1), 1);
+    assert_eq!(done_shards(4095), 1);
+    assert_eq!(done_shards(20_000), 8);
+    assert_eq!(done_shards(100_000), 32);
+    assert_eq!(done_shards(10_000_000), 64);
+}
+
+#[test]
+fn a_sharded_store_keeps_its_bound_and_remembers_the_newest_ids() {
+    // 8 shards: the bound holds across them, and eviction by recency within a shard still
+    // keeps every recent id.
+    let evicted = Arc::new(Mutex::new(Vec::new()));
+    let s = store(20_000, evicted.clone());
+    for i in 0..60_000 {
+        if let Claim::Claimed(c) = s.claim(key("a", &i.to_string())) {
+            s.commit(&c);
+        }
+        if i % 1000 == 0 {
+            s.housekeeping();
+        }
+    }
+    s.housekeeping();
+    assert_eq!(s.entries("a"), 20_000);
+    assert_eq!(evicted.lock().unwrap().len(), 40_000);
+    for i in 58_000..60_000 {
+        assert_eq!(
+            s.claim(key("a", &i.to_string())),
+            Claim::Done,
+            "recent id {i} forgotten"
+        );
+    }
+    // And the oldest went first.
+    assert!(matches!(s.claim(key("a", "0")), Claim::Claimed(_)));
+}
+
 fn store_with_in_flight_ttl(in_flight: Duration) -> MemoryStore {
     let ttls = Ttls {
         done: Duration::from_secs(3600),
