@@ -56,10 +56,17 @@ pub const MAX_RECENT_REJECTIONS: usize = 10_000;
 /// Far more threads than a sidecar has cores; a typo like 1000 should not start them.
 pub const MAX_WORKERS: usize = 256;
 
-/// One worker per CPU this process may use (cgroup quotas included): more would only take
-/// turns on the same cores and hand requests between threads.
+/// The default never starts more workers than this: a sidecar without a CPU limit sees every
+/// core of its node, and each worker keeps its own connections to the app. Four serve tens of
+/// thousands of webhooks a second; `workers` goes higher when wanted.
+pub const DEFAULT_WORKERS_CAP: usize = 4;
+
+/// One worker per CPU this process may use (cgroup quotas included), up to
+/// `DEFAULT_WORKERS_CAP`: more than the cores would only take turns on them.
 fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(DEFAULT_WORKERS_CAP)
 }
 
 // ---------------------------------------------------------------------------------------------

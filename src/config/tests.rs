@@ -1379,9 +1379,9 @@ fn max_concurrency_is_bounded() {
 }
 
 #[test]
-fn workers_default_to_the_usable_cpus_and_are_bounded() {
+fn workers_default_to_the_usable_cpus_up_to_a_cap_and_are_bounded() {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    assert_eq!(load_ok(MINIMAL).workers, cpus);
+    assert_eq!(load_ok(MINIMAL).workers, cpus.min(DEFAULT_WORKERS_CAP));
     assert_eq!(load_ok(&format!("{MINIMAL}workers: 3\n")).workers, 3);
     for bad in ["0", "257"] {
         let ps = problems(&format!("{MINIMAL}workers: {bad}\n"));
