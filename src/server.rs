@@ -1,4 +1,5 @@
-//! Accept loops on listeners passed in (tests bind 127.0.0.1:0), and graceful drain.
+//! Serving connections from a source (a listener passed in, as tests bind 127.0.0.1:0, or a
+//! worker's inbox), and graceful drain.
 //!
 //! hyper's header read timeout needs a timer on the builder, or it silently does nothing: it is
 //! what closes a connection that trickles its headers (slowloris). On shutdown we stop

@@ -1,5 +1,5 @@
 //! Thread per core: each worker is an OS thread with its own current-thread tokio runtime,
-//! accepting from a shared listening socket and forwarding through its own upstream pool.
+//! serving the connections it is handed and forwarding through its own upstream pool.
 //!
 //! Why not tokio's multi-thread runtime: under load, profiles showed most of hookgate's CPU in
 //! the kernel, much of it waking other threads: one worker polls the sockets and hands ready
