@@ -180,12 +180,17 @@ async fn serve(
         match started {
             Ok(w) => others.push(w),
             Err(e) => {
-                // Out of threads: stop the ones already running (dropping the balancer closes
-                // their inboxes), then say why.
+                // Out of threads: stop what already runs (dropping the balancer closes the
+                // workers' inboxes), then say why.
                 drop(balancer);
                 for w in others {
                     w.finish().await;
                 }
+                if let Some(r) = reloader {
+                    r.abort();
+                }
+                let _ = stop_admin.send(true);
+                let _ = admin_task.await;
                 return Err(e.into());
             }
         }

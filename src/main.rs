@@ -259,8 +259,8 @@ async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
 fn print_check(path: &Path, config: &Config) {
     println!("{}: ok", path.display());
     println!(
-        "listen {}  admin {}  upstream {}",
-        config.listen, config.admin_listen, config.upstream.url
+        "listen {}  admin {}  upstream {}  workers {}",
+        config.listen, config.admin_listen, config.upstream.url, config.workers
     );
     println!("routes:");
     for r in &config.routes {

@@ -271,6 +271,15 @@ fn check_reports_every_problem_with_location() {
     for route in ["tolinku", "github", "stripe", "standard-webhooks", "custom"] {
         assert!(text.contains(route), "{text}");
     }
+    // The thread count in effect (the example leaves the default).
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        text.contains(&format!(
+            "workers {}",
+            cpus.min(hookgate::config::DEFAULT_WORKERS_CAP)
+        )),
+        "{text}"
+    );
 }
 
 #[test]
