@@ -127,6 +127,18 @@ pub const RETRY_AFTER_SECS: u64 = 1;
 
 pub type HttpResponse = Response<Full<Bytes>>;
 
+/// An error and its causes on one line ("a: b: c"), for logs and reports.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 /// A JSON error answer: `{"error": code, "message": ...}`. `message` tells the sender what class
 /// of problem it is and how to fix a setup; callers never put a secret or an expected
 /// signature in it.

@@ -24,7 +24,7 @@ use crate::body::{self, BodyError};
 use crate::config::{Config, Mode, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
 use crate::diagnostics::{self, Rejection, Rejections};
-use crate::error::{error_response, HttpResponse, Outcome};
+use crate::error::{error_chain, error_response, HttpResponse, Outcome};
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
 use crate::handshake;
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
@@ -658,16 +658,4 @@ fn duplicate(status: StatusCode) -> (Outcome, HttpResponse) {
     resp.headers_mut()
         .insert(DUPLICATE_HEADER, HeaderValue::from_static("true"));
     (Outcome::Duplicate, resp)
-}
-
-/// An error and its causes on one line, for the log.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }

@@ -161,11 +161,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             secret,
             demo_secrets,
         } => {
-            let env: &dyn Env = if demo_secrets {
-                &demo::DemoEnv
-            } else {
-                &ProcessEnv
-            };
+            let env = secrets_from(demo_secrets);
             let config = load(&path, env, Secrets::Load)?;
             sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
         }
@@ -175,11 +171,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             secret,
             demo_secrets,
         } => {
-            let env: &dyn Env = if demo_secrets {
-                &demo::DemoEnv
-            } else {
-                &ProcessEnv
-            };
+            let env = secrets_from(demo_secrets);
             let config = load(&path, env, Secrets::Load)?;
             let sent = runtime()?.block_on(send_test::send_test(
                 &config,
@@ -208,6 +200,15 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Demo => Ok(()),
+    }
+}
+
+/// Where `sign` and `send-test` read secrets: the demo's made-up ones, or the environment.
+fn secrets_from(demo_secrets: bool) -> &'static dyn Env {
+    if demo_secrets {
+        &demo::DemoEnv
+    } else {
+        &ProcessEnv
     }
 }
 

@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::config::{Config, Route};
 use crate::demo;
-use crate::error::Outcome;
+use crate::error::{error_chain, Outcome};
 use crate::gate::DUPLICATE_HEADER;
 
 /// Beyond the route's upstream timeout, for hookgate itself and the network.
@@ -251,17 +251,6 @@ fn shown(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     crate::diagnostics::clip(text, MAX_SHOWN)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// What to look at for each of hookgate's refusals.
