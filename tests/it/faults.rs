@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,7 +27,6 @@ use tokio::task::JoinHandle;
 use crate::harness::*;
 use crate::proxy::{refs, signed, ENV, SECRET};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
 /// The signing time of in-process scenarios (their clock is fixed there).
 const T0: i64 = 1_764_000_000;
 const ROUTE: &str = "custom";
@@ -102,7 +100,7 @@ impl Store {
             route_yaml("CUR")
         );
         let proxy = Proxy::start(&yaml, upstream, ENV, TestClock::at(T0).clock()).await;
-        wait_ready(proxy.admin).await;
+        wait_ready(proxy.admin.port()).await;
         proxy
     }
 
@@ -431,8 +429,8 @@ async fn restart_mid_load_loses_nothing_acknowledged(backend: Backend) {
     let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(200))).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = BinConfig::new(dir.path(), &up.url(), &store.bin_dedup_yaml(), "5s");
-    let mut first = Hookgate::start(&cfg, "first").await;
-    let url = first.url();
+    let mut first = start_hookgate(&cfg, "first").await;
+    let url = first.url("/hook");
     let now = now_unix();
     const N: usize = 40;
     let ids: Vec<String> = (0..N).map(|i| format!("evt_load_{i:02}")).collect();
@@ -496,11 +494,11 @@ async fn restart_mid_load_loses_nothing_acknowledged(backend: Backend) {
     assert_eq!(forwarded, acked, "{first_answers:?}");
 
     // A second process on the same config (same ports, same store) gets everything again.
-    let second = Hookgate::start(&cfg, "second").await;
+    let second = start_hookgate(&cfg, "second").await;
     let mut resent = Vec::new();
     for id in &ids {
         resent.push(spawn_delivery(
-            second.url(),
+            second.url("/hook"),
             id.clone(),
             now,
             Duration::ZERO,
@@ -532,7 +530,7 @@ async fn restart_mid_load_loses_nothing_acknowledged(backend: Backend) {
             assert_eq!(state, State::Done, "{id}");
         }
         // And once more: all duplicates now.
-        assert_duplicate(&deliver(&second.url(), id, now).await.unwrap());
+        assert_duplicate(&deliver(&second.url("/hook"), id, now).await.unwrap());
     }
     assert_eq!(up.count(), N);
 }
@@ -550,12 +548,15 @@ async fn sigterm_waits_for_a_forward_whose_sender_gave_up(backend: Backend) {
     let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(800))).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = BinConfig::new(dir.path(), &up.url(), &store.bin_dedup_yaml(), "5s");
-    let mut first = Hookgate::start(&cfg, "first").await;
+    let mut first = start_hookgate(&cfg, "first").await;
     let now = now_unix();
     let id = "evt_abandoned";
 
-    let gave_up =
-        tokio::time::timeout(Duration::from_millis(200), deliver(&first.url(), id, now)).await;
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(200),
+        deliver(&first.url("/hook"), id, now),
+    )
+    .await;
     assert!(gave_up.is_err(), "the sender should have given up first");
     wait_until("the upstream holds the request", || up.count() == 1).await;
     assert_ne!(store.redis_state(id).await, Some(State::Absent));
@@ -576,8 +577,8 @@ async fn sigterm_waits_for_a_forward_whose_sender_gave_up(backend: Backend) {
         );
     }
 
-    let second = Hookgate::start(&cfg, "second").await;
-    let a = deliver(&second.url(), id, now).await.unwrap();
+    let second = start_hookgate(&cfg, "second").await;
+    let a = deliver(&second.url("/hook"), id, now).await.unwrap();
     assert_duplicate(&a);
     assert_eq!(up.count(), 1);
 }
@@ -606,7 +607,7 @@ async fn crashed_hookgate_claim_blocks_retries_until_it_expires() {
     .await;
     let dir_a = tempfile::tempdir().unwrap();
     let dir_b = tempfile::tempdir().unwrap();
-    let mut a = Hookgate::start(
+    let mut a = start_hookgate(
         &BinConfig::new(
             dir_a.path(),
             &up.url(),
@@ -616,7 +617,7 @@ async fn crashed_hookgate_claim_blocks_retries_until_it_expires() {
         "a",
     )
     .await;
-    let b = Hookgate::start(
+    let b = start_hookgate(
         &BinConfig::new(
             dir_b.path(),
             &up.url(),
@@ -630,7 +631,7 @@ async fn crashed_hookgate_claim_blocks_retries_until_it_expires() {
     let id = "evt_crash";
 
     let sender = {
-        let url = a.url();
+        let url = a.url("/hook");
         tokio::spawn(async move { deliver(&url, id, now).await })
     };
     wait_until("the upstream holds the request", || up.count() == 1).await;
@@ -651,7 +652,7 @@ async fn crashed_hookgate_claim_blocks_retries_until_it_expires() {
          have ended: PTTL {pttl}ms"
     );
     for _ in 0..2 {
-        let r = deliver(&b.url(), id, now).await.unwrap();
+        let r = deliver(&b.url("/hook"), id, now).await.unwrap();
         assert_error(&r, 409, "duplicate_in_flight");
         assert_eq!(r.headers["retry-after"], "1");
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -664,10 +665,10 @@ async fn crashed_hookgate_claim_blocks_retries_until_it_expires() {
         redis.state(id).await == State::Absent
     })
     .await;
-    let r = deliver(&b.url(), id, now).await.unwrap();
+    let r = deliver(&b.url("/hook"), id, now).await.unwrap();
     assert_forwarded(&r, 200);
     assert_eq!(redis.state(id).await, State::Done);
-    assert_duplicate(&deliver(&b.url(), id, now).await.unwrap());
+    assert_duplicate(&deliver(&b.url("/hook"), id, now).await.unwrap());
     // The crash cost one extra upstream delivery: the first attempt's outcome was never known.
     assert_eq!(up.count(), 2);
 }
@@ -943,31 +944,6 @@ async fn wait_until_async<F: std::future::Future<Output = bool>>(
     }
 }
 
-/// Waits for `/readyz` 200 on an admin address (with Redis: connected).
-async fn wait_ready(admin: std::net::SocketAddr) {
-    let url = format!("http://{admin}/readyz");
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let req = Request::get(&url).body(Full::default()).unwrap();
-        if let Ok(Ok(r)) = tokio::time::timeout(WAIT, client.request(req)).await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "{admin} never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A config file for the real binary: fixed ports (picked free), the given dedup store.
 struct BinConfig {
     path: PathBuf,
@@ -998,107 +974,16 @@ impl BinConfig {
     }
 }
 
-/// The real binary, its logs in a file; killed on drop if still running.
-struct Hookgate {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Hookgate {
-    async fn start(cfg: &BinConfig, name: &str) -> Self {
-        let log = cfg.dir.join(format!("{name}.log"));
-        let child = Command::new(BIN)
-            .args(["--config", cfg.path.to_str().unwrap()])
-            .env("HG_FAULTS_SECRET", SECRET)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut hg = Self {
-            child,
-            port: cfg.port,
-            log,
-        };
-        let admin = std::net::SocketAddr::from(([127, 0, 0, 1], cfg.admin));
-        let ready = tokio::time::timeout(WAIT + Duration::from_secs(1), async {
-            let deadline = Instant::now() + WAIT;
-            loop {
-                if let Some(s) = hg.child.try_wait().unwrap() {
-                    panic!("hookgate exited at start: {s:?}\n{}", hg.logs());
-                }
-                if try_ready(admin).await {
-                    return true;
-                }
-                if Instant::now() > deadline {
-                    return false;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-        .await;
-        assert_eq!(ready, Ok(true), "hookgate never ready\n{}", hg.logs());
-        hg
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.port)
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args([sig, &pid])
-            .status()
-            .unwrap()
-            .success());
-    }
-
-    /// SIGKILL: a crash, nothing runs after it.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    async fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "hookgate did not exit\n{}",
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Hookgate {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-async fn try_ready(admin: std::net::SocketAddr) -> bool {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let req = Request::get(format!("http://{admin}/readyz"))
-        .body(Full::default())
-        .unwrap();
-    matches!(
-        tokio::time::timeout(Duration::from_secs(1), client.request(req)).await,
-        Ok(Ok(r)) if r.status() == 200
+/// The real binary on `cfg`, its log in `<dir>/<name>.log`.
+async fn start_hookgate(cfg: &BinConfig, name: &str) -> Binary {
+    Binary::start(
+        &cfg.path,
+        cfg.dir.join(format!("{name}.log")),
+        &[("HG_FAULTS_SECRET", SECRET)],
+        &[],
+        (cfg.port, cfg.admin),
     )
+    .await
 }
 
 /// The reads a test needs to see the dedup state in the shared `RedisServer`.

@@ -428,3 +428,152 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// A port that was free a moment ago, for configs that name their ports (the real binary).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether hookgate's admin port answers `/readyz` with 200 right now.
+async fn answers_ready(admin: u16) -> bool {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let req = Request::get(format!("http://127.0.0.1:{admin}/readyz"))
+        .body(Full::default())
+        .unwrap();
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), client.request(req)).await,
+        Ok(Ok(r)) if r.status() == 200
+    )
+}
+
+/// The real binary on a config file with fixed ports, its stderr in a log file; killed on
+/// drop if still running.
+pub struct Binary {
+    child: std::process::Child,
+    pub port: u16,
+    pub admin: u16,
+    log: std::path::PathBuf,
+}
+
+impl Binary {
+    /// Starts `hookgate --config CONFIG ARGS...` with `env` (and no RUST_LOG) and waits until
+    /// it is ready; fails the test with its log if it exits or is not ready in time.
+    pub async fn start(
+        config: &std::path::Path,
+        log: std::path::PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
+        (port, admin): (u16, u16),
+    ) -> Self {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hookgate"));
+        cmd.args(["--config", config.to_str().unwrap()])
+            .args(args)
+            .envs(env.iter().copied())
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let mut hg = Self {
+            child: cmd.spawn().unwrap(),
+            port,
+            admin,
+            log,
+        };
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(s) = hg.child.try_wait().unwrap() {
+                panic!("hookgate exited at start: {s:?}\n{}", hg.logs());
+            }
+            if answers_ready(admin).await {
+                return hg;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "hookgate never ready\n{}",
+                hg.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `kill -SIG`, e.g. "-TERM", "-HUP".
+    pub fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} failed");
+    }
+
+    /// SIGKILL: a crash, nothing runs after it.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "hookgate did not exit\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub async fn metrics(&self) -> String {
+        let r = send(
+            Request::get(format!("http://127.0.0.1:{}/metrics", self.admin))
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+        String::from_utf8(r.body.to_vec()).unwrap()
+    }
+
+    /// The value of one sample, if it is exported.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        self.metrics().await.lines().find_map(|l| {
+            l.strip_prefix(series)
+                .and_then(|rest| rest.trim().parse::<f64>().ok())
+        })
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits until hookgate's admin port answers `/readyz` with 200.
+pub async fn wait_ready(admin: u16) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !answers_ready(admin).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "127.0.0.1:{admin} never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -9,14 +9,6 @@ use crate::proxy::{refs, signed};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn write_config(
     dir: &std::path::Path,
     upstream: &str,
@@ -48,26 +40,6 @@ routes:
     let path = dir.join("hookgate.yaml");
     std::fs::write(&path, yaml).unwrap();
     path
-}
-
-pub async fn wait_ready(admin: u16) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", admin)) {
-            use std::io::Write;
-            let _ = s.write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            let mut out = String::new();
-            let _ = s.read_to_string(&mut out);
-            if out.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "hookgate never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]

@@ -3,17 +3,14 @@
 //! edits, settings that need a restart, routes added and removed.
 
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::Request;
-use http_body_util::Full;
-
 use crate::harness::*;
-use crate::process::{free_port, wait_ready, BIN};
+use crate::process::BIN;
 use crate::proxy::{refs, signed};
 
 const OLD_SECRET: &str = "rotation-OLD-7c1e";
@@ -62,63 +59,33 @@ fn config(port: u16, admin: u16, upstream: &str, routes: &str) -> String {
     )
 }
 
-/// The binary, its logs going to a file the test can read while it runs.
-struct Running {
-    child: Child,
-    port: u16,
-    admin: u16,
-    log: PathBuf,
+/// The real binary under test, with what the reload tests read from it.
+struct Running(Binary);
+
+impl std::ops::Deref for Running {
+    type Target = Binary;
+
+    fn deref(&self) -> &Binary {
+        &self.0
+    }
 }
 
 impl Running {
     async fn start(dir: &Path, config: &Path, port: u16, admin: u16, args: &[&str]) -> Self {
-        let log = dir.join("stderr.log");
-        let child = Command::new(BIN)
-            .args(["--config", config.to_str().unwrap()])
-            .args(args)
-            .env("HG_RELOAD_SECRET", "env-secret-for-reload-tests")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-            .spawn()
-            .unwrap();
-        wait_ready(admin).await;
-        Self {
-            child,
-            port,
-            admin,
-            log,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        Self(
+            Binary::start(
+                config,
+                dir.join("stderr.log"),
+                &[("HG_RELOAD_SECRET", "env-secret-for-reload-tests")],
+                args,
+                (port, admin),
+            )
+            .await,
+        )
     }
 
     fn hangup(&self) {
-        let ok = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -HUP failed");
-    }
-
-    async fn metrics(&self) -> String {
-        let r = send(
-            Request::get(format!("http://127.0.0.1:{}/metrics", self.admin))
-                .body(Full::default())
-                .unwrap(),
-        )
-        .await;
-        String::from_utf8(r.body.to_vec()).unwrap()
-    }
-
-    async fn metric(&self, series: &str) -> Option<f64> {
-        self.metrics().await.lines().find_map(|l| {
-            l.strip_prefix(series)
-                .and_then(|rest| rest.trim().parse::<f64>().ok())
-        })
+        self.signal("-HUP");
     }
 
     async fn reloads(&self, result: &str) -> f64 {
@@ -142,10 +109,6 @@ impl Running {
         }
     }
 
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
     /// The JSON log lines with this message, once there is one (logs are written in batches,
     /// up to 50 ms after the event).
     async fn log_lines(&self, message: &str) -> Vec<serde_json::Value> {
@@ -166,13 +129,6 @@ impl Running {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
