@@ -137,23 +137,29 @@ pub async fn run(gate: Arc<Gate>, source: Source, mut hangup: Option<Signal>) {
                 (Trigger::FileChange, now)
             }
         };
-        let src = source.clone();
-        let loaded = tokio::task::spawn_blocking(move || {
-            config::load_tracked(&src.path, &*src.env, Secrets::Load)
-        })
-        .await;
-        let loaded = match loaded {
-            Ok(l) => l,
-            Err(e) => {
-                // Only a panic in the loader gets here; the running config stays.
-                tracing::error!(error = %e, "config reload crashed; keeping the running config");
-                gate.metrics
-                    .config_reloads
-                    .with_label_values(&["failure"])
-                    .inc();
-                continue;
-            }
+        let Some(mut loaded) = load(&gate, &source).await else {
+            continue;
         };
+        // A rejected config may name secret files not watched yet (typically one that is not
+        // there yet). Their stamps must be from before a load that found them missing, or a
+        // file appearing between that load and the stamping would never be noticed: stamp
+        // them, then look once more, and keep those stamps.
+        let mut first_seen = Stamps::new();
+        if loaded.result.is_err() {
+            let unwatched: Vec<PathBuf> = loaded
+                .secret_files
+                .iter()
+                .filter(|p| !set.contains(p))
+                .cloned()
+                .collect();
+            if !unwatched.is_empty() {
+                first_seen = stamp_all(unwatched).await;
+                let Some(again) = load(&gate, &source).await else {
+                    continue;
+                };
+                loaded = again;
+            }
+        }
         let failed_files = match loaded.result {
             Ok(config) => {
                 apply(&gate, config, trigger);
@@ -169,6 +175,32 @@ pub async fn run(gate: Arc<Gate>, source: Source, mut hangup: Option<Signal>) {
         set = watch_set(&source.path, &gate.config().secret_files, &failed_files);
         // Stamps from before the load: a change made while loading shows at the next poll.
         seen = stamp_missing(before, &set).await;
+        for (path, stamp) in first_seen {
+            if set.contains(&path) {
+                seen.insert(path, stamp);
+            }
+        }
+    }
+}
+
+/// Loads the config file off the async threads; `None` (counted, logged) if the loader
+/// panicked: the running config stays.
+async fn load(gate: &Gate, source: &Arc<Source>) -> Option<config::Loaded> {
+    let src = source.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        config::load_tracked(&src.path, &*src.env, Secrets::Load)
+    })
+    .await;
+    match loaded {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::error!(error = %e, "config reload crashed; keeping the running config");
+            gate.metrics
+                .config_reloads
+                .with_label_values(&["failure"])
+                .inc();
+            None
+        }
     }
 }
 

@@ -359,12 +359,7 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts one, or returns None (outside CI) when redis-server is not installed.
     pub async fn start() -> Option<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::on(port).await
+        Self::on(free_port()).await
     }
 
     /// Starts one on `port` (a restart on the same port, for outage tests).

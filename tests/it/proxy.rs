@@ -486,9 +486,7 @@ async fn sender_disconnect_mid_forward_still_settles_the_claim() {
 #[tokio::test]
 async fn upstream_refused_is_502_and_released() {
     // A port with nothing listening.
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}", l.local_addr().unwrap());
-    drop(l);
+    let dead = format!("http://127.0.0.1:{}", free_port());
     let clock = TestClock::at(1_764_000_000);
     let proxy = Proxy::start(&config("", ""), &dead, ENV, clock.clock()).await;
     let body = r#"{"id":"evt_502"}"#;

@@ -160,11 +160,7 @@ async fn redis_outage_is_503_then_heals_without_restart() {
 #[tokio::test]
 async fn fail_open_forwards_while_redis_is_down() {
     // Nothing listens on this port: Redis is down from the start.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let up = Upstream::ok().await;
     let clock = TestClock::at(1_764_000_000);
     let url = format!("redis://127.0.0.1:{port}/0");
