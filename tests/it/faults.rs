@@ -168,19 +168,12 @@ fn redis_dedup_yaml(url: &str) -> String {
 
 fn route_yaml(secret_env: &str) -> String {
     format!(
-        r#"
-routes:
-  - name: {ROUTE}
-    path: /hook
-    verify:
-      header: X-Signature
-      prefix: "sha256="
-      signed_payload: "{{timestamp}}.{{body}}"
-      timestamp: {{ header: X-Timestamp, format: unix }}
-    dedup_key: {{ json: /id }}
-    secrets:
-      - {{ id: current, env: {secret_env} }}
-"#
+        "routes:\n{}",
+        signed_route(
+            ROUTE,
+            "/hook",
+            &format!("[ {{ id: current, env: {secret_env} }} ]")
+        )
     )
 }
 

@@ -572,3 +572,21 @@ pub async fn wait_ready(admin: u16) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// One `routes:` entry with the generic scheme the end-to-end tests sign for (`proxy::signed`:
+/// `sha256=` hex HMAC of `{timestamp}.{body}` in X-Signature, unix time in X-Timestamp, dedup on
+/// the body's `id`), and `secrets` as a YAML flow list.
+pub fn signed_route(name: &str, path: &str, secrets: &str) -> String {
+    format!(
+        r#"  - name: {name}
+    path: {path}
+    verify:
+      header: X-Signature
+      prefix: "sha256="
+      signed_payload: "{{timestamp}}.{{body}}"
+      timestamp: {{ header: X-Timestamp }}
+    dedup_key: {{ json: /id }}
+    secrets: {secrets}
+"#
+    )
+}

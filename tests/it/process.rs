@@ -24,18 +24,12 @@ admin_listen: 127.0.0.1:{admin}
 upstream: {{ url: "{upstream}" }}
 log: {{ format: json, level: debug }}
 routes:
-  - name: custom
-    path: /hook
-    verify:
-      header: X-Signature
-      prefix: "sha256="
-      signed_payload: "{{timestamp}}.{{body}}"
-      timestamp: {{ header: X-Timestamp }}
-    dedup_key: {{ json: /id }}
-    secrets:
-      - {{ id: current, env: HG_TEST_SECRET }}
-      - {{ id: old, file: old.key }}
-"#
+{}"#,
+        signed_route(
+            "custom",
+            "/hook",
+            "[ { id: current, env: HG_TEST_SECRET }, { id: old, file: old.key } ]"
+        )
     );
     let path = dir.join("hookgate.yaml");
     std::fs::write(&path, yaml).unwrap();

@@ -37,22 +37,6 @@ fn volume_version(dir: &Path, version: &str, files: &[(&str, &str)]) {
     }
 }
 
-/// The generic route of `proxy.rs` (`sha256=` HMAC over `{timestamp}.{body}`), its secrets given.
-fn route(name: &str, path: &str, secrets: &str) -> String {
-    format!(
-        r#"  - name: {name}
-    path: {path}
-    verify:
-      header: X-Signature
-      prefix: "sha256="
-      signed_payload: "{{timestamp}}.{{body}}"
-      timestamp: {{ header: X-Timestamp }}
-    dedup_key: {{ json: /id }}
-    secrets: {secrets}
-"#
-    )
-}
-
 fn config(port: u16, admin: u16, upstream: &str, routes: &str) -> String {
     format!(
         "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin}\nupstream: {{ url: \"{upstream}\", timeout: 5s }}\nlog: {{ format: json, level: info }}\nroutes:\n{routes}"
@@ -153,7 +137,7 @@ async fn secret_rotated_under_load_by_a_symlink_swap_and_sighup() {
     volume_version(&secrets, "2025_01", &[("key", &format!("{OLD_SECRET}\n"))]);
     let (port, admin) = (free_port(), free_port());
     let cfg = dir.path().join("hookgate.yaml");
-    let routes = route("custom", "/hook", "[ { id: current, file: secrets/key } ]");
+    let routes = signed_route("custom", "/hook", "[ { id: current, file: secrets/key } ]");
     std::fs::write(&cfg, config(port, admin, &up.url(), &routes)).unwrap();
     // File watching off: this test is about SIGHUP (the next one covers the watcher).
     let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
@@ -241,7 +225,7 @@ async fn an_invalid_edit_keeps_the_running_config_and_restart_settings_wait() {
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let cfg = dir.path().join("hookgate.yaml");
-    let routes = route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
+    let routes = signed_route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
     let good = config(port, admin, &up.url(), &routes);
     std::fs::write(&cfg, &good).unwrap();
     let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
@@ -314,8 +298,8 @@ async fn a_route_added_by_a_configmap_swap_serves_and_a_removed_one_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let secret = "env-secret-for-reload-tests";
-    let one = route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
-    let two = route(
+    let one = signed_route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
+    let two = signed_route(
         "added",
         "/added",
         "[ { id: later, env: HG_RELOAD_SECRET } ]",
@@ -405,7 +389,7 @@ async fn a_config_waiting_for_its_secret_file_loads_when_the_file_appears() {
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let cfg = dir.path().join("hookgate.yaml");
-    let env_only = route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
+    let env_only = signed_route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
     std::fs::write(&cfg, config(port, admin, &up.url(), &env_only)).unwrap();
     let hg = Running::start(
         dir.path(),
@@ -416,7 +400,7 @@ async fn a_config_waiting_for_its_secret_file_loads_when_the_file_appears() {
     )
     .await;
 
-    let with_file = route(
+    let with_file = signed_route(
         "custom",
         "/hook",
         "[ { id: env, env: HG_RELOAD_SECRET }, { id: next, file: later/next.key } ]",
