@@ -133,16 +133,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     })?;
     match command {
         Command::Run => {
-            let config = load(&path, &ProcessEnv, Secrets::Load)?;
+            let poll = Some(cli.watch_interval).filter(|d| !d.is_zero());
+            let (config, source) =
+                reload::Source::load(path, Arc::new(ProcessEnv), poll).map_err(config_failure)?;
             let _logs = init_logging(&config);
             for w in &config.warnings {
                 tracing::warn!("{w}");
             }
-            let source = reload::Source {
-                path,
-                env: Arc::new(ProcessEnv),
-                poll: Some(cli.watch_interval).filter(|d| !d.is_zero()),
-            };
             runtime()?.block_on(serve(config, source))
         }
         Command::Check { no_secrets } => {
@@ -213,9 +210,13 @@ fn secrets_from(demo_secrets: bool) -> &'static dyn Env {
 }
 
 fn load(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, Failure> {
-    config::load(path, env, secrets).map_err(|e| match e {
+    config::load(path, env, secrets).map_err(config_failure)
+}
+
+fn config_failure(e: ConfigError) -> Failure {
+    match e {
         ConfigError::Read { .. } | ConfigError::Invalid { .. } => Failure(EXIT_CONFIG, e.into()),
-    })
+    }
 }
 
 /// The main thread's runtime, which is also worker 0 (workers.rs starts the others).

@@ -62,6 +62,29 @@ pub struct Source {
     pub env: Arc<dyn Env + Send + Sync>,
     /// How often to check the config and secret files; `None` reloads on SIGHUP only.
     pub poll: Option<Duration>,
+    /// What the files looked like before the config in force read them.
+    seen: Stamps,
+}
+
+impl Source {
+    /// The first load, remembering what each file looked like before it was read: an edit made
+    /// while hookgate starts (a ConfigMap updated as the pod comes up) is then seen at the
+    /// first poll instead of being taken as the state already loaded.
+    pub fn load(
+        path: PathBuf,
+        env: Arc<dyn Env + Send + Sync>,
+        poll: Option<Duration>,
+    ) -> Result<(Config, Self), ConfigError> {
+        let (loaded, seen) = load_stamped(&path, &*env, Stamps::new());
+        let config = loaded.result?;
+        let source = Self {
+            path,
+            env,
+            poll,
+            seen,
+        };
+        Ok((config, source))
+    }
 }
 
 /// What asked for a reload (in the log line).
@@ -93,10 +116,10 @@ pub fn hangup() -> Option<Signal> {
 }
 
 /// Reloads on SIGHUP and on file changes, until the task is aborted (at shutdown).
-pub async fn run(gate: Arc<Gate>, source: Source, mut hangup: Option<Signal>) {
-    let source = Arc::new(source);
+pub async fn run(gate: Arc<Gate>, mut source: Source, mut hangup: Option<Signal>) {
     let mut set = watch_set(&source.path, &gate.config().secret_files, &[]);
-    let mut seen = stamp_all(set.clone()).await;
+    let mut seen = stamp_missing(std::mem::take(&mut source.seen), &set).await;
+    let source = Arc::new(source);
     let mut ticker = source.poll.filter(|p| !p.is_zero()).map(|p| {
         let mut t = tokio::time::interval(p);
         t.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -137,29 +160,9 @@ pub async fn run(gate: Arc<Gate>, source: Source, mut hangup: Option<Signal>) {
                 (Trigger::FileChange, now)
             }
         };
-        let Some(mut loaded) = load(&gate, &source).await else {
+        let Some((loaded, stamps)) = load(&gate, &source, before).await else {
             continue;
         };
-        // A rejected config may name secret files not watched yet (typically one that is not
-        // there yet). Their stamps must be from before a load that found them missing, or a
-        // file appearing between that load and the stamping would never be noticed: stamp
-        // them, then look once more, and keep those stamps.
-        let mut first_seen = Stamps::new();
-        if loaded.result.is_err() {
-            let unwatched: Vec<PathBuf> = loaded
-                .secret_files
-                .iter()
-                .filter(|p| !set.contains(p))
-                .cloned()
-                .collect();
-            if !unwatched.is_empty() {
-                first_seen = stamp_all(unwatched).await;
-                let Some(again) = load(&gate, &source).await else {
-                    continue;
-                };
-                loaded = again;
-            }
-        }
         let failed_files = match loaded.result {
             Ok(config) => {
                 apply(&gate, config, trigger);
@@ -173,24 +176,20 @@ pub async fn run(gate: Arc<Gate>, source: Source, mut hangup: Option<Signal>) {
         // Watch what the config in force names and, after a failure, what the rejected file
         // named too: a config that failed for want of a secret file is retried when it appears.
         set = watch_set(&source.path, &gate.config().secret_files, &failed_files);
-        // Stamps from before the load: a change made while loading shows at the next poll.
-        seen = stamp_missing(before, &set).await;
-        for (path, stamp) in first_seen {
-            if set.contains(&path) {
-                seen.insert(path, stamp);
-            }
-        }
+        seen = stamp_missing(stamps, &set).await;
     }
 }
 
-/// Loads the config file off the async threads; `None` (counted, logged) if the loader
-/// panicked: the running config stays.
-async fn load(gate: &Gate, source: &Arc<Source>) -> Option<config::Loaded> {
+/// `load_stamped` off the async threads; `None` (counted, logged) if the loader panicked: the
+/// running config stays.
+async fn load(
+    gate: &Gate,
+    source: &Arc<Source>,
+    before: Stamps,
+) -> Option<(config::Loaded, Stamps)> {
     let src = source.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        config::load_tracked(&src.path, &*src.env, Secrets::Load)
-    })
-    .await;
+    let loaded =
+        tokio::task::spawn_blocking(move || load_stamped(&src.path, &*src.env, before)).await;
     match loaded {
         Ok(l) => Some(l),
         Err(e) => {
@@ -201,6 +200,35 @@ async fn load(gate: &Gate, source: &Arc<Source>) -> Option<config::Loaded> {
                 .inc();
             None
         }
+    }
+}
+
+/// Loads the config with every file it read stamped before the read, so that any change made
+/// during or after the load differs from the returned stamps and is seen by the next poll.
+/// `before` holds stamps already taken; the files the config names are known only once it is
+/// parsed, so a load that read a file not stamped yet (a secret file new to this version, or
+/// any file at the first load) stamps it and loads again.
+fn load_stamped(path: &Path, env: &dyn Env, mut before: Stamps) -> (config::Loaded, Stamps) {
+    // Two passes suffice unless the config keeps naming new files while it is being edited;
+    // past the cap, the newest files are stamped just after the load (a window of a read).
+    const PASSES: usize = 3;
+    before.entry(path.to_owned()).or_insert_with(|| stamp(path));
+    let mut pass = 1;
+    loop {
+        let loaded = config::load_tracked(path, env, Secrets::Load);
+        let unstamped: Vec<PathBuf> = loaded
+            .secret_files
+            .iter()
+            .filter(|p| !before.contains_key(*p))
+            .cloned()
+            .collect();
+        for p in &unstamped {
+            before.insert(p.clone(), stamp(p));
+        }
+        if unstamped.is_empty() || pass == PASSES {
+            return (loaded, before);
+        }
+        pass += 1;
     }
 }
 

@@ -81,6 +81,47 @@ fn a_file_appearing_is_a_change() {
     assert!(before != stamp(&f));
 }
 
+fn file_route_config(dir: &Path) -> PathBuf {
+    let cfg = dir.join("hookgate.yaml");
+    let yaml = BASE.replace("{ env: S }", "{ file: next.key }");
+    std::fs::write(&cfg, yaml).unwrap();
+    std::fs::write(dir.join("next.key"), "k1").unwrap();
+    cfg
+}
+
+#[test]
+fn a_load_stamps_the_config_and_every_secret_file_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = file_route_config(dir.path());
+    let env = |_: &str| None;
+    let (loaded, stamps) = load_stamped(&cfg, &env, Stamps::new());
+    loaded.result.unwrap_or_else(|e| panic!("{e}"));
+    let key = dir.path().join("next.key");
+    let paths: Vec<&PathBuf> = stamps.keys().collect();
+    assert_eq!(paths, [&cfg, &key]);
+    assert!(stamps[&cfg] == stamp(&cfg) && stamps[&key] == stamp(&key));
+}
+
+#[test]
+fn a_load_keeps_the_stamps_taken_before_it_so_a_change_meanwhile_shows() {
+    // The state the poller saw before the load: an older version of both files. Whatever the
+    // load then reads, the stamps it hands back must be those, or an edit that landed between
+    // the poll and the read (or between the first load and the watcher starting) would be
+    // taken for the state in force and never loaded.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = file_route_config(dir.path());
+    let key = dir.path().join("next.key");
+    let before: Stamps = [(cfg.clone(), stamp(&cfg)), (key.clone(), stamp(&key))]
+        .into_iter()
+        .collect();
+    std::fs::write(&key, "k2-longer").unwrap();
+    std::fs::write(&cfg, std::fs::read_to_string(&cfg).unwrap() + "\n").unwrap();
+    let env = |_: &str| None;
+    let (_, stamps) = load_stamped(&cfg, &env, before);
+    assert!(stamps[&cfg] != stamp(&cfg), "config edit not visible");
+    assert!(stamps[&key] != stamp(&key), "secret edit not visible");
+}
+
 #[test]
 fn settings_bound_to_sockets_and_the_store_keep_their_running_values() {
     let current = parse(BASE);
