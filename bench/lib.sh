@@ -141,6 +141,9 @@ start_hookgate() {
     sed -e "s/127.0.0.1:18080/127.0.0.1:$P_UP/; s/127.0.0.1:18082/127.0.0.1:$P_HG/; s/127.0.0.1:18083/127.0.0.1:$P_ADMIN/" \
         -e "s/^  level: info\$/  level: ${HOOKGATE_LOG:-info}/" \
         "$BENCH/hookgate.bench.yaml" >"$WORK/hookgate.yaml"
+    if [[ -n ${HOOKGATE_WORKERS:-} ]]; then
+        echo "workers: $HOOKGATE_WORKERS" >>"$WORK/hookgate.yaml"
+    fi
     cp "$WORK/hookgate.yaml" "$OUT/hookgate.yaml"
     log "hookgate on 127.0.0.1:$P_HG (admin :$P_ADMIN): $HG"
     # One log line per request at info: gigabytes over a long run, so it goes to a temporary file

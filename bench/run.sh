@@ -25,6 +25,7 @@
 #   HOOKGATE_BIN=    a hookgate binary to use instead of `cargo build --release`
 #   OUT=bench/results/<UTC time>   where results, raw wrk output and logs go
 #   HOOKGATE_LOG=info  hookgate's log level (info logs one line per request; warn does not)
+#   HOOKGATE_WORKERS=  hookgate's `workers` (default: the config default, one per usable CPU)
 #   KEEP=1           keep the temporary folder (nginx config, request files)
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail

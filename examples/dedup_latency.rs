@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use hookgate::dedup::{Claim, DedupKey, MemoryStore, Ttls};
 
+// The allocator the hookgate binary uses: freeing evicted entries is part of the cost.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let ops: usize = std::env::args()
         .nth(1)

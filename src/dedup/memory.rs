@@ -12,6 +12,7 @@
 mod in_flight;
 
 use std::collections::hash_map::{Entry, HashMap};
+use std::hash::BuildHasherDefault;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -26,7 +27,7 @@ use moka::sync::Cache;
 use moka::Expiry;
 
 use super::{Claim, ClaimToken, DedupKey, Ttls};
-use in_flight::{Claimed, Claims};
+use in_flight::{Claimed, Claims, Hashed, PassThrough};
 
 /// An accepted id, remembered until this wall-clock time (unix ms), which a snapshot carries
 /// across a restart.
@@ -45,14 +46,14 @@ struct DoneExpiry {
     ttl: Duration,
 }
 
-impl Expiry<DedupKey, Done> for DoneExpiry {
-    fn expire_after_create(&self, _: &DedupKey, v: &Done, _: Instant) -> Option<Duration> {
+impl Expiry<Hashed, Done> for DoneExpiry {
+    fn expire_after_create(&self, _: &Hashed, v: &Done, _: Instant) -> Option<Duration> {
         Some(self.ttl(*v))
     }
 
     fn expire_after_update(
         &self,
-        _: &DedupKey,
+        _: &Hashed,
         v: &Done,
         _: Instant,
         _: Option<Duration>,
@@ -76,6 +77,14 @@ pub enum SnapshotError {
     Corrupt(&'static str),
 }
 
+/// One shard of accepted ids. Keys carry the hash the claims computed (`Hashed`) and moka is
+/// handed it as is (`PassThrough`): moka's table rebuilds a segment whenever removals have left
+/// tombstones in a tenth of it, which at steady state (every accepted id evicts an old one) is
+/// all the time, and it hashes every key again each time; with SipHash over the route and id
+/// that was over 40% of the store's CPU and most of its slowest operations. The hash is from
+/// the store's own randomly keyed `RandomState`, so ids a sender picks cannot aim at one bucket.
+type DoneShard = Cache<Hashed, Done, BuildHasherDefault<PassThrough>>;
+
 /// Above this, the map grows on demand rather than reserving memory at start.
 const INITIAL_CAPACITY_CAP: u64 = 1 << 20;
 
@@ -91,7 +100,7 @@ type Counts = Arc<ArcSwap<HashMap<Arc<str>, Arc<AtomicI64>>>>;
 pub struct MemoryStore {
     claims: Arc<Claims>,
     /// Accepted ids, sharded by the same hash as the claims (see `done_shards`).
-    done: Arc<[Cache<DedupKey, Done>]>,
+    done: Arc<[DoneShard]>,
     counts: Counts,
     done_ttl: Duration,
 }
@@ -118,7 +127,7 @@ fn done_shard(
     ttl: Duration,
     counts: Counts,
     on_evict: EvictionHook,
-) -> Cache<DedupKey, Done> {
+) -> DoneShard {
     // Sized up front: growing the concurrent map while it fills showed up as rehashing on
     // the request path.
     let initial = usize::try_from(capacity.min(INITIAL_CAPACITY_CAP / shards as u64)).unwrap_or(0);
@@ -130,18 +139,18 @@ fn done_shard(
         .eviction_policy(moka::policy::EvictionPolicy::lru())
         .initial_capacity(initial)
         .expire_after(DoneExpiry { ttl })
-        .eviction_listener(move |key: Arc<DedupKey>, _v, cause| {
+        .eviction_listener(move |key: Arc<Hashed>, _v, cause| {
             // Every removal forgets an id, `Replaced` too: an accepted id is only ever
             // written over once it has expired (a claim finding it live stops there),
             // which moka reports as a replacement, not an expiry.
-            if let Some(c) = counts.load().get(&key.route) {
+            if let Some(c) = counts.load().get(&key.key.route) {
                 c.fetch_sub(1, Ordering::Relaxed);
             }
             if cause == RemovalCause::Size {
-                on_evict(&key.route);
+                on_evict(&key.key.route);
             }
         })
-        .build()
+        .build_with_hasher(BuildHasherDefault::default())
 }
 
 impl MemoryStore {
@@ -154,7 +163,7 @@ impl MemoryStore {
                 .collect(),
         ));
         let shards = done_shards(max_entries);
-        let done: Arc<[Cache<DedupKey, Done>]> = (0..shards)
+        let done: Arc<[DoneShard]> = (0..shards)
             .map(|i| {
                 // The bound is split exactly: the shards hold max_entries between them.
                 let capacity = max_entries / shards as u64
@@ -192,7 +201,7 @@ impl MemoryStore {
         // `contains_key`, not `get`: a read would be logged for moka's recency bookkeeping
         // (work on every claim, for nothing: ids leave in the order they were accepted, all
         // with the same TTL).
-        if self.done(hash).contains_key(&entry.key().key) {
+        if self.done(hash).contains_key(entry.key()) {
             return Claim::Done;
         }
         let key = entry.key().key.clone();
@@ -224,7 +233,11 @@ impl MemoryStore {
         // moka first, then the claim: nothing sees the id in neither (the lock already keeps
         // claims out; this keeps the order right for anything that reads moka without it).
         // The count is unchanged: the id moves.
-        self.done(hash).insert(claim.key.clone(), Done { until_ms });
+        let key = Hashed {
+            hash,
+            key: claim.key.clone(),
+        };
+        self.done(hash).insert(key, Done { until_ms });
         shard.remove(hash, &claim.key);
     }
 
@@ -237,7 +250,7 @@ impl MemoryStore {
     }
 
     /// The accepted ids' shard for a key hashed by `Claims::lock`.
-    fn done(&self, hash: u64) -> &Cache<DedupKey, Done> {
+    fn done(&self, hash: u64) -> &DoneShard {
         // Bits the claims' shard index also uses, so one claims shard maps to one of these.
         let index = (hash >> 32) as usize & (self.done.len() - 1);
         &self.done[index]
@@ -287,11 +300,12 @@ impl MemoryStore {
     pub fn save(&self, path: &Path, max: u64) -> std::io::Result<usize> {
         let now = now_ms();
         let mut lines = Vec::new();
-        for (key, Done { until_ms }) in self.done.iter().flat_map(|d| d.iter()) {
+        for (hashed, Done { until_ms }) in self.done.iter().flat_map(|d| d.iter()) {
             if lines.len() as u64 >= max {
                 break;
             }
             if until_ms > now {
+                let key = &hashed.key;
                 let line = serde_json::json!({ "r": &*key.route, "i": &*key.id, "u": until_ms });
                 lines.push(line.to_string());
             }
@@ -373,7 +387,10 @@ impl MemoryStore {
             if shard.token(hash, &key).is_some() {
                 continue;
             }
-            let entry = self.done(hash).entry(key).or_insert(Done { until_ms });
+            let entry = self
+                .done(hash)
+                .entry(Hashed { hash, key })
+                .or_insert(Done { until_ms });
             drop(shard);
             if entry.is_fresh() {
                 count.fetch_add(1, Ordering::Relaxed);

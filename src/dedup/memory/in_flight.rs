@@ -157,9 +157,10 @@ impl Shard {
     }
 }
 
-/// A key with its hash, as the maps store it.
+/// A key with its hash, as the maps store it (moka's accepted ids too: see memory.rs).
+#[derive(Clone)]
 pub(super) struct Hashed {
-    hash: u64,
+    pub(super) hash: u64,
     pub(super) key: DedupKey,
 }
 
@@ -235,7 +236,7 @@ impl Eq for Hashed {}
 
 /// The maps' hasher: keys arrive hashed (by `Claims::hasher`), so it hands the hash on.
 #[derive(Default)]
-struct PassThrough(u64);
+pub(super) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
