@@ -11,7 +11,11 @@
 #   CONNS=50                  connections the requests are spread over
 #   REPEAT=1                  runs per (target, rate), interleaved
 #   ROUTE=tolinku             hookgate route (tolinku github stripe tolinku-nodedup)
-#   HOOKGATE_BIN, HOOKGATE_LOG, BENCH_PORT_BASE, OUT, KEEP: as in run.sh
+#   WARMUP=120000             unmeasured requests sent to hookgate first (at 20 000 req/s): past
+#                             the 100 000 ids of its dedup store, so every measured run is at
+#                             steady state (each accepted id evicts one, pools and tables grown),
+#                             as in production after the first hours; 0 = none
+#   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, BENCH_PORT_BASE, OUT, KEEP: as in run.sh
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
 
@@ -22,6 +26,7 @@ DURATION=${DURATION:-15}
 CONNS=${CONNS:-50}
 REPEAT=${REPEAT:-1}
 ROUTE=${ROUTE:-tolinku}
+WARMUP=${WARMUP:-120000}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-$BENCH/results/latency-$STAMP}
 . "$BENCH/lib.sh"
@@ -44,8 +49,18 @@ provider=$ROUTE
     echo "nproc: $(nproc); cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "kernel: $(uname -sr); nginx: $("$NGINX" -v 2>&1)"
     echo "hookgate: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)'), log level ${HOOKGATE_LOG:-info}"
-    echo "open loop: rates $RATES req/s, ${DURATION}s each, $CONNS connections, route $ROUTE, repeats $REPEAT"
+    echo "open loop: rates $RATES req/s, ${DURATION}s each, $CONNS connections, route $ROUTE, repeats $REPEAT, hookgate warm-up $WARMUP requests"
 } | tee "$OUT/machine.txt" >&2
+
+if ((WARMUP > 0)); then
+    warm_rate=20000
+    python3 "$BENCH/gen_requests.py" --provider "$provider" --count $((WARMUP + warm_rate)) --threads 1 \
+        --prefix "lat-warmup-" --out "$WORK/req" >/dev/null
+    log "hookgate warm-up: $WARMUP requests at $warm_rate req/s (not measured)"
+    "$LOADGEN" "http://127.0.0.1:$P_HG/webhooks/$ROUTE" "$warm_rate" $(((WARMUP + warm_rate - 1) / warm_rate)) "$CONNS" "$WORK/req.0" \
+        >"$OUT/raw/warmup.txt" 2>&1 || die "the warm-up failed; see $OUT/raw/warmup.txt"
+    hookgate_log_rotate >/dev/null
+fi
 
 echo "rate target run sent ok non2xx errors late p50_us p90_us p99_us p999_us max_us" >"$OUT/runs.txt"
 for run in $(seq "$REPEAT"); do
