@@ -112,6 +112,8 @@ http {
     }
     server {
         listen 127.0.0.1:$P_UP;
+        # The same app on a unix socket, for HOOKGATE_UPSTREAM=unix (a sidecar sharing a volume).
+        listen unix:$WORK/app.sock;
         default_type application/json;
         location / { return 200 '{"ok":true}'; }
     }
@@ -141,6 +143,9 @@ start_hookgate() {
     sed -e "s/127.0.0.1:18080/127.0.0.1:$P_UP/; s/127.0.0.1:18082/127.0.0.1:$P_HG/; s/127.0.0.1:18083/127.0.0.1:$P_ADMIN/" \
         -e "s/^  level: info\$/  level: ${HOOKGATE_LOG:-info}/" \
         "$BENCH/hookgate.bench.yaml" >"$WORK/hookgate.yaml"
+    if [[ ${HOOKGATE_UPSTREAM:-tcp} == unix ]]; then
+        sed -i "s|url: http://127.0.0.1:$P_UP|url: unix:$WORK/app.sock|" "$WORK/hookgate.yaml"
+    fi
     if [[ -n ${HOOKGATE_WORKERS:-} ]]; then
         echo "workers: $HOOKGATE_WORKERS" >>"$WORK/hookgate.yaml"
     fi

@@ -26,6 +26,8 @@
 #   OUT=bench/results/<UTC time>   where results, raw wrk output and logs go
 #   HOOKGATE_LOG=info  hookgate's log level (info logs one line per request; warn does not)
 #   HOOKGATE_WORKERS=  hookgate's `workers` (default: the config default, one per usable CPU)
+#   HOOKGATE_UPSTREAM=tcp  how hookgate reaches the app: tcp (127.0.0.1) or unix (the same nginx app
+#                    on a unix socket, as a sidecar sharing a volume with its app could)
 #   KEEP=1           keep the temporary folder (nginx config, request files)
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
