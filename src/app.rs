@@ -128,8 +128,11 @@ async fn serve(
         let ready = ready.clone();
         let builder = server::http1_builder(config.limits.header_timeout);
         let mut rx = admin_stopped;
+        let incoming = server::until(listeners.admin, async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        });
         tokio::spawn(server::serve(
-            listeners.admin,
+            incoming,
             builder,
             move |_peer| {
                 let gate = gate.clone();
@@ -137,9 +140,6 @@ async fn serve(
                 tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
             },
             Arc::new(|_: &hyper::Error| {}),
-            async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            },
             Duration::from_secs(1),
             "admin",
         ))
@@ -251,8 +251,6 @@ async fn work(
         server::http1_builder(header_timeout),
         move |peer| stack::build(g.clone(), peer),
         count_connection_errors(gate.metrics.clone()),
-        // The inbox closing is the signal.
-        std::future::pending(),
         grace,
         "main",
     )

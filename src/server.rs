@@ -57,14 +57,46 @@ impl Accept for TcpListener {
     }
 }
 
-/// Serves `make_service(peer)` on every connection until `shutdown` resolves (or `incoming`
-/// ends), then drains. Returns whether every connection finished within `grace`.
+/// A source that ends when `stop` resolves: how a server on a plain listener (the admin one)
+/// is told to stop, the way a worker's inbox ends when the balancer stops.
+pub struct Until<A, F> {
+    incoming: A,
+    stop: std::pin::Pin<Box<F>>,
+    stopped: bool,
+}
+
+pub fn until<A: Accept, F: Future<Output = ()>>(incoming: A, stop: F) -> Until<A, F> {
+    Until {
+        incoming,
+        stop: Box::pin(stop),
+        stopped: false,
+    }
+}
+
+impl<A: Accept, F: Future<Output = ()>> Accept for Until<A, F> {
+    type Guard = A::Guard;
+
+    async fn accept(&mut self) -> Option<std::io::Result<(TcpStream, SocketAddr, A::Guard)>> {
+        if self.stopped {
+            return None;
+        }
+        tokio::select! {
+            accepted = self.incoming.accept() => accepted,
+            () = &mut self.stop => {
+                self.stopped = true;
+                None
+            }
+        }
+    }
+}
+
+/// Serves `make_service(peer)` on every connection until `incoming` ends, then drains.
+/// Returns whether every connection finished within `grace`.
 pub async fn serve<A, M, S, F>(
     mut incoming: A,
     builder: http1::Builder,
     make_service: M,
     on_error: ConnErrorHook,
-    shutdown: impl Future<Output = ()>,
     grace: Duration,
     name: &'static str,
 ) -> bool
@@ -83,36 +115,29 @@ where
     F::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = incoming.accept() => {
-                let (stream, peer, guard) = match accepted {
-                    Some(Ok(a)) => a,
-                    None => break,
-                    Some(Err(e)) => {
-                        // EMFILE and friends: back off briefly instead of spinning.
-                        tracing::warn!(listener = name, error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(make_service(peer));
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                let on_error = on_error.clone();
-                tokio::spawn(async move {
-                    let _open = guard;
-                    if let Err(e) = conn.await {
-                        // Header timeouts, resets, malformed requests: the peer's problem.
-                        tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
-                        on_error(&e);
-                    }
-                });
+    while let Some(accepted) = incoming.accept().await {
+        let (stream, peer, guard) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(listener = name, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
-            () = &mut shutdown => break,
-        }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(make_service(peer));
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        let on_error = on_error.clone();
+        tokio::spawn(async move {
+            let _open = guard;
+            if let Err(e) = conn.await {
+                // Header timeouts, resets, malformed requests: the peer's problem.
+                tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
+                on_error(&e);
+            }
+        });
     }
     drop(incoming);
     tokio::select! {
