@@ -107,6 +107,40 @@ fn snapshot_round_trip_keeps_only_accepted_unexpired_ids() {
 }
 
 #[test]
+fn a_restored_id_is_remembered_for_its_own_time_left_not_the_new_stores_ttl() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedup.snapshot");
+    let hook: EvictionHook = Arc::new(|_: &str| {});
+    let short = Ttls {
+        done: Duration::from_millis(400),
+        in_flight: Duration::from_secs(60),
+    };
+    let before = MemoryStore::new(100, short, &["a".into()], hook.clone());
+    let Claim::Claimed(c) = before.claim(key("a", "x")) else {
+        panic!()
+    };
+    before.commit(&c);
+    assert_eq!(before.save(&path, 100).unwrap(), 1);
+
+    // Restored into a store remembering ids for an hour: "x" has 400 ms left, not an hour.
+    let after = store(100, Arc::default());
+    assert_eq!(after.load(&path).unwrap(), 1);
+    assert_eq!(after.claim(key("a", "x")), Claim::Done);
+    std::thread::sleep(Duration::from_millis(600));
+    let Claim::Claimed(again) = after.claim(key("a", "x")) else {
+        panic!("a restored id past its time must be claimable again")
+    };
+    after.commit(&again);
+    assert_eq!(after.claim(key("a", "x")), Claim::Done, "accepted anew");
+    after.housekeeping();
+    assert_eq!(
+        after.entries("a"),
+        1,
+        "the stale entry was replaced, not added to"
+    );
+}
+
+#[test]
 fn a_damaged_snapshot_is_rejected_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dedup.snapshot");
