@@ -113,6 +113,36 @@ async fn serve(
 ) -> Result<(), AppError> {
     let config = Arc::new(config);
     let gate = build_gate(config.clone(), clock)?;
+    let grace = config.shutdown_grace;
+    let header_timeout = config.limits.header_timeout;
+    let shutdown_at = Arc::new(OnceLock::new());
+
+    // Workers 1.. on their own threads, started first so that running out of threads fails
+    // before anything else runs; they idle until the balancer hands them connections. Worker 0
+    // is this task, which also runs the balancer (it owns the listener and the shutdown
+    // signal: when it stops, the workers drain).
+    let (balancer, inboxes) = workers::balancer(config.workers);
+    let mut inboxes = inboxes.into_iter();
+    let own = inboxes.next();
+    let mut others = Vec::new();
+    for (index, inbox) in (1..).zip(inboxes) {
+        let (gate, shutdown_at) = (gate.clone(), shutdown_at.clone());
+        let started = workers::spawn(index, move || async move {
+            work(gate, inbox, header_timeout, grace, &shutdown_at).await
+        });
+        match started {
+            Ok(w) => others.push(w),
+            Err(e) => {
+                // Dropping the balancer closes the inboxes of those already running.
+                drop(balancer);
+                for w in others {
+                    w.finish().await;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+
     // Before readiness: SIGHUP's default action is to terminate, so the handler must be in
     // place before anyone could think it is safe to send one.
     let reloader = reload_from.map(|source| {
@@ -120,13 +150,12 @@ async fn serve(
         tokio::spawn(reload::run(gate.clone(), source, hangup))
     });
     let ready = Readiness::default();
-    let grace = config.shutdown_grace;
 
     let (stop_admin, admin_stopped) = watch::channel(false);
     let admin_task = {
         let gate = gate.clone();
         let ready = ready.clone();
-        let builder = server::http1_builder(config.limits.header_timeout);
+        let builder = server::http1_builder(header_timeout);
         let mut rx = admin_stopped;
         let incoming = server::until(listeners.admin, async move {
             let _ = rx.wait_for(|stop| *stop).await;
@@ -146,7 +175,6 @@ async fn serve(
     };
 
     let ready_on_shutdown = ready.clone();
-    let shutdown_at = Arc::new(OnceLock::new());
     let at = shutdown_at.clone();
     let shutdown = async move {
         shutdown.await;
@@ -164,56 +192,15 @@ async fn serve(
         workers = config.workers,
         "hookgate ready"
     );
-    // Workers 1.. on their own threads; worker 0 is this task, which also runs the balancer
-    // (it owns the listener and the shutdown signal: when it stops, the workers drain).
-    let (balancer, inboxes) = workers::balancer(config.workers);
-    let mut inboxes = inboxes.into_iter();
-    let own = inboxes.next();
-    let mut others = Vec::new();
-    for (index, inbox) in (1..).zip(inboxes) {
-        let gate = gate.clone();
-        let shutdown_at = shutdown_at.clone();
-        let header_timeout = config.limits.header_timeout;
-        let started = workers::spawn(index, move || async move {
-            work(gate, inbox, header_timeout, grace, &shutdown_at).await
-        });
-        match started {
-            Ok(w) => others.push(w),
-            Err(e) => {
-                // Out of threads: stop what already runs (dropping the balancer closes the
-                // workers' inboxes), then say why.
-                drop(balancer);
-                for w in others {
-                    w.finish().await;
-                }
-                if let Some(r) = reloader {
-                    r.abort();
-                }
-                let _ = stop_admin.send(true);
-                let _ = admin_task.await;
-                return Err(e.into());
-            }
-        }
-    }
-    let (_, mut settled) = tokio::join!(balancer.run(listeners.main, shutdown), async {
+    let (_, mut drained) = tokio::join!(balancer.run(listeners.main, shutdown), async {
         match own {
-            Some(inbox) => {
-                work(
-                    gate.clone(),
-                    inbox,
-                    config.limits.header_timeout,
-                    grace,
-                    &shutdown_at,
-                )
-                .await
-            }
+            Some(inbox) => work(gate.clone(), inbox, header_timeout, grace, &shutdown_at).await,
             None => true,
         }
     });
     for w in others {
-        settled &= w.finish().await;
+        drained &= w.finish().await;
     }
-    let drained = settled;
     if let Some(r) = reloader {
         // At an await point: a reload being loaded is dropped, never half-installed.
         r.abort();

@@ -90,6 +90,13 @@ impl<A: Accept, F: Future<Output = ()>> Accept for Until<A, F> {
     }
 }
 
+/// After a failed accept (EMFILE and friends): say so, and back off briefly instead of
+/// spinning on a listener that fails at once again.
+pub async fn accept_failed(listener: &str, e: &std::io::Error) {
+    tracing::warn!(listener, error = %e, "accept failed");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
 /// Serves `make_service(peer)` on every connection until `incoming` ends, then drains.
 /// Returns whether every connection finished within `grace`.
 pub async fn serve<A, M, S, F>(
@@ -119,9 +126,7 @@ where
         let (stream, peer, guard) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                // EMFILE and friends: back off briefly instead of spinning.
-                tracing::warn!(listener = name, error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                accept_failed(name, &e).await;
                 continue;
             }
         };

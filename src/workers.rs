@@ -21,12 +21,11 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::server::Accept;
+use crate::server::{self, Accept};
 
 thread_local! {
     static CURRENT: Cell<usize> = const { Cell::new(0) };
@@ -128,18 +127,11 @@ impl Balancer {
     /// Accepts until `shutdown` resolves. Returning drops the listener (new connections are
     /// refused) and the inboxes' senders, which tells each worker to drain.
     pub async fn run(mut self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => self.assign(stream, peer),
-                    Err(e) => {
-                        // EMFILE and friends: back off briefly instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-                () = &mut shutdown => return,
+        let mut incoming = server::until(listener, shutdown);
+        while let Some(accepted) = incoming.accept().await {
+            match accepted {
+                Ok((stream, peer, ())) => self.assign(stream, peer),
+                Err(e) => server::accept_failed("main", &e).await,
             }
         }
     }
@@ -178,6 +170,7 @@ impl Balancer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test]
     async fn each_worker_runs_on_its_own_thread_and_knows_its_index() {
