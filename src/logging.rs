@@ -116,17 +116,6 @@ const STALL_LIMIT: Duration = Duration::from_secs(5);
 const STALL_PAUSE: Duration = Duration::from_millis(1);
 
 impl BatchWriter {
-    /// A batching writer over `sink` with the default sizes.
-    pub fn new(sink: impl Write + Send + 'static, flush_interval: Duration) -> (Self, LogGuard) {
-        Self::with_limits(
-            sink,
-            BatchLimits {
-                flush_interval,
-                ..BatchLimits::default()
-            },
-        )
-    }
-
     pub fn with_limits(sink: impl Write + Send + 'static, limits: BatchLimits) -> (Self, LogGuard) {
         let limits = limits.sane();
         // Both buffers are sized for a normal batch up front so the steady state never
@@ -443,6 +432,20 @@ mod tests {
         }
     }
 
+    /// The default sizes with this flush interval.
+    fn with_interval(
+        sink: impl Write + Send + 'static,
+        flush_interval: Duration,
+    ) -> (BatchWriter, LogGuard) {
+        BatchWriter::with_limits(
+            sink,
+            BatchLimits {
+                flush_interval,
+                ..BatchLimits::default()
+            },
+        )
+    }
+
     fn log(writer: &BatchWriter, line: &str) {
         writer.make_writer().write_all(line.as_bytes()).unwrap();
     }
@@ -547,7 +550,7 @@ mod tests {
     #[test]
     fn nothing_is_written_before_the_interval_and_the_guard_flushes() {
         let sink = Recorder::default();
-        let (writer, guard) = BatchWriter::new(sink.clone(), LONG);
+        let (writer, guard) = with_interval(sink.clone(), LONG);
         for i in 0..100 {
             log(&writer, &format!("line {i}\n"));
         }
@@ -566,7 +569,7 @@ mod tests {
     #[test]
     fn the_interval_flushes_without_the_guard() {
         let sink = Recorder::default();
-        let (writer, _guard) = BatchWriter::new(sink.clone(), Duration::from_millis(20));
+        let (writer, _guard) = with_interval(sink.clone(), Duration::from_millis(20));
         let expected: String = (0..100).map(|i| format!("line {i}\n")).collect();
         log(&writer, &expected);
         assert!(eventually(|| sink.len() == expected.len()));
@@ -788,7 +791,7 @@ mod tests {
     #[test]
     fn lines_after_shutdown_go_straight_to_the_sink() {
         let sink = Recorder::default();
-        let (writer, guard) = BatchWriter::new(sink.clone(), LONG);
+        let (writer, guard) = with_interval(sink.clone(), LONG);
         log(&writer, "before\n");
         drop(guard);
         log(&writer, "after\n");
@@ -798,7 +801,7 @@ mod tests {
     #[test]
     fn a_poisoned_lock_is_recovered() {
         let sink = Recorder::default();
-        let (writer, guard) = BatchWriter::new(sink.clone(), LONG);
+        let (writer, guard) = with_interval(sink.clone(), LONG);
         log(&writer, "before\n");
         let shared = Arc::clone(&writer.shared);
         let poisoner = thread::spawn(move || {
