@@ -55,13 +55,13 @@ const SETTLE: Duration = Duration::from_millis(150);
 /// KiB, and a poll must stay cheap whatever a path points at.
 const MAX_DIGESTED: u64 = 4 * 1024 * 1024;
 
-/// Where the config comes from, to load it again.
+/// Where the config comes from, to load it again. Made by `Source::load`, the first load.
 pub struct Source {
-    pub path: PathBuf,
+    path: PathBuf,
     /// Secrets named by `env:`: the process environment in a real run.
-    pub env: Arc<dyn Env + Send + Sync>,
+    env: Arc<dyn Env + Send + Sync>,
     /// How often to check the config and secret files; `None` reloads on SIGHUP only.
-    pub poll: Option<Duration>,
+    poll: Option<Duration>,
     /// What the files looked like before the config in force read them.
     seen: Stamps,
 }
