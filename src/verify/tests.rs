@@ -1179,6 +1179,31 @@ fn tolinku_prefix_is_optional_and_case_insensitive() {
 }
 
 #[test]
+fn a_hex_signature_that_does_not_decode_or_is_empty_is_malformed_not_a_mismatch() {
+    let p = preset("github");
+    let body = br#"{"foo":"bar"}"#;
+    let ks = keys(&["mysecret"], &p.scheme);
+    let good = "4864d2759938a15468b5df9ade20bf161da9b4f737ea61794142f3484236bda3";
+    let odd = &good[1..];
+    let not_hex = good.replacen('4', "g", 1);
+    for (bad, why) in [
+        (odd, "signature is not hex"),
+        (not_hex.as_str(), "signature is not hex"),
+        ("0", "signature is not hex"),
+        ("", "signature is empty"),
+    ] {
+        let map = headers(&[("X-Hub-Signature-256", &format!("sha256={bad}"))]);
+        assert_eq!(
+            check(&p.scheme, &ks, &map, body, at(0)),
+            Err(VerifyError::MalformedSignature(why)),
+            "{bad:?}"
+        );
+    }
+    let map = headers(&[("X-Hub-Signature-256", &format!("sha256={good}"))]);
+    assert!(check(&p.scheme, &ks, &map, body, at(0)).is_ok());
+}
+
+#[test]
 fn github_prefix_is_required() {
     let p = preset("github");
     let body = br#"{"foo":"bar"}"#;
