@@ -33,6 +33,9 @@ const SCENARIOS: [&str; 5] = [
     "native-sidecar",
     "existing-configmap",
 ];
+/// Helm 3 releases still in wide use (installed by tools/ci/install-chart-tools.sh): the
+/// chart must lint and render for them exactly as for Helm 4.
+const HELM3: [&str; 2] = ["helm3.12", "helm3.17"];
 const NAMESPACE: &str = "shop";
 const RELEASE: &str = "hg";
 
@@ -49,7 +52,7 @@ fn have_tools(test: &str, tools: &[&str]) -> bool {
         .iter()
         .copied()
         .filter(|t| {
-            let arg = if *t == "helm" { "version" } else { "--version" };
+            let arg = if t.starts_with("helm") { "version" } else { "--version" };
             !Command::new(t)
                 .arg(arg)
                 .stdout(Stdio::null())
@@ -98,21 +101,34 @@ fn run_failing(cmd: &mut Command) -> String {
     text
 }
 
+/// Helm 4, the one every test uses.
 fn helm(args: &[&str]) -> Command {
-    let mut c = Command::new("helm");
+    helm_with("helm", args)
+}
+
+/// `bin` is `helm` or one of [`HELM3`].
+fn helm_with(bin: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(bin);
     c.args(args);
     c
 }
 
 /// `helm template` with the fixed release name and namespace.
 fn template_cmd(chart: &Path, values: &[&Path], extra: &[&str]) -> Command {
-    let mut c = helm(&[
-        "template",
-        RELEASE,
-        chart.to_str().unwrap(),
-        "-n",
-        NAMESPACE,
-    ]);
+    template_cmd_with("helm", chart, values, extra)
+}
+
+fn template_cmd_with(bin: &str, chart: &Path, values: &[&Path], extra: &[&str]) -> Command {
+    let mut c = helm_with(
+        bin,
+        &[
+            "template",
+            RELEASE,
+            chart.to_str().unwrap(),
+            "-n",
+            NAMESPACE,
+        ],
+    );
     for v in values {
         c.args(["-f", v.to_str().unwrap()]);
     }
@@ -121,15 +137,23 @@ fn template_cmd(chart: &Path, values: &[&Path], extra: &[&str]) -> Command {
 }
 
 fn template(chart: &Path, values: &[&Path], extra: &[&str]) -> Vec<Value> {
-    docs(&run(&mut template_cmd(chart, values, extra)))
+    template_with("helm", chart, values, extra)
+}
+
+fn template_with(bin: &str, chart: &Path, values: &[&Path], extra: &[&str]) -> Vec<Value> {
+    docs(&run(&mut template_cmd_with(bin, chart, values, extra)))
 }
 
 fn lint(chart: &Path, values: &[&Path]) {
-    let mut c = helm(&["lint", "--strict", chart.to_str().unwrap()]);
+    run(&mut lint_cmd("helm", chart, values));
+}
+
+fn lint_cmd(bin: &str, chart: &Path, values: &[&Path]) -> Command {
+    let mut c = helm_with(bin, &["lint", "--strict", chart.to_str().unwrap()]);
     for v in values {
         c.args(["-f", v.to_str().unwrap()]);
     }
-    run(&mut c);
+    c
 }
 
 /// The YAML documents of a multi-document stream (empty ones dropped).
@@ -450,16 +474,8 @@ fn promtool_check_rules(dir: &Path, label: &str, rule: &Value) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // The tests.
 
-#[test]
-fn chart_scenarios_lint_render_and_validate() {
-    if !have_tools(
-        "chart_scenarios_lint_render_and_validate",
-        &["helm", "kubernetes-validate", "promtool"],
-    ) {
-        return;
-    }
-    let chart = chart_dir();
-    let tmp = tempfile::tempdir().unwrap();
+/// The chart's `ci/*-values.yaml`, by name, checked to include every one of [`SCENARIOS`].
+fn ci_scenarios(chart: &Path) -> Vec<(String, PathBuf)> {
     let mut scenarios: Vec<(String, PathBuf)> = std::fs::read_dir(chart.join("ci"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -477,8 +493,20 @@ fn chart_scenarios_lint_render_and_validate() {
             "charts/hookgate/ci lacks {required}-values.yaml"
         );
     }
+    scenarios
+}
 
-    for (label, values) in &scenarios {
+#[test]
+fn chart_scenarios_lint_render_and_validate() {
+    if !have_tools(
+        "chart_scenarios_lint_render_and_validate",
+        &["helm", "kubernetes-validate", "promtool"],
+    ) {
+        return;
+    }
+    let chart = chart_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    for (label, values) in &ci_scenarios(&chart) {
         lint(&chart, &[values]);
         let objects = template(&chart, &[values], &[]);
         let v: Value = serde_yaml::from_str(&std::fs::read_to_string(values).unwrap()).unwrap();
@@ -779,6 +807,77 @@ fn schema_and_guards_reject_mistakes() {
         &["--set-json", r#"ingress.hosts=[{"host":"h"}]"#]
     )
     .contains("paths is required"));
+}
+
+#[test]
+fn helm3_lints_and_renders_like_helm4() {
+    let mut tools = vec!["helm"];
+    tools.extend(HELM3);
+    if !have_tools("helm3_lints_and_renders_like_helm4", &tools) {
+        return;
+    }
+    // Each helm renders for the Kubernetes version it was built with unless told: ask both for
+    // the same one (a native sidecar needs 1.29; Helm 3.12 defaults to 1.27).
+    let kube = ["--kube-version", "1.33.0"];
+    let chart = chart_dir();
+    let scenarios = ci_scenarios(&chart);
+
+    // The example app chart reads the dependency through `.Subcharts`: built by Helm 3 itself.
+    let tmp = tempfile::tempdir().unwrap();
+    let charts = tmp.path().join("charts");
+    copy_dir(&chart, &charts.join("hookgate"));
+    copy_dir(
+        &Path::new(ROOT).join("charts/examples/node-app"),
+        &charts.join("examples/node-app"),
+    );
+    let app = charts.join("examples/node-app");
+    let native = app.join("ci/native-sidecar-values.yaml");
+
+    for h3 in HELM3 {
+        for (label, values) in &scenarios {
+            run(&mut lint_cmd(h3, &chart, &[values]));
+            assert_eq!(
+                template_with(h3, &chart, &[values], &kube),
+                template(&chart, &[values], &kube),
+                "{h3}: {label} renders as with Helm 4"
+            );
+        }
+
+        // The schema holds under Helm 3's validator too.
+        let minimal = chart.join("ci/standalone-minimal-values.yaml");
+        for (set, names) in [
+            ("replicas=2", "replicas"),
+            ("mode=daemonset", "mode"),
+            ("ingress.hots=x", "hots"),
+            ("metrics.prometheusRule.rejectionRatio.warning=2", "warning"),
+        ] {
+            let err = run_failing(lint_cmd(h3, &chart, &[&minimal]).args(["--set", set]));
+            assert!(err.contains(names), "{h3} --set {set}: {err}");
+        }
+
+        run(&mut helm_with(
+            h3,
+            &["dependency", "build", app.to_str().unwrap()],
+        ));
+        run(&mut lint_cmd(h3, &app, &[&native]));
+        for values in [vec![], vec![native.as_path()]] {
+            assert_eq!(
+                template_with(h3, &app, &values, &kube),
+                template(&app, &values, &kube),
+                "{h3}: node-app {values:?} renders as with Helm 4"
+            );
+        }
+        let err = run_failing(&mut template_cmd_with(
+            h3,
+            &app,
+            &[&native],
+            &["--kube-version", "1.28.3"],
+        ));
+        assert!(
+            err.contains("sidecar.native needs Kubernetes >= 1.29"),
+            "{h3}: {err}"
+        );
+    }
 }
 
 #[test]
