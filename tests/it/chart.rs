@@ -52,7 +52,11 @@ fn have_tools(test: &str, tools: &[&str]) -> bool {
         .iter()
         .copied()
         .filter(|t| {
-            let arg = if t.starts_with("helm") { "version" } else { "--version" };
+            let arg = if t.starts_with("helm") {
+                "version"
+            } else {
+                "--version"
+            };
             !Command::new(t)
                 .arg(arg)
                 .stdout(Stdio::null())
@@ -878,6 +882,57 @@ fn helm3_lints_and_renders_like_helm4() {
             "{h3}: {err}"
         );
     }
+}
+
+#[test]
+fn alerts_fire_when_they_should() {
+    // `promtool test rules` on the rendered PrometheusRule: tests/fixtures/prometheus/
+    // alerts.test.yaml feeds series and says which alerts fire, with which labels and summary.
+    if !have_tools("alerts_fire_when_they_should", &["helm", "promtool"]) {
+        return;
+    }
+    let chart = chart_dir();
+    let objects = template(
+        &chart,
+        &[&chart.join("ci/standalone-full-values.yaml")],
+        &[
+            "--set",
+            "metrics.prometheusRule.timestampSkew.thresholdSeconds=30",
+        ],
+    );
+    let mut spec = one(&objects, "PrometheusRule")["spec"].clone();
+    let groups = spec["groups"].as_sequence_mut().unwrap();
+    let mut alerts = BTreeSet::new();
+    for group in groups {
+        for rule in group["rules"].as_sequence_mut().unwrap() {
+            alerts.insert(s(&rule["alert"]).to_owned());
+            // Prose, not checked; each alert's one-line summary is.
+            rule["annotations"]
+                .as_mapping_mut()
+                .unwrap()
+                .remove("description");
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("rules.yaml"),
+        serde_yaml::to_string(&spec).unwrap(),
+    )
+    .unwrap();
+    let tests =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/prometheus/alerts.test.yaml"))
+            .unwrap();
+    std::fs::write(tmp.path().join("alerts.test.yaml"), &tests).unwrap();
+    for alert in &alerts {
+        assert!(
+            tests.contains(&format!("alertname: {alert}\n")),
+            "alerts.test.yaml has no case for {alert}"
+        );
+    }
+    let out = run(Command::new("promtool")
+        .args(["test", "rules", "alerts.test.yaml"])
+        .current_dir(tmp.path()));
+    assert!(out.contains("SUCCESS"), "{out}");
 }
 
 #[test]
