@@ -7,6 +7,7 @@ P_UP=$BASE            # nginx: the baseline app (`return 200 '{"ok":true}'`)
 P_NGX=$((BASE + 1))   # nginx: plain proxy_pass in front of it
 P_HG=$((BASE + 2))    # hookgate in front of it
 P_ADMIN=$((BASE + 3)) # hookgate's admin port (/metrics, /readyz)
+P_REDIS=$((BASE + 4)) # redis-server, with DEDUP=redis
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
@@ -24,14 +25,20 @@ check_tools() {
  'service nginx stop' if you do not want it)"
     fi
     for t in python3 curl awk; do command -v "$t" >/dev/null || die "missing: $t (apt-get install -y $t)"; done
+    if [[ ${DEDUP:-memory} == redis ]]; then
+        command -v redis-server >/dev/null || die "missing: redis-server (DEDUP=redis). Install it with:
+    apt-get update && apt-get install -y redis-server"
+    elif [[ ${DEDUP:-memory} != memory ]]; then
+        die "DEDUP=$DEDUP: use memory or redis"
+    fi
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 check_ports() {
     local p
-    for p in $P_UP $P_NGX $P_HG $P_ADMIN; do
-        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+3)"
+    for p in $P_UP $P_NGX $P_HG $P_ADMIN $P_REDIS; do
+        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+4)"
     done
     return 0
 }
@@ -53,6 +60,7 @@ setup_work() {
     WORK=$(mktemp -d /tmp/hookgate-bench.XXXXXX)
     NGINX_PID=""
     HG_PID=""
+    REDIS_PID=""
     HG_LOG=""
     trap cleanup EXIT
     trap 'exit 130' INT
@@ -75,6 +83,7 @@ cleanup() {
     stop_pid "$HG_PID" TERM
     [[ -n ${HG_LOG:-} && -f $HG_LOG ]] && hookgate_log_rotate >/dev/null
     stop_pid "$NGINX_PID" QUIT # graceful: the master stops its workers
+    stop_pid "$REDIS_PID" TERM
     if [[ -n ${KEEP:-} ]]; then echo "${0##*/}: kept $WORK" >&2; else rm -rf "$WORK"; fi
     exit "$rc"
 }
@@ -149,6 +158,10 @@ start_hookgate() {
     if [[ -n ${HOOKGATE_WORKERS:-} ]]; then
         echo "workers: $HOOKGATE_WORKERS" >>"$WORK/hookgate.yaml"
     fi
+    if [[ ${DEDUP:-memory} == redis ]]; then
+        start_redis
+        printf 'dedup:\n  backend: redis\n  redis: { url: "redis://127.0.0.1:%s/0" }\n' "$P_REDIS" >>"$WORK/hookgate.yaml"
+    fi
     cp "$WORK/hookgate.yaml" "$OUT/hookgate.yaml"
     log "hookgate on 127.0.0.1:$P_HG (admin :$P_ADMIN): $HG"
     # One log line per request at info: gigabytes over a long run, so it goes to a temporary file
@@ -158,6 +171,21 @@ start_hookgate() {
     "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
     HG_PID=$!
     wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
+}
+
+# DEDUP=redis: a local redis-server for hookgate's dedup store, persistence off (its CPU is
+# counted with hookgate's: it is the dedup store's cost).
+start_redis() {
+    log "redis-server on 127.0.0.1:$P_REDIS"
+    redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no \
+        --dir "$WORK" --logfile "$OUT/redis.log" &
+    REDIS_PID=$!
+    for _ in $(seq 100); do
+        port_busy "$P_REDIS" && return 0
+        kill -0 "$REDIS_PID" 2>/dev/null || die "redis-server exited at start; see $OUT/redis.log"
+        sleep 0.1
+    done
+    die "redis-server did not listen on $P_REDIS within 10s; see $OUT/redis.log"
 }
 
 # Moves what hookgate logged since the last call out of the way: every line that is not a

@@ -26,6 +26,8 @@
 #   OUT=bench/results/<UTC time>   where results, raw wrk output and logs go
 #   HOOKGATE_LOG=info  hookgate's log level (info logs one line per request; warn does not)
 #   HOOKGATE_WORKERS=  hookgate's `workers` (default: the config default, one per usable CPU)
+#   DEDUP=memory     hookgate's dedup backend: memory, or redis (a local redis-server, started
+#                    here; its CPU is counted in hookgate's column)
 #   HOOKGATE_UPSTREAM=tcp  how hookgate reaches the app: tcp (127.0.0.1) or unix (the same nginx app
 #                    on a unix socket, as a sidecar sharing a volume with its app could)
 #   KEEP=1           keep the temporary folder (nginx config, request files)
@@ -71,6 +73,7 @@ start_hookgate
     echo "rustc: $(rustc -V 2>/dev/null || echo '?')"
     echo "wrk: -t$THREADS -d$DURATION --latency, warm-up $WARMUP; connections: $CONNS; repeats: $REPEAT"
     echo "hookgate log level: ${HOOKGATE_LOG:-info} (text, to a file)"
+    echo "hookgate dedup backend: ${DEDUP:-memory}$([[ ${DEDUP:-memory} == redis ]] && echo " ($(redis-server --version | awk '{print $3}'), local; its CPU counted with hookgate's)")"
     echo "runs redone when other processes used > $OTHER_MAX% of a core (up to $RETRIES times)"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
@@ -84,6 +87,13 @@ ticks() {
         total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
     done
     echo "$total"
+}
+# hookgate's, plus its dedup store's when that is a local redis-server (DEDUP=redis).
+hg_ticks() {
+    local t
+    t=$(ticks "$HG_PID")
+    if [[ -n $REDIS_PID ]]; then t=$((t + $(ticks "$REDIS_PID"))); fi
+    echo "$t"
 }
 HZ=$(getconf CLK_TCK)
 # user+nice+system+irq+softirq ticks of the whole machine (not idle, iowait or steal).
@@ -124,7 +134,7 @@ one_run() { # target route conns rep
     hookgate_log_rotate >/dev/null # the warm-up's
     scrape >"$before"
     local t0_hg t0_ngx t0_all t0 t1 elapsed
-    t0_hg=$(ticks "$HG_PID"); t0_ngx=$(ticks "$NGINX_PID"); t0_all=$(busy); t0=$(date +%s.%N)
+    t0_hg=$(hg_ticks); t0_ngx=$(ticks "$NGINX_PID"); t0_all=$(busy); t0=$(date +%s.%N)
     local cmd=(wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s bench/signed.lua "$url" -- "$req")
     echo "\$ ${cmd[*]}" >"$OUT/raw/$tag.txt"
     local TIMEFORMAT='%U %S'
@@ -134,7 +144,7 @@ one_run() { # target route conns rep
     t1=$(date +%s.%N)
     elapsed=$(awk -v s="$t0" -v e="$t1" 'BEGIN {print e - s}')
     local d_hg d_ngx d_all d_wrk hg_cpu ngx_cpu wrk_cpu other_cpu
-    d_hg=$(($(ticks "$HG_PID") - t0_hg)); d_ngx=$(($(ticks "$NGINX_PID") - t0_ngx)); d_all=$(($(busy) - t0_all))
+    d_hg=$(($(hg_ticks) - t0_hg)); d_ngx=$(($(ticks "$NGINX_PID") - t0_ngx)); d_all=$(($(busy) - t0_all))
     d_wrk=$(awk -v hz="$HZ" '{printf "%.0f", ($1 + $2) * hz}' "$WORK/wrk-time")
     hg_cpu=$(pct "$d_hg" "$elapsed"); ngx_cpu=$(pct "$d_ngx" "$elapsed"); wrk_cpu=$(pct "$d_wrk" "$elapsed")
     # Everything else that ran meanwhile: other users' work, and kernel time (softirq: the
@@ -185,9 +195,9 @@ one_run() { # target route conns rep
 # at most OTHER_MAX % of a core; redo a run (up to RETRIES times) when they used more during it.
 others_now() { # % of one core busy over 2 s, less our idle nginx and hookgate
     local a0 o0 a1 o1
-    a0=$(busy); o0=$(($(ticks "$HG_PID") + $(ticks "$NGINX_PID")))
+    a0=$(busy); o0=$(($(hg_ticks) + $(ticks "$NGINX_PID")))
     sleep 2
-    a1=$(busy); o1=$(($(ticks "$HG_PID") + $(ticks "$NGINX_PID")))
+    a1=$(busy); o1=$(($(hg_ticks) + $(ticks "$NGINX_PID")))
     pct $(((a1 - a0) - (o1 - o0))) 2
 }
 wait_quiet() {
