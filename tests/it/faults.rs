@@ -136,19 +136,18 @@ impl Store {
     /// Waits (bounded) until `id` is in `want`: for settlements that happen after the sender's
     /// answer (a sender that gave up).
     async fn wait_state(&self, proxy: &Proxy, id: &str, want: State) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let got = self.state(proxy, id).await;
-            if self.matches(got, want) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{:?}: dedup state of {id} stayed {got:?}, want {want:?}",
-                self.backend
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let mut got = None;
+        let settled = poll(POLL, async || {
+            let now = self.state(proxy, id).await;
+            got = Some(now);
+            self.matches(now, want).then_some(())
+        })
+        .await;
+        assert!(
+            settled.is_some(),
+            "{:?}: dedup state of {id} stayed {got:?}, want {want:?}",
+            self.backend
+        );
     }
 
     fn matches(&self, got: State, want: State) -> bool {
@@ -919,22 +918,19 @@ fn spawn_delivery(
 }
 
 async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Often: these wait for a moment inside a fault (a connection half-read, say).
+    poll(Duration::from_millis(5), async || cond().then_some(()))
+        .await
+        .unwrap_or_else(|| panic!("timed out waiting: {what}"));
 }
 
 async fn wait_until_async<F: std::future::Future<Output = bool>>(
     what: &str,
     mut cond: impl FnMut() -> F,
 ) {
-    let deadline = Instant::now() + WAIT;
-    while !cond().await {
-        assert!(Instant::now() < deadline, "timed out waiting: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll(POLL, async || cond().await.then_some(()))
+        .await
+        .unwrap_or_else(|| panic!("timed out waiting: {what}"));
 }
 
 /// A config file for the real binary: fixed ports (picked free), the given dedup store.

@@ -23,6 +23,23 @@ use hookgate::config::{self, Secrets};
 
 /// Upper bound on any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
+/// How often [`poll`] looks, unless a caller has a reason to look less often.
+pub const POLL: Duration = Duration::from_millis(20);
+
+/// Runs `check` every `every` until it yields a value, for at most [`WAIT`]; `None` when it never
+/// did, so the caller's panic can say what it saw. The tests' bounded waits all go through here.
+pub async fn poll<T>(every: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
 
 /// What the upstream saw.
 #[derive(Debug, Clone)]
@@ -389,17 +406,13 @@ impl RedisServer {
                 return None;
             }
         };
-        let deadline = std::time::Instant::now() + WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        poll(POLL, async || {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+        })
+        .await
+        .expect("redis-server did not start");
         Some(Self {
             port,
             child: Some(child),
@@ -477,21 +490,15 @@ impl Binary {
             admin,
             log,
         };
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
+        let ready = poll(POLL, async || {
             if let Some(s) = hg.child.try_wait().unwrap() {
                 panic!("hookgate exited at start: {s:?}\n{}", hg.logs());
             }
-            if answers_ready(admin).await {
-                return hg;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "hookgate never ready\n{}",
-                hg.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            answers_ready(admin).await.then_some(())
+        })
+        .await;
+        assert!(ready.is_some(), "hookgate never ready\n{}", hg.logs());
+        hg
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -515,18 +522,8 @@ impl Binary {
     }
 
     pub async fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "hookgate did not exit\n{}",
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let status = poll(POLL, async || self.child.try_wait().unwrap()).await;
+        status.unwrap_or_else(|| panic!("hookgate did not exit\n{}", self.logs()))
     }
 
     pub fn logs(&self) -> String {
@@ -563,14 +560,9 @@ impl Drop for Binary {
 
 /// Waits until hookgate's admin port answers `/readyz` with 200.
 pub async fn wait_ready(admin: u16) {
-    let deadline = std::time::Instant::now() + WAIT;
-    while !answers_ready(admin).await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "127.0.0.1:{admin} never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll(POLL, async || answers_ready(admin).await.then_some(()))
+        .await
+        .unwrap_or_else(|| panic!("127.0.0.1:{admin} never became ready"));
 }
 
 /// One `routes:` entry with the generic scheme the end-to-end tests sign for (`proxy::signed`:

@@ -2,7 +2,6 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::harness::*;
 use crate::proxy::{refs, signed};
@@ -105,17 +104,9 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
         .status()
         .unwrap()
         .success());
-    let deadline = std::time::Instant::now() + WAIT;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "hookgate did not exit on SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = poll(POLL, async || child.try_wait().unwrap())
+        .await
+        .expect("hookgate did not exit on SIGTERM");
     assert!(status.success(), "exit status {status:?}");
     let mut logs = String::new();
     child

@@ -82,15 +82,11 @@ impl Running {
 
     /// Waits until `hookgate_config_reloads_total{result}` reaches `n`.
     async fn wait_reloads(&self, result: &str, n: f64) {
-        let deadline = Instant::now() + WAIT;
-        while self.reloads(result).await < n {
-            assert!(
-                Instant::now() < deadline,
-                "no {result} reload #{n}; logs:\n{}",
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        poll(POLL, async || {
+            (self.reloads(result).await >= n).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("no {result} reload #{n}; logs:\n{}", self.logs()));
     }
 
     /// The JSON log lines with this message, once there is one (logs are written in batches,
