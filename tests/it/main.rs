@@ -16,3 +16,4 @@ mod redis;
 mod reload;
 mod sign;
 mod vectors;
+mod wire;
