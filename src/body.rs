@@ -1,14 +1,20 @@
-//! Reading a request body with a size bound and a deadline.
+//! Reading a request body with a size bound, a deadline and a share of the memory budget.
 //!
 //! The size bound stops reading as soon as it is crossed (413 without buffering the rest); the
 //! deadline bounds the whole body, so a sender trickling one byte a second cannot hold a
-//! connection and a concurrency slot forever (408).
+//! connection and a concurrency slot forever (408). The budget (`limits.max_buffered`) bounds
+//! the bytes all requests hold at once: a body is held whole until its signature is checked,
+//! so without it a flood of large uploads, signed or not, grows memory until the process is
+//! killed. A declared length is reserved before anything is read, a chunked body as it arrives;
+//! when the budget is spent the answer is 503 + Retry-After (`BodyError::Busy`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
@@ -18,14 +24,88 @@ pub enum BodyError {
     Timeout(Duration),
     #[error("the body could not be read: {0}")]
     Read(String),
+    #[error("request bodies in memory would exceed limits.max_buffered ({budget} bytes)")]
+    Busy { budget: usize },
 }
 
-pub async fn collect(body: Incoming, limit: usize, deadline: Duration) -> Result<Bytes, BodyError> {
-    let limited = Limited::new(body, limit);
-    match tokio::time::timeout(deadline, limited.collect()).await {
-        Err(_) => Err(BodyError::Timeout(deadline)),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(BodyError::TooLarge { limit }),
-        Ok(Err(e)) => Err(BodyError::Read(e.to_string())),
+/// A body read whole, and its share of the budget: keep `held` as long as `bytes`.
+pub struct Buffered {
+    pub bytes: Bytes,
+    pub held: OwnedSemaphorePermit,
+}
+
+/// The bytes request bodies may hold at once, in permits of one byte.
+#[derive(Clone)]
+pub struct Budget {
+    permits: Arc<Semaphore>,
+    size: usize,
+}
+
+impl Budget {
+    pub fn new(size: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(size)),
+            size,
+        }
     }
+
+    fn reserve(&self, bytes: usize) -> Result<OwnedSemaphorePermit, BodyError> {
+        let busy = || BodyError::Busy { budget: self.size };
+        // Bodies are capped at 1 GiB (config::MAX_BODY_CAP), so a body's size always fits.
+        let n = u32::try_from(bytes).map_err(|_| busy())?;
+        self.permits
+            .clone()
+            .try_acquire_many_owned(n)
+            .map_err(|_| busy())
+    }
+}
+
+/// Reads `body` whole: at most `limit` bytes, within `deadline`, its size held in `budget`
+/// (all of `declared`, the sender's Content-Length, before reading; otherwise as bytes come).
+pub async fn collect(
+    mut body: Incoming,
+    limit: usize,
+    deadline: Duration,
+    budget: &Budget,
+    declared: Option<u64>,
+) -> Result<Buffered, BodyError> {
+    let upfront = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(limit));
+    let mut held = budget.reserve(upfront)?;
+    let read = async {
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+            // Trailers carry nothing that is signed: ignored, as before they were collected.
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            total = total.saturating_add(data.len());
+            if total > limit {
+                return Err(BodyError::TooLarge { limit });
+            }
+            if total > held.num_permits() {
+                held.merge(budget.reserve(total - held.num_permits())?);
+            }
+            chunks.push(data);
+        }
+        Ok(concat(chunks, total))
+    };
+    match tokio::time::timeout(deadline, read).await {
+        Err(_) => Err(BodyError::Timeout(deadline)),
+        Ok(Err(e)) => Err(e),
+        Ok(Ok(bytes)) => Ok(Buffered { bytes, held }),
+    }
+}
+
+/// One buffer: the frame itself when the body came in one (the usual case, no copy).
+fn concat(mut chunks: Vec<Bytes>, total: usize) -> Bytes {
+    if chunks.len() == 1 {
+        return chunks.pop().unwrap_or_default();
+    }
+    let mut out = BytesMut::with_capacity(total);
+    for c in chunks {
+        out.extend_from_slice(&c);
+    }
+    out.freeze()
 }

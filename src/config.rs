@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use http::{HeaderName, Method, StatusCode};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use crate::dedup::{DedupKeySpec, KeySource};
 use crate::forward::UpstreamTarget;
@@ -37,6 +38,11 @@ pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 pub const DEFAULT_MAX_RESPONSE_BODY: usize = 8 * 1024 * 1024;
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Far beyond any webhook (GitHub caps its payloads at 25 MB); keeps a body's size a count of
+/// budget permits (`u32`).
+pub const MAX_BODY_CAP: usize = 1024 * 1024 * 1024;
+/// `limits.max_buffered` when not set: this, or 4 bodies of `max_body`, whichever is larger.
+pub const DEFAULT_MAX_BUFFERED: usize = 64 * 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_CONCURRENCY: usize = 1024;
@@ -110,6 +116,7 @@ struct RawUpstream {
 #[serde(deny_unknown_fields)]
 struct RawLimits {
     max_body: Option<String>,
+    max_buffered: Option<String>,
     header_timeout: Option<String>,
     body_timeout: Option<String>,
     max_concurrency: Option<usize>,
@@ -288,6 +295,11 @@ pub struct UpstreamConfig {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_body: usize,
+    /// Bytes of request bodies held in memory at once, all connections together. Unverified
+    /// bodies must be held whole before their signature can be checked: without this bound a
+    /// flood of large uploads grows memory (max_concurrency x max_body) until the process is
+    /// killed; with it, the excess gets 503 + Retry-After.
+    pub max_buffered: usize,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub max_concurrency: usize,
@@ -663,11 +675,17 @@ impl Validator<'_> {
             }
         }
         let upstream = self.upstream(raw.upstream);
+        let max_body = self.size(
+            "limits.max_body",
+            raw.limits.max_body.as_deref(),
+            DEFAULT_MAX_BODY,
+        );
         let limits = Limits {
-            max_body: self.size(
-                "limits.max_body",
-                raw.limits.max_body.as_deref(),
-                DEFAULT_MAX_BODY,
+            max_body,
+            max_buffered: self.size(
+                "limits.max_buffered",
+                raw.limits.max_buffered.as_deref(),
+                DEFAULT_MAX_BUFFERED.max(max_body.saturating_mul(4)),
             ),
             header_timeout: self.duration(
                 "limits.header_timeout",
@@ -697,6 +715,27 @@ impl Validator<'_> {
         }
         if limits.max_body == 0 {
             self.problem("limits.max_body", "must be more than 0");
+        }
+        if limits.max_body > MAX_BODY_CAP {
+            self.problem(
+                "limits.max_body",
+                format!("must be at most {MAX_BODY_CAP} bytes (1GiB)"),
+            );
+        }
+        if limits.max_buffered < limits.max_body {
+            self.problem(
+                "limits.max_buffered",
+                format!(
+                    "must be at least limits.max_body ({} bytes), or a body of the largest size allowed could never be accepted",
+                    limits.max_body
+                ),
+            );
+        }
+        if limits.max_buffered > Semaphore::MAX_PERMITS {
+            self.problem(
+                "limits.max_buffered",
+                format!("must be at most {} bytes", Semaphore::MAX_PERMITS),
+            );
         }
         for (path, d) in [
             ("limits.header_timeout", limits.header_timeout),

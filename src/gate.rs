@@ -20,7 +20,7 @@ use hyper::body::Incoming;
 use sha2::Digest as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::body::{self, BodyError};
+use crate::body::{self, BodyError, Budget};
 use crate::config::{Config, Mode, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Store};
 use crate::diagnostics::{self, Rejection, Rejections};
@@ -67,6 +67,9 @@ pub struct Active {
     pub config: Arc<Config>,
     /// Per-route series, by `Route::index`.
     route_metrics: Vec<Arc<RouteMetrics>>,
+    /// `limits.max_buffered`, so a reload resizes it at once. Requests started before a reload
+    /// finish on the old budget: for a moment both may be full.
+    body_budget: Budget,
 }
 
 impl Active {
@@ -82,6 +85,7 @@ impl Active {
             })
             .collect();
         Self {
+            body_budget: Budget::new(config.limits.max_buffered),
             config,
             route_metrics,
         }
@@ -272,17 +276,26 @@ impl Gate {
                 &format!("the body is larger than the {max_body} byte limit"),
             );
         }
+        // Its bytes count against limits.max_buffered until the forward ends.
         let (parts, incoming) = req.into_parts();
-        let body = match body::collect(incoming, max_body, config.limits.body_timeout).await {
-            Ok(b) => b,
+        let timeout = config.limits.body_timeout;
+        let budget = &active.body_budget;
+        let (body, held) = match body::collect(incoming, max_body, timeout, budget, declared).await
+        {
+            Ok(b) => (b.bytes, b.held),
             Err(e) => {
-                let outcome = match e {
-                    BodyError::TooLarge { .. } => Outcome::BodyTooLarge,
-                    BodyError::Timeout(_) => Outcome::RequestTimeout,
-                    BodyError::Read(_) => Outcome::BadRequest,
-                };
                 notes.detail = Some(e.to_string());
-                return reject(outcome, outcome.status(route.reject_status), &e.to_string());
+                let (outcome, message) = match e {
+                    BodyError::TooLarge { .. } => (Outcome::BodyTooLarge, e.to_string()),
+                    BodyError::Timeout(_) => (Outcome::RequestTimeout, e.to_string()),
+                    BodyError::Read(_) => (Outcome::BadRequest, e.to_string()),
+                    // The sender did nothing wrong: other bodies fill the memory set aside.
+                    BodyError::Busy { .. } => (
+                        Outcome::Overloaded,
+                        "too many request bodies in memory at once; retry shortly".to_owned(),
+                    ),
+                };
+                return reject(outcome, outcome.status(route.reject_status), &message);
             }
         };
 
@@ -393,7 +406,7 @@ impl Gate {
             body,
             peer,
             claim,
-            permit,
+            (permit, held),
         ));
         let result = match task.await {
             Ok(r) => r,
@@ -597,7 +610,8 @@ async fn forward(
     body: Bytes,
     peer: SocketAddr,
     claim: Option<ClaimToken>,
-    _permit: OwnedSemaphorePermit,
+    // The concurrency slot and the body's share of the memory budget, until the exchange ends.
+    _held: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 ) -> Result<Response<Bytes>, ForwardError> {
     let meta = ForwardMeta {
         route: &route,

@@ -11,7 +11,7 @@
 //!   `limits.header_timeout`, `limits.max_concurrency`, `dedup.*` but `duplicate_status` and
 //!   `redis.on_unavailable`, `log.*`, `shutdown_grace`, `workers`) keep their running values: a change is
 //!   logged as "requires restart" and otherwise ignored. Routes, secrets, `limits.max_body`,
-//!   `limits.body_timeout`, `dedup.duplicate_status`, `dedup.redis.on_unavailable` and
+//!   `limits.max_buffered`, `limits.body_timeout`, `dedup.duplicate_status`, `dedup.redis.on_unavailable` and
 //!   `diagnostics` apply at once.
 //! - **Environment secrets do not rotate**: a process's environment is fixed at start. Rotate
 //!   with `file:` secrets (a Kubernetes Secret volume), or restart.

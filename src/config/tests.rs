@@ -448,6 +448,7 @@ fn defaults_applied() {
         }
     );
     assert_eq!(c.limits.max_body, DEFAULT_MAX_BODY);
+    assert_eq!(c.limits.max_buffered, DEFAULT_MAX_BUFFERED);
     assert_eq!(c.limits.header_timeout, DEFAULT_HEADER_TIMEOUT);
     assert_eq!(c.limits.body_timeout, DEFAULT_BODY_TIMEOUT);
     assert_eq!(c.limits.max_concurrency, DEFAULT_MAX_CONCURRENCY);
@@ -1366,6 +1367,34 @@ fn recent_rejections_default_and_bound() {
     assert!(find(&ps, "diagnostics.recent_rejections")
         .message
         .contains("at most 10000"));
+}
+
+#[test]
+fn max_buffered_defaults_to_room_for_four_bodies_and_holds_at_least_one() {
+    let limits = |l: &str| load_ok(&format!("{MINIMAL}limits: {{ {l} }}\n")).limits;
+    assert_eq!(limits("max_body: 1MiB").max_buffered, DEFAULT_MAX_BUFFERED);
+    assert_eq!(limits("max_body: 32MiB").max_buffered, 128 * 1024 * 1024);
+    assert_eq!(limits("max_buffered: 2MiB").max_buffered, 2 * 1024 * 1024);
+    assert_eq!(
+        limits("max_body: 2MiB, max_buffered: 2MiB").max_buffered,
+        2 * 1024 * 1024
+    );
+
+    let ps = problems(&format!(
+        "{MINIMAL}limits: {{ max_body: 2MiB, max_buffered: 1MiB }}\n"
+    ));
+    let p = find(&ps, "limits.max_buffered");
+    assert!(
+        p.message
+            .contains("at least limits.max_body (2097152 bytes)"),
+        "{p:?}"
+    );
+    let ps = problems(&format!("{MINIMAL}limits: {{ max_body: 2GiB }}\n"));
+    assert!(find(&ps, "limits.max_body").message.contains("at most"));
+    let ps = problems(&format!("{MINIMAL}limits: {{ max_buffered: lots }}\n"));
+    assert!(find(&ps, "limits.max_buffered")
+        .message
+        .contains("not a size"));
 }
 
 #[test]

@@ -212,3 +212,87 @@ async fn silent_connections_are_closed() {
         "idle connection held open past the header timeout"
     );
 }
+
+#[tokio::test]
+async fn request_bodies_in_memory_are_bounded_by_max_buffered() {
+    use crate::wire::{head, response};
+    // Room for two 1 KiB bodies. A `100 Continue` shows a body's bytes were reserved: hyper
+    // asks for the body only once hookgate reads it, after the reservation.
+    let up = Upstream::ok().await;
+    let proxy = Proxy::start(
+        &config("", "limits: { max_body: 1KiB, max_buffered: 2KiB }"),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    let body = |id: &str| {
+        let mut b = format!(r#"{{"id":"{id}","pad":""#);
+        b.push_str(&"p".repeat(1024 - b.len() - 2));
+        b.push_str("\"}");
+        assert_eq!(b.len(), 1024);
+        b
+    };
+    let expecting = |b: &str| {
+        head(
+            "POST /hook HTTP/1.1",
+            b,
+            &["Content-Length: 1024", "Expect: 100-continue"],
+        )
+    };
+    async fn ask(proxy: &Proxy, request: &str) -> (TcpStream, u16, String) {
+        let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let (status, head, _) = response(&mut s, &mut Vec::new()).await;
+        (s, status, head)
+    }
+
+    // Two bodies hold the whole budget; a third, declared, is refused before it is sent.
+    let (a_body, b_body) = (body("evt_a"), body("evt_b"));
+    let (mut a, status, _) = ask(&proxy, &expecting(&a_body)).await;
+    assert_eq!(status, 100);
+    let (b, status, _) = ask(&proxy, &expecting(&b_body)).await;
+    assert_eq!(status, 100);
+    let (_, status, refused) = ask(&proxy, &expecting(&body("evt_c"))).await;
+    assert_eq!(status, 503, "{refused}");
+    assert!(refused.contains("retry-after: 1"), "{refused}");
+    // A chunked body is held as it arrives: its first bytes find no room either.
+    let mut chunked = head("POST /hook HTTP/1.1", "{}", &["Transfer-Encoding: chunked"]);
+    chunked.push_str("2\r\n{}\r\n");
+    let (_, status, _) = ask(&proxy, &chunked).await;
+    assert_eq!(status, 503);
+
+    // One finishes; the other's sender goes away mid-request: both give their bytes back.
+    a.write_all(a_body.as_bytes()).await.unwrap();
+    let (status, _, _) = response(&mut a, &mut Vec::new()).await;
+    assert_eq!(status, 200);
+    drop(b);
+    poll(POLL, async || {
+        (proxy.metric("hookgate_inflight_requests").await == 0.0).then_some(())
+    })
+    .await
+    .expect("every request finished");
+    let (e_body, f_body) = (body("evt_e"), body("evt_f"));
+    let (mut e, status, _) = ask(&proxy, &expecting(&e_body)).await;
+    assert_eq!(status, 100);
+    let (mut f, status, _) = ask(&proxy, &expecting(&f_body)).await;
+    assert_eq!(status, 100, "the abandoned body's bytes were released");
+    let (_, status, _) = ask(&proxy, &expecting(&body("evt_g"))).await;
+    assert_eq!(status, 503);
+    for (s, b) in [(&mut e, &e_body), (&mut f, &f_body)] {
+        s.write_all(b.as_bytes()).await.unwrap();
+        assert_eq!(response(s, &mut Vec::new()).await.0, 200);
+    }
+
+    let forwarded: Vec<Vec<u8>> = up.requests().iter().map(|r| r.body.to_vec()).collect();
+    assert_eq!(
+        forwarded,
+        [a_body.as_bytes(), e_body.as_bytes(), f_body.as_bytes()]
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"overloaded\",route=\"custom\"}")
+            .await,
+        3.0
+    );
+}

@@ -12,7 +12,7 @@ use crate::proxy::{config, setup, signed, ENV, SECRET};
 const TS: i64 = 1_764_000_000;
 
 /// A request head: request line, the signature headers for `body`, then `extra` lines.
-fn head(line: &str, body: &str, extra: &[&str]) -> String {
+pub fn head(line: &str, body: &str, extra: &[&str]) -> String {
     let mut h = format!("{line}\r\nHost: sender.example\r\n");
     for (n, v) in signed(SECRET, TS, body) {
         h.push_str(&format!("{n}: {v}\r\n"));
@@ -26,7 +26,7 @@ fn head(line: &str, body: &str, extra: &[&str]) -> String {
 }
 
 /// One response read off `stream`: status, head (lowercase), body (by Content-Length).
-async fn response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> (u16, String, Vec<u8>) {
+pub async fn response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> (u16, String, Vec<u8>) {
     let end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
