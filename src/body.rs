@@ -5,8 +5,9 @@
 //! connection and a concurrency slot forever (408). The budget (`limits.max_buffered`) bounds
 //! the bytes all requests hold at once: a body is held whole until its signature is checked,
 //! so without it a flood of large uploads, signed or not, grows memory until the process is
-//! killed. A declared length is reserved before anything is read, a chunked body as it arrives;
-//! when the budget is spent the answer is 503 + Retry-After (`BodyError::Busy`).
+//! killed. Bytes are counted as they arrive, not as declared: a sender that declares a large
+//! body and sends nothing holds nothing, so the budget cannot be emptied without the bandwidth
+//! to fill it. When it is spent the answer is 503 + Retry-After (`BodyError::Busy`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +50,11 @@ impl Budget {
         }
     }
 
+    /// Bytes held by requests right now (the `hookgate_buffered_bytes` gauge).
+    pub fn held(&self) -> usize {
+        self.size - self.permits.available_permits()
+    }
+
     fn reserve(&self, bytes: usize) -> Result<OwnedSemaphorePermit, BodyError> {
         let busy = || BodyError::Busy { budget: self.size };
         // Bodies are capped at 1 GiB (config::MAX_BODY_CAP), so a body's size always fits.
@@ -60,17 +66,15 @@ impl Budget {
     }
 }
 
-/// Reads `body` whole: at most `limit` bytes, within `deadline`, its size held in `budget`
-/// (all of `declared`, the sender's Content-Length, before reading; otherwise as bytes come).
+/// Reads `body` whole: at most `limit` bytes, within `deadline`, its bytes held in `budget` as
+/// they arrive.
 pub async fn collect(
     mut body: Incoming,
     limit: usize,
     deadline: Duration,
     budget: &Budget,
-    declared: Option<u64>,
 ) -> Result<Buffered, BodyError> {
-    let upfront = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(limit));
-    let mut held = budget.reserve(upfront)?;
+    let mut held = budget.reserve(0)?;
     let read = async {
         let mut chunks: Vec<Bytes> = Vec::new();
         let mut total = 0usize;

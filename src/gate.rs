@@ -280,8 +280,7 @@ impl Gate {
         let (parts, incoming) = req.into_parts();
         let timeout = config.limits.body_timeout;
         let budget = &active.body_budget;
-        let (body, held) = match body::collect(incoming, max_body, timeout, budget, declared).await
-        {
+        let (body, held) = match body::collect(incoming, max_body, timeout, budget).await {
             Ok(b) => (b.bytes, b.held),
             Err(e) => {
                 notes.detail = Some(e.to_string());
@@ -588,6 +587,10 @@ impl Gate {
 
     /// Brings gauges up to date before a scrape.
     pub fn refresh_gauges(&self) {
+        let held = self.active.load().body_budget.held();
+        self.metrics
+            .buffered_bytes
+            .set(i64::try_from(held).unwrap_or(i64::MAX));
         self.store.housekeeping();
         for route in &self.config().routes {
             if let Some(n) = self.store.entries(&route.name) {

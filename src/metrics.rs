@@ -20,6 +20,7 @@ pub struct Metrics {
     pub upstream_duration: HistogramVec,
     pub upstream_responses: IntCounterVec,
     pub inflight: IntGauge,
+    pub buffered_bytes: IntGauge,
     pub dedup_entries: IntGaugeVec,
     pub dedup_evictions: IntCounterVec,
     pub config_reloads: IntCounterVec,
@@ -68,6 +69,10 @@ impl Metrics {
                 "hookgate_inflight_requests",
                 "Requests being handled right now.",
             )?,
+            buffered_bytes: IntGauge::new(
+                "hookgate_buffered_bytes",
+                "Bytes of request bodies held in memory (bounded by limits.max_buffered).",
+            )?,
             dedup_entries: IntGaugeVec::new(
                 Opts::new(
                     "hookgate_dedup_entries",
@@ -115,6 +120,7 @@ impl Metrics {
         r.register(Box::new(m.upstream_duration.clone()))?;
         r.register(Box::new(m.upstream_responses.clone()))?;
         r.register(Box::new(m.inflight.clone()))?;
+        r.register(Box::new(m.buffered_bytes.clone()))?;
         r.register(Box::new(m.dedup_entries.clone()))?;
         r.register(Box::new(m.dedup_evictions.clone()))?;
         r.register(Box::new(m.config_reloads.clone()))?;
