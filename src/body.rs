@@ -50,6 +50,11 @@ impl Budget {
         }
     }
 
+    /// Bytes it holds at most: `limits.max_buffered`.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// Bytes held by requests right now (the `hookgate_buffered_bytes` gauge).
     pub fn held(&self) -> usize {
         self.size - self.permits.available_permits()

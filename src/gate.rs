@@ -67,14 +67,16 @@ pub struct Active {
     pub config: Arc<Config>,
     /// Per-route series, by `Route::index`.
     route_metrics: Vec<Arc<RouteMetrics>>,
-    /// `limits.max_buffered`, so a reload resizes it at once. Requests started before a reload
-    /// finish on the old budget: for a moment both may be full.
+    /// `limits.max_buffered`. Kept across reloads that leave its size alone; a new size starts a
+    /// new budget at once, and requests already reading finish on the old one (for a moment
+    /// both may be full).
     body_budget: Budget,
 }
 
 impl Active {
-    /// Handles on every series of the config's routes, created at zero if new.
-    fn new(config: Arc<Config>, metrics: &Metrics) -> Self {
+    /// Handles on every series of the config's routes, created at zero if new; the budget of
+    /// `previous` when its size is unchanged.
+    fn new(config: Arc<Config>, metrics: &Metrics, previous: Option<&Active>) -> Self {
         let route_metrics = config
             .routes
             .iter()
@@ -84,8 +86,13 @@ impl Active {
                 Arc::new(metrics.for_route(&r.name, &ids))
             })
             .collect();
+        let size = config.limits.max_buffered;
+        let body_budget = match previous {
+            Some(p) if p.body_budget.size() == size => p.body_budget.clone(),
+            _ => Budget::new(size),
+        };
         Self {
-            body_budget: Budget::new(config.limits.max_buffered),
+            body_budget,
             config,
             route_metrics,
         }
@@ -139,7 +146,7 @@ impl Gate {
         let limiter = Arc::new(Semaphore::new(max_concurrency));
         let unrouted = Arc::new(metrics.for_route(NO_ROUTE, &[]));
         let rejections = Rejections::new(config.diagnostics.recent_rejections);
-        let active = ArcSwap::from_pointee(Active::new(config, &metrics));
+        let active = ArcSwap::from_pointee(Active::new(config, &metrics, None));
         Self {
             store,
             upstream,
@@ -168,7 +175,7 @@ impl Gate {
             .installing
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let next = Active::new(config.clone(), &self.metrics);
+        let next = Active::new(config.clone(), &self.metrics, Some(&self.active.load()));
         let names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
         self.store.track_routes(&names);
         self.rejections

@@ -425,3 +425,83 @@ async fn a_config_waiting_for_its_secret_file_loads_when_the_file_appears() {
     assert_eq!(deliver(&hg.url("/hook"), NEW_SECRET, "evt_2").await, 200);
     assert_eq!(hg.reloads("failure").await, 1.0, "no retry storm meanwhile");
 }
+
+#[tokio::test]
+async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
+    use crate::wire::{head_signed, response};
+    use tokio::io::AsyncWriteExt;
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = dir.path().join("hookgate.yaml");
+    let routes = signed_route("custom", "/hook", "[ { id: env, env: HG_RELOAD_SECRET } ]");
+    let with_limits = |limits: &str| {
+        config(port, admin, &up.url(), &routes)
+            .replace("log: {", &format!("limits: {{ {limits} }}\nlog: {{"))
+    };
+    std::fs::write(
+        &cfg,
+        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 20s"),
+    )
+    .unwrap();
+    let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
+    let secret = "env-secret-for-reload-tests";
+    let body = |id: &str| {
+        let mut b = format!(r#"{{"id":"{id}","pad":""#);
+        b.push_str(&"p".repeat(1024 - b.len() - 2));
+        b.push_str("\"}");
+        b
+    };
+    // A sender that has sent the head and the first `sent` bytes of `body`.
+    let start = async |body: &str, sent: usize| {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let extra = ["Content-Length: 1024"];
+        let mut req = head_signed("POST /hook HTTP/1.1", body, &extra, secret, now_unix());
+        req.push_str(&body[..sent]);
+        s.write_all(req.as_bytes()).await.unwrap();
+        s
+    };
+    let held = async |bytes: f64| {
+        poll(POLL, async || {
+            (hg.metric("hookgate_buffered_bytes").await == Some(bytes)).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("hookgate_buffered_bytes never reached {bytes}"));
+    };
+    let (a_body, b_body) = (body("evt_a"), body("evt_b"));
+    let mut a = start(&a_body, 1000).await;
+    let mut b = start(&b_body, 1000).await;
+    held(2000.0).await;
+
+    // A reload that leaves max_buffered alone keeps the budget and what it holds.
+    std::fs::write(
+        &cfg,
+        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 19s"),
+    )
+    .unwrap();
+    hg.hangup();
+    hg.wait_reloads("success", 1.0).await;
+    held(2000.0).await;
+    let mut c = start(&body("evt_c"), 1024).await;
+    assert_eq!(response(&mut c, &mut Vec::new()).await.0, 503);
+
+    // A new size is a new budget, in force at once.
+    std::fs::write(
+        &cfg,
+        with_limits("max_body: 1KiB, max_buffered: 4KiB, body_timeout: 19s"),
+    )
+    .unwrap();
+    hg.hangup();
+    hg.wait_reloads("success", 2.0).await;
+    let d_body = body("evt_d");
+    let mut d = start(&d_body, 1024).await;
+    assert_eq!(response(&mut d, &mut Vec::new()).await.0, 200);
+    // The senders that started before finish on the budget they started with.
+    for (s, b) in [(&mut a, &a_body), (&mut b, &b_body)] {
+        s.write_all(&b.as_bytes()[1000..]).await.unwrap();
+        assert_eq!(response(s, &mut Vec::new()).await.0, 200);
+    }
+    assert_eq!(up.count(), 3);
+}

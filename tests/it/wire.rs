@@ -13,8 +13,13 @@ const TS: i64 = 1_764_000_000;
 
 /// A request head: request line, the signature headers for `body`, then `extra` lines.
 pub fn head(line: &str, body: &str, extra: &[&str]) -> String {
+    head_signed(line, body, extra, SECRET, TS)
+}
+
+/// [`head`] signed with `secret` at `ts`.
+pub fn head_signed(line: &str, body: &str, extra: &[&str], secret: &str, ts: i64) -> String {
     let mut h = format!("{line}\r\nHost: sender.example\r\n");
-    for (n, v) in signed(SECRET, TS, body) {
+    for (n, v) in signed(secret, ts, body) {
         h.push_str(&format!("{n}: {v}\r\n"));
     }
     for e in extra {
