@@ -213,3 +213,59 @@ async fn an_http_1_0_sender_is_answered_and_its_connection_closed() {
     let r = &up.requests()[0];
     assert_eq!(r.body.as_ref(), body.as_bytes());
 }
+
+#[tokio::test]
+async fn ambiguous_framing_never_reaches_the_app() {
+    // Request smuggling needs two parties to disagree about where a body ends. hookgate
+    // refuses the ambiguous forms and always re-frames what it forwards (one Content-Length,
+    // no Transfer-Encoding), so the app never sees them.
+    let (up, proxy, _clock) = setup(Upstream::ok().await).await;
+    let body = r#"{"id":"evt_frame"}"#;
+    let chunked = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+    for (what, extra, payload) in [
+        (
+            "two different lengths",
+            vec![
+                format!("Content-Length: {}", body.len()),
+                format!("Content-Length: {}", body.len() + 5),
+            ],
+            body.to_owned(),
+        ),
+        (
+            "a length that is not a number",
+            vec![format!("Content-Length: {}x", body.len())],
+            body.to_owned(),
+        ),
+        (
+            "a transfer coding other than chunked last",
+            vec!["Transfer-Encoding: chunked, gzip".to_owned()],
+            chunked.clone(),
+        ),
+    ] {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+        let mut req = head("POST /hook HTTP/1.1", body, &extra);
+        req.push_str(&payload);
+        s.write_all(req.as_bytes()).await.unwrap();
+        let (status, _, _) = response(&mut s, &mut Vec::new()).await;
+        assert_eq!(status, 400, "{what}");
+    }
+    assert_eq!(up.count(), 0);
+
+    // Both a length and chunked: chunked decides (RFC 9112 6.3), and the app gets one length.
+    let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+    let mut req = head(
+        "POST /hook HTTP/1.1",
+        body,
+        &["Content-Length: 3", "Transfer-Encoding: chunked"],
+    );
+    req.push_str(&chunked);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let (status, _, _) = response(&mut s, &mut Vec::new()).await;
+    assert_eq!(status, 200);
+    let r = &up.requests()[0];
+    assert_eq!(r.body.as_ref(), body.as_bytes());
+    assert_eq!(r.headers.get_all("content-length").iter().count(), 1);
+    assert_eq!(r.headers["content-length"], body.len().to_string());
+    assert!(r.headers.get("transfer-encoding").is_none());
+}
