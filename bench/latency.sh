@@ -15,8 +15,8 @@
 #                             the 100 000 ids of its dedup store, so every measured run is at
 #                             steady state (each accepted id evicts one, pools and tables grown),
 #                             as in production after the first hours; 0 = none
-#   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, BENCH_PORT_BASE, OUT, KEEP:
-#                             as in run.sh
+#   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, DEDUP, BENCH_PORT_BASE, OUT,
+#   KEEP:                     as in run.sh
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
 
@@ -49,7 +49,7 @@ provider=$ROUTE
     echo "date (UTC): $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "nproc: $(nproc); cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "kernel: $(uname -sr); nginx: $("$NGINX" -v 2>&1)"
-    echo "hookgate: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)'), log level ${HOOKGATE_LOG:-info}"
+    echo "hookgate: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)'), log level ${HOOKGATE_LOG:-info}, dedup backend ${DEDUP:-memory}"
     echo "open loop: rates $RATES req/s, ${DURATION}s each, $CONNS connections, route $ROUTE, repeats $REPEAT, hookgate warm-up $WARMUP requests"
 } | tee "$OUT/machine.txt" >&2
 
