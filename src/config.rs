@@ -175,6 +175,7 @@ struct RawRoute {
     dedup_key: Option<RawDedupKey>,
     dedup: Option<bool>,
     public_url: Option<String>,
+    max_body: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -388,6 +389,8 @@ pub struct Route {
     pub public_url: Option<String>,
     /// A setup request of the provider's that hookgate answers itself.
     pub handshake: Option<Handshake>,
+    /// Larger bodies get 413: the route's own `max_body`, else `limits.max_body`.
+    pub max_body: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,17 +626,20 @@ impl Validator<'_> {
     }
 
     fn size(&mut self, path: &str, v: Option<&str>, default: usize) -> usize {
-        let Some(s) = v else { return default };
-        match parse_size(s) {
-            Some(n) => n,
-            None => {
-                self.problem(
-                    path,
-                    format!("{s:?} is not a size; write it like 512KiB, 1MiB or 1048576"),
-                );
-                default
-            }
+        v.map_or(Some(default), |s| self.parsed_size(path, s))
+            .unwrap_or(default)
+    }
+
+    /// `None` (and a problem) when `s` is not a size.
+    fn parsed_size(&mut self, path: &str, s: &str) -> Option<usize> {
+        let n = parse_size(s);
+        if n.is_none() {
+            self.problem(
+                path,
+                format!("{s:?} is not a size; write it like 512KiB, 1MiB or 1048576"),
+            );
         }
+        n
     }
 
     fn addr(&mut self, path: &str, v: Option<&str>, default: &str) -> Option<SocketAddr> {
@@ -675,18 +681,16 @@ impl Validator<'_> {
             }
         }
         let upstream = self.upstream(raw.upstream);
-        let max_body = self.size(
+        let max_body = self.body_limit(
             "limits.max_body",
             raw.limits.max_body.as_deref(),
             DEFAULT_MAX_BODY,
         );
-        let limits = Limits {
+        let max_buffered = self.max_buffered(raw.limits.max_buffered.as_deref(), max_body);
+        let mut limits = Limits {
             max_body,
-            max_buffered: self.size(
-                "limits.max_buffered",
-                raw.limits.max_buffered.as_deref(),
-                DEFAULT_MAX_BUFFERED.max(max_body.saturating_mul(4)),
-            ),
+            // Set once the routes (whose own max_body may be larger) are read.
+            max_buffered: 0,
             header_timeout: self.duration(
                 "limits.header_timeout",
                 raw.limits.header_timeout.as_deref(),
@@ -711,30 +715,6 @@ impl Validator<'_> {
             self.problem(
                 "limits.max_concurrency",
                 format!("must be at most {MAX_CONCURRENCY_CAP}"),
-            );
-        }
-        if limits.max_body == 0 {
-            self.problem("limits.max_body", "must be more than 0");
-        }
-        if limits.max_body > MAX_BODY_CAP {
-            self.problem(
-                "limits.max_body",
-                format!("must be at most {MAX_BODY_CAP} bytes (1GiB)"),
-            );
-        }
-        if limits.max_buffered < limits.max_body {
-            self.problem(
-                "limits.max_buffered",
-                format!(
-                    "must be at least limits.max_body ({} bytes), or a body of the largest size allowed could never be accepted",
-                    limits.max_body
-                ),
-            );
-        }
-        if limits.max_buffered > Semaphore::MAX_PERMITS {
-            self.problem(
-                "limits.max_buffered",
-                format!("must be at most {} bytes", Semaphore::MAX_PERMITS),
             );
         }
         for (path, d) in [
@@ -790,11 +770,15 @@ impl Validator<'_> {
                     format!("path {:?} is used by two routes", r.path),
                 );
             }
-            if let Some(mut route) = self.route(&path, r, &dedup) {
+            if let Some(mut route) = self.route(&path, r, &dedup, max_body, max_buffered) {
                 route.index = routes.len();
                 routes.push(Arc::new(route));
             }
         }
+        // By default, room for 4 bodies of the largest size any route accepts.
+        let largest = routes.iter().map(|r| r.max_body).fold(max_body, usize::max);
+        limits.max_buffered =
+            max_buffered.unwrap_or_else(|| DEFAULT_MAX_BUFFERED.max(largest.saturating_mul(4)));
 
         Some(Config {
             listen: listen?,
@@ -1052,7 +1036,14 @@ impl Validator<'_> {
         }
     }
 
-    fn route(&mut self, path: &str, r: RawRoute, dedup: &DedupConfig) -> Option<Route> {
+    fn route(
+        &mut self,
+        path: &str,
+        r: RawRoute,
+        dedup: &DedupConfig,
+        default_max_body: usize,
+        max_buffered: Option<usize>,
+    ) -> Option<Route> {
         let name_ok = !r.name.is_empty()
             && r.name.len() <= 64
             && r.name
@@ -1187,6 +1178,17 @@ impl Validator<'_> {
             ));
         }
         let keys = self.keys(path, &r.secrets, &scheme, &r.name);
+        let max_body = self.body_limit(
+            &format!("{path}.max_body"),
+            r.max_body.as_deref(),
+            default_max_body,
+        );
+        if let Some(budget) = max_buffered.filter(|&b| r.max_body.is_some() && max_body > b) {
+            self.problem(
+                format!("{path}.max_body"),
+                format!("larger than limits.max_buffered ({budget} bytes): a body of this size could never be accepted; raise max_buffered"),
+            );
+        }
 
         if !name_ok || keys.is_empty() {
             return None;
@@ -1208,7 +1210,40 @@ impl Validator<'_> {
             dedup_key,
             public_url,
             handshake,
+            max_body,
         })
+    }
+
+    /// A body size limit (`limits.max_body` or a route's): more than 0, at most 1 GiB.
+    fn body_limit(&mut self, path: &str, v: Option<&str>, default: usize) -> usize {
+        let n = self.size(path, v, default);
+        if n == 0 {
+            self.problem(path, "must be more than 0");
+        } else if n > MAX_BODY_CAP {
+            self.problem(path, format!("must be at most {MAX_BODY_CAP} bytes (1GiB)"));
+        }
+        n
+    }
+
+    /// `limits.max_buffered` when set: it must hold a body of `limits.max_body` (each route's
+    /// own `max_body` is checked against it with the route).
+    fn max_buffered(&mut self, v: Option<&str>, max_body: usize) -> Option<usize> {
+        let n = self.parsed_size("limits.max_buffered", v?)?;
+        if n > Semaphore::MAX_PERMITS {
+            self.problem(
+                "limits.max_buffered",
+                format!("must be at most {} bytes", Semaphore::MAX_PERMITS),
+            );
+        }
+        if n < max_body {
+            self.problem(
+                "limits.max_buffered",
+                format!(
+                    "must be at least limits.max_body ({max_body} bytes), or a body of the largest size allowed could never be accepted"
+                ),
+            );
+        }
+        Some(n)
     }
 
     /// The route's scheme: a preset's (returned too) with the `verify:` overrides applied, or

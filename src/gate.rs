@@ -270,7 +270,7 @@ impl Gate {
         };
 
         // 4. Size: a declared length over the limit is refused before reading anything.
-        let max_body = config.limits.max_body;
+        let max_body = route.max_body;
         let declared = req
             .headers()
             .get(CONTENT_LENGTH)

@@ -264,6 +264,10 @@ fn print_check(path: &Path, config: &Config) {
         "listen {}  admin {}  upstream {}  workers {}",
         config.listen, config.admin_listen, config.upstream.url, config.workers
     );
+    println!(
+        "max_body {}  max_buffered {}  max_concurrency {}",
+        config.limits.max_body, config.limits.max_buffered, config.limits.max_concurrency
+    );
     println!("routes:");
     for r in &config.routes {
         let scheme = r.provider.unwrap_or("custom");
@@ -272,14 +276,21 @@ fn print_check(path: &Path, config: &Config) {
             None => "off".to_owned(),
             Some(spec) => spec.to_string(),
         };
+        // Only when the route sets its own: the common case stays one short line.
+        let max_body = if r.max_body == config.limits.max_body {
+            String::new()
+        } else {
+            format!(" max_body={}", r.max_body)
+        };
         println!(
-            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}",
+            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}",
             r.name,
             r.path,
             scheme,
             secrets.join(","),
             r.mode,
-            dedup
+            dedup,
+            max_body
         );
     }
     for w in &config.warnings {

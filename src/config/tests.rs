@@ -1395,6 +1395,38 @@ fn max_buffered_defaults_to_room_for_four_bodies_and_holds_at_least_one() {
     assert!(find(&ps, "limits.max_buffered")
         .message
         .contains("not a size"));
+    assert_eq!(ps.len(), 1, "{ps:?}");
+}
+
+#[test]
+fn a_route_may_set_its_own_max_body() {
+    let two = |route_limit: &str, limits: &str| {
+        format!(
+            "upstream: {{ url: http://127.0.0.1:3000 }}\nlimits: {{ {limits} }}\nroutes:\n  - {{ name: small, path: /s, provider: github, secrets: [ {{ env: S }} ] }}\n  - {{ name: big, path: /b, provider: github, secrets: [ {{ env: S }} ], max_body: {route_limit} }}\n"
+        )
+    };
+    let c = load_ok(&two("25MiB", "max_body: 1MiB"));
+    let by_name = |n: &str| c.routes.iter().find(|r| &*r.name == n).unwrap().max_body;
+    assert_eq!(by_name("small"), 1024 * 1024, "limits.max_body by default");
+    assert_eq!(by_name("big"), 25 * 1024 * 1024);
+    assert_eq!(
+        c.limits.max_buffered,
+        100 * 1024 * 1024,
+        "the default budget holds 4 bodies of the largest limit"
+    );
+
+    let ps = problems(&two("25MiB", "max_body: 1MiB, max_buffered: 8MiB"));
+    let p = find(&ps, "routes[1].max_body");
+    assert!(
+        p.message.contains("larger than limits.max_buffered"),
+        "{p:?}"
+    );
+    assert!(p.line.is_some(), "points at the route's key: {p:?}");
+    for bad in ["0", "2GiB", "big"] {
+        let ps = problems(&two(bad, "max_body: 1MiB"));
+        assert_eq!(ps.len(), 1, "{bad}: {ps:?}");
+        assert_eq!(ps[0].path, "routes[1].max_body", "{bad}");
+    }
 }
 
 #[test]

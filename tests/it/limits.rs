@@ -297,3 +297,34 @@ async fn request_bodies_in_memory_are_bounded_by_max_buffered() {
         2.0
     );
 }
+
+#[tokio::test]
+async fn a_route_may_accept_larger_bodies_than_the_global_limit() {
+    let up = Upstream::ok().await;
+    let big_route = format!(
+        "{}    max_body: 4KiB\n",
+        signed_route("big", "/big", "[ { id: current, env: CUR } ]")
+    );
+    let proxy = Proxy::start(
+        &config(&big_route, "limits: { max_body: 1KiB }"),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    let body = format!(r#"{{"id":"evt_big","pad":"{}"}}"#, "b".repeat(3000));
+    let h = signed(SECRET, 1_764_000_000, &body);
+    let small = post(&proxy.url("/hook"), &refs(&h), body.clone()).await;
+    assert_eq!(
+        (small.status.as_u16(), small.error()),
+        (413, "body_too_large".to_owned()),
+        "limits.max_body on the route without its own"
+    );
+    let big = post(&proxy.url("/big"), &refs(&h), body.clone()).await;
+    assert_eq!(big.status, 200);
+    assert_eq!(up.requests()[0].body.as_ref(), body.as_bytes());
+    let over = format!(r#"{{"id":"evt_over","pad":"{}"}}"#, "b".repeat(4096));
+    let h = signed(SECRET, 1_764_000_000, &over);
+    assert_eq!(post(&proxy.url("/big"), &refs(&h), over).await.status, 413);
+    assert_eq!(up.count(), 1);
+}
