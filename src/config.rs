@@ -41,7 +41,8 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// Far beyond any webhook (GitHub caps its payloads at 25 MB); keeps a body's size a count of
 /// budget permits (`u32`).
 pub const MAX_BODY_CAP: usize = 1024 * 1024 * 1024;
-/// `limits.max_buffered` when not set: this, or 4 bodies of `max_body`, whichever is larger.
+/// `limits.max_buffered` when not set: this, or 4 bodies of the largest body limit
+/// (`limits.max_body` or a route's own), whichever is larger.
 pub const DEFAULT_MAX_BUFFERED: usize = 64 * 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -295,6 +296,7 @@ pub struct UpstreamConfig {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// For routes without a `max_body` of their own (`Route::max_body` is the one in force).
     pub max_body: usize,
     /// Bytes of request bodies held in memory at once, all connections together. Unverified
     /// bodies must be held whole before their signature can be checked: without this bound a
