@@ -215,7 +215,7 @@ async fn silent_connections_are_closed() {
 
 #[tokio::test]
 async fn request_bodies_in_memory_are_bounded_by_max_buffered() {
-    use crate::wire::{head, response};
+    use crate::wire::{head, kib_body as body, response, sending};
     // Room for two 1 KiB bodies.
     let up = Upstream::ok().await;
     let proxy = Proxy::start(
@@ -225,20 +225,9 @@ async fn request_bodies_in_memory_are_bounded_by_max_buffered() {
         TestClock::at(1_764_000_000).clock(),
     )
     .await;
-    let body = |id: &str| {
-        let mut b = format!(r#"{{"id":"{id}","pad":""#);
-        b.push_str(&"p".repeat(1024 - b.len() - 2));
-        b.push_str("\"}");
-        assert_eq!(b.len(), 1024);
-        b
-    };
-    // A sender that has sent the head and the first `sent` bytes of `body`.
     let start = async |body: &str, sent: usize| {
-        let mut s = TcpStream::connect(proxy.addr).await.unwrap();
-        let mut req = head("POST /hook HTTP/1.1", body, &["Content-Length: 1024"]);
-        req.push_str(&body[..sent]);
-        s.write_all(req.as_bytes()).await.unwrap();
-        s
+        let h = head("POST /hook HTTP/1.1", body, &["Content-Length: 1024"]);
+        sending(proxy.addr, h, body, sent).await
     };
     let held = async |bytes: f64| {
         poll(POLL, async || {

@@ -428,7 +428,7 @@ async fn a_config_waiting_for_its_secret_file_loads_when_the_file_appears() {
 
 #[tokio::test]
 async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
-    use crate::wire::{head_signed, response};
+    use crate::wire::{head_signed, kib_body as body, response, sending};
     use tokio::io::AsyncWriteExt;
     let up = Upstream::ok().await;
     let dir = tempfile::tempdir().unwrap();
@@ -446,22 +446,10 @@ async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
     .unwrap();
     let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
     let secret = "env-secret-for-reload-tests";
-    let body = |id: &str| {
-        let mut b = format!(r#"{{"id":"{id}","pad":""#);
-        b.push_str(&"p".repeat(1024 - b.len() - 2));
-        b.push_str("\"}");
-        b
-    };
-    // A sender that has sent the head and the first `sent` bytes of `body`.
     let start = async |body: &str, sent: usize| {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .unwrap();
         let extra = ["Content-Length: 1024"];
-        let mut req = head_signed("POST /hook HTTP/1.1", body, &extra, secret, now_unix());
-        req.push_str(&body[..sent]);
-        s.write_all(req.as_bytes()).await.unwrap();
-        s
+        let h = head_signed("POST /hook HTTP/1.1", body, &extra, secret, now_unix());
+        sending(([127, 0, 0, 1], port).into(), h, body, sent).await
     };
     let held = async |bytes: f64| {
         poll(POLL, async || {

@@ -3,6 +3,8 @@
 //! requests, HTTP/1.0. The signature is over the body's bytes whatever the framing, and the
 //! upstream always gets them with a Content-Length.
 
+use std::net::SocketAddr;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -28,6 +30,25 @@ pub fn head_signed(line: &str, body: &str, extra: &[&str], secret: &str, ts: i64
     }
     h.push_str("\r\n");
     h
+}
+
+/// A JSON delivery of exactly 1 KiB with the given `id`.
+pub fn kib_body(id: &str) -> String {
+    let mut b = format!(r#"{{"id":"{id}","pad":""#);
+    b.push_str(&"p".repeat(1024 - b.len() - 2));
+    b.push_str("\"}");
+    assert_eq!(b.len(), 1024);
+    b
+}
+
+/// A sender on a new connection to `addr` that has sent `head` and the first `sent` bytes of
+/// `body`, and waits.
+pub async fn sending(addr: SocketAddr, head: String, body: &str, sent: usize) -> TcpStream {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all((head + &body[..sent]).as_bytes())
+        .await
+        .unwrap();
+    s
 }
 
 /// One response read off `stream`: status, head (lowercase), body (by Content-Length).
