@@ -134,13 +134,17 @@ impl Metrics {
     }
 
     /// Creates the series of every configured route at zero, so dashboards and alerts see a 0
-    /// rather than no data before the first request.
-    pub fn init_route(&self, route: &str, secret_ids: &[&str]) {
+    /// rather than no data before the first request. The dedup store's series only when the
+    /// store counts them (`store_counts`: the memory store); for Redis they are absent rather
+    /// than a misleading 0.
+    pub fn init_route(&self, route: &str, secret_ids: &[&str], store_counts: bool) {
         for o in Outcome::ALL {
             self.requests.with_label_values(&[route, o.code()]);
         }
-        self.dedup_entries.with_label_values(&[route]);
-        self.dedup_evictions.with_label_values(&[route]);
+        if store_counts {
+            self.dedup_entries.with_label_values(&[route]);
+            self.dedup_evictions.with_label_values(&[route]);
+        }
         for s in secret_ids {
             self.verified.with_label_values(&[route, s]);
         }

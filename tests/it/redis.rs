@@ -70,6 +70,15 @@ async fn two_replicas_sharing_redis_forward_a_delivery_once() {
         assert_eq!(r.headers["hookgate-duplicate"], "true");
     }
     assert_eq!(up.count(), 1);
+    // Neither replica can count Redis's entries or evictions: no series, rather than a 0.
+    let text = a.metrics().await;
+    assert!(text.contains("hookgate_requests_total{"), "{text}");
+    for absent in ["hookgate_dedup_entries{", "hookgate_dedup_evictions_total{"] {
+        assert!(
+            !text.contains(absent),
+            "{absent} exported with Redis:\n{text}"
+        );
+    }
 }
 
 #[tokio::test]
