@@ -25,6 +25,14 @@ def med(rows, key):
     return statistics.median(vals) if vals else None
 
 
+def us_per_req(rows, cpu_key):
+    """Median CPU microseconds per request of a process, from its CPU % and the run's req/s: the
+    steadiest figure on a shared machine, where req/s moves with whatever else runs."""
+    vals = [num(r[cpu_key]) * 1e4 / num(r["rps"]) for r in rows
+            if num(r[cpu_key]) is not None and num(r["rps"])]
+    return statistics.median(vals) if vals else None
+
+
 def fmt(v, digits=2):
     if v is None:
         return "-"
@@ -66,8 +74,8 @@ def main():
     print("## Medians\n")
     print("| wrk -c | target | route | runs | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs nginx "
           "| p50 over direct, ms | p99 over direct, ms | p99 over nginx, ms | hookgate CPU % "
-          "| nginx CPU % | wrk CPU % | other CPU % |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| nginx CPU % | wrk CPU % | other CPU % | hookgate CPU µs/req | nginx CPU µs/req |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k in keys:
         target, route, conns = k
         g = groups[k]
@@ -88,12 +96,15 @@ def main():
               f"| {fmt(rps)} | {fmt(p50, 3)} | {fmt(p99, 3)} | {fmt(p999, 3)} | {vs_nginx} "
               f"| {fmt(over50, 3)} | {fmt(over99, 3)} | {fmt(over99n, 3)} "
               f"| {fmt(med(g, 'hg_cpu_pct'), 0)} | {fmt(med(g, 'nginx_cpu_pct'), 0)} "
-              f"| {fmt(med(g, 'wrk_cpu_pct'), 0)} | {fmt(med(g, 'other_cpu_pct'), 0)} |")
+              f"| {fmt(med(g, 'wrk_cpu_pct'), 0)} | {fmt(med(g, 'other_cpu_pct'), 0)} "
+              f"| {fmt(us_per_req(g, 'hg_cpu_pct'), 1)} | {fmt(us_per_req(g, 'nginx_cpu_pct'), 1)} |")
     print(f"\nMedians over the runs during which other processes used at most {other_max:.0f}% of a core "
           f"({len(discarded)} runs were discarded and run again for exceeding it; see discarded.tsv).")
     print("\nCPU % is of one core (200 = both cores), over the measured run; 'other' is everything "
           "else busy on the machine in that time: other users' work, and kernel softirq time (the "
-          "loopback network) not charged to any process.\n")
+          "loopback network) not charged to any process. CPU µs/req = CPU % x 10^4 / req/s, median "
+          "over the runs: nginx's is the app's alone in direct rows, proxy and app together in nginx "
+          "rows, the app behind hookgate in hookgate rows.\n")
 
     print("## Every run\n")
     cols = ["conns", "target", "route", "run", "rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "requests",
