@@ -55,10 +55,10 @@ pub fn challenge<B>(hs: Handshake, req: &Request<B>) -> Option<HttpResponse> {
 pub fn signed(hs: Handshake, msg: &Message<'_>, key: &Key) -> Option<HttpResponse> {
     match hs {
         Handshake::ZoomUrlValidation => {
-            if msg.json_pointer("/event")?.as_str()? != "endpoint.url_validation" {
+            if msg.json_scalar("/event")?.into_string()? != "endpoint.url_validation" {
                 return None;
             }
-            let plain = msg.json_pointer("/payload/plainToken")?.as_str()?;
+            let plain = msg.json_scalar("/payload/plainToken")?.into_string()?;
             if plain.is_empty() || plain.len() > MAX_CHALLENGE {
                 return None;
             }

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 pub use memory::{MemoryStore, SnapshotError};
 pub use redis::RedisStore;
 
-use crate::verify::{Message, Verified};
+use crate::verify::{Message, Scalar, Verified};
 
 /// Ids longer than this are stored as their SHA-256, bounding memory per entry whatever a
 /// sender puts in its id.
@@ -78,11 +78,11 @@ impl DedupKeySpec {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
-            KeySource::Json(ptr) => match msg.json_pointer(ptr) {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            },
+            // An empty string is no id (a number's text never is empty).
+            KeySource::Json(ptr) => msg
+                .json_scalar(ptr)
+                .map(Scalar::into_text)
+                .filter(|id| !id.is_empty()),
             KeySource::BodySha256 => {
                 Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body))))
             }

@@ -4,12 +4,13 @@
 //! bytes, recently enough? — without I/O, so every scheme is tested with known-answer vectors
 //! and a fixed clock. `sign` is its mirror, used by `hookgate sign`, the demo and tests.
 
+mod json;
 mod key;
 mod payload;
 pub mod presets;
 pub mod scheme;
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::Engine as _;
@@ -17,6 +18,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 
+pub use json::Scalar;
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};
 pub(crate) use payload::{canonical_form, form_decode};
@@ -46,7 +48,8 @@ pub struct Message<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
     pub public_url: Option<&'a str>,
-    json: OnceCell<Option<serde_json::Value>>,
+    /// Body fields already looked up, by pointer (a route reads one to three).
+    json: RefCell<Vec<(Box<str>, Option<Scalar>)>>,
 }
 
 impl<'a> Message<'a> {
@@ -63,16 +66,19 @@ impl<'a> Message<'a> {
             headers,
             body,
             public_url,
-            json: OnceCell::new(),
+            json: RefCell::new(Vec::new()),
         }
     }
 
-    /// The body parsed as JSON, once, only if something asks for a field.
-    pub fn json_pointer(&self, pointer: &str) -> Option<&serde_json::Value> {
-        self.json
-            .get_or_init(|| serde_json::from_slice(self.body).ok())
-            .as_ref()?
-            .pointer(pointer)
+    /// The string or number at a JSON pointer in the body, read once per pointer and only if
+    /// something asks for it.
+    pub fn json_scalar(&self, pointer: &str) -> Option<Scalar> {
+        if let Some((_, found)) = self.json.borrow().iter().find(|(p, _)| &**p == pointer) {
+            return found.clone();
+        }
+        let found = json::scalar_at(self.body, pointer);
+        self.json.borrow_mut().push((pointer.into(), found.clone()));
+        found
     }
 
     fn header(&self, name: &HeaderName) -> Option<&'a HeaderValue> {
@@ -272,10 +278,10 @@ fn signature_value<'s>(
     msg: &Message<'_>,
 ) -> Result<(Option<&'s HeaderSet>, String), VerifyError> {
     if let Some(ptr) = &scheme.signature_json {
-        let value = match msg.json_pointer(ptr) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            _ => return Err(VerifyError::MissingSignatureField(ptr.clone())),
-        };
+        let value = msg
+            .json_scalar(ptr)
+            .and_then(Scalar::into_string)
+            .ok_or_else(|| VerifyError::MissingSignatureField(ptr.clone()))?;
         return Ok((scheme.headers.first(), value));
     }
     let present = |set: &HeaderSet| {
@@ -541,10 +547,9 @@ fn raw_timestamp(
                     ))
                 })?
         }
-        TimestampSource::Json(pointer) => match msg.json_pointer(pointer) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            _ => {
+        TimestampSource::Json(pointer) => match msg.json_scalar(pointer) {
+            Some(found) => found.into_text(),
+            None => {
                 return Err(VerifyError::InvalidTimestamp(format!(
                     "the JSON body has no string or number at {pointer}"
                 )))
@@ -577,11 +582,7 @@ fn raw_id(
             None => (None, "id".to_owned()),
         },
         IdSource::Json(pointer) => (
-            match msg.json_pointer(pointer) {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            },
+            msg.json_scalar(pointer).map(Scalar::into_text),
             format!("JSON field {pointer}"),
         ),
     };
@@ -712,21 +713,19 @@ pub fn sign(
     let ts = match &scheme.timestamp {
         None => None,
         Some(rule) => Some(match &rule.source {
-            TimestampSource::Json(ptr) => match probe_msg.json_pointer(ptr) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Number(n)) => n.to_string(),
-                _ => return Err(SignError::NeedsBodyTimestamp(ptr.clone())),
+            TimestampSource::Json(ptr) => match probe_msg.json_scalar(ptr) {
+                Some(found) => found.into_text(),
+                None => return Err(SignError::NeedsBodyTimestamp(ptr.clone())),
             },
             _ => format_timestamp(now_ms, rule.format),
         }),
     };
     let id = match &scheme.id {
         None => None,
-        Some(IdSource::Json(ptr)) => match probe_msg.json_pointer(ptr) {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ if scheme.needs(&Piece::Id) => return Err(SignError::NeedsBodyId(ptr.clone())),
-            _ => None,
+        Some(IdSource::Json(ptr)) => match probe_msg.json_scalar(ptr) {
+            Some(found) => Some(found.into_text()),
+            None if scheme.needs(&Piece::Id) => return Err(SignError::NeedsBodyId(ptr.clone())),
+            None => None,
         },
         Some(IdSource::Header) => Some(input.id.clone().unwrap_or_else(|| {
             let digest = sha2::Sha256::digest([input.body, &now_ms.to_be_bytes()].concat());

@@ -46,10 +46,9 @@ pub(crate) fn pieces<'a>(
                     .ok_or_else(|| VerifyError::MissingId(name.to_string()))?
                     .as_bytes(),
             ),
-            Piece::Json(ptr) => match msg.json_pointer(ptr) {
-                Some(serde_json::Value::String(s)) => Cow::Borrowed(s.as_bytes()),
-                Some(serde_json::Value::Number(n)) => Cow::Owned(n.to_string().into_bytes()),
-                _ => return Err(VerifyError::MissingId(format!("JSON field {ptr}"))),
+            Piece::Json(ptr) => match msg.json_scalar(ptr) {
+                Some(found) => Cow::Owned(found.into_text().into_bytes()),
+                None => return Err(VerifyError::MissingId(format!("JSON field {ptr}"))),
             },
             Piece::FormParams => Cow::Owned(form_params(scheme, msg)),
             Piece::SignedHeaders(list) => Cow::Owned(signed_headers(list, msg)?),
