@@ -8,6 +8,7 @@
 //! `Active` config once, when it starts, and finishes on it whatever happens meanwhile.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -59,6 +60,8 @@ pub struct Gate {
     unrouted: Arc<RouteMetrics>,
     /// One reload at a time: series are created and dropped around the swap.
     installing: Mutex<()>,
+    /// How much of `logging::dropped_bytes_total` the counter already holds.
+    log_dropped_exported: AtomicU64,
 }
 
 /// The config in force and the per-route metric handles built for it. Swapped as one, so a
@@ -165,6 +168,7 @@ impl Gate {
             active,
             unrouted,
             installing: Mutex::new(()),
+            log_dropped_exported: AtomicU64::new(0),
         }
     }
 
@@ -610,6 +614,13 @@ impl Gate {
         self.metrics
             .buffered_bytes
             .set(i64::try_from(held).unwrap_or(i64::MAX));
+        // The counter follows the writer's own total; `fetch_max` hands each new byte to one
+        // scrape only, however many run at once.
+        let lost = crate::logging::dropped_bytes_total();
+        let before = self.log_dropped_exported.fetch_max(lost, Ordering::Relaxed);
+        self.metrics
+            .log_dropped_bytes
+            .inc_by(lost.saturating_sub(before));
         self.store.housekeeping();
         for route in &self.config().routes {
             if let Some(n) = self.store.entries(&route.name) {

@@ -16,15 +16,16 @@
 //!   Memory stays below twice the cap: one batch being written, one filling.
 //! - **Shutdown.** Dropping the [`LogGuard`] writes what is pending and joins the writer;
 //!   lines logged after that go straight to the sink, synchronously, instead of being stranded.
-//! - **A failing sink** (stderr closed, a full disk behind a redirect) costs the batch, which is
-//!   counted ([`BatchWriter::dropped_bytes`]) and not reported: in production the sink *is*
-//!   stderr, so a report would fail the same way, and retrying forever would hold every
-//!   logging thread hostage to a sink that may never recover.
+//! - **A failing sink** (stderr closed, a full disk behind a redirect, a pipe stalled past
+//!   `STALL_LIMIT`) costs the batch, which is counted ([`BatchWriter::dropped_bytes`]) and
+//!   exported on the admin port as `hookgate_log_dropped_bytes_total`, not logged: in
+//!   production the sink *is* stderr, so a log line would fail the same way, and retrying
+//!   forever would hold every logging thread hostage to a sink that may never recover.
 
 use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -362,12 +363,24 @@ fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
 /// guard until exit. If a global subscriber is already installed, this one is discarded.
 pub fn init(level: &str, format: LogFormat) -> LogGuard {
     let (writer, guard) = BatchWriter::with_limits(io::stderr(), BatchLimits::default());
-    let builder = subscriber_builder(filter(level), writer);
-    let _ = match format {
+    let builder = subscriber_builder(filter(level), writer.clone());
+    let installed = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    if installed.is_ok() {
+        let _ = INSTALLED.set(writer);
+    }
     guard
+}
+
+/// The writer `init` installed, so the admin port can export what it lost.
+static INSTALLED: OnceLock<BatchWriter> = OnceLock::new();
+
+/// Bytes of log lines the process's log sink failed to take, since start (0 before `init`,
+/// and in tests, which log elsewhere): `hookgate_log_dropped_bytes_total`.
+pub fn dropped_bytes_total() -> u64 {
+    INSTALLED.get().map_or(0, BatchWriter::dropped_bytes)
 }
 
 fn filter(level: &str) -> EnvFilter {

@@ -21,6 +21,7 @@ pub struct Metrics {
     pub upstream_responses: IntCounterVec,
     pub inflight: IntGauge,
     pub buffered_bytes: IntGauge,
+    pub log_dropped_bytes: IntCounter,
     pub dedup_entries: IntGaugeVec,
     pub dedup_evictions: IntCounterVec,
     pub config_reloads: IntCounterVec,
@@ -73,6 +74,10 @@ impl Metrics {
                 "hookgate_buffered_bytes",
                 "Bytes of request bodies held in memory (bounded by limits.max_buffered).",
             )?,
+            log_dropped_bytes: IntCounter::new(
+                "hookgate_log_dropped_bytes_total",
+                "Bytes of log lines lost because stderr did not take them (closed, full, stalled).",
+            )?,
             dedup_entries: IntGaugeVec::new(
                 Opts::new(
                     "hookgate_dedup_entries",
@@ -121,6 +126,7 @@ impl Metrics {
         r.register(Box::new(m.upstream_responses.clone()))?;
         r.register(Box::new(m.inflight.clone()))?;
         r.register(Box::new(m.buffered_bytes.clone()))?;
+        r.register(Box::new(m.log_dropped_bytes.clone()))?;
         r.register(Box::new(m.dedup_entries.clone()))?;
         r.register(Box::new(m.dedup_evictions.clone()))?;
         r.register(Box::new(m.config_reloads.clone()))?;

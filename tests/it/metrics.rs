@@ -28,6 +28,7 @@ async fn exposition_passes_promtool_and_covers_every_outcome_series() {
         "hookgate_upstream_responses_total",
         "hookgate_inflight_requests",
         "hookgate_buffered_bytes",
+        "hookgate_log_dropped_bytes_total",
         "hookgate_dedup_entries",
         "hookgate_dedup_evictions_total",
         "hookgate_config_reloads_total",

@@ -507,3 +507,50 @@ async fn readme_curl_examples_are_right() {
         "README shows the real message"
     );
 }
+
+#[tokio::test]
+async fn log_lines_stderr_refuses_are_counted() {
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = write_config(dir.path(), &up.url(), port, admin);
+    let mut child = Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap()])
+        .env("HG_TEST_SECRET", "env-secret-for-a-closed-stderr")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody reads hookgate's stderr any more: every write to it fails (EPIPE).
+    drop(child.stderr.take());
+    wait_ready(admin).await;
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let lost = || async {
+        let r = send(
+            http::Request::get(format!("http://127.0.0.1:{admin}/metrics"))
+                .body(Default::default())
+                .unwrap(),
+        )
+        .await;
+        String::from_utf8(r.body.to_vec())
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("hookgate_log_dropped_bytes_total "))
+            .map(|v| v.trim().parse::<f64>().unwrap())
+            .expect("the counter is exported")
+    };
+    // The start-up lines are lost already, or about to be (the writer flushes every 50 ms).
+    let first = poll(POLL, async || Some(lost().await).filter(|&n| n > 0.0))
+        .await
+        .expect("lost log lines are counted");
+    // hookgate keeps serving, and each logged decision adds to the count.
+    let body = r#"{"id":"evt_no_stderr"}"#;
+    let h = signed("env-secret-for-a-closed-stderr", now_unix(), body);
+    assert_eq!(post(&url, &refs(&h), body).await.status, 200);
+    poll(POLL, async || (lost().await > first).then_some(()))
+        .await
+        .expect("the request's log line is counted too");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
