@@ -4,10 +4,11 @@
 //
 // Nothing here reads the current time; every case is verified again before it is written.
 
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { detB62, detGuid, detHex } from "./det.mjs";
 import { sign, verify, verifyWithFallback } from "@octokit/webhooks-methods";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -22,27 +23,6 @@ for (const [pkg, want] of Object.entries(PINS)) {
 
 // ------------------------------------------------------------------ helpers
 
-const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-function detB62(label, n) {
-  let out = "";
-  for (let counter = 0; out.length < n; counter++) {
-    const d = createHash("sha256").update(`${label}#${counter}`).digest();
-    for (const b of d) out += B62[b % 62];
-  }
-  return out.slice(0, n);
-}
-function detHex(label, nBytes) {
-  let out = "";
-  for (let counter = 0; out.length < 2 * nBytes; counter++) {
-    out += createHash("sha256").update(`${label}#${counter}`).digest("hex");
-  }
-  return out.slice(0, 2 * nBytes);
-}
-function detGuid(label) {
-  const h = detHex("guid-" + label, 16);
-  const variant = "89ab"[parseInt(h[16], 16) % 4]; // RFC 4122 version 4 layout
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 function assert(cond, msg) {
   if (!cond) throw new Error("gen_node: assertion failed: " + msg);
 }

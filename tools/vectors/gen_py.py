@@ -8,7 +8,6 @@ then verified again with the SDK's own verifier at a frozen clock (signed_at), a
 with a wrong secret (must fail).  Nothing here reads the current time.
 """
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -17,6 +16,9 @@ import sys
 import types
 from datetime import datetime, timezone
 from importlib.metadata import version
+
+from fixtures import b64, case, compact, det_bytes, pretty
+from fixtures import write as write_fixture
 
 import stripe
 import stripe._webhook as stripe_webhook_mod
@@ -33,8 +35,9 @@ for _pkg, _want in PINS.items():
 
 # --------------------------------------------------------------------------- helpers
 
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+def write(out_dir, provider, generator, cases):
+    path = write_fixture(out_dir, provider, provider, generator, cases)
+    print(f"gen_py: wrote {path} ({len(cases)} cases)")
 
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -50,14 +53,6 @@ def det_b62(label: str, n: int) -> str:
     return out[:n]
 
 
-def det_bytes(label: str, n: int) -> bytes:
-    out, counter = b"", 0
-    while len(out) < n:
-        out += hashlib.sha256(f"{label}#{counter}".encode()).digest()
-        counter += 1
-    return out[:n]
-
-
 def stripe_secret(label: str) -> str:
     # Dashboard-style: whsec_ + 32 alphanumerics.  The suffix is also valid base64
     # on purpose, so an implementation that wrongly base64-decodes it gets a wrong
@@ -69,36 +64,6 @@ def sw_secret(label: str, nbytes: int = 24) -> str:
     # Standard Webhooks / Svix: whsec_ + standard base64 of the raw key bytes
     # (Svix shows 24-byte keys = 32 chars; a 32-byte key ends in "=").
     return "whsec_" + b64(det_bytes("sw-secret-" + label, nbytes))
-
-
-def case(name, secrets, signed_at, headers, body: bytes, event_id):
-    assert isinstance(body, bytes)
-    return {
-        "name": name,
-        "secrets": list(secrets),
-        "signed_at": int(signed_at),
-        "headers": [[k, v] for k, v in headers],
-        "body_b64": b64(body),
-        "event_id": event_id,
-    }
-
-
-def write(out_dir, provider, generator, cases):
-    names = [c["name"] for c in cases]
-    assert len(names) == len(set(names)), f"duplicate case names in {provider}"
-    doc = {"provider": provider, "generator": generator, "cases": cases}
-    path = os.path.join(out_dir, f"{provider}.json")
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"gen_py: wrote {path} ({len(cases)} cases)")
-
-
-def pretty(obj) -> bytes:
-    return json.dumps(obj, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def compact(obj) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 # Body with raw multi-byte UTF-8 *and* JSON \u escapes (as literal backslash text in the

@@ -28,6 +28,10 @@ import os
 import sys
 from datetime import datetime, timezone
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fixtures.py
+import fixtures  # noqa: E402
+from fixtures import b64, write as write_fixture  # noqa: E402
+
 T0 = 1764000000  # 2025-11-24T16:00:00Z, the base time the other generators use too.
 
 
@@ -53,10 +57,6 @@ def det_hex(label: str, n: int) -> str:
 def det_uuid(label: str) -> str:
     h = det_hex(label, 32)
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def mac(alg, key: str, *parts: bytes) -> bytes:
@@ -98,16 +98,10 @@ def odd_body(fields: bytes) -> bytes:
 
 
 def case(name, secrets, signed_at, headers, body: bytes, event_id):
+    # Documented senders post text: never an empty or non-UTF-8 body here.
     assert isinstance(body, bytes) and body
     body.decode("utf-8")
-    return {
-        "name": name,
-        "secrets": list(secrets),
-        "signed_at": int(signed_at),
-        "headers": [[k, v] for k, v in headers],
-        "body_b64": b64(body),
-        "event_id": event_id,
-    }
+    return fixtures.case(name, secrets, signed_at, headers, body, event_id)
 
 
 def hdr(c, name):
@@ -1056,9 +1050,7 @@ def main():
     for build in PROVIDERS:
         provider, generator, cases = build()
         check(provider, cases)
-        doc = {"provider": provider, "generator": generator, "cases": cases}
-        with open(os.path.join(out, provider + ".json"), "w", encoding="utf-8", newline="\n") as f:
-            f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        write_fixture(out, provider, provider, generator, cases)
     print(f"gen_docs: wrote {len(PROVIDERS)} files", file=sys.stderr)
 
 

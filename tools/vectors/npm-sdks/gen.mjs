@@ -10,11 +10,12 @@
 // Every case is also re-derived here with node:crypto from the scheme as hookgate's preset
 // writes it.  Nothing reads the clock: SDK verifiers that do see a frozen `Date.now`.
 
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import querystring from "node:querystring";
 import { fileURLToPath } from "node:url";
+import { B62, detB62, detGuid, detHex } from "../det.mjs";
 
 import hubspot from "@hubspot/api-client";
 import { WebhooksHelper as SquareWebhooksHelper } from "square";
@@ -49,27 +50,6 @@ if (!OUT) {
 
 // ------------------------------------------------------------------ helpers
 
-const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-function detB62(label, n) {
-  let out = "";
-  for (let counter = 0; out.length < n; counter++) {
-    const d = createHash("sha256").update(`${label}#${counter}`).digest();
-    for (const b of d) out += B62[b % 62];
-  }
-  return out.slice(0, n);
-}
-function detHex(label, nBytes) {
-  let out = "";
-  for (let counter = 0; out.length < 2 * nBytes; counter++) {
-    out += createHash("sha256").update(`${label}#${counter}`).digest("hex");
-  }
-  return out.slice(0, 2 * nBytes);
-}
-function detGuid(label) {
-  const h = detHex("guid-" + label, 16);
-  const variant = "89ab"[parseInt(h[16], 16) % 4];
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 function assert(cond, msg) {
   if (!cond) throw new Error("gen.mjs: assertion failed: " + msg);
 }

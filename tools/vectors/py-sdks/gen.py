@@ -22,6 +22,15 @@ import sys
 import urllib.parse
 from importlib.metadata import version
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fixtures.py
+from fixtures import b64, case, compact, det_bytes, header, pretty  # noqa: E402
+from fixtures import write as write_fixture  # noqa: E402
+
+
+def write(out_dir, provider, generator, cases):
+    path = write_fixture(out_dir, provider, provider, generator, cases)
+    print(f"py-sdks/gen.py: wrote {path} ({len(cases)} cases)")
+
 PINS = {
     "slack_sdk": "3.48.0",
     "paddle-python-sdk": "1.16.1",
@@ -54,18 +63,6 @@ FORM = "application/x-www-form-urlencoded"
 
 # --------------------------------------------------------------------------- helpers
 
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def det_bytes(label: str, n: int) -> bytes:
-    out, counter = b"", 0
-    while len(out) < n:
-        out += hashlib.sha256(f"{label}#{counter}".encode()).digest()
-        counter += 1
-    return out[:n]
-
-
 def det_chars(label: str, n: int, alphabet: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in det_bytes(label, n))
 
@@ -80,47 +77,6 @@ def det_b62(label: str, n: int) -> str:
 
 def det_hex(label: str, n: int) -> str:
     return det_bytes(label, (n + 1) // 2).hex()[:n]
-
-
-def compact(obj) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def pretty(obj) -> bytes:
-    return json.dumps(obj, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def case(name, secrets, signed_at, headers, body: bytes, event_id, *, url=None,
-         content_type=None):
-    assert isinstance(body, bytes)
-    c = {
-        "name": name,
-        "secrets": list(secrets),
-        "signed_at": int(signed_at),
-        "headers": [[k, v] for k, v in headers],
-        "body_b64": b64(body),
-        "event_id": event_id,
-    }
-    if url is not None:
-        c["url"] = url
-    if content_type is not None:
-        c["content_type"] = content_type
-    return c
-
-
-def write(out_dir, provider, generator, cases):
-    names = [c["name"] for c in cases]
-    assert len(names) == len(set(names)), f"duplicate case names in {provider}"
-    doc = {"provider": provider, "generator": generator, "cases": cases}
-    path = os.path.join(out_dir, f"{provider}.json")
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"py-sdks/gen.py: wrote {path} ({len(cases)} cases)")
-
-
-def header(c, name):
-    vals = [v for k, v in c["headers"] if k.lower() == name.lower()]
-    return vals[0] if vals else None
 
 
 # Body with raw multi-byte UTF-8 *and* JSON \u escapes of the same characters (as literal

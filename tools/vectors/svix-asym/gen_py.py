@@ -11,13 +11,16 @@ deterministic nonces, so a re-run writes byte-identical files.  The providers' o
 check_node.mjs, and crosscheck.py re-derives everything independently.
 """
 
-import base64
 import hashlib
 import hmac
 import json
 import os
 import sys
 from importlib.metadata import version
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fixtures.py
+from fixtures import b64, case, compact  # noqa: E402
+from fixtures import write as write_fixture  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -36,10 +39,6 @@ P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 # --------------------------------------------------------------------------- helpers
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
 
 def det_bytes(label: str, n: int) -> bytes:
     out, counter = b"", 0
@@ -70,34 +69,10 @@ def det_snowflake(label: str) -> str:
     return str(1_180_000_000_000_000_000 + int.from_bytes(det_bytes(label, 8), "big") % 10**17)
 
 
-def compact(obj) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def case(name, secrets, signed_at, headers, body: bytes, event_id, wrong_secret=None):
-    assert isinstance(body, bytes)
-    c = {
-        "name": name,
-        "secrets": list(secrets),
-        "signed_at": int(signed_at),
-        "headers": [[k, v] for k, v in headers],
-        "body_b64": b64(body),
-        "event_id": event_id,
-    }
-    if wrong_secret is not None:
-        c["wrong_secret"] = wrong_secret
-    return c
-
-
 def write(out_dir, file_stem, provider, generator, cases):
-    names = [c["name"] for c in cases]
-    assert len(names) == len(set(names)), f"duplicate case names in {file_stem}"
     for c in cases:
         assert all(k.lower() != "content-type" for k, _ in c["headers"]), c["name"]
-    doc = {"provider": provider, "generator": generator, "cases": cases}
-    path = os.path.join(out_dir, f"{file_stem}.json")
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    write_fixture(out_dir, file_stem, provider, generator, cases)
     print(f"svix-asym/gen_py: wrote {file_stem}.json ({len(cases)} cases)")
 
 
@@ -156,7 +131,7 @@ def discord(out_dir):
             ("X-Signature-Ed25519", sig),
             ("X-Signature-Timestamp", str(ts)),
         ]
-        cases.append(case(name, secrets or [pub], ts, headers, body, event_id, wrong))
+        cases.append(case(name, secrets or [pub], ts, headers, body, event_id, wrong_secret=wrong))
 
     user = {
         "avatar": None, "avatar_decoration_data": None, "discriminator": "0",
@@ -304,7 +279,7 @@ def sendgrid(out_dir):
             ("X-Twilio-Email-Event-Webhook-Signature", sig),
             ("X-Twilio-Email-Event-Webhook-Timestamp", str(ts)),
         ]
-        cases.append(case(name, secrets, ts, headers, body, None, wrong_secret))
+        cases.append(case(name, secrets, ts, headers, body, None, wrong_secret=wrong_secret))
 
     def doc(name, key, sig, ts, events):
         headers = [
@@ -312,7 +287,7 @@ def sendgrid(out_dir):
             ("X-Twilio-Email-Event-Webhook-Timestamp", ts),
         ]
         cases.append(case(name, [key], int(ts), headers, sendgrid_body(events), None,
-                          SG_DOC_OTHER_KEY))
+                          wrong_secret=SG_DOC_OTHER_KEY))
 
     doc("documented_vector_sdk_spec", SG_DOC_KEY, SG_DOC_SIG, SG_DOC_TS, SG_DOC_EVENTS)
     doc("documented_vector_sdk_spec_multiple", SG_DOC_MULTI_KEY, SG_DOC_MULTI_SIG,
@@ -392,7 +367,7 @@ def v1a(out_dir):
         value = " ".join(e(mid, ts, body) for e in entries)
         headers = [(f"{family}-id", mid), (f"{family}-timestamp", str(ts)),
                    (f"{family}-signature", value)]
-        cases.append(case(name, secrets, ts, headers, body, mid, wrong))
+        cases.append(case(name, secrets, ts, headers, body, mid, wrong_secret=wrong))
 
     A = lambda m, t, b: sig_v1a(ka, m, t, b)  # noqa: E731
     B = lambda m, t, b: sig_v1a(kb, m, t, b)  # noqa: E731
