@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod reload;
 pub mod send_test;
 pub mod server;
+pub mod sizing;
 pub mod stack;
 pub mod verify;
 pub mod workers;

@@ -137,7 +137,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, source) =
                 reload::Source::load(path, Arc::new(ProcessEnv), poll).map_err(config_failure)?;
             let _logs = init_logging(&config);
-            for w in &config.warnings {
+            for w in config.warnings.iter().chain(&memory_warning(&config)) {
                 tracing::warn!("{w}");
             }
             runtime()?.block_on(serve(config, source))
@@ -293,9 +293,16 @@ fn print_check(path: &Path, config: &Config) {
             max_body
         );
     }
-    for w in &config.warnings {
+    for w in config.warnings.iter().chain(&memory_warning(config)) {
         println!("warning: {w}");
     }
+}
+
+/// Whether the config's worst case fits this container's memory limit, when it has one.
+fn memory_warning(config: &Config) -> Option<String> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let limit = hookgate::sizing::cgroup_memory_limit(Path::new("/sys/fs/cgroup"), &cgroups)?;
+    hookgate::sizing::memory_warning(config, limit)
 }
 
 fn sign(

@@ -1,0 +1,192 @@
+//! Does the config fit the container's memory? Checked at start (and by `hookgate check`)
+//! against the cgroup memory limit, because the failure it prevents is silent until the worst
+//! moment: a dedup store sized for a million ids (~430 MiB) under the chart's 256 MiB limit
+//! runs fine for days, then the kernel kills the pod once the store fills, or when a flood of
+//! large bodies arrives.
+
+use std::path::Path;
+
+use crate::config::Config;
+
+/// Memory per remembered delivery id in the memory store (BENCHMARKS.md, "Memory per dedup
+/// entry": ~440 B measured at a million entries, rounded up).
+pub const DEDUP_BYTES_PER_ENTRY: u64 = 450;
+
+/// The process itself: runtime, pools, buffers, the binary (RSS at start ~18 MB, ~25 MB more
+/// under load besides the store), rounded up.
+pub const PROCESS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Warn when the estimate passes this share of the limit: the kernel counts page cache and
+/// allocator slack that the estimate does not.
+const WARN_AT_PERCENT: u64 = 90;
+
+/// The memory limit of the cgroup this process runs in, if it has one: cgroup v2
+/// (`memory.max`) or v1 (`memory.limit_in_bytes`), at the path `/proc/self/cgroup` names under
+/// `root` (the mount point, `/sys/fs/cgroup`), or at `root` itself, which is what a container
+/// with its own cgroup namespace (or a bind-mounted v1 hierarchy) sees.
+pub fn cgroup_memory_limit(root: &Path, proc_self_cgroup: &str) -> Option<u64> {
+    let mut candidates = Vec::new();
+    for line in proc_self_cgroup.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let rel = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            candidates.push(root.join(rel).join("memory.max"));
+        } else if controllers.split(',').any(|c| c == "memory") {
+            candidates.push(root.join("memory").join(rel).join("memory.limit_in_bytes"));
+        }
+    }
+    candidates.push(root.join("memory.max"));
+    candidates.push(root.join("memory").join("memory.limit_in_bytes"));
+    candidates
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .find_map(|text| parse_limit(text.trim()))
+}
+
+/// A limit as the files write it; `max` (v2) or a value near `i64::MAX` (v1's "unlimited",
+/// rounded down to a page) is no limit.
+fn parse_limit(text: &str) -> Option<u64> {
+    let n: u64 = text.parse().ok()?;
+    (n < 1 << 60).then_some(n)
+}
+
+/// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
+/// the memory dedup store full, and the process.
+pub fn estimate(config: &Config) -> u64 {
+    let store = if config.dedup.redis.is_none() {
+        config
+            .dedup
+            .max_entries
+            .saturating_mul(DEDUP_BYTES_PER_ENTRY)
+    } else {
+        0
+    };
+    (config.limits.max_buffered as u64)
+        .saturating_add(store)
+        .saturating_add(PROCESS_BYTES)
+}
+
+/// A warning saying what to change, when the config's worst case does not fit `limit`.
+pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
+    let need = estimate(config);
+    if need.saturating_mul(100) <= limit.saturating_mul(WARN_AT_PERCENT) {
+        return None;
+    }
+    let store = if config.dedup.redis.is_none() {
+        format!(
+            " + ~{} for {} dedup ids (dedup.max_entries, ~{DEDUP_BYTES_PER_ENTRY} B each)",
+            mib(config
+                .dedup
+                .max_entries
+                .saturating_mul(DEDUP_BYTES_PER_ENTRY)),
+            config.dedup.max_entries
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store} + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
+        mib(limit),
+        mib(need),
+        mib(config.limits.max_buffered as u64),
+        mib(PROCESS_BYTES),
+    ))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes.div_ceil(1024 * 1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "upstream: {{ url: http://127.0.0.1:3000 }}\n{extra}\nroutes:\n  - {{ name: g, path: /g, provider: github, secrets: [ {{ env: S }} ] }}\n"
+        );
+        crate::config::parse(
+            &text,
+            "t.yaml",
+            Path::new("."),
+            &|_: &str| Some("s".to_owned()),
+            crate::config::Secrets::Load,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_store_too_large_for_the_limit_is_named_with_the_numbers() {
+        let mib = 1024 * 1024;
+        // Defaults: 64 MiB of bodies + 100 000 ids (~43 MiB) + 32 MiB: fits 256 MiB.
+        assert_eq!(memory_warning(&config(""), 256 * mib), None);
+        let big = config("dedup: { max_entries: 1000000 }");
+        let w = memory_warning(&big, 256 * mib).expect("a million ids do not fit 256 MiB");
+        assert!(w.contains("limit is 256 MiB"), "{w}");
+        assert!(w.contains("1000000 dedup ids (dedup.max_entries"), "{w}");
+        assert!(
+            w.contains("64 MiB of request bodies (limits.max_buffered)"),
+            "{w}"
+        );
+        assert_eq!(memory_warning(&big, 1024 * mib), None);
+        // Within 10% of the limit is already too close.
+        let need = estimate(&config(""));
+        assert!(memory_warning(&config(""), need).is_some());
+        assert!(memory_warning(&config(""), need * 100 / 90 + 1).is_none());
+        // With Redis there is no store in the process.
+        let redis = config(
+            "dedup: { backend: redis, max_entries: 1000000, redis: { url: \"redis://r:6379\" } }",
+        );
+        assert_eq!(estimate(&redis), 64 * mib + PROCESS_BYTES);
+    }
+
+    #[test]
+    fn the_limit_is_read_where_proc_self_cgroup_says_or_at_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        // Nothing mounted: no limit.
+        assert_eq!(cgroup_memory_limit(root, "0::/\n"), None);
+        // v2, own namespace: the root's memory.max.
+        write("memory.max", "268435456\n");
+        assert_eq!(cgroup_memory_limit(root, "0::/\n"), Some(268_435_456));
+        // v2 without a namespace: the process's group, not the root.
+        write("kubepods/pod1/memory.max", "134217728\n");
+        assert_eq!(
+            cgroup_memory_limit(root, "0::/kubepods/pod1\n"),
+            Some(134_217_728)
+        );
+        write("kubepods/pod2/memory.max", "max\n");
+        assert_eq!(
+            cgroup_memory_limit(root, "0::/kubepods/pod2\n"),
+            Some(268_435_456),
+            "an unlimited group falls back to the root's"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        // v1: the memory controller's line, "unlimited" is a huge number.
+        let v1 = "4:memory:/process_api/abc\n3:cpuset:/\n0::/\n";
+        write("memory/memory.limit_in_bytes", "9223372036854771712\n");
+        assert_eq!(cgroup_memory_limit(root, v1), None);
+        write(
+            "memory/process_api/abc/memory.limit_in_bytes",
+            "536870912\n",
+        );
+        assert_eq!(cgroup_memory_limit(root, v1), Some(536_870_912));
+    }
+}
