@@ -81,7 +81,9 @@ pub async fn collect(
 ) -> Result<Buffered, BodyError> {
     let mut held = budget.reserve(0)?;
     let read = async {
-        let mut chunks: Vec<Bytes> = Vec::new();
+        // Most bodies arrive in one frame: kept as is, and `rest` never allocates.
+        let mut first = Bytes::new();
+        let mut rest: Vec<Bytes> = Vec::new();
         let mut total = 0usize;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
@@ -96,9 +98,13 @@ pub async fn collect(
             if total > held.num_permits() {
                 held.merge(budget.reserve(total - held.num_permits())?);
             }
-            chunks.push(data);
+            if first.is_empty() && rest.is_empty() {
+                first = data;
+            } else {
+                rest.push(data);
+            }
         }
-        Ok(concat(chunks, total))
+        Ok(join(first, rest, total))
     };
     match tokio::time::timeout(deadline, read).await {
         Err(_) => Err(BodyError::Timeout(deadline)),
@@ -107,13 +113,14 @@ pub async fn collect(
     }
 }
 
-/// One buffer: the frame itself when the body came in one (the usual case, no copy).
-fn concat(mut chunks: Vec<Bytes>, total: usize) -> Bytes {
-    if chunks.len() == 1 {
-        return chunks.pop().unwrap_or_default();
+/// One buffer: the first frame itself when there was no other (no copy), else one copy of all.
+fn join(first: Bytes, rest: Vec<Bytes>, total: usize) -> Bytes {
+    if rest.is_empty() {
+        return first;
     }
     let mut out = BytesMut::with_capacity(total);
-    for c in chunks {
+    out.extend_from_slice(&first);
+    for c in rest {
         out.extend_from_slice(&c);
     }
     out.freeze()

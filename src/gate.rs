@@ -306,18 +306,19 @@ impl Gate {
         let (body, held) = match body::collect(incoming, max_body, timeout, budget).await {
             Ok(b) => (b.bytes, b.held),
             Err(e) => {
-                notes.detail = Some(e.to_string());
+                let detail = notes.detail.insert(e.to_string());
                 let (outcome, message) = match e {
-                    BodyError::TooLarge { .. } => (Outcome::BodyTooLarge, e.to_string()),
-                    BodyError::Timeout(_) => (Outcome::RequestTimeout, e.to_string()),
-                    BodyError::Read(_) => (Outcome::BadRequest, e.to_string()),
-                    // The sender did nothing wrong: other bodies fill the memory set aside.
+                    BodyError::TooLarge { .. } => (Outcome::BodyTooLarge, &**detail),
+                    BodyError::Timeout(_) => (Outcome::RequestTimeout, &**detail),
+                    BodyError::Read(_) => (Outcome::BadRequest, &**detail),
+                    // The sender did nothing wrong: other bodies fill the memory set aside (the
+                    // detail, for the log, names the limit).
                     BodyError::Busy { .. } => (
                         Outcome::Overloaded,
-                        "too many request bodies in memory at once; retry shortly".to_owned(),
+                        "too many request bodies in memory at once; retry shortly",
                     ),
                 };
-                return reject(outcome, outcome.status(route.reject_status), &message);
+                return reject(outcome, outcome.status(route.reject_status), message);
             }
         };
 
