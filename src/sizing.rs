@@ -145,27 +145,29 @@ mod tests {
         assert_eq!(estimate(&redis), 64 * mib + PROCESS_BYTES);
     }
 
+    /// Writes `text` at `rel` under `root`, as the kernel shows a cgroup file.
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
     #[test]
     fn the_limit_is_read_where_proc_self_cgroup_says_or_at_the_root() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
         // Nothing mounted: no limit.
         assert_eq!(cgroup_memory_limit(root, "0::/\n"), None);
         // v2, own namespace: the root's memory.max.
-        write("memory.max", "268435456\n");
+        write(root, "memory.max", "268435456\n");
         assert_eq!(cgroup_memory_limit(root, "0::/\n"), Some(268_435_456));
         // v2 without a namespace: the process's group, not the root.
-        write("kubepods/pod1/memory.max", "134217728\n");
+        write(root, "kubepods/pod1/memory.max", "134217728\n");
         assert_eq!(
             cgroup_memory_limit(root, "0::/kubepods/pod1\n"),
             Some(134_217_728)
         );
-        write("kubepods/pod2/memory.max", "max\n");
+        write(root, "kubepods/pod2/memory.max", "max\n");
         assert_eq!(
             cgroup_memory_limit(root, "0::/kubepods/pod2\n"),
             Some(268_435_456),
@@ -174,16 +176,16 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
         // v1: the memory controller's line, "unlimited" is a huge number.
         let v1 = "4:memory:/process_api/abc\n3:cpuset:/\n0::/\n";
-        write("memory/memory.limit_in_bytes", "9223372036854771712\n");
+        write(
+            root,
+            "memory/memory.limit_in_bytes",
+            "9223372036854771712\n",
+        );
         assert_eq!(cgroup_memory_limit(root, v1), None);
         write(
+            root,
             "memory/process_api/abc/memory.limit_in_bytes",
             "536870912\n",
         );

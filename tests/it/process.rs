@@ -35,6 +35,18 @@ routes:
     path
 }
 
+/// The binary on `cfg` with `HG_TEST_SECRET` set, `RUST_LOG` cleared, stdout and stderr as given.
+fn spawn(cfg: &std::path::Path, secret: &str, stdout: Stdio, stderr: Stdio) -> std::process::Child {
+    Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap()])
+        .env("HG_TEST_SECRET", secret)
+        .env_remove("RUST_LOG")
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
     const SECRET: &str = "env-secret-CURRENT-1a2b3c";
@@ -42,14 +54,7 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let cfg = write_config(dir.path(), &up.url(), port, admin);
-    let mut child = Command::new(BIN)
-        .args(["--config", cfg.to_str().unwrap()])
-        .env("HG_TEST_SECRET", SECRET)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&cfg, SECRET, Stdio::piped(), Stdio::piped());
     wait_ready(admin).await;
     let url = format!("http://127.0.0.1:{port}/hook");
     let now = now_unix();
@@ -514,14 +519,8 @@ async fn log_lines_stderr_refuses_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let cfg = write_config(dir.path(), &up.url(), port, admin);
-    let mut child = Command::new(BIN)
-        .args(["--config", cfg.to_str().unwrap()])
-        .env("HG_TEST_SECRET", "env-secret-for-a-closed-stderr")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let secret = "env-secret-for-a-closed-stderr";
+    let mut child = spawn(&cfg, secret, Stdio::null(), Stdio::piped());
     // Nobody reads hookgate's stderr any more: every write to it fails (EPIPE).
     drop(child.stderr.take());
     wait_ready(admin).await;
@@ -546,7 +545,7 @@ async fn log_lines_stderr_refuses_are_counted() {
         .expect("lost log lines are counted");
     // hookgate keeps serving, and each logged decision adds to the count.
     let body = r#"{"id":"evt_no_stderr"}"#;
-    let h = signed("env-secret-for-a-closed-stderr", now_unix(), body);
+    let h = signed(secret, now_unix(), body);
     assert_eq!(post(&url, &refs(&h), body).await.status, 200);
     poll(POLL, async || (lost().await > first).then_some(()))
         .await
