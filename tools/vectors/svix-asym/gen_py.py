@@ -11,7 +11,6 @@ deterministic nonces, so a re-run writes byte-identical files.  The providers' o
 check_node.mjs, and crosscheck.py re-derives everything independently.
 """
 
-import hashlib
 import hmac
 import json
 import os
@@ -19,6 +18,7 @@ import sys
 from importlib.metadata import version
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fixtures.py
+import fixtures  # noqa: E402
 from fixtures import b64, case, compact  # noqa: E402
 from fixtures import write as write_fixture  # noqa: E402
 
@@ -41,11 +41,8 @@ P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 # --------------------------------------------------------------------------- helpers
 
 def det_bytes(label: str, n: int) -> bytes:
-    out, counter = b"", 0
-    while len(out) < n:
-        out += hashlib.sha256(f"svix-asym/{label}#{counter}".encode()).digest()
-        counter += 1
-    return out[:n]
+    # This generator's labels live under their own prefix.
+    return fixtures.det_bytes(f"svix-asym/{label}", n)
 
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
