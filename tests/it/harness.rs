@@ -257,25 +257,13 @@ impl Proxy {
     }
 
     pub async fn metrics(&self) -> String {
-        let r = send(
-            Request::get(format!("http://{}/metrics", self.admin))
-                .body(Full::default())
-                .unwrap(),
-        )
-        .await;
-        String::from_utf8(r.body.to_vec()).unwrap()
+        scrape(self.admin).await
     }
 
-    /// The value of one sample, e.g. `hookgate_requests_total{route="a",outcome="forwarded"}`;
-    /// label order as written by the exposition format (alphabetical).
+    /// The value of one sample (see [`sample`]); a panic when it is not exported.
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self.metrics().await;
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix(series)
-                    .and_then(|rest| rest.trim().parse::<f64>().ok())
-            })
-            .unwrap_or_else(|| panic!("no sample {series} in:\n{text}"))
+        sample(&text, series).unwrap_or_else(|| panic!("no sample {series} in:\n{text}"))
     }
 
     /// Signals shutdown and waits for a clean exit.
@@ -531,21 +519,12 @@ impl Binary {
     }
 
     pub async fn metrics(&self) -> String {
-        let r = send(
-            Request::get(format!("http://127.0.0.1:{}/metrics", self.admin))
-                .body(Full::default())
-                .unwrap(),
-        )
-        .await;
-        String::from_utf8(r.body.to_vec()).unwrap()
+        scrape(format!("127.0.0.1:{}", self.admin)).await
     }
 
-    /// The value of one sample, if it is exported.
+    /// The value of one sample, if it is exported (see [`sample`]).
     pub async fn metric(&self, series: &str) -> Option<f64> {
-        self.metrics().await.lines().find_map(|l| {
-            l.strip_prefix(series)
-                .and_then(|rest| rest.trim().parse::<f64>().ok())
-        })
+        sample(&self.metrics().await, series)
     }
 }
 
@@ -556,6 +535,26 @@ impl Drop for Binary {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The `/metrics` text of the admin port at `admin` (`host:port`).
+pub async fn scrape(admin: impl std::fmt::Display) -> String {
+    let r = send(
+        Request::get(format!("http://{admin}/metrics"))
+            .body(Full::default())
+            .unwrap(),
+    )
+    .await;
+    String::from_utf8(r.body.to_vec()).unwrap()
+}
+
+/// The value of one sample in a scrape, e.g. `hookgate_requests_total{route="a",outcome="forwarded"}`
+/// (labels in the order the exposition format writes them: alphabetical), if exported.
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)
+            .and_then(|rest| rest.trim().parse::<f64>().ok())
+    })
 }
 
 /// Waits until hookgate's admin port answers `/readyz` with 200.

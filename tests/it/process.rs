@@ -526,18 +526,8 @@ async fn log_lines_stderr_refuses_are_counted() {
     wait_ready(admin).await;
     let url = format!("http://127.0.0.1:{port}/hook");
     let lost = || async {
-        let r = send(
-            http::Request::get(format!("http://127.0.0.1:{admin}/metrics"))
-                .body(Default::default())
-                .unwrap(),
-        )
-        .await;
-        String::from_utf8(r.body.to_vec())
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("hookgate_log_dropped_bytes_total "))
-            .map(|v| v.trim().parse::<f64>().unwrap())
-            .expect("the counter is exported")
+        let text = scrape(format!("127.0.0.1:{admin}")).await;
+        sample(&text, "hookgate_log_dropped_bytes_total ").expect("the counter is exported")
     };
     // The start-up lines are lost already, or about to be (the writer flushes every 50 ms).
     let first = poll(POLL, async || Some(lost().await).filter(|&n| n > 0.0))
