@@ -40,7 +40,8 @@ pub enum AppError {
 /// Builds everything shared by requests.
 pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppError> {
     // Route series are created with the gate (and again for each reloaded config).
-    let metrics = Metrics::new()?;
+    // Only the memory store counts its entries and evictions (the backend needs a restart).
+    let metrics = Metrics::new(config.dedup.redis.is_none())?;
     for o in [
         Outcome::NoRoute,
         Outcome::RequestTimeout,

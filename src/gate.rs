@@ -77,21 +77,15 @@ pub struct Active {
 }
 
 impl Active {
-    /// Handles on every series of the config's routes, created at zero if new (the dedup
-    /// store's when it `store_counts` them); the budget of `previous` when its size is
-    /// unchanged.
-    fn new(
-        config: Arc<Config>,
-        metrics: &Metrics,
-        previous: Option<&Active>,
-        store_counts: bool,
-    ) -> Self {
+    /// Handles on every series of the config's routes, created at zero if new; the budget of
+    /// `previous` when its size is unchanged.
+    fn new(config: Arc<Config>, metrics: &Metrics, previous: Option<&Active>) -> Self {
         let route_metrics = config
             .routes
             .iter()
             .map(|r| {
                 let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
-                metrics.init_route(&r.name, &ids, store_counts);
+                metrics.init_route(&r.name, &ids);
                 Arc::new(metrics.for_route(&r.name, &ids))
             })
             .collect();
@@ -155,8 +149,7 @@ impl Gate {
         let limiter = Arc::new(Semaphore::new(max_concurrency));
         let unrouted = Arc::new(metrics.for_route(NO_ROUTE, &[]));
         let rejections = Rejections::new(config.diagnostics.recent_rejections);
-        let counts = store.counts_entries();
-        let active = ArcSwap::from_pointee(Active::new(config, &metrics, None, counts));
+        let active = ArcSwap::from_pointee(Active::new(config, &metrics, None));
         Self {
             store,
             upstream,
@@ -186,12 +179,7 @@ impl Gate {
             .installing
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let next = Active::new(
-            config.clone(),
-            &self.metrics,
-            Some(&self.active.load()),
-            self.store.counts_entries(),
-        );
+        let next = Active::new(config.clone(), &self.metrics, Some(&self.active.load()));
         let names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
         self.store.track_routes(&names);
         self.rejections

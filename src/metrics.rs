@@ -28,11 +28,14 @@ pub struct Metrics {
     pub verified: IntCounterVec,
     pub timestamp_skew: HistogramVec,
     pub build_info: IntGaugeVec,
+    /// Whether the dedup store counts its entries and evictions (the memory store does; Redis
+    /// does not): their series exist only then, absent rather than a misleading 0.
+    dedup_series: bool,
 }
 
 impl Metrics {
-    /// Builds and registers every collector.
-    pub fn new() -> Result<Self, prometheus::Error> {
+    /// Builds and registers every collector; `dedup_series`: see the field.
+    pub fn new(dedup_series: bool) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let latency_buckets = vec![
             0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -118,6 +121,7 @@ impl Metrics {
                 &["version"],
             )?,
             registry,
+            dedup_series,
         };
         let r = &m.registry;
         r.register(Box::new(m.requests.clone()))?;
@@ -140,14 +144,13 @@ impl Metrics {
     }
 
     /// Creates the series of every configured route at zero, so dashboards and alerts see a 0
-    /// rather than no data before the first request. The dedup store's series only when the
-    /// store counts them (`store_counts`: the memory store); for Redis they are absent rather
-    /// than a misleading 0.
-    pub fn init_route(&self, route: &str, secret_ids: &[&str], store_counts: bool) {
+    /// rather than no data before the first request (the dedup store's only when it counts
+    /// them).
+    pub fn init_route(&self, route: &str, secret_ids: &[&str]) {
         for o in Outcome::ALL {
             self.requests.with_label_values(&[route, o.code()]);
         }
-        if store_counts {
+        if self.dedup_series {
             self.dedup_entries.with_label_values(&[route]);
             self.dedup_evictions.with_label_values(&[route]);
         }

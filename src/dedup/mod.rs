@@ -188,14 +188,9 @@ impl Store {
         }
     }
 
-    /// Whether [`Store::entries`] and the eviction count are known (the memory store). Redis
-    /// does not count per route cheaply, and evicts by its own `maxmemory-policy`; its
-    /// `INFO keyspace` and memory metrics are the place to look.
-    pub fn counts_entries(&self) -> bool {
-        matches!(self, Self::Memory(_))
-    }
-
-    /// Entries per route, for the `hookgate_dedup_entries` gauge (see `counts_entries`).
+    /// Entries per route, for the `hookgate_dedup_entries` gauge. Redis does not count per
+    /// route cheaply, and evicts by its own `maxmemory-policy`; its `INFO keyspace` and memory
+    /// metrics are the place to look (`Metrics::new` leaves those series out for it).
     pub fn entries(&self, route: &str) -> Option<i64> {
         match self {
             Self::Memory(m) => Some(m.entries(route)),
