@@ -15,8 +15,8 @@
 #                             the 100 000 ids of its dedup store, so every measured run is at
 #                             steady state (each accepted id evicts one, pools and tables grown),
 #                             as in production after the first hours; 0 = none
-#   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, DEDUP, BENCH_PORT_BASE, OUT,
-#   KEEP:                     as in run.sh
+#   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, NGINX_LAYOUT, DEDUP,
+#   BENCH_PORT_BASE, OUT, KEEP:  as in run.sh
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
 

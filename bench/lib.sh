@@ -8,6 +8,7 @@ P_NGX=$((BASE + 1))   # nginx: plain proxy_pass in front of it
 P_HG=$((BASE + 2))    # hookgate in front of it
 P_ADMIN=$((BASE + 3)) # hookgate's admin port (/metrics, /readyz)
 P_REDIS=$((BASE + 4)) # redis-server, with DEDUP=redis
+P_FLOOR=$((BASE + 5)) # examples/floor_proxy.rs, with FLOOR=1 (run.sh)
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
@@ -37,8 +38,8 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 check_ports() {
     local p
-    for p in $P_UP $P_NGX $P_HG $P_ADMIN $P_REDIS; do
-        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+4)"
+    for p in $P_UP $P_NGX $P_HG $P_ADMIN $P_REDIS $P_FLOOR; do
+        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+5)"
     done
     return 0
 }
@@ -59,13 +60,16 @@ build_hookgate() {
 setup_work() {
     WORK=$(mktemp -d /tmp/hookgate-bench.XXXXXX)
     NGINX_PID=""
+    NGX_PROXY_PID=""
     HG_PID=""
     REDIS_PID=""
+    FLOOR_PID=""
     HG_LOG=""
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    mkdir -p "$OUT" "$WORK/tmp"
+    mkdir -p "$OUT"
+    OUT=$(cd "$OUT" && pwd) # nginx resolves relative paths against its prefix ($WORK)
 }
 
 stop_pid() { # pid, first signal
@@ -82,8 +86,10 @@ cleanup() {
     trap - EXIT INT TERM
     stop_pid "$HG_PID" TERM
     [[ -n ${HG_LOG:-} && -f $HG_LOG ]] && hookgate_log_rotate >/dev/null
-    stop_pid "$NGINX_PID" QUIT # graceful: the master stops its workers
+    stop_pid "$NGX_PROXY_PID" QUIT # graceful: a master stops its workers
+    stop_pid "$NGINX_PID" QUIT
     stop_pid "$REDIS_PID" TERM
+    stop_pid "$FLOOR_PID" TERM
     if [[ -n ${KEEP:-} ]]; then echo "${0##*/}: kept $WORK" >&2; else rm -rf "$WORK"; fi
     exit "$rc"
 }
@@ -97,51 +103,101 @@ wait_http() { # url, name (its log is $OUT/name.log), pid
     die "$2 did not answer $1 within 10s; see $OUT/$2.log"
 }
 
-# One nginx, two servers: the upstream (baseline app) and the plain proxy in front of it.
-start_nginx() {
-    cat >"$WORK/nginx.conf" <<EOF
+# nginx_conf NAME SERVERS: an nginx config with its own pid, temp folders and error log.
+nginx_conf() {
+    mkdir -p "$WORK/$1/tmp"
+    cat >"$WORK/$1.conf" <<EOF
 worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $OUT/nginx.log warn;
+pid $WORK/$1/nginx.pid;
+error_log $OUT/$1.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
+    client_body_temp_path $WORK/$1/tmp/body;
+    proxy_temp_path $WORK/$1/tmp/proxy;
+    fastcgi_temp_path $WORK/$1/tmp/fastcgi;
+    uwsgi_temp_path $WORK/$1/tmp/uwsgi;
+    scgi_temp_path $WORK/$1/tmp/scgi;
     # The default (1000) closes each keep-alive connection every 1000 requests, for the
     # clients and for the proxies' upstream pools alike: raised so no target pays reconnects.
     keepalive_requests 1000000;
-    upstream app {
-        server 127.0.0.1:$P_UP;
-        keepalive 64;
-        keepalive_requests 1000000;
-    }
-    server {
+$2
+}
+EOF
+    cp "$WORK/$1.conf" "$OUT/$1.conf"
+}
+
+nginx_start() { # NAME: runs $WORK/NAME.conf in a background job
+    "$NGINX" -p "$WORK/$1" -e "$OUT/$1.log" -c "$WORK/$1.conf" -g 'daemon off;' 2>>"$OUT/$1.log" &
+}
+
+# The baseline app (answers every request itself) and nginx as a plain proxy_pass in front of
+# it. NGINX_LAYOUT=split (the default) runs them as two nginx instances: a proxy in front of an
+# app in another process, as hookgate is. NGINX_LAYOUT=shared runs both servers in one nginx
+# (every pass before the fifth session): each worker process plays proxy and app, so the hop to
+# the app often costs no context switch at all, which no proxy in front of a separate app gets.
+# Sets NGINX_PID (the app's master, or the only one) and NGX_PROXY_PID (empty when shared).
+start_nginx() {
+    local app proxy
+    app="    server {
         listen 127.0.0.1:$P_UP;
         # The same app on a unix socket, for HOOKGATE_UPSTREAM=unix (a sidecar sharing a volume).
         listen unix:$WORK/app.sock;
         default_type application/json;
-        location / { return 200 '{"ok":true}'; }
+        location / { return 200 '{\"ok\":true}'; }
+    }"
+    proxy="    upstream app {
+        server 127.0.0.1:$P_UP;
+        keepalive 64;
+        keepalive_requests 1000000;
     }
     server {
         listen 127.0.0.1:$P_NGX;
         location / {
             proxy_pass http://app;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_set_header Connection \"\";
         }
-    }
-}
-EOF
-    cp "$WORK/nginx.conf" "$OUT/nginx.conf"
-    log "nginx on 127.0.0.1:$P_UP (upstream) and :$P_NGX (proxy)"
-    "$NGINX" -p "$WORK" -e "$OUT/nginx.log" -c "$WORK/nginx.conf" -g 'daemon off;' 2>>"$OUT/nginx.log" &
-    NGINX_PID=$!
+    }"
+    case ${NGINX_LAYOUT:-split} in
+        split)
+            nginx_conf nginx "$app"
+            nginx_conf nginx-proxy "$proxy"
+            log "nginx on 127.0.0.1:$P_UP (app), a second nginx on :$P_NGX (proxy)"
+            nginx_start nginx
+            NGINX_PID=$!
+            nginx_start nginx-proxy
+            NGX_PROXY_PID=$!
+            ;;
+        shared)
+            nginx_conf nginx "$app
+$proxy"
+            log "nginx on 127.0.0.1:$P_UP (app) and :$P_NGX (proxy), one instance"
+            nginx_start nginx
+            NGINX_PID=$!
+            ;;
+        *) die "NGINX_LAYOUT must be split or shared, not '$NGINX_LAYOUT'" ;;
+    esac
     wait_http "http://127.0.0.1:$P_UP/" nginx "$NGINX_PID"
-    wait_http "http://127.0.0.1:$P_NGX/" nginx "$NGINX_PID"
+    wait_http "http://127.0.0.1:$P_NGX/" "nginx${NGX_PROXY_PID:+-proxy}" "${NGX_PROXY_PID:-$NGINX_PID}"
+}
+
+# Sum of utime+stime (clock ticks) of a process and its children that are still running.
+ticks() {
+    local total=0 p
+    for p in "$@" $(pgrep -P "$1" 2>/dev/null || true); do
+        [[ -r /proc/$p/stat ]] || continue
+        total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+    done
+    echo "$total"
+}
+
+# CPU ticks of every nginx process (app and proxy; masters and their workers).
+nginx_ticks() {
+    local t
+    t=$(ticks "$NGINX_PID")
+    if [[ -n $NGX_PROXY_PID ]]; then t=$((t + $(ticks "$NGX_PROXY_PID"))); fi
+    echo "$t"
 }
 
 # hookgate with bench/hookgate.bench.yaml (ports rewritten) and secrets made up for this run.
@@ -171,6 +227,18 @@ start_hookgate() {
     "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
     HG_PID=$!
     wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
+}
+
+# examples/floor_proxy.rs (built here) on P_FLOOR in front of the app, with hookgate's worker
+# count.
+start_floor() {
+    log "cargo build --release --example floor_proxy"
+    (cd "$ROOT" && cargo build --release --example floor_proxy) >&2 || die "cannot build examples/floor_proxy.rs"
+    local bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/floor_proxy
+    log "floor proxy on 127.0.0.1:$P_FLOOR"
+    "$bin" "127.0.0.1:$P_FLOOR" "127.0.0.1:$P_UP" ${HOOKGATE_WORKERS:-} 2>>"$OUT/floor.log" &
+    FLOOR_PID=$!
+    wait_http "http://127.0.0.1:$P_FLOOR/" floor "$FLOOR_PID"
 }
 
 # DEDUP=redis: a local redis-server for hookgate's dedup store, persistence off (its CPU is

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Load test: wrk replaying pre-signed, unique webhook deliveries against
 #   direct    nginx answering `return 200 '{"ok":true}'` (the baseline app, "upstream")
-#   nginx     nginx as a plain proxy_pass (keepalive 64 to the upstream) in front of it
+#   nginx     nginx as a plain proxy_pass (keepalive 64 to the upstream) in front of it, in its
+#             own nginx instance (NGINX_LAYOUT below)
 #   hookgate  hookgate (release build) in front of the same upstream, one row per route
+#   floor     with FLOOR=1: examples/floor_proxy.rs, a relay on hookgate's stack (hyper, tokio,
+#             thread per core) that does nothing else: what the stack itself costs
 # Every request carries a different event id (so dedup never short-circuits) and a signature
 # made right before its run. The direct and nginx targets get the same bodies and headers
 # (tolinku); nginx ignores the signature.
@@ -21,15 +24,19 @@
 #   OTHER_MAX=20     a run during which other processes used more than this % of one core is
 #   RETRIES=2        discarded and run again (up to RETRIES times; then kept, and flagged)
 #   QUIET_WAIT=300   before each run, wait up to this many seconds for others to drop below OTHER_MAX
-#   BENCH_PORT_BASE=18080  ports BASE..BASE+3: upstream, nginx proxy, hookgate, hookgate admin
+#   BENCH_PORT_BASE=18080  ports BASE..BASE+5: upstream, nginx proxy, hookgate, hookgate admin,
+#                    redis-server, floor proxy
 #   HOOKGATE_BIN=    a hookgate binary to use instead of `cargo build --release`
 #   OUT=bench/results/<UTC time>   where results, raw wrk output and logs go
 #   HOOKGATE_LOG=info  hookgate's log level (info logs one line per request; warn does not)
 #   HOOKGATE_WORKERS=  hookgate's `workers` (default: the config default, one per usable CPU)
 #   DEDUP=memory     hookgate's dedup backend: memory, or redis (a local redis-server, started
 #                    here; its CPU is counted in hookgate's column)
+#   NGINX_LAYOUT=split  split: the nginx proxy is its own nginx instance in front of the app's (as
+#                    hookgate is); shared: one nginx plays both (passes before the fifth session)
 #   HOOKGATE_UPSTREAM=tcp  how hookgate reaches the app: tcp (127.0.0.1) or unix (the same nginx app
 #                    on a unix socket, as a sidecar sharing a volume with its app could)
+#   FLOOR=1          also load the floor target (above), with the tolinku bodies
 #   KEEP=1           keep the temporary folder (nginx config, request files)
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
@@ -57,6 +64,7 @@ setup_work
 mkdir -p "$OUT/raw"
 start_nginx
 start_hookgate
+[[ -n ${FLOOR:-} ]] && start_floor
 
 # --- the machine and versions -----------------------------------------------------------------
 {
@@ -66,7 +74,7 @@ start_hookgate
     echo "memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "kernel: $(uname -sr)"
     echo "os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
-    echo "nginx: $("$NGINX" -v 2>&1)"
+    echo "nginx: $("$NGINX" -v 2>&1); layout: ${NGINX_LAYOUT:-split} (split: the proxy and the app are separate nginx instances)"
     echo "wrk: $( (wrk -v 2>&1 || true) | head -1 | sed 's/ Copyright.*//')"
     echo "hookgate: $("$HG" --version 2>&1), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)')"
     echo "hookgate binary: $HG, sha256 $(sha256sum "$HG" | cut -c1-16)…; uncommitted diff sha256 $( (git -C "$ROOT" diff HEAD 2>/dev/null || true) | sha256sum | cut -c1-16)…"
@@ -79,16 +87,15 @@ start_hookgate
 cat "$OUT/machine.txt" >&2
 
 # --- helpers -----------------------------------------------------------------------------------
-# Sum of utime+stime (clock ticks) of a process and its children that are still running.
-ticks() {
-    local total=0 p
-    for p in "$@" $(pgrep -P "$1" 2>/dev/null || true); do
-        [[ -r /proc/$p/stat ]] || continue
-        total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
-    done
-    echo "$total"
-}
 # hookgate's, plus its dedup store's when that is a local redis-server (DEDUP=redis).
+# The proxy under test's: hookgate's (see hg_ticks), or the floor proxy's.
+proxy_ticks() { # target
+    case $1 in
+        hookgate) hg_ticks ;;
+        floor) ticks "$FLOOR_PID" ;;
+        *) echo 0 ;;
+    esac
+}
 hg_ticks() {
     local t
     t=$(ticks "$HG_PID")
@@ -115,6 +122,7 @@ one_run() { # target route conns rep
         direct) url="http://127.0.0.1:$P_UP/webhooks/$route" ;;
         nginx) url="http://127.0.0.1:$P_NGX/webhooks/$route" ;;
         hookgate) url="http://127.0.0.1:$P_HG/webhooks/$route" ;;
+        floor) url="http://127.0.0.1:$P_FLOOR/webhooks/$route" ;;
     esac
     provider=${route%%-*} # tolinku-nodedup is a tolinku route
     local tag
@@ -134,7 +142,7 @@ one_run() { # target route conns rep
     hookgate_log_rotate >/dev/null # the warm-up's
     scrape >"$before"
     local t0_hg t0_ngx t0_all t0 t1 elapsed
-    t0_hg=$(hg_ticks); t0_ngx=$(ticks "$NGINX_PID"); t0_all=$(busy); t0=$(date +%s.%N)
+    t0_hg=$(proxy_ticks "$target"); t0_ngx=$(nginx_ticks); t0_all=$(busy); t0=$(date +%s.%N)
     local cmd=(wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s bench/signed.lua "$url" -- "$req")
     echo "\$ ${cmd[*]}" >"$OUT/raw/$tag.txt"
     local TIMEFORMAT='%U %S'
@@ -144,7 +152,7 @@ one_run() { # target route conns rep
     t1=$(date +%s.%N)
     elapsed=$(awk -v s="$t0" -v e="$t1" 'BEGIN {print e - s}')
     local d_hg d_ngx d_all d_wrk hg_cpu ngx_cpu wrk_cpu other_cpu
-    d_hg=$(($(hg_ticks) - t0_hg)); d_ngx=$(($(ticks "$NGINX_PID") - t0_ngx)); d_all=$(($(busy) - t0_all))
+    d_hg=$(($(proxy_ticks "$target") - t0_hg)); d_ngx=$(($(nginx_ticks) - t0_ngx)); d_all=$(($(busy) - t0_all))
     d_wrk=$(awk -v hz="$HZ" '{printf "%.0f", ($1 + $2) * hz}' "$WORK/wrk-time")
     hg_cpu=$(pct "$d_hg" "$elapsed"); ngx_cpu=$(pct "$d_ngx" "$elapsed"); wrk_cpu=$(pct "$d_wrk" "$elapsed")
     # Everything else that ran meanwhile: other users' work, and kernel time (softirq: the
@@ -182,7 +190,7 @@ one_run() { # target route conns rep
         "$(awk -v u="$(field max_us "$res")" 'BEGIN {printf "%.3f", u/1000}')" \
         "$requests" "$(field non2xx "$res")" "$sockerr" "$repeats" \
         "$fwd" "$dup" "$other" "$evicted" \
-        "$([[ $target == hookgate ]] && echo "$hg_cpu" || echo -)" "$ngx_cpu" "$rss" "$wrk_cpu" "$other_cpu" \
+        "$([[ $target == hookgate || $target == floor ]] && echo "$hg_cpu" || echo -)" "$ngx_cpu" "$rss" "$wrk_cpu" "$other_cpu" \
         "$([[ $target == hookgate ]] && awk -v b="$log_bytes" -v n="$requests" 'BEGIN {printf "%.0f", n ? b / n : 0}' || echo -)" "$tag" >>"$TSV"
     tail -1 "$TSV" | awk -F'\t' '{printf "   %-8s %-8s c%-3s  %9s req/s  p50 %6s ms  p99 %6s ms  non2xx %s  sockerr %s  repeats %s  hg fwd/dup/other %s/%s/%s  rss %s MiB  cpu%% hg/nginx/wrk/other %s/%s/%s/%s\n", $1, $2, $3, $5, $6, $7, $11, $12, $13, $14, $15, $16, $20, $18, $19, $21, $22}' >&2
     if [[ $repeats != 0 && $target == hookgate ]]; then
@@ -195,9 +203,9 @@ one_run() { # target route conns rep
 # at most OTHER_MAX % of a core; redo a run (up to RETRIES times) when they used more during it.
 others_now() { # % of one core busy over 2 s, less our idle nginx and hookgate
     local a0 o0 a1 o1
-    a0=$(busy); o0=$(($(hg_ticks) + $(ticks "$NGINX_PID")))
+    a0=$(busy); o0=$(($(hg_ticks) + $(nginx_ticks) + $(proxy_ticks floor)))
     sleep 2
-    a1=$(busy); o1=$(($(hg_ticks) + $(ticks "$NGINX_PID")))
+    a1=$(busy); o1=$(($(hg_ticks) + $(nginx_ticks) + $(proxy_ticks floor)))
     pct $(((a1 - a0) - (o1 - o0))) 2
 }
 wait_quiet() {
@@ -232,6 +240,7 @@ for conns in $CONNS; do
         log "wrk -t$((conns < THREADS ? conns : THREADS)) -c$conns -d$DURATION, run $rep/$REPEAT"
         measure direct tolinku "$conns" "$rep"
         measure nginx tolinku "$conns" "$rep"
+        [[ -n ${FLOOR:-} ]] && measure floor tolinku "$conns" "$rep"
         for route in $ROUTES; do
             measure hookgate "$route" "$conns" "$rep"
         done
@@ -242,7 +251,7 @@ done
 grep -E '^Vm(RSS|HWM)' "/proc/$HG_PID/status" >"$OUT/hookgate-rss.txt"
 curl -fsS "http://127.0.0.1:$P_ADMIN/metrics" >"$OUT/hookgate-metrics.txt" || true
 {
-    echo "Commands (URL per target: direct :$P_UP, nginx :$P_NGX, hookgate :$P_HG):"
+    echo "Commands (URL per target: direct :$P_UP, nginx :$P_NGX, hookgate :$P_HG${FLOOR:+, floor :$P_FLOOR}):"
     tail -n +2 "$TSV" | cut -f24 | while read -r tag; do head -1 "$OUT/raw/$tag.txt"; done
 } >"$OUT/commands.txt"
 echo "hookgate after all runs: $(tr -s ' \t\n' ' ' <"$OUT/hookgate-rss.txt")" >>"$OUT/machine.txt"

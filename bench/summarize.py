@@ -69,7 +69,7 @@ def main():
     print("wrk, nginx and hookgate share the machine's cores: the numbers compare the targets "
           "with each other on this machine; they are not a capacity figure.\n")
 
-    order = {"direct": 0, "nginx": 1, "hookgate": 2}
+    order = {"direct": 0, "nginx": 1, "floor": 2, "hookgate": 3}
     keys = sorted(groups, key=lambda k: (-k[2], order.get(k[0], 9), k[1]))
     print("## Medians\n")
     print("| wrk -c | target | route | runs | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs nginx "
@@ -85,7 +85,7 @@ def main():
         vs_nginx = f"{rps / med(nginx, 'rps'):.2f}x" if nginx and target != "direct" and rps else "-"
         over50 = p50 - med(direct, "p50_ms") if direct and target != "direct" else None
         over99 = p99 - med(direct, "p99_ms") if direct and target != "direct" else None
-        over99n = p99 - med(nginx, "p99_ms") if nginx and target == "hookgate" else None
+        over99n = p99 - med(nginx, "p99_ms") if nginx and target in ("hookgate", "floor") else None
         if busy[k] == 0:
             runs = f"{len(g)}"
         elif not all_busy[k]:
@@ -104,7 +104,8 @@ def main():
           "else busy on the machine in that time: other users' work, and kernel softirq time (the "
           "loopback network) not charged to any process. CPU µs/req = CPU % x 10^4 / req/s, median "
           "over the runs: nginx's is the app's alone in direct rows, proxy and app together in nginx "
-          "rows, the app behind hookgate in hookgate rows.\n")
+          "rows, the app behind hookgate in hookgate rows. floor rows (FLOOR=1): examples/floor_proxy.rs, "
+          "a relay on hookgate's stack that does nothing else; its CPU is in the hookgate columns.\n")
 
     print("## Every run\n")
     cols = ["conns", "target", "route", "run", "rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "requests",
