@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -28,6 +28,7 @@ use crate::diagnostics::{self, Rejection, Rejections};
 use crate::error::{error_chain, error_response, HttpResponse, Outcome};
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
 use crate::handshake;
+use crate::logging::Throttle;
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
 use crate::verify::{self, Message, Trace, VerifyError};
 
@@ -62,6 +63,32 @@ pub struct Gate {
     installing: Mutex<()>,
     /// How much of `logging::dropped_bytes_total` the counter already holds.
     log_dropped_exported: AtomicU64,
+    /// Warnings that come once per request while an incident lasts: hookgate over capacity,
+    /// the dedup store unreachable.
+    overload_warnings: Throttle,
+    dedup_warnings: Throttle,
+}
+
+/// Per second, for each kind of per-request warning in `Gate`; the rest go out at debug.
+const INCIDENT_WARNINGS_PER_SECOND: u32 = 5;
+
+fn incident_throttle() -> Throttle {
+    Throttle::new(INCIDENT_WARNINGS_PER_SECOND, Duration::from_secs(1))
+}
+
+/// Warn if `throttle` lets this one through (with how many it held back before it), else debug.
+fn throttled(throttle: &Throttle) -> (Level, Option<u64>) {
+    match throttle.admit(Instant::now()) {
+        Some(n) => (Level::Warn, (n > 0).then_some(n)),
+        None => (Level::Debug, None),
+    }
+}
+
+/// A decision line's level.
+enum Level {
+    Info,
+    Warn,
+    Debug,
 }
 
 /// The config in force and the per-route metric handles built for it. Swapped as one, so a
@@ -162,6 +189,8 @@ impl Gate {
             unrouted,
             installing: Mutex::new(()),
             log_dropped_exported: AtomicU64::new(0),
+            overload_warnings: incident_throttle(),
+            dedup_warnings: incident_throttle(),
         }
     }
 
@@ -391,7 +420,10 @@ impl Gate {
                         notes.detail = Some(format!(
                             "{e}; forwarded without dedup (on_unavailable: forward)"
                         ));
-                        tracing::warn!(route = &*route.name, error = %e, "dedup store unavailable; forwarding without dedup");
+                        if let Some(n) = self.dedup_warnings.admit(Instant::now()) {
+                            let suppressed = (n > 0).then_some(n);
+                            tracing::warn!(route = &*route.name, error = %e, suppressed, "dedup store unavailable; forwarding without dedup");
+                        }
                     }
                     Err(e) => {
                         notes.detail = Some(e.to_string());
@@ -479,6 +511,14 @@ impl Gate {
         let secrets_tried = r.map(|r| r.secrets_tried.join(","));
         let secrets_tried = secrets_tried.as_deref();
         let skew_seconds = r.and_then(|r| r.skew_seconds);
+        let (level, suppressed) = match outcome {
+            Outcome::Forwarded | Outcome::Duplicate => (Level::Info, None),
+            Outcome::UpstreamUnavailable | Outcome::UpstreamTimeout => (Level::Warn, None),
+            Outcome::Overloaded => throttled(&self.overload_warnings),
+            Outcome::DedupUnavailable => throttled(&self.dedup_warnings),
+            // Sender faults are counted; at debug so one broken sender cannot flood the logs.
+            _ => (Level::Debug, None),
+        };
         macro_rules! line {
             ($level:ident) => {
                 tracing::$level!(
@@ -495,20 +535,15 @@ impl Gate {
                     content_type,
                     secrets_tried,
                     skew_seconds,
+                    suppressed,
                     "request"
                 )
             };
         }
-        match outcome {
-            Outcome::Forwarded | Outcome::Duplicate => line!(info),
-            Outcome::UpstreamUnavailable
-            | Outcome::UpstreamTimeout
-            | Outcome::DedupUnavailable
-            | Outcome::Overloaded => {
-                line!(warn)
-            }
-            // Sender faults are counted; at debug so one broken sender cannot flood the logs.
-            _ => line!(debug),
+        match level {
+            Level::Info => line!(info),
+            Level::Warn => line!(warn),
+            Level::Debug => line!(debug),
         }
         if let Some(r) = rejection {
             self.rejections.push(r);

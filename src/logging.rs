@@ -383,6 +383,56 @@ pub fn dropped_bytes_total() -> u64 {
     INSTALLED.get().map_or(0, BatchWriter::dropped_bytes)
 }
 
+/// At most `per_window` lines per `window` for one kind of event; the rest are counted, and the
+/// next line let through says how many were left out. For warnings that come once per request
+/// in a flood: refusing an overloaded request costs less than formatting and writing its line,
+/// so a warn line per refusal would add load where load is the problem. The metrics still count
+/// every request; the log says it is happening, and how much.
+pub struct Throttle {
+    per_window: u32,
+    window: Duration,
+    state: Mutex<ThrottleState>,
+}
+
+struct ThrottleState {
+    started: Option<Instant>,
+    passed: u32,
+    held_back: u64,
+}
+
+impl Throttle {
+    pub const fn new(per_window: u32, window: Duration) -> Self {
+        Self {
+            per_window,
+            window,
+            state: Mutex::new(ThrottleState {
+                started: None,
+                passed: 0,
+                held_back: 0,
+            }),
+        }
+    }
+
+    /// `Some(n)`: log this event, `n` having been held back since the last one logged;
+    /// `None`: hold it back.
+    pub fn admit(&self, now: Instant) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.started
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.window)
+        {
+            s.started = Some(now);
+            s.passed = 0;
+        }
+        if s.passed < self.per_window {
+            s.passed += 1;
+            Some(std::mem::take(&mut s.held_back))
+        } else {
+            s.held_back += 1;
+            None
+        }
+    }
+}
+
 fn filter(level: &str) -> EnvFilter {
     EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
@@ -826,5 +876,25 @@ mod tests {
         log(&writer, "after\n");
         drop(guard);
         assert_eq!(sink.text(), "before\nafter\n");
+    }
+
+    #[test]
+    fn a_throttle_lets_a_few_through_per_window_and_counts_the_rest() {
+        let t = Throttle::new(2, Duration::from_secs(1));
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        assert_eq!(t.admit(ms(0)), Some(0));
+        assert_eq!(t.admit(ms(10)), Some(0));
+        assert_eq!(t.admit(ms(20)), None);
+        assert_eq!(t.admit(ms(999)), None);
+        // A new window: the first line says how many the last one held back.
+        assert_eq!(t.admit(ms(1000)), Some(2));
+        assert_eq!(t.admit(ms(1001)), Some(0));
+        assert_eq!(t.admit(ms(1002)), None);
+        // A quiet spell, then one event: logged, with the one held back before it.
+        assert_eq!(t.admit(ms(60_000)), Some(1));
+        // A clock read taken before the window started (another thread's) is in the window.
+        assert_eq!(t.admit(ms(59_000)), Some(0));
+        assert_eq!(t.admit(ms(59_500)), None);
     }
 }

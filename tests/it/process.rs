@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::harness::*;
 use crate::proxy::{refs, signed};
@@ -542,4 +543,97 @@ async fn log_lines_stderr_refuses_are_counted() {
         .expect("the request's log line is counted too");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest() {
+    const FLOOD: usize = 40;
+    // One slot, held by a delivery the app takes its time over.
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_secs(4))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = dir.path().join("hookgate.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin}\n\
+             upstream: {{ url: \"{}\" }}\nlog: {{ format: json, level: info }}\n\
+             limits: {{ max_concurrency: 1 }}\nroutes:\n{}",
+            up.url(),
+            signed_route(
+                "custom",
+                "/hook",
+                "[ { id: current, env: HG_TEST_SECRET } ]"
+            )
+        ),
+    )
+    .unwrap();
+    let hg = Binary::start(
+        &cfg,
+        dir.path().join("hookgate.log"),
+        &[("HG_TEST_SECRET", "flood-secret")],
+        &[],
+        (port, admin),
+    )
+    .await;
+    let url = hg.url("/hook");
+    let body = r#"{"id":"evt_slow"}"#;
+    let held = {
+        let (url, h) = (url.clone(), signed("flood-secret", now_unix(), body));
+        tokio::spawn(async move { post(&url, &refs(&h), body).await.status })
+    };
+    poll(POLL, async || (up.count() == 1).then_some(()))
+        .await
+        .expect("the first delivery never reached the app");
+
+    let refused = async || post(&url, &[], "{}").await.status;
+    for _ in 0..FLOOD {
+        assert_eq!(refused().await, 503);
+    }
+    // Past the throttle's window: the next refusal is logged, with the count left out.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(refused().await, 503);
+    assert_eq!(held.await.unwrap(), 200);
+    assert_eq!(
+        hg.metric("hookgate_requests_total{outcome=\"overloaded\",route=\"custom\"}")
+            .await,
+        Some((FLOOD + 1) as f64),
+        "every refusal is counted"
+    );
+
+    let warnings = poll(POLL, async || {
+        let lines: Vec<serde_json::Value> = hg
+            .logs()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["message"] == "request" && v["outcome"] == "overloaded")
+            .collect();
+        // Every refusal accounted for: logged, or counted by a later line.
+        let left_out: u64 = lines.iter().filter_map(|v| v["suppressed"].as_u64()).sum();
+        (lines.len() + left_out as usize == FLOOD + 1).then_some(lines)
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "overloaded lines do not account for every refusal\n{}",
+            hg.logs()
+        )
+    });
+    assert!(
+        warnings.iter().all(|v| v["level"] == "WARN"),
+        "{warnings:?}"
+    );
+    // The flood: a few lines (two throttle windows at most), the rest left out and counted in
+    // the line after it.
+    let (flood, last) = warnings.split_at(warnings.len() - 1);
+    assert!(
+        (1..=10).contains(&flood.len()),
+        "{} lines for {FLOOD} refusals",
+        flood.len()
+    );
+    assert!(flood.len() < FLOOD, "nothing was left out");
+    assert!(
+        last[0]["suppressed"].as_u64() > Some(0),
+        "the line after the flood says how many it left out: {warnings:?}"
+    );
 }
