@@ -59,7 +59,7 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
         in_flight: config.upstream.timeout + IN_FLIGHT_MARGIN,
     };
     let store = match &config.dedup.redis {
-        Some(redis) => Store::Redis(RedisStore::start(redis, ttls)?),
+        Some(redis) => Store::Redis(RedisStore::start(redis, ttls, config.workers)?),
         None => {
             let memory = MemoryStore::new(
                 config.dedup.max_entries,

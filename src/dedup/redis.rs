@@ -10,10 +10,16 @@
 //! at most the in-flight TTL. The connection manager reconnects by itself; every operation is
 //! bounded by a timeout, and a failure is `DedupError::Unavailable` (503 or fail-open, as
 //! configured).
+//!
+//! Each worker thread (workers.rs) gets a connection of its own once Redis answers: a
+//! connection's I/O runs on the thread that opened it, and with one shared connection (opened on
+//! worker 0) every claim and commit from another worker was two cross-thread hand-offs, the
+//! second worker's Redis I/O was done by the first, and the tail latency showed it. Until a
+//! worker's own connection is up, its operations use the first one.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -22,6 +28,7 @@ use tokio::sync::OnceCell;
 
 use super::{Claim, ClaimToken, DedupError, DedupKey, Ttls};
 use crate::config::RedisConfig;
+use crate::workers;
 
 /// How often the connection is checked (readiness) while idle.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
@@ -55,7 +62,13 @@ return 0
 
 struct Inner {
     /// Set once the first connection succeeds; the manager reconnects by itself after that.
+    /// Worker 0's (it is opened on the thread `start` runs on, the main one), and every other
+    /// worker's until it has its own.
     conn: OnceCell<ConnectionManager>,
+    /// Workers 1.. by index: their own connections, opened on their threads.
+    local: Box<[Local]>,
+    client: redis::Client,
+    manager_cfg: ConnectionManagerConfig,
     prefix: String,
     ttls: Ttls,
     timeout: Duration,
@@ -68,13 +81,21 @@ struct Inner {
     release: Script,
 }
 
+#[derive(Default)]
+struct Local {
+    conn: OnceLock<ConnectionManager>,
+    /// An attempt to open `conn` is under way (or it is open).
+    opening: AtomicBool,
+}
+
 #[derive(Clone)]
 pub struct RedisStore(Arc<Inner>);
 
 impl RedisStore {
     /// Starts connecting in the background: hookgate serves (and answers 503 for dedup) even
-    /// while Redis is still unreachable at startup.
-    pub fn start(cfg: &RedisConfig, ttls: Ttls) -> Result<Self, DedupError> {
+    /// while Redis is still unreachable at startup. `workers`: how many worker threads will use
+    /// the store (each gets its own connection; see the module docs).
+    pub fn start(cfg: &RedisConfig, ttls: Ttls, workers: usize) -> Result<Self, DedupError> {
         let mut info = redis::IntoConnectionInfo::into_connection_info(cfg.url.as_str())
             .map_err(|e| DedupError::Unavailable(format!("invalid redis url: {e}")))?;
         let mut settings = info.redis_settings().clone();
@@ -90,8 +111,16 @@ impl RedisStore {
         let seed = std::collections::hash_map::RandomState::new()
             .build_hasher()
             .finish();
+        let manager_cfg = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(cfg.timeout))
+            .set_response_timeout(Some(cfg.timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(2));
         let store = Self(Arc::new(Inner {
             conn: OnceCell::new(),
+            local: (1..workers.max(1)).map(|_| Local::default()).collect(),
+            client,
+            manager_cfg,
             prefix: cfg.key_prefix.clone(),
             ttls,
             timeout: cfg.timeout,
@@ -102,22 +131,17 @@ impl RedisStore {
             commit: Script::new(COMMIT),
             release: Script::new(RELEASE),
         }));
-        let manager_cfg = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(cfg.timeout))
-            .set_response_timeout(Some(cfg.timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(2));
-        tokio::spawn(store.clone().maintain(client, manager_cfg));
+        tokio::spawn(store.clone().maintain());
         Ok(store)
     }
 
     /// Connects (retrying with backoff), then checks the connection periodically for
     /// readiness. Ends when the store is dropped everywhere else.
-    async fn maintain(self, client: redis::Client, cfg: ConnectionManagerConfig) {
+    async fn maintain(self) {
         let weak = Arc::downgrade(&self.0);
         let mut wait = CONNECT_BACKOFF.0;
         let conn = loop {
-            match ConnectionManager::new_with_config(client.clone(), cfg.clone()).await {
+            match self.open().await {
                 Ok(c) => break c,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot connect to redis; retrying");
@@ -145,12 +169,45 @@ impl RedisStore {
         }
     }
 
+    async fn open(&self) -> Result<ConnectionManager, RedisError> {
+        ConnectionManager::new_with_config(self.0.client.clone(), self.0.manager_cfg.clone()).await
+    }
+
+    /// The calling worker's connection; the first one while the worker's own is not open yet
+    /// (opening it starts here, on the worker's thread, once Redis has answered once).
     fn conn(&self) -> Result<ConnectionManager, DedupError> {
-        self.0
+        let first = self
+            .0
             .conn
             .get()
-            .cloned()
-            .ok_or_else(|| DedupError::Unavailable("not connected to redis yet".into()))
+            .ok_or_else(|| DedupError::Unavailable("not connected to redis yet".into()))?;
+        let Some(local) = workers::current()
+            .checked_sub(1)
+            .and_then(|i| self.0.local.get(i))
+        else {
+            return Ok(first.clone());
+        };
+        if let Some(own) = local.conn.get() {
+            return Ok(own.clone());
+        }
+        if !local.opening.swap(true, Ordering::Relaxed) {
+            let (store, index) = (self.clone(), workers::current());
+            tokio::spawn(async move {
+                let Some(local) = index.checked_sub(1).and_then(|i| store.0.local.get(i)) else {
+                    return;
+                };
+                match store.open().await {
+                    Ok(conn) => {
+                        let _ = local.conn.set(conn);
+                    }
+                    Err(e) => {
+                        tracing::debug!(worker = index, error = %e, "cannot open a worker's own redis connection yet");
+                        local.opening.store(false, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+        Ok(first.clone())
     }
 
     async fn timed<T>(

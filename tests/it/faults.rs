@@ -686,8 +686,8 @@ async fn crashed_claimer_blocks_the_id_until_the_in_flight_ttl() {
         done: Duration::from_secs(60),
         in_flight,
     };
-    let crashed = RedisStore::start(&cfg, ttls).unwrap();
-    let survivor = RedisStore::start(&cfg, ttls).unwrap();
+    let crashed = RedisStore::start(&cfg, ttls, 1).unwrap();
+    let survivor = RedisStore::start(&cfg, ttls, 1).unwrap();
     wait_until("both stores connected", || {
         crashed.healthy() && survivor.healthy()
     })

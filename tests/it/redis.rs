@@ -201,8 +201,8 @@ async fn claims_are_owned_and_expire() {
         done: Duration::from_secs(60),
         in_flight: Duration::from_millis(300),
     };
-    let a = RedisStore::start(&cfg, ttls).unwrap();
-    let b = RedisStore::start(&cfg, ttls).unwrap();
+    let a = RedisStore::start(&cfg, ttls, 1).unwrap();
+    let b = RedisStore::start(&cfg, ttls, 1).unwrap();
     poll(POLL, async || (a.healthy() && b.healthy()).then_some(()))
         .await
         .expect("both stores connect to Redis");
@@ -225,4 +225,84 @@ async fn claims_are_owned_and_expire() {
     assert_eq!(a.claim(key()).await.unwrap(), Claim::InFlight);
     b.commit(&second).await.unwrap();
     assert_eq!(a.claim(key()).await.unwrap(), Claim::Done);
+}
+
+#[tokio::test]
+async fn each_worker_talks_to_redis_over_its_own_connection() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    // Held a moment, so concurrent deliveries keep their connections open and the acceptor
+    // spreads them over both workers.
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(100))).await;
+    let proxy = Proxy::start(
+        &format!("{}workers: 2\n", config(&redis.url(), "")),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    wait_ready(&proxy, true).await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let hookgate_connections = async |conn: &mut redis::aio::MultiplexedConnection| {
+        let list: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(conn)
+            .await
+            .unwrap();
+        list.lines().count() - 1 // this test's own
+    };
+    assert_eq!(
+        hookgate_connections(&mut conn).await,
+        1,
+        "one to start with"
+    );
+
+    let round = std::sync::atomic::AtomicUsize::new(0);
+    let connections = poll(POLL, async || {
+        let r = round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let url = proxy.url("/hook");
+                tokio::spawn(async move {
+                    let body = format!(r#"{{"id":"evt_worker_{r}_{i}"}}"#);
+                    post(&url, &refs(&signed(SECRET, 1_764_000_000, &body)), body)
+                        .await
+                        .status
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 200);
+        }
+        let n = hookgate_connections(&mut conn).await;
+        (n == 2).then_some(n)
+    })
+    .await;
+    assert_eq!(
+        connections,
+        Some(2),
+        "worker 1 never opened a connection of its own"
+    );
+    // Still one store: an accepted delivery is a duplicate for every later request.
+    let body = r#"{"id":"evt_after_split"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    assert_eq!(post(&proxy.url("/hook"), &refs(&h), body).await.status, 200);
+    let dups: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, h) = (proxy.url("/hook"), h.clone());
+            tokio::spawn(async move {
+                let r = post(&url, &refs(&h), body).await;
+                (
+                    r.status.as_u16(),
+                    r.headers.get("hookgate-duplicate").cloned(),
+                )
+            })
+        })
+        .collect();
+    for d in dups {
+        assert_eq!(d.await.unwrap(), (200, Some("true".parse().unwrap())));
+    }
+    assert_eq!(hookgate_connections(&mut conn).await, 2);
 }
