@@ -73,16 +73,19 @@ def main():
     keys = sorted(groups, key=lambda k: (-k[2], order.get(k[0], 9), k[1]))
     print("## Medians\n")
     print("| wrk -c | target | route | runs | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs nginx "
-          "| p50 over direct, ms | p99 over direct, ms | p99 over nginx, ms | hookgate CPU % "
-          "| nginx CPU % | wrk CPU % | other CPU % | hookgate CPU µs/req | nginx CPU µs/req |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| req/s vs floor | p50 over direct, ms | p99 over direct, ms | p99 over nginx, ms "
+          "| hookgate CPU % | nginx CPU % | wrk CPU % | other CPU % | hookgate CPU µs/req "
+          "| nginx CPU µs/req |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k in keys:
         target, route, conns = k
         g = groups[k]
         direct = groups.get(("direct", "tolinku", conns))
         nginx = groups.get(("nginx", "tolinku", conns))
+        floor = groups.get(("floor", "tolinku", conns))
         rps, p50, p99, p999 = (med(g, c) for c in ("rps", "p50_ms", "p99_ms", "p999_ms"))
         vs_nginx = f"{rps / med(nginx, 'rps'):.2f}x" if nginx and target != "direct" and rps else "-"
+        vs_floor = f"{rps / med(floor, 'rps'):.2f}x" if floor and target == "hookgate" and rps else "-"
         over50 = p50 - med(direct, "p50_ms") if direct and target != "direct" else None
         over99 = p99 - med(direct, "p99_ms") if direct and target != "direct" else None
         over99n = p99 - med(nginx, "p99_ms") if nginx and target in ("hookgate", "floor") else None
@@ -93,7 +96,7 @@ def main():
         else:
             runs = f"{len(g)} (all busy: unreliable)"
         print(f"| {conns} | {target} | {route if target == 'hookgate' else '(same bodies)'} | {runs} "
-              f"| {fmt(rps)} | {fmt(p50, 3)} | {fmt(p99, 3)} | {fmt(p999, 3)} | {vs_nginx} "
+              f"| {fmt(rps)} | {fmt(p50, 3)} | {fmt(p99, 3)} | {fmt(p999, 3)} | {vs_nginx} | {vs_floor} "
               f"| {fmt(over50, 3)} | {fmt(over99, 3)} | {fmt(over99n, 3)} "
               f"| {fmt(med(g, 'hg_cpu_pct'), 0)} | {fmt(med(g, 'nginx_cpu_pct'), 0)} "
               f"| {fmt(med(g, 'wrk_cpu_pct'), 0)} | {fmt(med(g, 'other_cpu_pct'), 0)} "
