@@ -548,8 +548,9 @@ async fn log_lines_stderr_refuses_are_counted() {
 #[tokio::test]
 async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest() {
     const FLOOD: usize = 40;
-    // One slot, held by a delivery the app takes its time over.
-    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_secs(4))).await;
+    // One slot, held by a delivery the app takes its time over: long enough for the flood and
+    // the wait after it on a loaded CI machine.
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_secs(8))).await;
     let dir = tempfile::tempdir().unwrap();
     let (port, admin) = (free_port(), free_port());
     let cfg = dir.path().join("hookgate.yaml");
@@ -557,7 +558,7 @@ async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest(
         &cfg,
         format!(
             "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin}\n\
-             upstream: {{ url: \"{}\" }}\nlog: {{ format: json, level: info }}\n\
+             upstream: {{ url: \"{}\", timeout: 30s }}\nlog: {{ format: json, level: info }}\n\
              limits: {{ max_concurrency: 1 }}\nroutes:\n{}",
             up.url(),
             signed_route(
