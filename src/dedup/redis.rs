@@ -173,6 +173,11 @@ impl RedisStore {
         ConnectionManager::new_with_config(self.0.client.clone(), self.0.manager_cfg.clone()).await
     }
 
+    /// Worker `index`'s own connection slot; none for worker 0, whose connection is the first.
+    fn local(&self, index: usize) -> Option<&Local> {
+        index.checked_sub(1).and_then(|i| self.0.local.get(i))
+    }
+
     /// The calling worker's connection; the first one while the worker's own is not open yet
     /// (opening it starts here, on the worker's thread, once Redis has answered once).
     fn conn(&self) -> Result<ConnectionManager, DedupError> {
@@ -181,19 +186,17 @@ impl RedisStore {
             .conn
             .get()
             .ok_or_else(|| DedupError::Unavailable("not connected to redis yet".into()))?;
-        let Some(local) = workers::current()
-            .checked_sub(1)
-            .and_then(|i| self.0.local.get(i))
-        else {
+        let index = workers::current();
+        let Some(local) = self.local(index) else {
             return Ok(first.clone());
         };
         if let Some(own) = local.conn.get() {
             return Ok(own.clone());
         }
         if !local.opening.swap(true, Ordering::Relaxed) {
-            let (store, index) = (self.clone(), workers::current());
+            let store = self.clone();
             tokio::spawn(async move {
-                let Some(local) = index.checked_sub(1).and_then(|i| store.0.local.get(i)) else {
+                let Some(local) = store.local(index) else {
                     return;
                 };
                 match store.open().await {
