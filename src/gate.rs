@@ -692,8 +692,14 @@ async fn forward(
         } else {
             store.release(&claim).await
         };
+        // The claim stays in flight until its TTL: say which event, and what that means for it.
         if let Err(e) = settled {
-            tracing::warn!(route = &*route, error = %e, "could not settle a dedup claim; it expires on its own");
+            let event_id = &*claim.key.id;
+            if accepted {
+                tracing::warn!(route = &*route, event_id, error = %e, "could not mark the delivery done in the dedup store: once its claim expires, a retry of it is forwarded again");
+            } else {
+                tracing::warn!(route = &*route, event_id, error = %e, "could not release the delivery's claim in the dedup store: its retries get 409 until the claim expires");
+            }
         }
     }
     result

@@ -1012,3 +1012,61 @@ impl RedisServer {
         assert_eq!(set, 1, "{key} exists");
     }
 }
+
+#[tokio::test]
+async fn redis_lost_mid_forward_is_logged_with_the_event_and_what_follows() {
+    let Some(mut redis) = RedisServer::start().await else {
+        return;
+    };
+    // Two deliveries held by the app while Redis goes away: one it accepts, one it refuses.
+    let up = Upstream::start(|n| {
+        Reply::delayed(if n == 0 { 200 } else { 500 }, Duration::from_millis(800))
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let hg = start_hookgate(
+        &BinConfig::new(dir.path(), &up.url(), &redis_dedup_yaml(&redis.url()), "5s"),
+        "hookgate",
+    )
+    .await;
+    let now = now_unix();
+    let send = |id: &'static str| {
+        let url = hg.url("/hook");
+        tokio::spawn(async move { deliver(&url, id, now).await })
+    };
+    let accepted = send("evt_lost_done");
+    wait_until("the app holds the first", || up.count() == 1).await;
+    let refused = send("evt_lost_release");
+    wait_until("the app holds both", || up.count() == 2).await;
+    redis.kill();
+    // The senders get the app's answers: the 200 is the app's acceptance, not the store's.
+    assert_eq!(accepted.await.unwrap().unwrap().status, 200);
+    assert_eq!(refused.await.unwrap().unwrap().status, 500);
+
+    let warning = async |id: &str| {
+        poll(POLL, async || {
+            hg.logs()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|v| v["level"] == "WARN" && v["event_id"] == id)
+        })
+        .await
+        .unwrap_or_else(|| panic!("no warning names {id}\n{}", hg.logs()))
+    };
+    let done = warning("evt_lost_done").await;
+    assert!(
+        done["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not mark the delivery done"),
+        "{done}"
+    );
+    let release = warning("evt_lost_release").await;
+    assert!(
+        release["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not release"),
+        "{release}"
+    );
+}
