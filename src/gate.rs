@@ -420,8 +420,7 @@ impl Gate {
                         notes.detail = Some(format!(
                             "{e}; forwarded without dedup (on_unavailable: forward)"
                         ));
-                        if let Some(n) = self.dedup_warnings.admit(Instant::now()) {
-                            let suppressed = (n > 0).then_some(n);
+                        if let (Level::Warn, suppressed) = throttled(&self.dedup_warnings) {
                             tracing::warn!(route = &*route.name, error = %e, suppressed, "dedup store unavailable; forwarding without dedup");
                         }
                     }
