@@ -518,6 +518,11 @@ impl Binary {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Its log so far, as JSON lines (its config must say `log: { format: json }`).
+    pub fn json_logs(&self) -> Vec<serde_json::Value> {
+        json_lines(&self.logs())
+    }
+
     pub async fn metrics(&self) -> String {
         scrape(format!("127.0.0.1:{}", self.admin)).await
     }
@@ -546,6 +551,13 @@ pub async fn scrape(admin: impl std::fmt::Display) -> String {
     )
     .await;
     String::from_utf8(r.body.to_vec()).unwrap()
+}
+
+/// The lines of a JSON log, parsed; lines that are not JSON (a panic message, say) are skipped.
+pub fn json_lines(logs: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// The value of one sample in a scrape, e.g. `hookgate_requests_total{route="a",outcome="forwarded"}`

@@ -135,9 +135,8 @@ async fn logs_never_contain_secrets_and_sigterm_exits_zero() {
     let sig = &signed(SECRET, now, b1)[0].1;
     assert!(!logs.contains(&sig[7..]), "logs echo a signature");
     // One structured line per decision, with the fields operators filter on.
-    let decisions: Vec<serde_json::Value> = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let decisions: Vec<serde_json::Value> = json_lines(&logs)
+        .into_iter()
         .filter(|v| v["message"] == "request")
         .collect();
     assert_eq!(decisions.len(), 6, "{logs}");
@@ -604,9 +603,8 @@ async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest(
 
     let warnings = poll(POLL, async || {
         let lines: Vec<serde_json::Value> = hg
-            .logs()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .json_logs()
+            .into_iter()
             .filter(|v| v["message"] == "request" && v["outcome"] == "overloaded")
             .collect();
         // Every refusal accounted for: logged, or counted by a later line.

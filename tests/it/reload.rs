@@ -95,20 +95,18 @@ impl Running {
         self.wait_log_lines(|m| m == message).await
     }
 
+    /// As `log_lines`, for the lines whose message `matches`; none if none came in time.
     async fn wait_log_lines(&self, matches: impl Fn(&str) -> bool) -> Vec<serde_json::Value> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        loop {
+        poll(POLL, async || {
             let lines: Vec<serde_json::Value> = self
-                .logs()
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .json_logs()
+                .into_iter()
                 .filter(|v| v["message"].as_str().is_some_and(&matches))
                 .collect();
-            if !lines.is_empty() || std::time::Instant::now() > deadline {
-                return lines;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            (!lines.is_empty()).then_some(lines)
+        })
+        .await
+        .unwrap_or_default()
     }
 }
 
