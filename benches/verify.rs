@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 
-use hookgate::config::secret::Secret;
+use hookgate::secret::Secret;
 use hookgate::verify::{
     self, presets, Algorithm, Encoding, Freshness, HeaderSet, Key, Message, Piece, Scheme,
     SecretEncoding, SignInput, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,

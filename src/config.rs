@@ -6,7 +6,6 @@
 //! problem with its path and the file's line and column, so one run of `hookgate check` shows
 //! them all. `config.example.yaml` documents each key.
 
-pub mod secret;
 mod yaml;
 
 use std::collections::{HashMap, HashSet};
@@ -22,13 +21,13 @@ use tokio::sync::Semaphore;
 
 use crate::dedup::{DedupKeySpec, KeySource};
 use crate::forward::UpstreamTarget;
+use crate::secret::Secret;
 use crate::verify::presets::Handshake;
 use crate::verify::scheme::parse_payload_template;
 use crate::verify::{
     presets, Algorithm, Encoding, Freshness, HeaderSet, IdSource, Key, Piece, Scheme,
     SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
-use secret::Secret;
 
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 pub const DEFAULT_ADMIN_LISTEN: &str = "0.0.0.0:9090";

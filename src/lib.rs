@@ -17,6 +17,7 @@ pub mod handshake;
 pub mod logging;
 pub mod metrics;
 pub mod reload;
+pub mod secret;
 pub mod send_test;
 pub mod server;
 pub mod sizing;

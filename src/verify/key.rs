@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use subtle::ConstantTimeEq;
 
 use super::scheme::{Algorithm, Scheme, SecretEncoding};
-use crate::config::secret::Secret;
+use crate::secret::Secret;
 
 pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::config::secret::Secret;
+use crate::secret::Secret;
 use hmac::{Hmac, Mac};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};

@@ -1,13 +1,25 @@
-//! A signing secret: bytes that never print.
+//! A secret (a signing key, a Redis password): bytes that never print.
 //!
 //! `Secret` has no `Display`, and its `Debug` says `[redacted]`, so a secret cannot reach a log
-//! line, an error message or a panic through formatting. Only `expose` reads it, and only the
-//! key derivation in `verify` calls that.
+//! line, an error message or a panic through formatting. Only `expose` reads it: the key
+//! derivation in `verify` and the Redis connection. A leaf: it depends on nothing of hookgate.
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq)]
+use subtle::ConstantTimeEq as _;
+
+#[derive(Clone)]
 pub struct Secret(Vec<u8>);
+
+/// In constant time, like every comparison involving a secret (a reload compares the running
+/// Redis password with the new one).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
@@ -52,6 +64,13 @@ mod tests {
         let shown = format!("{s:?} {:?} {s:#?}", vec![s.clone()]);
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn equal_only_byte_for_byte() {
+        assert_eq!(Secret::new("abc"), Secret::new("abc"));
+        assert_ne!(Secret::new("abc"), Secret::new("abd"));
+        assert_ne!(Secret::new("abc"), Secret::new("abcd"));
     }
 
     #[test]
