@@ -19,14 +19,14 @@ use http::{HeaderName, Method, StatusCode};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
-use crate::dedup::{DedupKeySpec, KeySource};
 use crate::forward::UpstreamTarget;
 use crate::secret::Secret;
 use crate::verify::presets::Handshake;
 use crate::verify::scheme::parse_payload_template;
 use crate::verify::{
-    presets, Algorithm, Encoding, Freshness, HeaderSet, IdSource, Key, Piece, Scheme,
-    SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
+    presets, Algorithm, DedupKeySpec, Encoding, Freshness, HeaderSet, IdSource, Key, KeySource,
+    Piece, Scheme, SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule,
+    TimestampSource,
 };
 
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";

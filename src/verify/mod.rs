@@ -4,6 +4,7 @@
 //! bytes, recently enough? — without I/O, so every scheme is tested with known-answer vectors
 //! and a fixed clock. `sign` is its mirror, used by `hookgate sign`, the demo and tests.
 
+mod dedup_key;
 mod json;
 mod key;
 mod payload;
@@ -18,6 +19,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 
+pub use dedup_key::{DedupKeySpec, KeySource};
 pub use json::Scalar;
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};

@@ -11,11 +11,11 @@
 
 use http::HeaderName;
 
+use super::dedup_key::{DedupKeySpec, KeySource};
 use super::scheme::{
     parse_payload_template, Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme,
     SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
-use crate::dedup::{DedupKeySpec, KeySource};
 
 /// Requests a provider sends to set an endpoint up, answered by hookgate itself so the app
 /// never needs the secret for them.

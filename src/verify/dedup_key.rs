@@ -1,0 +1,101 @@
+//! Which delivery id a verified message carries: the route's dedup key spec and its extraction.
+//!
+//! Reading the id is part of reading the message (a header, a JSON field of the signed body, a
+//! hash of the body or of the signed form), so it lives with verification; the dedup store
+//! receives only the resulting key and knows nothing of HTTP.
+
+use http::HeaderName;
+use sha2::{Digest, Sha256};
+
+use super::{canonical_form, Message, Scalar, Verified};
+
+/// Ids longer than this are stored as their SHA-256, bounding memory per entry whatever a
+/// sender puts in its id.
+const MAX_KEY_LEN: usize = 128;
+
+/// Where a route's delivery id comes from. Sources are tried in order; the first that yields a
+/// value wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedupKeySpec {
+    pub sources: Vec<KeySource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The id the scheme itself reads (and, when its payload has `{id}`, signs).
+    SchemeId,
+    /// A request header. Unless the scheme signs it, anyone replaying a captured delivery can
+    /// change it: `hookgate check` warns.
+    Header(HeaderName),
+    /// A JSON pointer into the (signed) body.
+    Json(String),
+    /// The SHA-256 of the body: always signed, identical across a sender's retries.
+    BodySha256,
+    /// For form posts, the SHA-256 of the decoded, sorted parameters, which is what Twilio
+    /// signs: a replay re-encoding or reordering the form keeps its key. Other bodies: as
+    /// `BodySha256`.
+    SignedFormSha256,
+}
+
+impl std::fmt::Display for DedupKeySpec {
+    /// `json /id, else body_sha256`: how `hookgate check` shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.sources.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", else ")?;
+            }
+            match s {
+                KeySource::SchemeId => f.write_str("signed id")?,
+                KeySource::Header(h) => write!(f, "header {h} (unsigned)")?,
+                KeySource::Json(p) => write!(f, "json {p}")?,
+                KeySource::BodySha256 => f.write_str("body_sha256")?,
+                KeySource::SignedFormSha256 => f.write_str("signed form parameters' sha256")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DedupKeySpec {
+    /// The delivery id of a verified message, if any source yields one.
+    pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<String> {
+        let id = self.sources.iter().find_map(|source| match source {
+            KeySource::SchemeId => verified.id.clone(),
+            KeySource::Header(name) => msg
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            // An empty string is no id (a number's text never is empty).
+            KeySource::Json(ptr) => msg
+                .json_scalar(ptr)
+                .map(Scalar::into_text)
+                .filter(|id| !id.is_empty()),
+            KeySource::BodySha256 => {
+                Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body))))
+            }
+            KeySource::SignedFormSha256 => {
+                let form = msg
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+                Some(if form {
+                    let signed = canonical_form(msg.body);
+                    format!("form-sha256:{}", hex::encode(Sha256::digest(signed)))
+                } else {
+                    format!("sha256:{}", hex::encode(Sha256::digest(msg.body)))
+                })
+            }
+        })?;
+        if id.len() > MAX_KEY_LEN {
+            return Some(format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(id.as_bytes()))
+            ));
+        }
+        Some(id)
+    }
+}
