@@ -52,7 +52,7 @@ pub async fn handle(
         "/readyz" => text(StatusCode::OK, "ready\n"),
         "/metrics" => {
             gate.refresh_gauges();
-            match gate.metrics.encode() {
+            match gate.recorder.metrics.encode() {
                 Ok(buf) => {
                     let mut r = Response::new(Full::new(Bytes::from(buf)));
                     r.headers_mut().insert(
@@ -70,7 +70,7 @@ pub async fn handle(
         // Metadata of the last rejections (diagnostics.rs: never a secret or a signature).
         "/debug/rejections" => {
             let mut r = Response::new(Full::new(Bytes::from(
-                gate.rejections.to_json().to_string(),
+                gate.recorder.rejections.to_json().to_string(),
             )));
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -1,5 +1,6 @@
-//! Wiring: metrics, dedup store, upstream client, the gate, and the two servers; live reload;
-//! shutdown.
+//! Wiring: metrics, the dedup store and the gate, the worker threads (each builds its own
+//! upstream client and store handle where it starts and hands them to every request it
+//! serves), the admin server, live reload, shutdown.
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -9,12 +10,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
-use crate::config::Config;
+use crate::clock::Clock;
+use crate::config::{Backend, Config, Startup};
 use crate::dedup::{DedupError, MemoryStore, RedisStore, SnapshotError, Store, Ttls};
-use crate::error::Outcome;
 use crate::forward::Upstream;
-use crate::gate::{Clock, Gate};
+use crate::gate::{Gate, Handles};
 use crate::metrics::{Metrics, NO_ROUTE};
+use crate::outcome::Outcome;
 use crate::{reload, server, stack, workers};
 
 /// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
@@ -37,11 +39,12 @@ pub enum AppError {
     Workers(#[from] std::io::Error),
 }
 
-/// Builds everything shared by requests.
-pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppError> {
-    // Route series are created with the gate (and again for each reloaded config).
-    // Only the memory store counts its entries and evictions (the backend needs a restart).
-    let metrics = Metrics::new(config.dedup.redis.is_none())?;
+/// Builds everything requests share: the metrics, the dedup store, the gate.
+pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> {
+    let startup = &config.startup;
+    // Route series are created with the gate (and again for each reloaded config). Only the
+    // memory store counts its entries and evictions (the backend needs a restart).
+    let metrics = Metrics::new(startup.dedup.backend == Backend::Memory)?;
     for o in [
         Outcome::NoRoute,
         Outcome::RequestTimeout,
@@ -52,35 +55,45 @@ pub fn build_gate(config: Arc<Config>, clock: Clock) -> Result<Arc<Gate>, AppErr
     for result in ["success", "failure"] {
         metrics.config_reloads.with_label_values(&[result]);
     }
-    let route_names: Vec<Arc<str>> = config.routes.iter().map(|r| r.name.clone()).collect();
+    let route_names: Vec<Arc<str>> = config.live.routes.iter().map(|r| r.name.clone()).collect();
     let evictions = metrics.dedup_evictions.clone();
     let ttls = Ttls {
-        done: config.dedup.ttl,
-        in_flight: config.upstream.timeout + IN_FLIGHT_MARGIN,
+        done: startup.dedup.ttl,
+        in_flight: startup.upstream.timeout + IN_FLIGHT_MARGIN,
     };
-    let store = match &config.dedup.redis {
-        Some(redis) => Store::Redis(RedisStore::start(redis, ttls, config.workers)?),
+    let store = match &startup.dedup.redis {
+        Some(redis) => Store::Redis(RedisStore::start(redis, ttls, startup.workers)?),
         None => {
             let memory = MemoryStore::new(
-                config.dedup.max_entries,
+                startup.dedup.max_entries,
                 ttls,
                 &route_names,
                 Arc::new(move |route: &str| evictions.with_label_values(&[route]).inc()),
             );
-            if let Some(snap) = &config.dedup.snapshot {
+            if let Some(snap) = &startup.dedup.snapshot {
                 restore(&memory, &snap.path);
             }
             Store::Memory(memory)
         }
     };
-    let upstream = Upstream::pooled(
-        config.upstream.target.clone(),
-        config.upstream.timeout,
-        config.upstream.pool_idle_timeout,
-        config.workers,
-    )
-    .with_max_response_body(config.upstream.max_response_body);
-    Ok(Arc::new(Gate::new(config, store, upstream, metrics, clock)))
+    Ok(Arc::new(Gate::new(
+        Arc::new(config.live.clone()),
+        startup.limits.max_concurrency,
+        store,
+        metrics,
+        clock,
+    )))
+}
+
+/// Worker `index`'s own handles, built on its thread: an upstream pool whose connections only
+/// it drives, and its handle on the dedup store.
+fn handles(startup: &Startup, store: &Store, index: usize) -> Arc<Handles> {
+    let up = &startup.upstream;
+    Arc::new(Handles {
+        upstream: Upstream::new(up.target.clone(), up.timeout, up.pool_idle_timeout)
+            .with_max_response_body(up.max_response_body),
+        store: store.for_worker(index),
+    })
 }
 
 /// Runs hookgate until `shutdown` resolves, then drains within the configured grace period.
@@ -112,24 +125,29 @@ async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     reload_from: Option<reload::Source>,
 ) -> Result<(), AppError> {
-    let config = Arc::new(config);
-    let gate = build_gate(config.clone(), clock)?;
-    let grace = config.shutdown_grace;
-    let header_timeout = config.limits.header_timeout;
+    let gate = build_gate(&config, clock)?;
+    let Config {
+        startup,
+        live,
+        secret_files,
+        ..
+    } = config;
+    let startup = Arc::new(startup);
     let shutdown_at = Arc::new(OnceLock::new());
 
     // Workers 1.. on their own threads, started first so that running out of threads fails
     // before anything else runs; they idle until the balancer hands them connections. Worker 0
     // is this task, which also runs the balancer (it owns the listener and the shutdown
     // signal: when it stops, the workers drain).
-    let (balancer, inboxes) = workers::balancer(config.workers);
+    let (balancer, inboxes) = workers::balancer(startup.workers);
     let mut inboxes = inboxes.into_iter();
     let own = inboxes.next();
     let mut others = Vec::new();
     for (index, inbox) in (1..).zip(inboxes) {
-        let (gate, shutdown_at) = (gate.clone(), shutdown_at.clone());
+        let (gate, startup, shutdown_at) = (gate.clone(), startup.clone(), shutdown_at.clone());
         let started = workers::spawn(index, move || async move {
-            work(gate, inbox, header_timeout, grace, &shutdown_at).await
+            let handles = handles(&startup, &gate.store, index);
+            work(gate, handles, inbox, &startup, &shutdown_at, false).await
         });
         match started {
             Ok(w) => others.push(w),
@@ -148,7 +166,11 @@ async fn serve(
     // place before anyone could think it is safe to send one.
     let reloader = reload_from.map(|source| {
         let hangup = reload::hangup();
-        tokio::spawn(reload::run(gate.clone(), source, hangup))
+        let running = reload::Running {
+            startup: (*startup).clone(),
+            secret_files,
+        };
+        tokio::spawn(reload::run(gate.clone(), source, running, hangup))
     });
     let ready = Readiness::default();
 
@@ -156,7 +178,7 @@ async fn serve(
     let admin_task = {
         let gate = gate.clone();
         let ready = ready.clone();
-        let builder = server::http1_builder(header_timeout);
+        let builder = server::http1_builder(startup.limits.header_timeout);
         let mut rx = admin_stopped;
         let incoming = server::until(listeners.admin, async move {
             let _ = rx.wait_for(|stop| *stop).await;
@@ -169,7 +191,9 @@ async fn serve(
                 let ready = ready.clone();
                 tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
             },
-            Arc::new(|_: &hyper::Error| {}),
+            Arc::new(|e: &hyper::Error, peer| {
+                tracing::debug!(listener = "admin", %peer, error = %e, "connection ended with an error");
+            }),
             Duration::from_secs(1),
             "admin",
         ))
@@ -186,16 +210,19 @@ async fn serve(
     };
     ready.set(true);
     tracing::info!(
-        listen = %config.listen,
-        admin = %config.admin_listen,
-        upstream = %config.upstream.url,
-        routes = config.routes.len(),
-        workers = config.workers,
+        listen = %startup.listen,
+        admin = %startup.admin_listen,
+        upstream = %startup.upstream.url,
+        routes = live.routes.len(),
+        workers = startup.workers,
         "hookgate ready"
     );
     let (_, mut drained) = tokio::join!(balancer.run(listeners.main, shutdown), async {
         match own {
-            Some(inbox) => work(gate.clone(), inbox, header_timeout, grace, &shutdown_at).await,
+            Some(inbox) => {
+                let handles = handles(&startup, &gate.store, 0);
+                work(gate.clone(), handles, inbox, &startup, &shutdown_at, true).await
+            }
             None => true,
         }
     });
@@ -208,7 +235,7 @@ async fn serve(
     }
     let _ = stop_admin.send(true);
     let _ = admin_task.await;
-    if let (Store::Memory(memory), Some(snap)) = (&gate.store, &config.dedup.snapshot) {
+    if let (Store::Memory(memory), Some(snap)) = (&gate.store, &startup.dedup.snapshot) {
         match memory.save(&snap.path, snap.max_entries) {
             Ok(n) => {
                 tracing::info!(path = %snap.path.display(), entries = n, "dedup snapshot written")
@@ -226,19 +253,23 @@ async fn serve(
 /// them, then wait for the forwards still running on this thread (their sender hung up, so the
 /// drain did not wait for them) within what is left of the grace period: the runtime they run
 /// on ends with this function, and an id the upstream accepted must not be left in flight.
+/// `first`: the worker that says so when the grace period runs out (once for all).
 async fn work(
     gate: Arc<Gate>,
+    handles: Arc<Handles>,
     inbox: workers::Inbox,
-    header_timeout: Duration,
-    grace: Duration,
+    startup: &Startup,
     shutdown_at: &OnceLock<Instant>,
+    first: bool,
 ) -> bool {
+    let grace = startup.shutdown_grace;
     let g = gate.clone();
+    let recorder = gate.clone();
     let drained = server::serve(
         inbox,
-        server::http1_builder(header_timeout),
-        move |peer| stack::build(g.clone(), peer),
-        count_connection_errors(gate.metrics.clone()),
+        server::http1_builder(startup.limits.header_timeout),
+        move |peer| stack::build(g.clone(), handles.clone(), peer),
+        Arc::new(move |e: &hyper::Error, peer| recorder.recorder.connection(e, peer)),
         grace,
         "main",
     )
@@ -247,7 +278,7 @@ async fn work(
         .get()
         .map_or(grace, |at| grace.saturating_sub(at.elapsed()));
     let settled = tokio::time::timeout(left, gate.idle()).await.is_ok();
-    if !settled && workers::current() == 0 {
+    if !settled && first {
         tracing::warn!(
             ?grace,
             "grace period over; abandoning forwards still in flight"
@@ -266,22 +297,6 @@ fn restore(memory: &MemoryStore, path: &std::path::Path) {
         }
         Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring the dedup snapshot"),
     }
-}
-
-/// Requests that failed before reaching the gate (no route known yet) still count, under
-/// `route="none"`: a malformed request or slow headers are outcomes like any other.
-fn count_connection_errors(metrics: Metrics) -> server::ConnErrorHook {
-    Arc::new(move |e: &hyper::Error| {
-        let outcome = if e.is_timeout() {
-            Outcome::RequestTimeout
-        } else if e.is_parse() || e.is_parse_too_large() {
-            Outcome::BadRequest
-        } else {
-            // Resets and hang-ups between requests are not requests.
-            return;
-        };
-        metrics.record(NO_ROUTE, outcome, 0.0);
-    })
 }
 
 /// Resolves on SIGTERM (Kubernetes) or SIGINT (Ctrl-C).

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use crate::error::Outcome;
+use crate::outcome::Outcome;
 
 /// Longest content type or method kept: they come from the sender, and a record must stay
 /// small whatever it sends.

@@ -68,9 +68,7 @@ pub struct Upstream {
 }
 
 struct Inner {
-    /// One pool per worker (workers.rs): a connection is only ever driven by the thread that
-    /// opened it, so a forward never wakes another thread.
-    transports: Box<[Transport]>,
+    transport: Transport,
     authority: Authority,
     base_path: String,
     target: UpstreamTarget,
@@ -114,20 +112,11 @@ fn transport(target: &UpstreamTarget, pool_idle_timeout: Duration) -> Transport 
 }
 
 impl Upstream {
+    /// A client with a pool of its own. Each worker thread builds one where it starts
+    /// (app.rs): a pooled connection is then only ever driven by the thread that opened it,
+    /// so a forward never wakes another thread.
     pub fn new(target: UpstreamTarget, timeout: Duration, pool_idle_timeout: Duration) -> Self {
-        Self::pooled(target, timeout, pool_idle_timeout, 1)
-    }
-
-    /// `new` with one connection pool per worker thread (`workers`, at least 1).
-    pub fn pooled(
-        target: UpstreamTarget,
-        timeout: Duration,
-        pool_idle_timeout: Duration,
-        workers: usize,
-    ) -> Self {
-        let transports = (0..workers.max(1))
-            .map(|_| transport(&target, pool_idle_timeout))
-            .collect();
+        let transport = transport(&target, pool_idle_timeout);
         let (authority, base_path) = match &target {
             UpstreamTarget::Http {
                 authority,
@@ -141,7 +130,7 @@ impl Upstream {
         };
         Self {
             inner: Arc::new(Inner {
-                transports,
+                transport,
                 authority,
                 base_path,
                 target,
@@ -179,8 +168,7 @@ impl Upstream {
         let limit = self.max_response_body;
 
         let exchange = async {
-            let transports = &self.inner.transports;
-            let response = match &transports[crate::workers::current() % transports.len()] {
+            let response = match &self.inner.transport {
                 Transport::Tcp(client) => client.request(request).await,
                 Transport::Unix(client) => client.request(request).await,
             }

@@ -7,7 +7,7 @@ use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Request, Response};
 use http_body_util::Full;
 
-use crate::error::HttpResponse;
+use crate::outcome::HttpResponse;
 use crate::verify::presets::Handshake;
 use crate::verify::{Algorithm, Key, Message};
 

@@ -1,26 +1,34 @@
 //! hookgate: a reverse proxy that lets only authentic, fresh, first-seen webhooks through.
 //!
-//! The request path, top to bottom, is in `stack.rs` (the layers) and `gate.rs` (the
-//! decisions: route, method, limits, body, signature, timestamp, dedup, forward).
+//! A request is decided in `gate.rs`, top to bottom (route, method, capacity, body,
+//! signature, timestamp, dedup, forward); `stack.rs` shows the layers around it and `app.rs`
+//! the wiring. `docs/architecture.md` maps the modules.
+//!
+//! What a user of the crate needs is public: running hookgate (`app`, `config`, `clock`,
+//! `reload`, `logging`), verifying and signing deliveries in-process (`verify`, `sender`,
+//! `secret`), the dedup stores (`dedup`) and the outcome codes answers carry (`outcome`). The
+//! rest is the request path's own machinery.
 
-pub mod admin;
 pub mod app;
-pub mod body;
+pub mod clock;
 pub mod config;
 pub mod dedup;
-pub mod demo;
-pub mod diagnostics;
-pub mod error;
-pub mod forward;
-pub mod gate;
-pub mod handshake;
 pub mod logging;
-pub mod metrics;
+pub mod outcome;
 pub mod reload;
 pub mod secret;
-pub mod send_test;
-pub mod server;
+pub mod sender;
 pub mod sizing;
-pub mod stack;
 pub mod verify;
-pub mod workers;
+
+pub(crate) mod admin;
+pub(crate) mod body;
+pub(crate) mod diagnostics;
+pub(crate) mod forward;
+pub(crate) mod gate;
+pub(crate) mod handshake;
+pub(crate) mod metrics;
+pub(crate) mod record;
+pub(crate) mod server;
+pub(crate) mod stack;
+pub(crate) mod workers;

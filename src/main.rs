@@ -12,8 +12,13 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 use hookgate::app::{self, Listeners};
+use hookgate::clock::system_clock;
 use hookgate::config::{self, Config, ConfigError, Env, ProcessEnv, Secrets};
-use hookgate::{demo, gate, reload, send_test};
+use hookgate::reload;
+
+mod cli;
+
+use cli::{check, demo, send_test, sign};
 
 #[derive(Parser)]
 #[command(
@@ -119,7 +124,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         let env = demo::DemoEnv;
         let mut config = load(&path, &env, Secrets::Load)?;
         // Show the rejection lines too: seeing why a forgery was refused is the point.
-        config.log.level = format!("{},hookgate::gate=debug", config.log.level);
+        config.startup.log.level = format!("{},hookgate::gate=debug", config.startup.log.level);
         let _logs = init_logging(&config);
         return runtime()?
             .block_on(demo::run(config))
@@ -137,7 +142,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (config, source) =
                 reload::Source::load(path, Arc::new(ProcessEnv), poll).map_err(config_failure)?;
             let _logs = init_logging(&config);
-            for w in config.warnings.iter().chain(&memory_warning(&config)) {
+            for w in config
+                .warnings
+                .iter()
+                .chain(&check::memory_warning(&config))
+            {
                 tracing::warn!("{w}");
             }
             runtime()?.block_on(serve(config, source))
@@ -149,7 +158,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Secrets::Load
             };
             let config = load(&path, &ProcessEnv, secrets)?;
-            print_check(&path, &config);
+            check::print(&path, &config);
             Ok(())
         }
         Command::Sign {
@@ -160,7 +169,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         } => {
             let env = secrets_from(demo_secrets);
             let config = load(&path, env, Secrets::Load)?;
-            sign(&config, &route, body.as_deref(), secret.as_deref()).map_err(fail(EXIT_CONFIG))
+            sign::run(&config, &route, body.as_deref(), secret.as_deref())
+                .map_err(fail(EXIT_CONFIG))
         }
         Command::SendTest {
             route,
@@ -232,7 +242,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 /// waits on the write syscall, and under load there is one write per batch, not per line. The
 /// returned guard writes what is pending on drop, so it lives until the process exits.
 fn init_logging(config: &Config) -> hookgate::logging::LogGuard {
-    hookgate::logging::init(&config.log.level, config.log.format)
+    hookgate::logging::init(&config.startup.log.level, config.startup.log.format)
 }
 
 async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Failure> {
@@ -244,107 +254,16 @@ async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Fai
 
 async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
     let listeners = Listeners {
-        main: bind(config.listen, "listen").await?,
-        admin: bind(config.admin_listen, "admin_listen").await?,
+        main: bind(config.startup.listen, "listen").await?,
+        admin: bind(config.startup.admin_listen, "admin_listen").await?,
     };
     app::run_reloading(
         config,
         listeners,
-        gate::system_clock(),
+        system_clock(),
         app::shutdown_signal(),
         source,
     )
     .await
     .map_err(|e| Failure(EXIT_RUNTIME, e.into()))
-}
-
-fn print_check(path: &Path, config: &Config) {
-    println!("{}: ok", path.display());
-    println!(
-        "listen {}  admin {}  upstream {}  workers {}",
-        config.listen, config.admin_listen, config.upstream.url, config.workers
-    );
-    println!(
-        "max_body {}  max_buffered {}  max_concurrency {}",
-        config.limits.max_body, config.limits.max_buffered, config.limits.max_concurrency
-    );
-    println!("routes:");
-    for r in &config.routes {
-        let scheme = r.provider.unwrap_or("custom");
-        let secrets: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
-        let dedup = match &r.dedup_key {
-            None => "off".to_owned(),
-            Some(spec) => spec.to_string(),
-        };
-        // Only when the route sets its own: the common case stays one short line.
-        let max_body = if r.max_body == config.limits.max_body {
-            String::new()
-        } else {
-            format!(" max_body={}", r.max_body)
-        };
-        println!(
-            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}",
-            r.name,
-            r.path,
-            scheme,
-            secrets.join(","),
-            r.mode,
-            dedup,
-            max_body
-        );
-    }
-    for w in config.warnings.iter().chain(&memory_warning(config)) {
-        println!("warning: {w}");
-    }
-}
-
-/// Whether the config's worst case fits this container's memory limit, when it has one.
-fn memory_warning(config: &Config) -> Option<String> {
-    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    let limit = hookgate::sizing::cgroup_memory_limit(Path::new("/sys/fs/cgroup"), &cgroups)?;
-    hookgate::sizing::memory_warning(config, limit)
-}
-
-fn sign(
-    config: &Config,
-    route: &str,
-    body: Option<&Path>,
-    secret: Option<&str>,
-) -> anyhow::Result<()> {
-    let r = config
-        .routes
-        .iter()
-        .find(|r| &*r.name == route)
-        .with_context(|| {
-            let names: Vec<&str> = config.routes.iter().map(|r| &*r.name).collect();
-            format!("no route named {route:?}; routes: {}", names.join(", "))
-        })?;
-    let key = match secret {
-        None => r.keys.first(),
-        Some(id) => r.keys.iter().find(|k| &*k.id == id),
-    }
-    .context("no such secret id on this route")?;
-    let now = SystemTime::now();
-    let (content_type, sample) = demo::sample(r, now);
-    let body = match body {
-        None => sample.into_bytes(),
-        Some(p) if p == Path::new("-") => {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
-            buf
-        }
-        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
-    };
-    let headers = demo::sign_headers(r, key, &body, now)?;
-    for (name, value) in headers {
-        println!("-H '{name}: {value}'");
-    }
-    if body.is_empty() || std::str::from_utf8(&body).is_err() {
-        return Ok(());
-    }
-    eprintln!(
-        "# body signed ({} bytes; Content-Type: {content_type}); send it byte for byte (--data-binary)",
-        body.len()
-    );
-    Ok(())
 }

@@ -7,7 +7,8 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::error::Outcome;
+use crate::dedup::Settle;
+use crate::outcome::Outcome;
 
 /// The route label for requests that matched no route.
 pub const NO_ROUTE: &str = "none";
@@ -24,6 +25,7 @@ pub struct Metrics {
     pub log_dropped_bytes: IntCounter,
     pub dedup_entries: IntGaugeVec,
     pub dedup_evictions: IntCounterVec,
+    pub dedup_unsettled: IntCounterVec,
     pub config_reloads: IntCounterVec,
     pub verified: IntCounterVec,
     pub timestamp_skew: HistogramVec,
@@ -95,6 +97,13 @@ impl Metrics {
                 ),
                 &["route"],
             )?,
+            dedup_unsettled: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_dedup_unsettled_total",
+                    "Claims the dedup store could not settle after the app answered, by step: commit (a retry is forwarded again once the claim expires) or release (retries get 409 until then).",
+                ),
+                &["route", "step"],
+            )?,
             config_reloads: IntCounterVec::new(
                 Opts::new("hookgate_config_reloads_total", "Config loads by result."),
                 &["result"],
@@ -133,6 +142,7 @@ impl Metrics {
         r.register(Box::new(m.log_dropped_bytes.clone()))?;
         r.register(Box::new(m.dedup_entries.clone()))?;
         r.register(Box::new(m.dedup_evictions.clone()))?;
+        r.register(Box::new(m.dedup_unsettled.clone()))?;
         r.register(Box::new(m.config_reloads.clone()))?;
         r.register(Box::new(m.verified.clone()))?;
         r.register(Box::new(m.timestamp_skew.clone()))?;
@@ -153,6 +163,10 @@ impl Metrics {
         if self.dedup_series {
             self.dedup_entries.with_label_values(&[route]);
             self.dedup_evictions.with_label_values(&[route]);
+        }
+        for step in Settle::ALL {
+            self.dedup_unsettled
+                .with_label_values(&[route, step.as_str()]);
         }
         for s in secret_ids {
             self.verified.with_label_values(&[route, s]);
@@ -182,6 +196,10 @@ impl Metrics {
                 .map(|s| self.verified.with_label_values(&[route, s]))
                 .collect(),
             skew: self.timestamp_skew.with_label_values(&[route]),
+            unsettled: Settle::ALL.map(|step| {
+                self.dedup_unsettled
+                    .with_label_values(&[route, step.as_str()])
+            }),
         }
     }
 
@@ -202,6 +220,11 @@ impl Metrics {
         let _ = self.upstream_duration.remove_label_values(&[route]);
         let _ = self.dedup_entries.remove_label_values(&[route]);
         let _ = self.dedup_evictions.remove_label_values(&[route]);
+        for step in Settle::ALL {
+            let _ = self
+                .dedup_unsettled
+                .remove_label_values(&[route, step.as_str()]);
+        }
         let _ = self.timestamp_skew.remove_label_values(&[route]);
         for s in secret_ids {
             self.forget_secret(route, s);
@@ -211,19 +234,6 @@ impl Metrics {
     /// Drops the `hookgate_verified_total` series of a secret a reload took off a route.
     pub fn forget_secret(&self, route: &str, secret_id: &str) {
         let _ = self.verified.remove_label_values(&[route, secret_id]);
-    }
-
-    pub fn record(&self, route: &str, outcome: Outcome, seconds: f64) {
-        self.requests
-            .with_label_values(&[route, outcome.code()])
-            .inc();
-        self.request_duration
-            .with_label_values(&[route, outcome.code()])
-            .observe(seconds);
-    }
-
-    pub fn skew_histogram(&self, route: &str) -> Histogram {
-        self.timestamp_skew.with_label_values(&[route])
     }
 
     /// The text exposition format.
@@ -247,11 +257,6 @@ fn status_class_index(status: http::StatusCode) -> usize {
     }
 }
 
-/// `2xx`, `4xx`... for a status code.
-pub fn status_class(status: http::StatusCode) -> &'static str {
-    STATUS_CLASSES[status_class_index(status)]
-}
-
 /// One route's series (see `Metrics::for_route`).
 pub struct RouteMetrics {
     requests: Vec<IntCounter>,
@@ -261,6 +266,8 @@ pub struct RouteMetrics {
     /// By key index, in the route's secret order.
     verified: Vec<IntCounter>,
     pub skew: Histogram,
+    /// By `Settle::ALL` order.
+    unsettled: [IntCounter; 2],
 }
 
 impl RouteMetrics {
@@ -272,6 +279,10 @@ impl RouteMetrics {
 
     pub fn upstream_response(&self, status: http::StatusCode) {
         self.upstream_responses[status_class_index(status)].inc();
+    }
+
+    pub fn unsettled(&self, step: Settle) {
+        self.unsettled[step as usize].inc();
     }
 
     pub fn verified(&self, key_index: usize) {

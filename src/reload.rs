@@ -6,13 +6,12 @@
 //! - **Failure keeps the old config.** An invalid file (or a missing secret) is logged with the
 //!   same `file:line:column` message `hookgate check` prints, counted as
 //!   `hookgate_config_reloads_total{result="failure"}`, and the running config stays.
-//! - **What survives.** The dedup store and the upstream connection pool are never rebuilt.
-//!   Settings bound to them or to open sockets (`listen`, `admin_listen`, `upstream.*`,
-//!   `limits.header_timeout`, `limits.max_concurrency`, `dedup.*` but `duplicate_status` and
-//!   `redis.on_unavailable`, `log.*`, `shutdown_grace`, `workers`) keep their running values: a change is
-//!   logged as "requires restart" and otherwise ignored. Routes, secrets, `limits.max_body`,
-//!   `limits.max_buffered`, `limits.body_timeout`, `dedup.duplicate_status`, `dedup.redis.on_unavailable` and
-//!   `diagnostics` apply at once.
+//! - **What survives.** The dedup store and the upstream connection pools are never rebuilt.
+//!   The config's types say what reloads: a reload puts the new `config::Live` in force
+//!   (routes, secrets, `limits.max_body`, `limits.max_buffered`, `limits.body_timeout`,
+//!   `dedup.duplicate_status`, `dedup.redis.on_unavailable`, `diagnostics`); the settings in
+//!   `config::Startup`, bound to sockets, threads, pools and the store, keep their running
+//!   values, and each key that changed is logged as "requires restart".
 //! - **Environment secrets do not rotate**: a process's environment is fixed at start. Rotate
 //!   with `file:` secrets (a Kubernetes Secret volume), or restart.
 //!
@@ -41,7 +40,7 @@ use sha2::{Digest, Sha256};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::time::MissedTickBehavior;
 
-use crate::config::{self, Config, ConfigError, Env, Secrets};
+use crate::config::{self, Config, ConfigError, Env, Secrets, Startup};
 use crate::gate::Gate;
 
 /// How often the watched files are checked, unless told otherwise.
@@ -115,9 +114,21 @@ pub fn hangup() -> Option<Signal> {
     }
 }
 
+/// What the process runs with that a reload does not replace: the settings read at start, and
+/// the secret files of the config in force (to watch).
+pub struct Running {
+    pub startup: Startup,
+    pub secret_files: Vec<PathBuf>,
+}
+
 /// Reloads on SIGHUP and on file changes, until the task is aborted (at shutdown).
-pub async fn run(gate: Arc<Gate>, mut source: Source, mut hangup: Option<Signal>) {
-    let mut set = watch_set(&source.path, &gate.config().secret_files, &[]);
+pub async fn run(
+    gate: Arc<Gate>,
+    mut source: Source,
+    mut running: Running,
+    mut hangup: Option<Signal>,
+) {
+    let mut set = watch_set(&source.path, &running.secret_files, &[]);
     let mut seen = stamp_missing(std::mem::take(&mut source.seen), &set).await;
     let source = Arc::new(source);
     let mut ticker = source.poll.filter(|p| !p.is_zero()).map(|p| {
@@ -165,7 +176,8 @@ pub async fn run(gate: Arc<Gate>, mut source: Source, mut hangup: Option<Signal>
         };
         let failed_files = match loaded.result {
             Ok(config) => {
-                apply(&gate, config, trigger);
+                running.secret_files.clone_from(&config.secret_files);
+                apply(&gate, &running.startup, config, trigger);
                 Vec::new()
             }
             Err(e) => {
@@ -175,7 +187,7 @@ pub async fn run(gate: Arc<Gate>, mut source: Source, mut hangup: Option<Signal>
         };
         // Watch what the config in force names and, after a failure, what the rejected file
         // named too: a config that failed for want of a secret file is retried when it appears.
-        set = watch_set(&source.path, &gate.config().secret_files, &failed_files);
+        set = watch_set(&source.path, &running.secret_files, &failed_files);
         seen = stamp_missing(stamps, &set).await;
     }
 }
@@ -194,7 +206,8 @@ async fn load(
         Ok(l) => Some(l),
         Err(e) => {
             tracing::error!(error = %e, "config reload crashed; keeping the running config");
-            gate.metrics
+            gate.recorder
+                .metrics
                 .config_reloads
                 .with_label_values(&["failure"])
                 .inc();
@@ -232,50 +245,52 @@ fn load_stamped(path: &Path, env: &dyn Env, mut before: Stamps) -> (config::Load
     }
 }
 
-/// Puts a validated config in force, keeping the settings that need a restart.
-pub fn apply(gate: &Gate, new: Config, trigger: Trigger) {
-    let current = gate.config();
-    let (merged, restart) = carry_over(&current, new);
-    for key in &restart {
+/// Puts a validated config's `Live` half in force; its `Startup` half only tells which
+/// settings would need a restart (`running` keeps them).
+pub fn apply(gate: &Gate, running: &Startup, new: Config, trigger: Trigger) {
+    for key in config::changed_keys(running, &new.startup) {
         tracing::warn!(
-            key = *key,
+            key,
             "{key} changed in the config; it requires restart and keeps its running value until then"
         );
     }
-    for w in &merged.warnings {
+    for w in &new.warnings {
         tracing::warn!("{w}");
     }
-    let names =
-        |c: &Config| -> Vec<String> { c.routes.iter().map(|r| r.name.to_string()).collect() };
-    let (old, new) = (names(&current), names(&merged));
-    let added: Vec<&str> = new
+    let current = gate.live();
+    let old: Vec<&str> = current.routes.iter().map(|r| &*r.name).collect();
+    let new_names: Vec<&str> = new.live.routes.iter().map(|r| &*r.name).collect();
+    let added: Vec<&str> = new_names
         .iter()
+        .copied()
         .filter(|n| !old.contains(n))
-        .map(String::as_str)
         .collect();
     let removed: Vec<&str> = old
         .iter()
-        .filter(|n| !new.contains(n))
-        .map(String::as_str)
+        .copied()
+        .filter(|n| !new_names.contains(n))
         .collect();
-    let routes = merged.routes.len();
-    gate.install(Arc::new(merged));
-    gate.metrics
+    let (added, removed) = (added.join(","), removed.join(","));
+    let routes = new.live.routes.len();
+    gate.install(Arc::new(new.live));
+    gate.recorder
+        .metrics
         .config_reloads
         .with_label_values(&["success"])
         .inc();
     tracing::info!(
         trigger = trigger.as_str(),
         routes,
-        added = added.join(","),
-        removed = removed.join(","),
+        added,
+        removed,
         "config reloaded"
     );
 }
 
 /// Counts and logs a config that cannot be used; the running one stays.
 fn fail(gate: &Gate, e: &ConfigError, trigger: Trigger) {
-    gate.metrics
+    gate.recorder
+        .metrics
         .config_reloads
         .with_label_values(&["failure"])
         .inc();
@@ -285,81 +300,6 @@ fn fail(gate: &Gate, e: &ConfigError, trigger: Trigger) {
         error = %e,
         "config reload failed; keeping the running config"
     );
-}
-
-/// `new` with the settings that need a restart taken from `current`, and the keys whose new
-/// values were set aside (never their values: some are credentials).
-pub fn carry_over(current: &Config, mut new: Config) -> (Config, Vec<&'static str>) {
-    let mut restart = Vec::new();
-    let mut check = |changed: bool, key: &'static str| {
-        if changed {
-            restart.push(key);
-        }
-    };
-    check(new.listen != current.listen, "listen");
-    check(new.admin_listen != current.admin_listen, "admin_listen");
-    let (cu, nu) = (&current.upstream, &new.upstream);
-    check(nu.url != cu.url, "upstream.url");
-    check(nu.timeout != cu.timeout, "upstream.timeout");
-    check(
-        nu.pool_idle_timeout != cu.pool_idle_timeout,
-        "upstream.pool_idle_timeout",
-    );
-    check(
-        nu.max_response_body != cu.max_response_body,
-        "upstream.max_response_body",
-    );
-    check(
-        new.limits.header_timeout != current.limits.header_timeout,
-        "limits.header_timeout",
-    );
-    check(
-        new.limits.max_concurrency != current.limits.max_concurrency,
-        "limits.max_concurrency",
-    );
-    let (cd, nd) = (&current.dedup, &new.dedup);
-    check(nd.redis.is_some() != cd.redis.is_some(), "dedup.backend");
-    check(nd.max_entries != cd.max_entries, "dedup.max_entries");
-    check(nd.ttl != cd.ttl, "dedup.ttl");
-    check(
-        nd.snapshot.as_ref().map(|s| (&s.path, s.max_entries))
-            != cd.snapshot.as_ref().map(|s| (&s.path, s.max_entries)),
-        "dedup.snapshot",
-    );
-    if let (Some(n), Some(c)) = (&nd.redis, &cd.redis) {
-        check(
-            n.url != c.url
-                || n.username != c.username
-                || n.password != c.password
-                || n.key_prefix != c.key_prefix
-                || n.timeout != c.timeout,
-            "dedup.redis",
-        );
-    }
-    check(new.workers != current.workers, "workers");
-    check(new.log.format != current.log.format, "log.format");
-    check(new.log.level != current.log.level, "log.level");
-    check(
-        new.shutdown_grace != current.shutdown_grace,
-        "shutdown_grace",
-    );
-
-    new.listen = current.listen;
-    new.admin_listen = current.admin_listen;
-    new.upstream = current.upstream.clone();
-    new.limits.header_timeout = current.limits.header_timeout;
-    new.limits.max_concurrency = current.limits.max_concurrency;
-    let duplicate_status = new.dedup.duplicate_status;
-    let on_unavailable = new.dedup.redis.as_ref().map(|r| r.on_unavailable);
-    new.dedup = current.dedup.clone();
-    new.dedup.duplicate_status = duplicate_status;
-    if let (Some(r), Some(o)) = (new.dedup.redis.as_mut(), on_unavailable) {
-        r.on_unavailable = o;
-    }
-    new.log = current.log.clone();
-    new.shutdown_grace = current.shutdown_grace;
-    new.workers = current.workers;
-    (new, restart)
 }
 
 fn watch_set(config: &Path, secrets: &[PathBuf], more: &[PathBuf]) -> Vec<PathBuf> {

@@ -5,7 +5,11 @@
 //! derivation in `verify` and the Redis connection. A leaf: it depends on nothing of hookgate.
 
 use std::fmt;
+use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::OnceLock;
 
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 
 #[derive(Clone)]
@@ -48,6 +52,39 @@ impl Secret {
     }
 }
 
+/// Serialized as a fingerprint, never as its bytes: an HMAC under a key drawn at random for
+/// this process, so two serialized configs can be compared (a reload's check of the settings
+/// that need a restart) while the output reveals nothing and matches nothing outside this
+/// process.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.fingerprint())
+    }
+}
+
+impl Secret {
+    fn fingerprint(&self) -> String {
+        static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+        let key = KEY.get_or_init(|| {
+            // std's hasher keys come from the OS's random source.
+            let random = std::collections::hash_map::RandomState::new();
+            let mut key = [0u8; 32];
+            for (i, chunk) in key.chunks_mut(8).enumerate() {
+                let mut h = random.build_hasher();
+                h.write_usize(i);
+                chunk.copy_from_slice(&h.finish().to_le_bytes());
+            }
+            key
+        });
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+            return "[redacted]".to_owned();
+        };
+        mac.update(&self.0);
+        let digest = mac.finalize().into_bytes();
+        format!("[redacted {}]", hex::encode(&digest[..8]))
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret([redacted])")
@@ -64,6 +101,18 @@ mod tests {
         let shown = format!("{s:?} {:?} {s:#?}", vec![s.clone()]);
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn serialized_as_a_fingerprint_that_tells_secrets_apart() {
+        let a = serde_json::to_string(&Secret::new("hunter2-very-secret")).unwrap();
+        let b = serde_json::to_string(&Secret::new("hunter2-very-secreT")).unwrap();
+        assert!(!a.contains("hunter2") && a.contains("[redacted "), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            serde_json::to_string(&Secret::new("hunter2-very-secret")).unwrap()
+        );
     }
 
     #[test]

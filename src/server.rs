@@ -29,9 +29,9 @@ pub fn http1_builder(header_timeout: Duration) -> http1::Builder {
     b
 }
 
-/// Called with connection-level failures (malformed requests, header timeouts) that never
-/// reached a service, so they can still be counted.
-pub type ConnErrorHook = std::sync::Arc<dyn Fn(&hyper::Error) + Send + Sync>;
+/// Called with each connection-level failure (a malformed request, headers too slow, a
+/// reset) and its peer: those that never reached a service still count and are logged.
+pub type ConnErrorHook = std::sync::Arc<dyn Fn(&hyper::Error, SocketAddr) + Send + Sync>;
 
 /// Where a server gets its connections: a listening socket, or (for request workers) the
 /// connections a balancer hands it (workers.rs).
@@ -138,9 +138,7 @@ where
         tokio::spawn(async move {
             let _open = guard;
             if let Err(e) = conn.await {
-                // Header timeouts, resets, malformed requests: the peer's problem.
-                tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
-                on_error(&e);
+                on_error(&e, peer);
             }
         });
     }

@@ -58,15 +58,16 @@ fn parse_limit(text: &str) -> Option<u64> {
 /// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
 /// the memory dedup store full, and the process.
 pub fn estimate(config: &Config) -> u64 {
-    let store = if config.dedup.redis.is_none() {
+    let store = if config.startup.dedup.redis.is_none() {
         config
+            .startup
             .dedup
             .max_entries
             .saturating_mul(DEDUP_BYTES_PER_ENTRY)
     } else {
         0
     };
-    (config.limits.max_buffered as u64)
+    (config.live.limits.max_buffered as u64)
         .saturating_add(store)
         .saturating_add(PROCESS_BYTES)
 }
@@ -77,14 +78,15 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
     if need.saturating_mul(100) <= limit.saturating_mul(WARN_AT_PERCENT) {
         return None;
     }
-    let store = if config.dedup.redis.is_none() {
+    let store = if config.startup.dedup.redis.is_none() {
         format!(
             " + ~{} for {} dedup ids (dedup.max_entries, ~{DEDUP_BYTES_PER_ENTRY} B each)",
             mib(config
+                .startup
                 .dedup
                 .max_entries
                 .saturating_mul(DEDUP_BYTES_PER_ENTRY)),
-            config.dedup.max_entries
+            config.startup.dedup.max_entries
         )
     } else {
         String::new()
@@ -93,7 +95,7 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
         "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store} + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
         mib(limit),
         mib(need),
-        mib(config.limits.max_buffered as u64),
+        mib(config.live.limits.max_buffered as u64),
         mib(PROCESS_BYTES),
     ))
 }

@@ -3,8 +3,8 @@
 //! ```text
 //! connection (server.rs: header read timeout, keep-alive, graceful drain)
 //!   -> InFlight      gauge of requests being handled, rejected ones included
-//!   -> Gate::handle  route -> method -> capacity -> size -> signature -> timestamp
-//!                    -> dedup -> forward (gate.rs)
+//!   -> Gate::handle  route -> method -> capacity -> body -> signature -> timestamp
+//!                    -> dedup -> forward (gate.rs), each outcome recorded (record.rs)
 //! ```
 //! Cross-cutting wrappers are layers; the per-request decisions stay in one async function,
 //! where their order is visible.
@@ -20,12 +20,13 @@ use hyper::body::Incoming;
 use prometheus::IntGauge;
 use tower::{Layer, Service, ServiceBuilder};
 
-use crate::error::HttpResponse;
-use crate::gate::Gate;
+use crate::gate::{Gate, Handles};
+use crate::outcome::HttpResponse;
 
-/// The service for one connection from `peer`.
+/// The service for one connection from `peer`, served by the worker whose `handles` these are.
 pub fn build(
     gate: Arc<Gate>,
+    handles: Arc<Handles>,
     peer: SocketAddr,
 ) -> impl Service<
     http::Request<Incoming>,
@@ -34,13 +35,13 @@ pub fn build(
     Future = impl Future<Output = Result<HttpResponse, Infallible>> + Send,
 > + Clone
        + Send {
-    let inflight = gate.metrics.inflight.clone();
+    let inflight = gate.recorder.metrics.inflight.clone();
     ServiceBuilder::new()
         // Outermost, so every request is counted while it is handled, whatever its fate.
         .layer(InFlightLayer { gauge: inflight })
         .service_fn(move |req| {
-            let gate = gate.clone();
-            async move { Ok::<_, Infallible>(gate.handle(req, peer).await) }
+            let (gate, handles) = (gate.clone(), handles.clone());
+            async move { Ok::<_, Infallible>(gate.handle(&handles, req, peer).await) }
         })
 }
 

@@ -15,7 +15,6 @@
 //! run out of core while the other idled); the hand-off costs a wake-up per connection, not per
 //! request.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,24 +26,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::server::{self, Accept};
 
-thread_local! {
-    static CURRENT: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The index of the worker running on this thread; 0 outside any worker (the main runtime,
-/// tests), which is also worker 0.
-pub fn current() -> usize {
-    CURRENT.with(Cell::get)
-}
-
 /// A worker thread started by [`spawn`].
 pub struct Worker {
     done: oneshot::Receiver<bool>,
     thread: JoinHandle<()>,
 }
 
-/// Starts worker `index` on a new thread running the future `make` builds there (it need not
-/// be `Send`: it never leaves its thread).
+/// Starts worker `index` (which names its thread) on a new thread running the future `make`
+/// builds there (it need not be `Send`: it never leaves its thread). What the worker needs,
+/// its index included, is handed to `make`: nothing is looked up from the thread.
 pub fn spawn<F, Fut>(index: usize, make: F) -> std::io::Result<Worker>
 where
     F: FnOnce() -> Fut + Send + 'static,
@@ -57,7 +47,6 @@ where
     let thread = std::thread::Builder::new()
         .name(format!("hookgate-worker-{index}"))
         .spawn(move || {
-            CURRENT.with(|c| c.set(index));
             let result = runtime.block_on(make());
             let _ = tx.send(result);
         })?;
@@ -173,17 +162,21 @@ mod tests {
     use std::time::Duration;
 
     #[tokio::test]
-    async fn each_worker_runs_on_its_own_thread_and_knows_its_index() {
+    async fn each_worker_runs_on_its_own_named_thread() {
         let main = std::thread::current().id();
         let workers: Vec<Worker> = (1..4)
             .map(|i| {
                 spawn(i, move || async move {
+                    let here = || {
+                        let t = std::thread::current();
+                        (t.id(), t.name().map(str::to_owned))
+                    };
                     // A current-thread runtime: spawned tasks stay on this thread too.
-                    let inner = tokio::spawn(async { (current(), std::thread::current().id()) })
-                        .await
-                        .ok();
-                    inner == Some((i, std::thread::current().id()))
-                        && std::thread::current().id() != main
+                    let inner = tokio::spawn(async move { here() }).await.ok();
+                    let expected = format!("hookgate-worker-{i}");
+                    inner == Some(here())
+                        && here().1.as_deref() == Some(expected.as_str())
+                        && here().0 != main
                 })
                 .unwrap()
             })
@@ -191,7 +184,6 @@ mod tests {
         for w in workers {
             assert!(w.finish().await);
         }
-        assert_eq!(current(), 0);
     }
 
     #[tokio::test]

@@ -9,7 +9,14 @@ use std::time::UNIX_EPOCH;
 
 use http::{HeaderMap, Uri};
 
-use crate::verify::{self, Message, SignInput};
+use http::HeaderName;
+
+use super::validate::parse_upstream_url;
+use crate::secret::Secret;
+use crate::verify::{
+    self, presets, Algorithm, Encoding, HeaderSet, IdSource, KeySource, Message, Piece,
+    SecretEncoding, SignInput, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
+};
 
 /// The test environment: `S` and a few other variables.
 fn env(name: &str) -> Option<String> {
@@ -187,38 +194,38 @@ fn full_config() -> (Config, tempfile::TempDir) {
 #[test]
 fn full_config_every_key() {
     let (c, _dir) = full_config();
-    assert_eq!(c.listen, "127.0.0.1:8081".parse().unwrap());
-    assert_eq!(c.admin_listen, "[::1]:9091".parse().unwrap());
+    assert_eq!(c.startup.listen, "127.0.0.1:8081".parse().unwrap());
+    assert_eq!(c.startup.admin_listen, "[::1]:9091".parse().unwrap());
 
-    assert_eq!(c.upstream.url, "http://app.internal:3000/base/");
+    assert_eq!(c.startup.upstream.url, "http://app.internal:3000/base/");
     assert_eq!(
-        c.upstream.target,
+        c.startup.upstream.target,
         UpstreamTarget::Http {
             authority: "app.internal:3000".parse().unwrap(),
             base_path: "/base".into(),
         }
     );
-    assert_eq!(c.upstream.timeout, Duration::from_secs(15));
-    assert_eq!(c.upstream.pool_idle_timeout, Duration::from_secs(2));
-    assert_eq!(c.upstream.max_response_body, 2 * 1024 * 1024);
+    assert_eq!(c.startup.upstream.timeout, Duration::from_secs(15));
+    assert_eq!(c.startup.upstream.pool_idle_timeout, Duration::from_secs(2));
+    assert_eq!(c.startup.upstream.max_response_body, 2 * 1024 * 1024);
 
-    assert_eq!(c.limits.max_body, 512 * 1024);
-    assert_eq!(c.limits.header_timeout, Duration::from_secs(3));
-    assert_eq!(c.limits.body_timeout, Duration::from_secs(7));
-    assert_eq!(c.limits.max_concurrency, 64);
+    assert_eq!(c.live.limits.max_body, 512 * 1024);
+    assert_eq!(c.startup.limits.header_timeout, Duration::from_secs(3));
+    assert_eq!(c.live.limits.body_timeout, Duration::from_secs(7));
+    assert_eq!(c.startup.limits.max_concurrency, 64);
 
-    assert_eq!(c.dedup.max_entries, 5000);
-    assert_eq!(c.dedup.ttl, Duration::from_secs(48 * 3600));
-    assert_eq!(c.dedup.duplicate_status, StatusCode::ACCEPTED);
+    assert_eq!(c.startup.dedup.max_entries, 5000);
+    assert_eq!(c.startup.dedup.ttl, Duration::from_secs(48 * 3600));
+    assert_eq!(c.live.dedup.duplicate_status, StatusCode::ACCEPTED);
 
-    assert_eq!(c.log.format, LogFormat::Json);
-    assert_eq!(c.log.level, "hookgate=debug,info");
-    assert_eq!(c.shutdown_grace, Duration::from_secs(15));
-    assert_eq!(c.diagnostics.recent_rejections, 7);
-    assert_eq!(c.routes.len(), 5);
+    assert_eq!(c.startup.log.format, LogFormat::Json);
+    assert_eq!(c.startup.log.level, "hookgate=debug,info");
+    assert_eq!(c.startup.shutdown_grace, Duration::from_secs(15));
+    assert_eq!(c.live.diagnostics.recent_rejections, 7);
+    assert_eq!(c.live.routes.len(), 5);
 
     // Route 0: a preset with every route-level key.
-    let r = &c.routes[0];
+    let r = &c.live.routes[0];
     assert_eq!(&*r.name, "stripe");
     assert_eq!(r.path, "/hooks/stripe");
     assert_eq!(r.provider, Some("stripe"));
@@ -248,7 +255,7 @@ fn full_config_every_key() {
     assert_eq!(r.public_url.as_deref(), Some("https://hooks.example.com"));
 
     // Route 1: a generic scheme with every verify key.
-    let r = &c.routes[1];
+    let r = &c.live.routes[1];
     assert_eq!(r.provider, None);
     assert_eq!(
         r.scheme,
@@ -302,7 +309,7 @@ fn full_config_every_key() {
     assert_eq!(&*r.keys[0].id, "B64");
 
     // Route 2: params, a file secret, an unsigned dedup header.
-    let r = &c.routes[2];
+    let r = &c.live.routes[2];
     assert_eq!(
         r.scheme.format,
         SignatureFormat::Params {
@@ -326,7 +333,7 @@ fn full_config_every_key() {
     );
 
     // Route 3: JSON timestamp and id, base64url, method/url pieces, dedup off.
-    let r = &c.routes[3];
+    let r = &c.live.routes[3];
     assert_eq!(r.scheme.encoding, Encoding::Base64Url);
     assert_eq!(
         r.scheme.timestamp,
@@ -341,7 +348,7 @@ fn full_config_every_key() {
     assert_eq!(&*r.keys[0].id, "secret0");
 
     // Route 4: svix keeps both header families and signs its id.
-    let r = &c.routes[4];
+    let r = &c.live.routes[4];
     assert_eq!(r.scheme.headers.len(), 2);
     assert_eq!(
         r.scheme.headers[0].signature,
@@ -391,15 +398,15 @@ fn same_key(route: &Route, secret: &str) -> bool {
 #[test]
 fn secrets_reach_the_keys() {
     let (c, _dir) = full_config();
-    assert!(same_key(&c.routes[0], "whsec_stripe_secret_value"));
-    assert!(!same_key(&c.routes[0], "x"));
-    assert!(same_key(&c.routes[1], "c2VjcmV0LWtleS1ieXRlcw=="));
+    assert!(same_key(&c.live.routes[0], "whsec_stripe_secret_value"));
+    assert!(!same_key(&c.live.routes[0], "x"));
+    assert!(same_key(&c.live.routes[1], "c2VjcmV0LWtleS1ieXRlcw=="));
     // The file's trailing newline is not part of the secret.
-    assert!(same_key(&c.routes[2], "from-file"));
-    assert!(!same_key(&c.routes[2], "from-file\n"));
-    assert!(same_key(&c.routes[3], "inline-secret"));
+    assert!(same_key(&c.live.routes[2], "from-file"));
+    assert!(!same_key(&c.live.routes[2], "from-file\n"));
+    assert!(same_key(&c.live.routes[3], "inline-secret"));
     assert!(same_key(
-        &c.routes[4],
+        &c.live.routes[4],
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     ));
 }
@@ -416,7 +423,7 @@ fn secret_file_relative_and_absolute() {
             "  - name: gh\n    path: /gh\n    provider: github\n    secrets:\n      - file: {file}\n"
         ));
         let c = parse(&text, "t.yaml", dir.path(), &env, Secrets::Load).unwrap();
-        assert!(same_key(&c.routes[0], "file-secret"), "{file}");
+        assert!(same_key(&c.live.routes[0], "file-secret"), "{file}");
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
     // A missing file: a problem naming the path, with the key's position.
@@ -435,32 +442,41 @@ fn secret_file_relative_and_absolute() {
 #[test]
 fn defaults_applied() {
     let c = load_ok(MINIMAL);
-    assert_eq!(c.listen, DEFAULT_LISTEN.parse().unwrap());
-    assert_eq!(c.admin_listen, DEFAULT_ADMIN_LISTEN.parse().unwrap());
-    assert_eq!(c.upstream.timeout, DEFAULT_UPSTREAM_TIMEOUT);
-    assert_eq!(c.upstream.pool_idle_timeout, DEFAULT_POOL_IDLE_TIMEOUT);
-    assert_eq!(c.upstream.max_response_body, DEFAULT_MAX_RESPONSE_BODY);
+    assert_eq!(c.startup.listen, DEFAULT_LISTEN.parse().unwrap());
     assert_eq!(
-        c.upstream.target,
+        c.startup.admin_listen,
+        DEFAULT_ADMIN_LISTEN.parse().unwrap()
+    );
+    assert_eq!(c.startup.upstream.timeout, DEFAULT_UPSTREAM_TIMEOUT);
+    assert_eq!(
+        c.startup.upstream.pool_idle_timeout,
+        DEFAULT_POOL_IDLE_TIMEOUT
+    );
+    assert_eq!(
+        c.startup.upstream.max_response_body,
+        DEFAULT_MAX_RESPONSE_BODY
+    );
+    assert_eq!(
+        c.startup.upstream.target,
         UpstreamTarget::Http {
             authority: "127.0.0.1:3000".parse().unwrap(),
             base_path: String::new(),
         }
     );
-    assert_eq!(c.limits.max_body, DEFAULT_MAX_BODY);
-    assert_eq!(c.limits.max_buffered, DEFAULT_MAX_BUFFERED);
-    assert_eq!(c.limits.header_timeout, DEFAULT_HEADER_TIMEOUT);
-    assert_eq!(c.limits.body_timeout, DEFAULT_BODY_TIMEOUT);
-    assert_eq!(c.limits.max_concurrency, DEFAULT_MAX_CONCURRENCY);
-    assert_eq!(c.dedup.max_entries, DEFAULT_DEDUP_MAX_ENTRIES);
-    assert_eq!(c.dedup.ttl, DEFAULT_DEDUP_TTL);
-    assert_eq!(c.dedup.duplicate_status, StatusCode::OK);
-    assert_eq!(c.log.format, LogFormat::Text);
-    assert_eq!(c.log.level, "info");
-    assert_eq!(c.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
+    assert_eq!(c.live.limits.max_body, DEFAULT_MAX_BODY);
+    assert_eq!(c.live.limits.max_buffered, DEFAULT_MAX_BUFFERED);
+    assert_eq!(c.startup.limits.header_timeout, DEFAULT_HEADER_TIMEOUT);
+    assert_eq!(c.live.limits.body_timeout, DEFAULT_BODY_TIMEOUT);
+    assert_eq!(c.startup.limits.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+    assert_eq!(c.startup.dedup.max_entries, DEFAULT_DEDUP_MAX_ENTRIES);
+    assert_eq!(c.startup.dedup.ttl, DEFAULT_DEDUP_TTL);
+    assert_eq!(c.live.dedup.duplicate_status, StatusCode::OK);
+    assert_eq!(c.startup.log.format, LogFormat::Text);
+    assert_eq!(c.startup.log.level, "info");
+    assert_eq!(c.startup.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 
-    let r = &c.routes[0];
+    let r = &c.live.routes[0];
     assert_eq!(&*r.name, "gh");
     assert_eq!(r.provider, Some("github"));
     assert_eq!(r.methods, vec![Method::POST]);
@@ -482,7 +498,7 @@ fn generic_defaults() {
     let c = load_ok(&with_route(
         "  - name: g\n    path: /g\n    verify:\n      header: X-Sig\n    secrets: [{env: S}]\n",
     ));
-    let r = &c.routes[0];
+    let r = &c.live.routes[0];
     assert_eq!(
         r.scheme,
         Scheme {
@@ -534,10 +550,10 @@ fn every_preset_loads() {
             "  - name: r\n    path: /r\n    provider: {name}\n{public_url}    secrets: [{{env: {secret_env}}}]\n"
         )));
         let p = presets::lookup(name).unwrap();
-        assert_eq!(c.routes[0].scheme, p.scheme, "{name}");
+        assert_eq!(c.live.routes[0].scheme, p.scheme, "{name}");
         let expected = (!p.dedup_key.sources.is_empty()).then_some(p.dedup_key);
-        assert_eq!(c.routes[0].dedup_key, expected, "{name}");
-        assert_eq!(c.routes[0].provider, Some(p.name), "{name}");
+        assert_eq!(c.live.routes[0].dedup_key, expected, "{name}");
+        assert_eq!(c.live.routes[0].provider, Some(p.name), "{name}");
     }
 }
 
@@ -547,7 +563,7 @@ fn preset_overrides() {
     let c = load_ok(&with_route(
         "  - name: r\n    path: /r\n    provider: standard-webhooks\n    verify:\n      header: X-Custom-Signature\n    secrets: [{env: SW}]\n",
     ));
-    let s = &c.routes[0].scheme;
+    let s = &c.live.routes[0].scheme;
     assert_eq!(s.headers.len(), 1);
     assert_eq!(
         s.headers[0].signature,
@@ -564,7 +580,7 @@ fn preset_overrides() {
         "  - name: r\n    path: /r\n    provider: tolinku\n    verify:\n      prefix: \"sha256=\"\n    secrets: [{env: S}]\n",
     ));
     assert_eq!(
-        c.routes[0].scheme.format,
+        c.live.routes[0].scheme.format,
         SignatureFormat::List {
             prefix: Some("sha256=".into()),
             prefix_required: true,
@@ -960,8 +976,8 @@ fn upstream_url_forms() {
     ] {
         assert_eq!(parse_upstream_url(url), Ok(target.clone()), "{url}");
         let c = load_ok(&MINIMAL.replace("http://127.0.0.1:3000", &format!("\"{url}\"")));
-        assert_eq!(c.upstream.target, target, "{url}");
-        assert_eq!(c.upstream.url, url);
+        assert_eq!(c.startup.upstream.target, target, "{url}");
+        assert_eq!(c.startup.upstream.url, url);
     }
     for (url, needle) in [
         ("https://app:443", "https"),
@@ -1020,9 +1036,9 @@ fn parse_size_cases() {
 fn durations() {
     let text = format!("{MINIMAL}    max_age: 90s\n    max_future_skew: 1m 30s\n");
     let c = load_ok(&text);
-    assert_eq!(c.routes[0].freshness.max_age, Duration::from_secs(90));
+    assert_eq!(c.live.routes[0].freshness.max_age, Duration::from_secs(90));
     assert_eq!(
-        c.routes[0].freshness.max_future_skew,
+        c.live.routes[0].freshness.max_future_skew,
         Duration::from_secs(90)
     );
     for bad in ["90", "-1s", "1 fortnight", "", "1.5.1s"] {
@@ -1038,7 +1054,7 @@ fn dedup_key_header_on_github_warns() {
         "{MINIMAL}    dedup_key: {{header: X-GitHub-Delivery}}\n"
     ));
     assert_eq!(
-        c.routes[0].dedup_key,
+        c.live.routes[0].dedup_key,
         Some(DedupKeySpec {
             sources: vec![KeySource::Header(HeaderName::from_static(
                 "x-github-delivery"
@@ -1059,7 +1075,7 @@ fn dedup_key_header_on_github_warns() {
     ));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert_eq!(
-        c.routes[0].dedup_key,
+        c.live.routes[0].dedup_key,
         Some(DedupKeySpec {
             sources: vec![KeySource::SchemeId]
         })
@@ -1071,7 +1087,7 @@ fn dedup_key_header_on_github_warns() {
     let ps = problems(&format!("{MINIMAL}    dedup_key: {{json: id}}\n"));
     find(&ps, "routes[0].dedup_key.json");
     let c = load_ok(&format!("{MINIMAL}    dedup: false\n"));
-    assert_eq!(c.routes[0].dedup_key, None);
+    assert_eq!(c.live.routes[0].dedup_key, None);
 }
 
 #[test]
@@ -1102,7 +1118,7 @@ fn inline_value_warns() {
     assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
     assert!(c.warnings[0].contains("inline"), "{:?}", c.warnings);
     assert!(!c.warnings[0].contains("hunter2"), "{:?}", c.warnings);
-    assert!(same_key(&c.routes[0], "hunter2-inline"));
+    assert!(same_key(&c.live.routes[0], "hunter2-inline"));
     // Debug of the whole config never shows it either.
     let shown = format!("{c:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
@@ -1140,7 +1156,7 @@ fn whsec_not_base64_is_an_error_without_the_secret() {
     let c = load_ok(&with_route(
         "  - name: r\n    path: /r\n    provider: stripe\n    secrets:\n      - value: \"whsec_hunter2!!not*base64\"\n",
     ));
-    assert!(same_key(&c.routes[0], "whsec_hunter2!!not*base64"));
+    assert!(same_key(&c.live.routes[0], "whsec_hunter2!!not*base64"));
 }
 
 #[test]
@@ -1203,8 +1219,8 @@ fn skip_mode_reads_no_secrets() {
     );
     assert!(load_str(&text).is_err());
     let c = parse(&text, "t.yaml", Path::new("."), &env, Secrets::Skip).unwrap();
-    assert_eq!(c.routes.len(), 2);
-    assert_eq!(&*c.routes[0].keys[0].id, "NOT_SET");
+    assert_eq!(c.live.routes.len(), 2);
+    assert_eq!(&*c.live.routes[0].keys[0].id, "NOT_SET");
 }
 
 #[test]
@@ -1223,9 +1239,12 @@ fn yaml_syntax_error_has_a_location() {
 #[test]
 fn route_for() {
     let (c, _dir) = full_config();
-    assert_eq!(&*c.route_for("/hooks/stripe").unwrap().name, "stripe");
-    assert_eq!(&*c.route_for("/hooks/custom").unwrap().name, "custom.v1");
-    assert_eq!(&*c.route_for("/hooks/svix").unwrap().name, "svix");
+    assert_eq!(&*c.live.route_for("/hooks/stripe").unwrap().name, "stripe");
+    assert_eq!(
+        &*c.live.route_for("/hooks/custom").unwrap().name,
+        "custom.v1"
+    );
+    assert_eq!(&*c.live.route_for("/hooks/svix").unwrap().name, "svix");
     for miss in [
         "/hooks/stripe/",
         "/hooks/Stripe",
@@ -1235,11 +1254,14 @@ fn route_for() {
         "/hooks/stripe?x=1",
         "hooks/stripe",
     ] {
-        assert!(c.route_for(miss).is_none(), "{miss}");
+        assert!(c.live.route_for(miss).is_none(), "{miss}");
     }
     // Every route is found by its own path.
-    for r in &c.routes {
-        assert!(std::sync::Arc::ptr_eq(c.route_for(&r.path).unwrap(), r));
+    for r in &c.live.routes {
+        assert!(std::sync::Arc::ptr_eq(
+            c.live.route_for(&r.path).unwrap(),
+            r
+        ));
     }
 }
 
@@ -1249,7 +1271,7 @@ fn loaded_routes_verify_signed_requests() {
     let (c, _dir) = full_config();
     let body = br#"{"id":"evt_1","meta":{"id":"d1","sent_at":"2025-11-24T16:00:00Z"}}"#;
     let now = UNIX_EPOCH + Duration::from_secs(1_764_000_000);
-    for r in &c.routes {
+    for r in &c.live.routes {
         let method = Method::POST;
         let uri = Uri::from_static("/hooks/x");
         let input = SignInput {
@@ -1307,14 +1329,14 @@ fn unsigned_timestamp_is_flagged() {
 fn redis_backend_config() {
     let text = "upstream: { url: http://127.0.0.1:3000 }\ndedup:\n  backend: redis\n  redis: { url: redis://r:6379/1, password: { env: S }, timeout: 250ms, on_unavailable: forward, key_prefix: \"x:\" }\nroutes:\n  - { name: g, path: /g, provider: github, secrets: [ { env: S } ] }\n";
     let c = load_ok(text);
-    let r = c.dedup.redis.as_ref().expect("redis config");
+    let r = c.startup.dedup.redis.as_ref().expect("redis config");
     assert_eq!(r.url, "redis://r:6379/1");
     assert_eq!(
         r.password.as_ref().map(|p| p.expose().to_vec()),
         Some(b"x".to_vec())
     );
     assert_eq!(r.timeout, std::time::Duration::from_millis(250));
-    assert_eq!(r.on_unavailable, OnUnavailable::Forward);
+    assert_eq!(c.live.dedup.on_unavailable, OnUnavailable::Forward);
     assert_eq!(r.key_prefix, "x:");
     assert!(
         !format!("{r:?}").contains("\"x\""),
@@ -1356,11 +1378,11 @@ fn secret_files_are_listed_for_reload_even_when_invalid() {
 
 #[test]
 fn recent_rejections_default_and_bound() {
-    assert_eq!(load_ok(MINIMAL).diagnostics.recent_rejections, 100);
+    assert_eq!(load_ok(MINIMAL).live.diagnostics.recent_rejections, 100);
     let c = load_ok(&format!(
         "{MINIMAL}diagnostics: {{ recent_rejections: 0 }}\n"
     ));
-    assert_eq!(c.diagnostics.recent_rejections, 0);
+    assert_eq!(c.live.diagnostics.recent_rejections, 0);
     let ps = problems(&format!(
         "{MINIMAL}diagnostics: {{ recent_rejections: 20000 }}\n"
     ));
@@ -1371,7 +1393,11 @@ fn recent_rejections_default_and_bound() {
 
 #[test]
 fn max_buffered_defaults_to_room_for_four_bodies_and_holds_at_least_one() {
-    let limits = |l: &str| load_ok(&format!("{MINIMAL}limits: {{ {l} }}\n")).limits;
+    let limits = |l: &str| {
+        load_ok(&format!("{MINIMAL}limits: {{ {l} }}\n"))
+            .live
+            .limits
+    };
     assert_eq!(limits("max_body: 1MiB").max_buffered, DEFAULT_MAX_BUFFERED);
     assert_eq!(limits("max_body: 32MiB").max_buffered, 128 * 1024 * 1024);
     assert_eq!(limits("max_buffered: 2MiB").max_buffered, 2 * 1024 * 1024);
@@ -1406,11 +1432,18 @@ fn a_route_may_set_its_own_max_body() {
         )
     };
     let c = load_ok(&two("25MiB", "max_body: 1MiB"));
-    let by_name = |n: &str| c.routes.iter().find(|r| &*r.name == n).unwrap().max_body;
+    let by_name = |n: &str| {
+        c.live
+            .routes
+            .iter()
+            .find(|r| &*r.name == n)
+            .unwrap()
+            .max_body
+    };
     assert_eq!(by_name("small"), 1024 * 1024, "limits.max_body by default");
     assert_eq!(by_name("big"), 25 * 1024 * 1024);
     assert_eq!(
-        c.limits.max_buffered,
+        c.live.limits.max_buffered,
         100 * 1024 * 1024,
         "the default budget holds 4 bodies of the largest limit"
     );
@@ -1442,8 +1475,14 @@ fn max_concurrency_is_bounded() {
 #[test]
 fn workers_default_to_the_usable_cpus_up_to_a_cap_and_are_bounded() {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    assert_eq!(load_ok(MINIMAL).workers, cpus.min(DEFAULT_WORKERS_CAP));
-    assert_eq!(load_ok(&format!("{MINIMAL}workers: 3\n")).workers, 3);
+    assert_eq!(
+        load_ok(MINIMAL).startup.workers,
+        cpus.min(DEFAULT_WORKERS_CAP)
+    );
+    assert_eq!(
+        load_ok(&format!("{MINIMAL}workers: 3\n")).startup.workers,
+        3
+    );
     for bad in ["0", "257"] {
         let ps = problems(&format!("{MINIMAL}workers: {bad}\n"));
         assert!(find(&ps, "workers").message.contains("between 1 and 256"));

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use memory::{MemoryStore, SnapshotError};
-pub use redis::RedisStore;
+pub use redis::{RedisSettings, RedisStore};
 
 /// A claimed key, proof of ownership for commit and release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +40,40 @@ pub enum Claim {
     InFlight,
 }
 
+/// How a claim is settled once the app has answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// The app accepted: the id becomes `done`.
+    Commit,
+    /// The app did not accept: the id is freed for the sender's retry.
+    Release,
+}
+
+impl Settle {
+    pub const ALL: [Settle; 2] = [Self::Commit, Self::Release];
+
+    /// The `step` label of `hookgate_dedup_unsettled_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Commit => "commit",
+            Self::Release => "release",
+        }
+    }
+}
+
+/// Why the store could not answer; each says what it came from.
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {
-    #[error("dedup store unavailable: {0}")]
-    Unavailable(String),
+    /// Redis has not answered once since hookgate started.
+    #[error("dedup store unavailable: not connected to redis yet")]
+    NotConnected,
+    #[error("dedup store unavailable: redis did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("dedup store unavailable")]
+    Redis(#[source] ::redis::RedisError),
+    /// The settings cannot make a client (at start).
+    #[error("invalid redis settings")]
+    Settings(#[source] ::redis::RedisError),
 }
 
 /// Lifetimes of the two states.
@@ -65,6 +95,15 @@ pub enum Store {
 }
 
 impl Store {
+    /// The handle worker `index` claims and settles through (see `RedisStore::for_worker`);
+    /// the memory store is one table shared by all.
+    pub fn for_worker(&self, index: usize) -> Self {
+        match self {
+            Self::Memory(m) => Self::Memory(m.clone()),
+            Self::Redis(r) => Self::Redis(r.for_worker(index)),
+        }
+    }
+
     pub async fn claim(&self, key: DedupKey) -> Result<Claim, DedupError> {
         match self {
             Self::Memory(m) => Ok(m.claim(key)),

@@ -8,14 +8,15 @@
 //!
 //! An in-flight claim expires on its own, so a replica that dies mid-forward blocks an id for
 //! at most the in-flight TTL. The connection manager reconnects by itself; every operation is
-//! bounded by a timeout, and a failure is `DedupError::Unavailable` (503 or fail-open, as
-//! configured).
+//! bounded by a timeout, and a failure is a `DedupError` that says what failed (503 or
+//! fail-open, as configured).
 //!
-//! Each worker thread (workers.rs) gets a connection of its own once Redis answers: a
-//! connection's I/O runs on the thread that opened it, and with one shared connection (opened on
-//! worker 0) every claim and commit from another worker was two cross-thread hand-offs, the
-//! second worker's Redis I/O was done by the first, and the tail latency showed it. Until a
-//! worker's own connection is up, its operations use the first one.
+//! Each worker thread gets a handle of its own (`for_worker`, made where the worker starts),
+//! and through it a connection of its own once Redis answers: a connection's I/O runs on the
+//! thread that opened it, and with one shared connection (opened on worker 0) every claim and
+//! commit from another worker was two cross-thread hand-offs, the second worker's Redis I/O was
+//! done by the first, and the tail latency showed it. Until a worker's own connection is up,
+//! its operations use the first one.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,8 +28,21 @@ use redis::{RedisError, Script};
 use tokio::sync::OnceCell;
 
 use super::{Claim, ClaimToken, DedupError, DedupKey, Ttls};
-use crate::config::RedisConfig;
-use crate::workers;
+use crate::secret::Secret;
+
+/// How to reach Redis (`dedup.redis` in the config, all of it but `on_unavailable`, which is
+/// the gate's policy). Bound to the open connections: changing it needs a restart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RedisSettings {
+    /// `redis://host:port/db` or `rediss://` (TLS); never holds the password (see `password`).
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Prepended to every key, so several hookgates (or apps) can share one Redis.
+    pub key_prefix: String,
+    /// Per operation; past it the operation fails as if Redis were down.
+    pub timeout: Duration,
+}
 
 /// How often the connection is checked (readiness) while idle.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
@@ -88,16 +102,22 @@ struct Local {
     opening: AtomicBool,
 }
 
+/// A handle on the shared store, for one worker thread (`for_worker`): its operations go
+/// through that worker's own connection.
 #[derive(Clone)]
-pub struct RedisStore(Arc<Inner>);
+pub struct RedisStore {
+    inner: Arc<Inner>,
+    /// The worker this handle serves: 0 uses the first connection, others their own.
+    worker: usize,
+}
 
 impl RedisStore {
     /// Starts connecting in the background: hookgate serves (and answers 503 for dedup) even
     /// while Redis is still unreachable at startup. `workers`: how many worker threads will use
     /// the store (each gets its own connection; see the module docs).
-    pub fn start(cfg: &RedisConfig, ttls: Ttls, workers: usize) -> Result<Self, DedupError> {
+    pub fn start(cfg: &RedisSettings, ttls: Ttls, workers: usize) -> Result<Self, DedupError> {
         let mut info = redis::IntoConnectionInfo::into_connection_info(cfg.url.as_str())
-            .map_err(|e| DedupError::Unavailable(format!("invalid redis url: {e}")))?;
+            .map_err(DedupError::Settings)?;
         let mut settings = info.redis_settings().clone();
         if let Some(user) = &cfg.username {
             settings = settings.set_username(user);
@@ -106,8 +126,7 @@ impl RedisStore {
             settings = settings.set_password(String::from_utf8_lossy(pw.expose()));
         }
         info = info.set_redis_settings(settings);
-        let client = redis::Client::open(info)
-            .map_err(|e| DedupError::Unavailable(format!("redis client: {e}")))?;
+        let client = redis::Client::open(info).map_err(DedupError::Settings)?;
         let seed = std::collections::hash_map::RandomState::new()
             .build_hasher()
             .finish();
@@ -116,21 +135,24 @@ impl RedisStore {
             .set_response_timeout(Some(cfg.timeout))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(2));
-        let store = Self(Arc::new(Inner {
-            conn: OnceCell::new(),
-            local: (1..workers.max(1)).map(|_| Local::default()).collect(),
-            client,
-            manager_cfg,
-            prefix: cfg.key_prefix.clone(),
-            ttls,
-            timeout: cfg.timeout,
-            healthy: AtomicBool::new(false),
-            seed,
-            counter: AtomicU64::new(0),
-            claim: Script::new(CLAIM),
-            commit: Script::new(COMMIT),
-            release: Script::new(RELEASE),
-        }));
+        let store = Self {
+            inner: Arc::new(Inner {
+                conn: OnceCell::new(),
+                local: (1..workers.max(1)).map(|_| Local::default()).collect(),
+                client,
+                manager_cfg,
+                prefix: cfg.key_prefix.clone(),
+                ttls,
+                timeout: cfg.timeout,
+                healthy: AtomicBool::new(false),
+                seed,
+                counter: AtomicU64::new(0),
+                claim: Script::new(CLAIM),
+                commit: Script::new(COMMIT),
+                release: Script::new(RELEASE),
+            }),
+            worker: 0,
+        };
         tokio::spawn(store.clone().maintain());
         Ok(store)
     }
@@ -138,7 +160,7 @@ impl RedisStore {
     /// Connects (retrying with backoff), then checks the connection periodically for
     /// readiness. Ends when the store is dropped everywhere else.
     async fn maintain(self) {
-        let weak = Arc::downgrade(&self.0);
+        let weak = Arc::downgrade(&self.inner);
         let mut wait = CONNECT_BACKOFF.0;
         let conn = loop {
             match self.open().await {
@@ -150,14 +172,14 @@ impl RedisStore {
                 }
             }
         };
-        let _ = self.0.conn.set(conn);
-        self.0.healthy.store(true, Ordering::Relaxed);
+        let _ = self.inner.conn.set(conn);
+        self.inner.healthy.store(true, Ordering::Relaxed);
         tracing::info!("connected to redis");
         drop(self);
         loop {
             tokio::time::sleep(HEALTH_INTERVAL).await;
             let Some(inner) = weak.upgrade() else { return };
-            let store = RedisStore(inner);
+            let store = RedisStore { inner, worker: 0 };
             let ok = match store.conn() {
                 Ok(mut c) => store
                     .timed(redis::cmd("PING").query_async::<String>(&mut c))
@@ -165,28 +187,38 @@ impl RedisStore {
                     .is_ok(),
                 Err(_) => false,
             };
-            store.0.healthy.store(ok, Ordering::Relaxed);
+            store.inner.healthy.store(ok, Ordering::Relaxed);
         }
     }
 
     async fn open(&self) -> Result<ConnectionManager, RedisError> {
-        ConnectionManager::new_with_config(self.0.client.clone(), self.0.manager_cfg.clone()).await
+        ConnectionManager::new_with_config(
+            self.inner.client.clone(),
+            self.inner.manager_cfg.clone(),
+        )
+        .await
     }
 
     /// Worker `index`'s own connection slot; none for worker 0, whose connection is the first.
     fn local(&self, index: usize) -> Option<&Local> {
-        index.checked_sub(1).and_then(|i| self.0.local.get(i))
+        index.checked_sub(1).and_then(|i| self.inner.local.get(i))
     }
 
-    /// The calling worker's connection; the first one while the worker's own is not open yet
-    /// (opening it starts here, on the worker's thread, once Redis has answered once).
+    /// The same store, through worker `index`'s own connection once it is open. Made where
+    /// the worker starts, and used only on its thread: a connection's I/O runs where it was
+    /// opened.
+    pub fn for_worker(&self, index: usize) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            worker: index,
+        }
+    }
+
+    /// This handle's worker's connection; the first one while the worker's own is not open
+    /// yet (opening it starts here, on the worker's thread, once Redis has answered once).
     fn conn(&self) -> Result<ConnectionManager, DedupError> {
-        let first = self
-            .0
-            .conn
-            .get()
-            .ok_or_else(|| DedupError::Unavailable("not connected to redis yet".into()))?;
-        let index = workers::current();
+        let first = self.inner.conn.get().ok_or(DedupError::NotConnected)?;
+        let index = self.worker;
         let Some(local) = self.local(index) else {
             return Ok(first.clone());
         };
@@ -217,20 +249,17 @@ impl RedisStore {
         &self,
         fut: impl std::future::Future<Output = Result<T, RedisError>>,
     ) -> Result<T, DedupError> {
-        let r = match tokio::time::timeout(self.0.timeout, fut).await {
+        let r = match tokio::time::timeout(self.inner.timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(DedupError::Unavailable(e.to_string())),
-            Err(_) => Err(DedupError::Unavailable(format!(
-                "redis did not answer within {:?}",
-                self.0.timeout
-            ))),
+            Ok(Err(e)) => Err(DedupError::Redis(e)),
+            Err(_) => Err(DedupError::Timeout(self.inner.timeout)),
         };
-        self.0.healthy.store(r.is_ok(), Ordering::Relaxed);
+        self.inner.healthy.store(r.is_ok(), Ordering::Relaxed);
         r
     }
 
     fn key(&self, key: &DedupKey) -> String {
-        format!("{}{}:{}", self.0.prefix, key.route, key.id)
+        format!("{}{}:{}", self.inner.prefix, key.route, key.id)
     }
 
     fn ms(d: Duration) -> u64 {
@@ -239,16 +268,16 @@ impl RedisStore {
 
     pub async fn claim(&self, key: DedupKey) -> Result<Claim, DedupError> {
         let mut conn = self.conn()?;
-        let token = self.0.counter.fetch_add(1, Ordering::Relaxed);
-        let value = format!("inflight:{:016x}{token:016x}", self.0.seed);
+        let token = self.inner.counter.fetch_add(1, Ordering::Relaxed);
+        let value = format!("inflight:{:016x}{token:016x}", self.inner.seed);
         let rkey = self.key(&key);
         let r: i64 = self
             .timed(
-                self.0
+                self.inner
                     .claim
                     .key(&rkey)
                     .arg(&value)
-                    .arg(Self::ms(self.0.ttls.in_flight))
+                    .arg(Self::ms(self.inner.ttls.in_flight))
                     .invoke_async(&mut conn),
             )
             .await?;
@@ -268,11 +297,11 @@ impl RedisStore {
         let value = claim.value.as_deref().unwrap_or_default();
         let _: i64 = self
             .timed(
-                self.0
+                self.inner
                     .commit
                     .key(self.key(&claim.key))
                     .arg(value)
-                    .arg(Self::ms(self.0.ttls.done))
+                    .arg(Self::ms(self.inner.ttls.done))
                     .invoke_async(&mut conn),
             )
             .await?;
@@ -284,7 +313,7 @@ impl RedisStore {
         let value = claim.value.as_deref().unwrap_or_default();
         let _: i64 = self
             .timed(
-                self.0
+                self.inner
                     .release
                     .key(self.key(&claim.key))
                     .arg(value)
@@ -296,6 +325,6 @@ impl RedisStore {
 
     /// Whether the last contact with Redis succeeded.
     pub fn healthy(&self) -> bool {
-        self.0.healthy.load(Ordering::Relaxed)
+        self.inner.healthy.load(Ordering::Relaxed)
     }
 }

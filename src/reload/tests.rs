@@ -122,8 +122,8 @@ fn a_load_keeps_the_stamps_taken_before_it_so_a_change_meanwhile_shows() {
     assert!(stamps[&key] != stamp(&key), "secret edit not visible");
 }
 
-#[test]
-fn settings_bound_to_sockets_and_the_store_keep_their_running_values() {
+#[tokio::test]
+async fn a_reload_puts_the_live_half_in_force_and_names_what_needs_a_restart() {
     let current = parse(BASE);
     let edited = BASE.replace("127.0.0.1:8080", "127.0.0.1:8081").replace(
         "upstream: { url: http://127.0.0.1:3000 }",
@@ -133,34 +133,49 @@ dedup: { max_entries: 5, duplicate_status: 202 }
 workers: 17",
     ) + "  - { name: b, path: /b, provider: github, secrets: [ { env: S } ] }\n";
     let new = parse(&edited);
-    let (merged, restart) = carry_over(&current, new);
     assert_eq!(
-        restart,
+        config::changed_keys(&current.startup, &new.startup),
         [
+            "dedup.max_entries",
+            "limits.max_concurrency",
             "listen",
             "upstream.url",
-            "limits.max_concurrency",
-            "dedup.max_entries",
             "workers"
         ]
     );
-    assert_eq!(merged.workers, current.workers);
-    assert_eq!(merged.listen, current.listen);
-    assert_eq!(merged.upstream.url, "http://127.0.0.1:3000");
-    assert_eq!(
-        merged.limits.max_concurrency,
-        current.limits.max_concurrency
-    );
-    assert_eq!(merged.dedup.max_entries, current.dedup.max_entries);
-    // What applies at once does.
-    assert_eq!(merged.limits.max_body, 2048);
-    assert_eq!(merged.dedup.duplicate_status, 202);
-    assert_eq!(merged.routes.len(), 2);
-    assert!(merged.route_for("/b").is_some());
+    let gate = crate::app::build_gate(&current, crate::clock::system_clock()).unwrap();
+    apply(&gate, &current.startup, new, Trigger::Signal);
+    // What applies at once does; the rest is not the gate's to hold.
+    let live = gate.live();
+    assert_eq!(live.limits.max_body, 2048);
+    assert_eq!(live.dedup.duplicate_status, 202);
+    assert_eq!(live.routes.len(), 2);
+    assert!(live.route_for("/b").is_some());
+}
+
+#[test]
+fn a_changed_redis_password_needs_a_restart_and_is_never_named() {
+    let redis = |pw: &str| {
+        let env = move |name: &str| match name {
+            "S" => Some("secret".to_owned()),
+            "PW" => Some(pw.to_owned()),
+            _ => None,
+        };
+        let yaml = format!(
+            "{BASE}dedup: {{ backend: redis, redis: {{ url: redis://r:6379, password: {{ env: PW }}, on_unavailable: forward }} }}\n"
+        );
+        config::parse(&yaml, "test.yaml", Path::new("."), &env, Secrets::Load)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (a, b) = (redis("hunter2-one"), redis("hunter2-two"));
+    let keys = config::changed_keys(&a.startup, &b.startup);
+    assert_eq!(keys, ["dedup.redis"]);
+    assert!(config::changed_keys(&a.startup, &redis("hunter2-one").startup).is_empty());
 }
 
 #[test]
 fn an_identical_config_needs_no_restart() {
-    let (_, restart) = carry_over(&parse(BASE), parse(BASE));
+    let (a, b) = (parse(BASE), parse(BASE));
+    let restart = config::changed_keys(&a.startup, &b.startup);
     assert!(restart.is_empty(), "{restart:?}");
 }

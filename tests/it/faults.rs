@@ -673,13 +673,12 @@ async fn crashed_claimer_blocks_the_id_until_the_in_flight_ttl() {
     let Some(redis) = RedisServer::start().await else {
         return;
     };
-    let cfg = hookgate::config::RedisConfig {
+    let cfg = hookgate::dedup::RedisSettings {
         url: redis.url(),
         username: None,
         password: None,
         key_prefix: KEY_PREFIX.into(),
         timeout: Duration::from_millis(500),
-        on_unavailable: hookgate::config::OnUnavailable::Reject,
     };
     let in_flight = Duration::from_millis(600);
     let ttls = Ttls {

@@ -184,7 +184,7 @@ impl TestClock {
         self.0.store(unix, Ordering::SeqCst);
     }
 
-    pub fn clock(&self) -> hookgate::gate::Clock {
+    pub fn clock(&self) -> hookgate::clock::Clock {
         let t = self.0.clone();
         Arc::new(move || {
             UNIX_EPOCH + Duration::from_secs(u64::try_from(t.load(Ordering::SeqCst)).unwrap())
@@ -217,7 +217,7 @@ impl Proxy {
         yaml: &str,
         upstream: &str,
         env: &[(&str, &str)],
-        clock: hookgate::gate::Clock,
+        clock: hookgate::clock::Clock,
     ) -> Self {
         let yaml = yaml.replace("{upstream}", upstream);
         let env: HashMap<String, String> = env

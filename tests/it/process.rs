@@ -441,7 +441,7 @@ fn sign_prints_headers_the_proxy_accepts() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     let expected = hmac_sha256_hex(
-        hookgate::demo::demo_secret("GITHUB_WEBHOOK_SECRET").as_bytes(),
+        demo_secret("GITHUB_WEBHOOK_SECRET").as_bytes(),
         &[br#"{"zen":"Design for failure."}"#],
     );
     assert_eq!(
@@ -476,7 +476,7 @@ async fn readme_curl_examples_are_right() {
     let proxy = {
         let yaml = yaml.clone();
         let upstream = up.url();
-        let env = hookgate::demo::DemoEnv;
+        let env = |name: &str| Some(demo_secret(name));
         let config = hookgate::config::parse(
             &yaml.replace("{upstream}", &upstream),
             "config.example.yaml",
@@ -491,7 +491,7 @@ async fn readme_curl_examples_are_right() {
         tokio::spawn(hookgate::app::run(
             config,
             hookgate::app::Listeners { main, admin },
-            hookgate::gate::system_clock(),
+            hookgate::clock::system_clock(),
             std::future::pending(),
         ));
         addr
@@ -635,4 +635,15 @@ async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest(
         last[0]["suppressed"].as_u64() > Some(0),
         "the line after the flood says how many it left out: {warnings:?}"
     );
+}
+
+/// The secret `hookgate demo` and `--demo-secrets` make up for a variable that is not set, as
+/// the README says: `whsec_` and the base64 of `demo-` and the variable's name in lower case.
+fn demo_secret(var: &str) -> String {
+    use base64::Engine as _;
+    let raw = format!("demo-{}", var.to_ascii_lowercase());
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }

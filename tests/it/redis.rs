@@ -189,13 +189,12 @@ async fn claims_are_owned_and_expire() {
     let Some(redis) = RedisServer::start().await else {
         return;
     };
-    let cfg = hookgate::config::RedisConfig {
+    let cfg = hookgate::dedup::RedisSettings {
         url: redis.url(),
         username: None,
         password: None,
         key_prefix: "t:".into(),
         timeout: Duration::from_millis(500),
-        on_unavailable: hookgate::config::OnUnavailable::Reject,
     };
     let ttls = Ttls {
         done: Duration::from_secs(60),

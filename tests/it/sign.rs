@@ -49,11 +49,11 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
             hookgate::config::Secrets::Load,
         )
         .unwrap();
-        let route = &config.routes[0];
+        let route = &config.live.routes[0];
         let now = UNIX_EPOCH + Duration::from_secs(u64::try_from(NOW).unwrap());
-        let (content_type, body) = hookgate::demo::sample(route, now);
+        let (content_type, body) = hookgate::sender::sample(route, now);
         let headers =
-            match hookgate::demo::sign_headers(route, &route.keys[0], body.as_bytes(), now) {
+            match hookgate::sender::sign_headers(route, &route.keys[0], body.as_bytes(), now) {
                 Ok(h) => h,
                 Err(e) => {
                     // Only schemes where hookgate holds no signing key, or the signature lives in

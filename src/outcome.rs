@@ -1,9 +1,12 @@
-//! Outcomes and the one place they become HTTP answers.
+//! Outcomes: the one path from an error to an answer.
 //!
-//! Every request ends in exactly one `Outcome`. Its `code` is the `error` field of the JSON
-//! body, the `outcome` metric label and the `outcome` log field, so the three always agree.
-//! Who is at fault decides the status: the sender's fault is 4xx, the upstream's 502/504,
-//! overload or an unreachable dependency 503.
+//! Every request ends in exactly one `Outcome`. Each domain error converts to one here (the
+//! `From` impls below, and `Outcome::of_connection` for failures before a request is read),
+//! and the outcome alone decides the status (plus a route's `reject_status` for failed
+//! verification): the sender's fault is 4xx, the upstream's 502/504, overload or an
+//! unreachable dependency 503. Its `code` is the `error` field of the JSON body, the `outcome`
+//! metric label and the `outcome` log field, so the three always agree (`record.rs` writes
+//! the metric and the log line together).
 
 use std::time::Duration;
 
@@ -11,6 +14,11 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use http::{Response, StatusCode};
 use http_body_util::Full;
+
+use crate::body::BodyError;
+use crate::dedup::DedupError;
+use crate::forward::ForwardError;
+use crate::verify::VerifyError;
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,11 +122,63 @@ impl Outcome {
             _ => None,
         }
     }
+}
 
-    /// Whether the sender is at fault (logged at debug: one broken sender must not flood logs).
-    pub fn is_client_fault(self) -> bool {
-        (400..500).contains(&self.status(StatusCode::UNAUTHORIZED).as_u16())
-            && self != Self::DuplicateInFlight
+impl From<&VerifyError> for Outcome {
+    fn from(e: &VerifyError) -> Self {
+        match e {
+            VerifyError::MissingSignature(_) | VerifyError::MissingSignatureField(_) => {
+                Self::MissingSignature
+            }
+            VerifyError::MalformedSignature(_)
+            | VerifyError::MissingId(_)
+            | VerifyError::Mismatch
+            | VerifyError::BodyHashMismatch(_) => Self::InvalidSignature,
+            VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
+            VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,
+        }
+    }
+}
+
+impl From<&BodyError> for Outcome {
+    fn from(e: &BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { .. } => Self::BodyTooLarge,
+            BodyError::Timeout(_) => Self::RequestTimeout,
+            BodyError::Read(_) => Self::BadRequest,
+            // The sender did nothing wrong: other bodies fill the memory set aside.
+            BodyError::Busy { .. } => Self::Overloaded,
+        }
+    }
+}
+
+impl From<&ForwardError> for Outcome {
+    fn from(e: &ForwardError) -> Self {
+        match e {
+            ForwardError::Timeout(_) => Self::UpstreamTimeout,
+            ForwardError::Unavailable(_) => Self::UpstreamUnavailable,
+        }
+    }
+}
+
+impl From<&DedupError> for Outcome {
+    fn from(_: &DedupError) -> Self {
+        Self::DedupUnavailable
+    }
+}
+
+impl Outcome {
+    /// A connection that failed before a request reached the gate: a malformed request or
+    /// headers too slow are outcomes like any other; a reset or hang-up between requests is
+    /// not a request (`None`).
+    pub fn of_connection(e: &hyper::Error) -> Option<Self> {
+        if e.is_timeout() {
+            Some(Self::RequestTimeout)
+        } else if e.is_parse() || e.is_parse_too_large() {
+            Some(Self::BadRequest)
+        } else {
+            None
+        }
     }
 }
 
@@ -139,19 +199,39 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// A JSON error answer: `{"error": code, "message": ...}`. `message` tells the sender what class
-/// of problem it is and how to fix a setup; callers never put a secret or an expected
-/// signature in it.
-pub fn error_response(outcome: Outcome, status: StatusCode, message: &str) -> HttpResponse {
+/// A refusal: `{"error": code, "message": ...}` with the outcome's status (`reject`: the
+/// route's status for failed verification). `message` tells the sender what class of problem
+/// it is and how to fix a setup; callers never put a secret or an expected signature in it.
+pub fn error_response(outcome: Outcome, reject: StatusCode, message: &str) -> HttpResponse {
     let body = serde_json::json!({ "error": outcome.code(), "message": message });
     let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
-    *resp.status_mut() = status;
+    *resp.status_mut() = outcome.status(reject);
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(after) = outcome.retry_after() {
         resp.headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(after.as_secs()));
     }
+    resp
+}
+
+/// Header on answers to duplicates, so a person reading a sender's delivery log sees why
+/// the app never got it.
+pub const DUPLICATE_HEADER: &str = "hookgate-duplicate";
+
+/// The answer to a duplicate of a delivery the app accepted: `status` (a 2xx, so the sender
+/// stops retrying) and `Hookgate-Duplicate: true`.
+pub fn duplicate_response(status: StatusCode) -> HttpResponse {
+    let body = serde_json::json!({
+        "duplicate": true,
+        "message": "this delivery was already accepted by the app; it was not forwarded again"
+    });
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert(DUPLICATE_HEADER, HeaderValue::from_static("true"));
     resp
 }
 
@@ -186,9 +266,11 @@ mod tests {
 
     #[test]
     fn retry_after_on_409_and_503() {
-        let r = error_response(Outcome::Overloaded, StatusCode::SERVICE_UNAVAILABLE, "busy");
+        let r = error_response(Outcome::Overloaded, StatusCode::UNAUTHORIZED, "busy");
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()[RETRY_AFTER], "1");
-        let r = error_response(Outcome::InvalidSignature, StatusCode::UNAUTHORIZED, "x");
+        let r = error_response(Outcome::InvalidSignature, StatusCode::FORBIDDEN, "x");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert!(r.headers().get(RETRY_AFTER).is_none());
     }
 }

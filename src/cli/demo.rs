@@ -1,25 +1,24 @@
 //! `hookgate demo`: a bundled demo app, hookgate in front of it, and a scripted first look (a
-//! signed request accepted, a forged one refused, a retry deduplicated). Also the sample
-//! events and header signing behind `hookgate sign`.
+//! signed request accepted, a forged one refused, a retry deduplicated), with made-up secrets
+//! for any variable that is not set.
 
 use std::convert::Infallible;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderName, Method, Request, Response, Uri};
+use http::{HeaderName, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
-use crate::app::{self, Listeners};
-use crate::config::{Config, Env, Route};
-use crate::forward::UpstreamTarget;
-use crate::gate;
-use crate::verify::{self, IdSource, Key, SignInput, TimestampFormat, TimestampSource};
+use hookgate::app::{self, Listeners};
+use hookgate::clock::system_clock;
+use hookgate::config::{Config, Env, UpstreamTarget};
+use hookgate::sender::{sample_body, sign_headers};
 
 /// The process environment, with a demo value for any secret variable that is not set, so the
 /// demo runs on a fresh machine. The value is `whsec_` + base64, which every scheme accepts
@@ -41,102 +40,9 @@ pub fn demo_secret(var: &str) -> String {
     )
 }
 
-/// A realistic event for the route's sender, carrying the fields its scheme reads (a
-/// timestamp or id inside the JSON), stamped `now`.
-pub fn sample_body(route: &Route, now: SystemTime) -> String {
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let nanos = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let id = format!("evt_demo_{secs}{nanos:09}");
-    let iso = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
-    let mut v = match route.provider {
-        Some("tolinku") => serde_json::json!({
-            "id": id, "event": "link.clicked", "timestamp": iso,
-            "data": {"link": "https://tolinku.example/l/spring", "country": "FR", "city": "Besançon"}
-        }),
-        Some("stripe") => serde_json::json!({
-            "id": id, "object": "event", "type": "payment_intent.succeeded", "created": secs,
-            "data": {"object": {"id": "pi_demo", "amount": 2000, "currency": "eur"}}
-        }),
-        Some("github") => serde_json::json!({
-            "zen": "Keep it logically awesome.", "hook_id": 1, "delivery": id
-        }),
-        _ => {
-            serde_json::json!({"id": id, "type": "demo.event", "timestamp": iso, "data": {"hello": "world"}})
-        }
-    };
-    // A generic scheme reading its timestamp or id from the body gets them where it looks.
-    if let Some(rule) = &route.scheme.timestamp {
-        if let TimestampSource::Json(ptr) = &rule.source {
-            let value = match rule.format {
-                TimestampFormat::Unix => serde_json::json!(secs),
-                TimestampFormat::UnixMs => serde_json::json!(secs * 1000),
-                TimestampFormat::Rfc3339 => serde_json::json!(iso),
-            };
-            set_pointer(&mut v, ptr, value);
-        }
-    }
-    if let Some(IdSource::Json(ptr)) = &route.scheme.id {
-        set_pointer(&mut v, ptr, serde_json::json!(id));
-    }
-    v.to_string()
-}
-
-/// A sample delivery for the route's sender: its content type and body. Twilio posts forms;
-/// everyone else here posts JSON.
-pub fn sample(route: &Route, now: SystemTime) -> (&'static str, String) {
-    if route.scheme.needs(&crate::verify::Piece::FormParams) {
-        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let body = format!(
-            "AccountSid=ACdemo&Body=Hello+from+hookgate+%E2%9C%93&From=%2B15005550006&MessageSid=SMdemo{secs}&To=%2B15005550001"
-        );
-        return ("application/x-www-form-urlencoded", body);
-    }
-    ("application/json", sample_body(route, now))
-}
-
-fn set_pointer(v: &mut serde_json::Value, ptr: &str, value: serde_json::Value) {
-    if let Some(slot) = v.pointer_mut(ptr) {
-        *slot = value;
-        return;
-    }
-    // Only top-level fields are created; deeper pointers must already exist.
-    if let (Some(name), Some(obj)) = (ptr.strip_prefix('/'), v.as_object_mut()) {
-        if !name.contains('/') {
-            obj.insert(name.to_owned(), value);
-        }
-    }
-}
-
-/// The headers the route's sender would attach to `body`.
-pub fn sign_headers(
-    route: &Route,
-    key: &Key,
-    body: &[u8],
-    now: SystemTime,
-) -> anyhow::Result<Vec<(HeaderName, String)>> {
-    let uri: Uri = route.path.parse().context("route path is not a URI path")?;
-    let input = SignInput {
-        body,
-        method: &Method::POST,
-        uri: &uri,
-        public_url: route.public_url.as_deref(),
-        now,
-        id: None,
-    };
-    Ok(verify::sign(&route.scheme, key, &input)?)
-}
-
 /// Runs the demo until Ctrl-C.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let UpstreamTarget::Http { authority, .. } = &config.upstream.target else {
+    let UpstreamTarget::Http { authority, .. } = &config.startup.upstream.target else {
         anyhow::bail!("the demo needs an http:// upstream in the config");
     };
     let app_addr = authority.as_str().to_owned();
@@ -144,34 +50,37 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start the demo app on {app_addr} (the config's upstream); is something using that port?"))?;
     tokio::spawn(demo_app(app));
-    let main = TcpListener::bind(config.listen).await.with_context(|| {
-        format!(
-            "cannot listen on {}; is something using that port?",
-            config.listen
-        )
-    })?;
-    let admin = TcpListener::bind(config.admin_listen)
+    let main = TcpListener::bind(config.startup.listen)
         .await
         .with_context(|| {
             format!(
                 "cannot listen on {}; is something using that port?",
-                config.admin_listen
+                config.startup.listen
+            )
+        })?;
+    let admin = TcpListener::bind(config.startup.admin_listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}; is something using that port?",
+                config.startup.admin_listen
             )
         })?;
     let port = main.local_addr()?.port();
     let admin_port = admin.local_addr()?.port();
     let route = config
+        .live
         .routes
         .iter()
         .find(|r| r.provider == Some("tolinku"))
-        .or_else(|| config.routes.first())
+        .or_else(|| config.live.routes.first())
         .cloned()
         .context("the config has no routes")?;
 
     let server = tokio::spawn(app::run(
         config,
         Listeners { main, admin },
-        gate::system_clock(),
+        system_clock(),
         app::shutdown_signal(),
     ));
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -12,14 +12,14 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::config::{Config, Route};
-use crate::demo;
-use crate::error::{error_chain, Outcome};
-use crate::gate::DUPLICATE_HEADER;
+use hookgate::config::{Config, Route};
+use hookgate::outcome::{error_chain, Outcome, DUPLICATE_HEADER};
+use hookgate::sender;
 
 /// Beyond the route's upstream timeout, for hookgate itself and the network.
 const TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
-/// The answer shown is cut here: enough to recognise it, and a terminal is not a log.
+/// The answer shown is cut here (characters): enough to recognise it, and a terminal is not
+/// a log.
 const MAX_SHOWN: usize = 300;
 /// The most of an answer read.
 const MAX_READ: usize = 64 * 1024;
@@ -111,12 +111,14 @@ pub async fn send_test(
     now: SystemTime,
 ) -> Result<Report, SendTestError> {
     let r = config
+        .live
         .routes
         .iter()
         .find(|r| &*r.name == route)
         .ok_or_else(|| SendTestError::NoRoute {
             name: route.to_owned(),
             known: config
+                .live
                 .routes
                 .iter()
                 .map(|r| &*r.name)
@@ -140,8 +142,8 @@ pub async fn send_test(
         }
     };
     let url = target(config, r, to)?;
-    let (content_type, body) = demo::sample(r, now);
-    let headers = demo::sign_headers(r, key, body.as_bytes(), now)
+    let (content_type, body) = sender::sample(r, now);
+    let headers = sender::sign_headers(r, key, body.as_bytes(), now)
         .map_err(|e| SendTestError::Sign(route.to_owned(), format!("{e:#}")))?;
     let sent = Sent {
         url: url.to_string(),
@@ -165,7 +167,7 @@ pub async fn send_test(
         .body(Full::new(Bytes::from(body)))
         .map_err(|_| SendTestError::BadUrl(sent.url.clone(), "not a valid request URL"))?;
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let wait = config.upstream.timeout + TIMEOUT_MARGIN;
+    let wait = config.startup.upstream.timeout + TIMEOUT_MARGIN;
     let resp = tokio::time::timeout(wait, client.request(req))
         .await
         .map_err(|_| SendTestError::Timeout(sent.url.clone(), wait))?
@@ -201,7 +203,7 @@ pub async fn send_test(
 
 fn target(config: &Config, route: &Route, to: Option<&str>) -> Result<Uri, SendTestError> {
     let Some(to) = to else {
-        let mut addr = config.listen;
+        let mut addr = config.startup.listen;
         if addr.ip().is_unspecified() {
             addr.set_ip(match addr.ip() {
                 std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
@@ -250,7 +252,10 @@ fn hookgate_error(body: &[u8]) -> Option<(String, String)> {
 fn shown(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
-    crate::diagnostics::clip(text, MAX_SHOWN)
+    match text.char_indices().nth(MAX_SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// What to look at for each of hookgate's refusals.

@@ -1,0 +1,57 @@
+//! `hookgate check`: the config's verdict, its routes in one line each, and its warnings.
+
+use std::path::Path;
+
+use hookgate::config::Config;
+
+pub fn print(path: &Path, config: &Config) {
+    println!("{}: ok", path.display());
+    println!(
+        "listen {}  admin {}  upstream {}  workers {}",
+        config.startup.listen,
+        config.startup.admin_listen,
+        config.startup.upstream.url,
+        config.startup.workers
+    );
+    println!(
+        "max_body {}  max_buffered {}  max_concurrency {}",
+        config.live.limits.max_body,
+        config.live.limits.max_buffered,
+        config.startup.limits.max_concurrency
+    );
+    println!("routes:");
+    for r in &config.live.routes {
+        let scheme = r.provider.unwrap_or("custom");
+        let secrets: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+        let dedup = match &r.dedup_key {
+            None => "off".to_owned(),
+            Some(spec) => spec.to_string(),
+        };
+        // Only when the route sets its own: the common case stays one short line.
+        let max_body = if r.max_body == config.live.limits.max_body {
+            String::new()
+        } else {
+            format!(" max_body={}", r.max_body)
+        };
+        println!(
+            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}",
+            r.name,
+            r.path,
+            scheme,
+            secrets.join(","),
+            r.mode,
+            dedup,
+            max_body
+        );
+    }
+    for w in config.warnings.iter().chain(&memory_warning(config)) {
+        println!("warning: {w}");
+    }
+}
+
+/// Whether the config's worst case fits this container's memory limit, when it has one.
+pub fn memory_warning(config: &Config) -> Option<String> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let limit = hookgate::sizing::cgroup_memory_limit(Path::new("/sys/fs/cgroup"), &cgroups)?;
+    hookgate::sizing::memory_warning(config, limit)
+}

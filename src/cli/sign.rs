@@ -1,0 +1,54 @@
+//! `hookgate sign`: the headers a route's sender would attach to a body, ready for curl.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+
+use hookgate::config::Config;
+use hookgate::sender;
+
+pub fn run(
+    config: &Config,
+    route: &str,
+    body: Option<&Path>,
+    secret: Option<&str>,
+) -> anyhow::Result<()> {
+    let r = config
+        .live
+        .routes
+        .iter()
+        .find(|r| &*r.name == route)
+        .with_context(|| {
+            let names: Vec<&str> = config.live.routes.iter().map(|r| &*r.name).collect();
+            format!("no route named {route:?}; routes: {}", names.join(", "))
+        })?;
+    let key = match secret {
+        None => r.keys.first(),
+        Some(id) => r.keys.iter().find(|k| &*k.id == id),
+    }
+    .context("no such secret id on this route")?;
+    let now = SystemTime::now();
+    let (content_type, sample) = sender::sample(r, now);
+    let body = match body {
+        None => sample.into_bytes(),
+        Some(p) if p == Path::new("-") => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+            buf
+        }
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+    };
+    let headers = sender::sign_headers(r, key, &body, now)?;
+    for (name, value) in headers {
+        println!("-H '{name}: {value}'");
+    }
+    if body.is_empty() || std::str::from_utf8(&body).is_err() {
+        return Ok(());
+    }
+    eprintln!(
+        "# body signed ({} bytes; Content-Type: {content_type}); send it byte for byte (--data-binary)",
+        body.len()
+    );
+    Ok(())
+}

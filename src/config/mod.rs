@@ -1,0 +1,442 @@
+//! Configuration: the validated `Config` the code uses, loaded from YAML in two stages.
+//!
+//! `raw.rs` mirrors the file key for key; `validate.rs` (and `route.rs` for routes and their
+//! schemes) turns it into typed values (`Duration`, `SocketAddr`, a parsed `Scheme`, prepared
+//! keys) and collects every problem with its path and the file's line and column, so one run
+//! of `hookgate check` shows them all. `config.example.yaml` documents each key.
+//!
+//! The typed config is split by lifetime, in the types: [`Startup`] holds what is bound to
+//! sockets, threads, pools and stores and is read once at start (a reload that changes it is
+//! told "requires restart", `diff.rs` names the keys); [`Live`] holds what a reload puts in
+//! force for the requests that start after it (routes, their secrets and limits, the duplicate
+//! answer, the fail-open choice, diagnostics).
+
+mod diff;
+mod raw;
+mod route;
+mod validate;
+mod yaml;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use serde::Serialize;
+
+pub use crate::dedup::RedisSettings;
+pub use crate::forward::UpstreamTarget;
+pub use crate::logging::LogFormat;
+use crate::verify::presets::Handshake;
+use crate::verify::{DedupKeySpec, Freshness, Key, Scheme};
+pub use diff::changed_keys;
+
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+pub const DEFAULT_ADMIN_LISTEN: &str = "0.0.0.0:9090";
+pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+/// Below Node's 5 s keep-alive default, so hookgate drops an idle pooled connection before the
+/// app does and never sends a request into a socket the app is closing.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 8 * 1024 * 1024;
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Far beyond any webhook (GitHub caps its payloads at 25 MB); keeps a body's size a count of
+/// budget permits (`u32`).
+pub const MAX_BODY_CAP: usize = 1024 * 1024 * 1024;
+/// `limits.max_buffered` when not set: this, or 4 bodies of the largest body limit
+/// (`limits.max_body` or a route's own), whichever is larger.
+pub const DEFAULT_MAX_BUFFERED: usize = 64 * 1024 * 1024;
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_MAX_CONCURRENCY: usize = 1024;
+pub const MAX_CONCURRENCY_CAP: usize = 1_000_000;
+pub const DEFAULT_DEDUP_MAX_ENTRIES: u64 = 100_000;
+pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "hookgate:";
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+pub const DEFAULT_MAX_FUTURE_SKEW: Duration = Duration::from_secs(60);
+/// Kubernetes waits 30 s by default before SIGKILL; draining must finish before that.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// Rejections kept for `/debug/rejections`: enough to see a pattern, a few tens of KiB.
+pub const DEFAULT_RECENT_REJECTIONS: usize = 100;
+/// A bound on that buffer, so a typo cannot make it a memory sink.
+pub const MAX_RECENT_REJECTIONS: usize = 10_000;
+/// Far more threads than a sidecar has cores; a typo like 1000 should not start them.
+pub const MAX_WORKERS: usize = 256;
+
+/// The default never starts more workers than this: a sidecar without a CPU limit sees every
+/// core of its node, and each worker keeps its own connections to the app. Four serve tens of
+/// thousands of webhooks a second; `workers` goes higher when wanted.
+pub const DEFAULT_WORKERS_CAP: usize = 4;
+
+/// A loaded config: what needs a restart, what reloads, and what the load noticed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub startup: Startup,
+    pub live: Live,
+    /// Things that work but deserve a look (inline secrets, unsigned dedup headers...).
+    pub warnings: Vec<String>,
+    /// Every secret file the config names (resolved paths), so live reload can watch them.
+    pub secret_files: Vec<PathBuf>,
+}
+
+/// Settings bound to sockets, threads, connection pools and the dedup store: read once at
+/// start. A reload that changes any of them logs "requires restart" naming the keys (as
+/// serialized here, which mirrors the file) and keeps the running values.
+#[derive(Debug, Clone, Serialize)]
+pub struct Startup {
+    pub listen: SocketAddr,
+    pub admin_listen: SocketAddr,
+    pub upstream: UpstreamConfig,
+    pub limits: StartupLimits,
+    pub dedup: StoreConfig,
+    pub log: LogConfig,
+    pub shutdown_grace: Duration,
+    /// Threads serving requests, each with its own event loop and upstream pool.
+    pub workers: usize,
+}
+
+/// What a reload puts in force for the requests that start after it; those in progress finish
+/// on the one they started with.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub limits: Limits,
+    pub dedup: DedupPolicy,
+    pub diagnostics: Diagnostics,
+    pub routes: Vec<Arc<Route>>,
+    by_path: HashMap<String, usize>,
+}
+
+impl Live {
+    /// The route serving `path` (exact match; the query string is not part of it).
+    pub fn route_for(&self, path: &str) -> Option<&Arc<Route>> {
+        self.by_path.get(path).map(|&i| &self.routes[i])
+    }
+}
+
+/// The app behind hookgate (`upstream:`).
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamConfig {
+    /// Parsed from `url`, which names it in the restart check.
+    #[serde(skip)]
+    pub target: UpstreamTarget,
+    /// As written in config, for logs and `check`.
+    pub url: String,
+    pub timeout: Duration,
+    pub pool_idle_timeout: Duration,
+    pub max_response_body: usize,
+}
+
+/// The limits bound to the listener and the concurrency semaphore (`limits:`, in part).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StartupLimits {
+    pub header_timeout: Duration,
+    pub max_concurrency: usize,
+}
+
+/// The limits that apply per request (`limits:`, the rest).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// For routes without a `max_body` of their own (`Route::max_body` is the one in force).
+    pub max_body: usize,
+    /// Bytes of request bodies held in memory at once, all connections together. Unverified
+    /// bodies must be held whole before their signature can be checked: without this bound a
+    /// flood of large uploads grows memory (max_concurrency x max_body) until the process is
+    /// killed; with it, the excess gets 503 + Retry-After.
+    pub max_buffered: usize,
+    pub body_timeout: Duration,
+}
+
+/// The dedup store (`dedup:`, but for what `DedupPolicy` holds).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreConfig {
+    pub backend: Backend,
+    /// The memory store's capacity.
+    pub max_entries: u64,
+    /// How long a `done` id is remembered.
+    pub ttl: Duration,
+    /// Set exactly when `backend` is `Redis`.
+    pub redis: Option<RedisSettings>,
+    /// Where the memory store is saved on shutdown and restored on start.
+    pub snapshot: Option<SnapshotConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// In-process: one replica.
+    Memory,
+    /// Shared by several replicas.
+    Redis,
+}
+
+/// How duplicates and an unreachable store are answered (`dedup.duplicate_status`,
+/// `dedup.redis.on_unavailable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupPolicy {
+    pub duplicate_status: StatusCode,
+    pub on_unavailable: OnUnavailable,
+}
+
+/// What to do when the dedup store cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnUnavailable {
+    /// 503 + Retry-After: nothing is lost, the sender retries (the default).
+    Reject,
+    /// Forward without dedup: no delivery waits, but duplicates may reach the app.
+    Forward,
+}
+
+/// A bounded snapshot of the memory store's accepted ids, so a restart inside a sender's
+/// retry window does not turn retries into double deliveries.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotConfig {
+    pub path: PathBuf,
+    pub max_entries: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter directive (`info`, `hookgate=debug`, ...).
+    pub level: String,
+}
+
+/// What hookgate keeps for explaining rejections on the admin port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// Size of the `/debug/rejections` ring buffer; 0 keeps none.
+    pub recent_rejections: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reject what fails verification.
+    Enforce,
+    /// Log and count verdicts, forward everything, never drop a duplicate: for trying hookgate
+    /// in front of a live endpoint.
+    Observe,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    /// Position in `Live::routes`, for per-route tables (metrics).
+    pub index: usize,
+    pub name: Arc<str>,
+    pub path: String,
+    pub methods: Vec<Method>,
+    /// The preset this route started from, if any.
+    pub provider: Option<&'static str>,
+    pub scheme: Scheme,
+    pub keys: Vec<Key>,
+    pub freshness: Freshness,
+    pub mode: Mode,
+    pub reject_status: StatusCode,
+    /// `None` when dedup is off for this route.
+    pub dedup_key: Option<DedupKeySpec>,
+    pub public_url: Option<String>,
+    /// A setup request of the provider's that hookgate answers itself.
+    pub handshake: Option<Handshake>,
+    /// Larger bodies get 413: the route's own `max_body`, else `limits.max_body`.
+    pub max_body: usize,
+}
+
+/// One thing wrong with the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `routes[1].secrets[0].env`; empty for the whole file.
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", render_problems(file, problems))]
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_problems(file: &str, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "{} problem{} in {file}:",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str("\n  ");
+        out.push_str(file);
+        if let (Some(l), Some(c)) = (p.line, p.column) {
+            out.push_str(&format!(":{l}:{c}"));
+        }
+        out.push_str(": ");
+        if !p.path.is_empty() {
+            out.push_str(&p.path);
+            out.push_str(": ");
+        }
+        out.push_str(&p.message);
+    }
+    out
+}
+
+/// Where secrets come from. Tests and the demo pass their own environment; a real run passes
+/// `std::env::var`.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env for F {
+    fn var(&self, name: &str) -> Option<String> {
+        self(name)
+    }
+}
+
+/// How to treat secrets while loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Read every secret; a missing one is an error.
+    Load,
+    /// Do not read secrets (linting rendered configs in CI); keys are placeholders.
+    Skip,
+}
+
+/// Reads, parses and validates a config file.
+pub fn load(path: &Path, env: &dyn Env, secrets: Secrets) -> Result<Config, ConfigError> {
+    load_tracked(path, env, secrets).result
+}
+
+/// A load attempt and the secret files the text named, even when it is invalid: live reload
+/// watches those too, so a config that failed for want of a secret file is retried when the
+/// file appears.
+pub struct Loaded {
+    pub result: Result<Config, ConfigError>,
+    pub secret_files: Vec<PathBuf>,
+}
+
+/// `load`, also telling which secret files the text named.
+pub fn load_tracked(path: &Path, env: &dyn Env, secrets: Secrets) -> Loaded {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(source) => {
+            return Loaded {
+                result: Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                }),
+                secret_files: Vec::new(),
+            }
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    parse_tracked(&text, &path.display().to_string(), base, env, secrets)
+}
+
+/// Parses and validates config text. `file` names it in messages; relative secret file paths
+/// resolve against `base`.
+pub fn parse(
+    text: &str,
+    file: &str,
+    base: &Path,
+    env: &dyn Env,
+    secrets: Secrets,
+) -> Result<Config, ConfigError> {
+    parse_tracked(text, file, base, env, secrets).result
+}
+
+fn parse_tracked(text: &str, file: &str, base: &Path, env: &dyn Env, secrets: Secrets) -> Loaded {
+    let raw: raw::RawConfig = match yaml::parse(text) {
+        Ok(raw) => raw,
+        Err((message, loc)) => {
+            return Loaded {
+                result: Err(ConfigError::Invalid {
+                    file: file.to_owned(),
+                    problems: vec![Problem {
+                        path: String::new(),
+                        line: loc.map(|l| l.line),
+                        column: loc.map(|l| l.column),
+                        message,
+                    }],
+                }),
+                secret_files: Vec::new(),
+            }
+        }
+    };
+    let v = validate::validate(raw, env, base, secrets);
+    if v.problems.is_empty() {
+        if let Some(mut config) = v.config {
+            config.warnings = v.warnings;
+            config.secret_files.clone_from(&v.secret_files);
+            return Loaded {
+                result: Ok(config),
+                secret_files: v.secret_files,
+            };
+        }
+    }
+    let secret_files = v.secret_files;
+    let positions = yaml::positions(text);
+    let mut problems = v.problems;
+    for p in &mut problems {
+        // The deepest path that has a position: a missing key points at its parent.
+        let mut path = p.path.as_str();
+        loop {
+            if let Some(loc) = positions.get(path) {
+                p.line = Some(loc.line);
+                p.column = Some(loc.column);
+                break;
+            }
+            match path.rfind(['.', '[']) {
+                Some(i) => path = &path[..i],
+                None => break,
+            }
+        }
+    }
+    Loaded {
+        result: Err(ConfigError::Invalid {
+            file: file.to_owned(),
+            problems,
+        }),
+        secret_files,
+    }
+}
+
+/// `1048576`, `512KiB`, `1MiB`, `2MB`, `1GiB` (KB/MB/GB are decimal, KiB/MiB/GiB binary).
+pub fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: usize = num.parse().ok()?;
+    let mult: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,355 @@
+//! What the file says: serde types that mirror the YAML key for key.
+//!
+//! `deny_unknown_fields` everywhere (and no `flatten`, which would silently disable it), so a
+//! typo is an error, never a check quietly left out. Values are kept as written (durations and
+//! sizes as text, closed sets as [`Choice`]) so that `validate` can report every problem with
+//! its path at once instead of serde stopping at the first. `config.example.yaml` shows each
+//! key with a comment; what reloads and what needs a restart is decided by the typed config
+//! (`Startup` and `Live` in `config/mod.rs`).
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use super::{Backend, LogFormat, Mode, OnUnavailable};
+use crate::verify::{Algorithm, Encoding, SecretEncoding, TimestampFormat};
+
+/// A name from a closed set, as the config writes it.
+pub(super) trait Named: Sized + Copy {
+    fn from_name(name: &str) -> Option<Self>;
+}
+
+/// A value of a closed set: `Known`, or the unknown text, reported by the validator with the
+/// file's other problems (a serde enum would end the parse at the first one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Choice<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<'de, T: Named> Deserialize<'de> for Choice<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text<T>(PhantomData<T>);
+        impl<T: Named> Visitor<'_> for Text<T> {
+            type Value = Choice<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a name")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Choice<T>, E> {
+                Ok(T::from_name(s).map_or_else(|| Choice::Unknown(s.to_owned()), Choice::Known))
+            }
+        }
+        d.deserialize_str(Text(PhantomData))
+    }
+}
+
+impl Named for Mode {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "enforce" => Some(Self::Enforce),
+            "observe" => Some(Self::Observe),
+            _ => None,
+        }
+    }
+}
+
+impl Named for Backend {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "memory" => Some(Self::Memory),
+            "redis" => Some(Self::Redis),
+            _ => None,
+        }
+    }
+}
+
+impl Named for LogFormat {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "text" => Some(Self::Text),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+impl Named for OnUnavailable {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "reject" => Some(Self::Reject),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+}
+
+impl Named for Algorithm {
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+impl Named for Encoding {
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+impl Named for SecretEncoding {
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+impl Named for TimestampFormat {
+    fn from_name(name: &str) -> Option<Self> {
+        Self::parse(name)
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    /// Where senders connect. Default `0.0.0.0:8080`.
+    pub listen: Option<String>,
+    /// `/metrics`, `/healthz`, `/readyz` and `/debug/*`, on a port of their own. Default
+    /// `0.0.0.0:9090`.
+    pub admin_listen: Option<String>,
+    /// The app behind hookgate.
+    pub upstream: RawUpstream,
+    #[serde(default)]
+    pub limits: RawLimits,
+    #[serde(default)]
+    pub dedup: RawDedup,
+    #[serde(default)]
+    pub log: RawLog,
+    /// How long in-flight requests may finish after SIGTERM. Default 20s.
+    pub shutdown_grace: Option<String>,
+    /// Threads serving requests. Default one per usable CPU, at most 4.
+    pub workers: Option<usize>,
+    #[serde(default)]
+    pub diagnostics: RawDiagnostics,
+    /// One route per webhook endpoint.
+    pub routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDiagnostics {
+    /// Rejections kept for `/debug/rejections`; 0 keeps none. Default 100, at most 10000.
+    pub recent_rejections: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUpstream {
+    /// `http://host:port[/base]` or `unix:/path/to.sock`.
+    pub url: String,
+    /// The whole exchange with the app (connect, request, answer). Default 30s.
+    pub timeout: Option<String>,
+    /// Idle pooled connections close after this. Default 4s.
+    pub pool_idle_timeout: Option<String>,
+    /// The largest answer relayed from the app. Default 8MiB.
+    pub max_response_body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLimits {
+    /// Larger bodies get 413 (routes may set their own). Default 1MiB, at most 1GiB.
+    pub max_body: Option<String>,
+    /// Bytes of request bodies held at once, all connections together. Default 64MiB, or 4
+    /// bodies of the largest body limit.
+    pub max_buffered: Option<String>,
+    /// Time to receive a request's headers. Default 5s.
+    pub header_timeout: Option<String>,
+    /// Time to receive a request's body (408 past it). Default 10s.
+    pub body_timeout: Option<String>,
+    /// Requests handled at once (503 past it). Default 1024.
+    pub max_concurrency: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDedup {
+    /// `memory` (one replica, the default) or `redis` (shared by several).
+    pub backend: Option<Choice<Backend>>,
+    /// Ids the memory store remembers at most. Default 100000.
+    pub max_entries: Option<u64>,
+    /// How long an accepted delivery id is remembered. Default 24h.
+    pub ttl: Option<String>,
+    /// Status answered to a duplicate of an accepted delivery; 2xx. Default 200.
+    pub duplicate_status: Option<u16>,
+    /// The shared store, with `backend: redis`.
+    pub redis: Option<RawRedis>,
+    /// Memory backend: accepted ids saved on shutdown, restored on start.
+    pub snapshot: Option<RawSnapshot>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSnapshot {
+    /// The snapshot file (relative paths resolve against the config's folder).
+    pub path: PathBuf,
+    /// Ids saved at most (the most recent). Default `dedup.max_entries`.
+    pub max_entries: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRedis {
+    /// `redis://host:port/db` or `rediss://` (TLS), without credentials.
+    pub url: Option<String>,
+    /// ACL user, if any.
+    pub username: Option<String>,
+    /// `{ env: NAME }` or `{ file: PATH }`.
+    pub password: Option<RawSecret>,
+    /// Prepended to every key. Default `hookgate:`.
+    pub key_prefix: Option<String>,
+    /// Per operation. Default 500ms.
+    pub timeout: Option<String>,
+    /// `reject` (503 + Retry-After, the default) or `forward` (no dedup while Redis is down).
+    pub on_unavailable: Option<Choice<OnUnavailable>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLog {
+    /// `text` (the default) or `json`.
+    pub format: Option<Choice<LogFormat>>,
+    /// A tracing filter (`info`, `hookgate=debug`); `RUST_LOG` overrides it. Default `info`.
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRoute {
+    /// Letters, digits, `-`, `_`, `.`; used in metrics, logs and `Hookgate-Verified`.
+    pub name: String,
+    /// The exact path served (no query string).
+    pub path: String,
+    /// A preset's name (`github`, `stripe`...); the route's `verify:` keys override its fields.
+    pub provider: Option<String>,
+    /// A generic scheme, or overrides of the preset's.
+    pub verify: Option<RawVerify>,
+    /// Any of them verifies (rotation).
+    #[serde(default)]
+    pub secrets: Vec<RawSecret>,
+    /// How old a signed timestamp may be. Default 5m (or the sender's documented window).
+    pub max_age: Option<String>,
+    /// How far ahead of our clock a signed timestamp may be. Default 1m.
+    pub max_future_skew: Option<String>,
+    /// `enforce` (the default) or `observe` (verdicts logged and counted, everything forwarded).
+    pub mode: Option<Choice<Mode>>,
+    /// Methods accepted (405 for others). Default `[POST]`.
+    pub methods: Option<Vec<String>>,
+    /// Status for failed verification; 4xx. Default 401.
+    pub reject_status: Option<u16>,
+    /// Where the delivery id comes from, instead of the preset's or the default.
+    pub dedup_key: Option<RawDedupKey>,
+    /// `false` turns dedup off for the route.
+    pub dedup: Option<bool>,
+    /// The origin the sender calls, for schemes that sign the URL.
+    pub public_url: Option<String>,
+    /// This route's body limit instead of `limits.max_body`.
+    pub max_body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVerify {
+    /// `hmac-sha256`, `hmac-sha1` or `hmac-sha512` (presets use more).
+    pub algorithm: Option<Choice<Algorithm>>,
+    /// The signature header.
+    pub header: Option<String>,
+    /// `hex`, `base64` or `base64url`.
+    pub encoding: Option<Choice<Encoding>>,
+    /// Text before each signature (`sha256=`).
+    pub prefix: Option<String>,
+    /// Whether the prefix must be there. Default: true when `prefix` is set.
+    pub prefix_required: Option<bool>,
+    /// Between several signatures in one header.
+    pub separator: Option<String>,
+    /// `k=v` signature headers (`t=..,v1=..`).
+    pub params: Option<RawParams>,
+    /// The signed bytes: `{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` and literal text.
+    pub signed_payload: Option<String>,
+    /// Where the signed time is.
+    pub timestamp: Option<RawTimestamp>,
+    /// Where `{id}` comes from.
+    pub id: Option<RawId>,
+    /// `raw` (the default), `base64`, `whsec` or `hex`.
+    pub secret_encoding: Option<Choice<SecretEncoding>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawParams {
+    /// Between pairs. Default `,`.
+    pub separator: Option<String>,
+    /// The key of the signature pairs (`v1`).
+    pub signature: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTimestamp {
+    /// In a header.
+    pub header: Option<String>,
+    /// At a JSON pointer in the body.
+    pub json: Option<String>,
+    /// A pair of the `params:` signature header (`t`).
+    pub param: Option<String>,
+    /// `unix` (the default), `unix_ms` or `rfc3339`.
+    pub format: Option<Choice<TimestampFormat>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawId {
+    /// In a header.
+    pub header: Option<String>,
+    /// At a JSON pointer in the body.
+    pub json: Option<String>,
+}
+
+/// A secret: exactly one of `env`, `file` or `value`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecret {
+    /// Names it in metrics and logs. Default: the env name or the file name.
+    pub id: Option<String>,
+    /// An environment variable (fixed for the process's life).
+    pub env: Option<String>,
+    /// A file (rotates with live reload; one trailing newline is trimmed).
+    pub file: Option<PathBuf>,
+    /// Inline (warned about: it would sit in a ConfigMap or a repository).
+    pub value: Option<String>,
+}
+
+// An inline `value` is a secret: keep it out of Debug like everything else.
+impl fmt::Debug for RawSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawSecret")
+            .field("id", &self.id)
+            .field("env", &self.env)
+            .field("file", &self.file)
+            .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDedupKey {
+    /// A request header (unsigned unless the scheme signs it: `check` warns).
+    pub header: Option<String>,
+    /// A JSON pointer into the signed body.
+    pub json: Option<String>,
+    /// The body's SHA-256.
+    pub body_sha256: Option<bool>,
+}

@@ -1,0 +1,546 @@
+//! Routes: each route's path, methods, scheme (a preset with overrides, or a generic one),
+//! secrets, freshness, dedup key and limits, checked field by field like the rest of the file.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+
+use super::raw::{RawDedupKey, RawRoute, RawSecret, RawVerify};
+use super::validate::Validator;
+use super::*;
+use crate::secret::Secret;
+use crate::verify::scheme::parse_payload_template;
+use crate::verify::{
+    presets, Algorithm, HeaderSet, IdSource, KeySource, Piece, SecretEncoding, SignatureFormat,
+    TimestampFormat, TimestampRule, TimestampSource,
+};
+
+impl Validator<'_> {
+    pub(super) fn route(
+        &mut self,
+        path: &str,
+        r: RawRoute,
+        dedup_ttl: Duration,
+        default_max_body: usize,
+        max_buffered: Option<usize>,
+    ) -> Option<Route> {
+        let name_ok = !r.name.is_empty()
+            && r.name.len() <= 64
+            && r.name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !name_ok {
+            // Names become metric labels and header values: keep them plain.
+            self.problem(
+                format!("{path}.name"),
+                "use 1-64 letters, digits, '-', '_' or '.'",
+            );
+        }
+        if !r.path.starts_with('/') || r.path.contains('?') {
+            self.problem(
+                format!("{path}.path"),
+                format!("{:?} must start with '/' and have no query string", r.path),
+            );
+        }
+
+        let methods = match &r.methods {
+            None => vec![Method::POST],
+            Some(list) if list.is_empty() => {
+                self.problem(format!("{path}.methods"), "list at least one method");
+                vec![]
+            }
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .filter_map(
+                    |(j, m)| match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
+                        Ok(m) => Some(m),
+                        Err(_) => {
+                            self.problem(
+                                format!("{path}.methods[{j}]"),
+                                format!("{m:?} is not a method"),
+                            );
+                            None
+                        }
+                    },
+                )
+                .collect(),
+        };
+
+        let (scheme, preset) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
+        let provider = preset.as_ref().map(|p| p.name);
+        let handshake = preset.as_ref().and_then(|p| p.handshake);
+        let preset_max_age = preset.as_ref().and_then(|p| p.max_age);
+        let preset_key = preset.map(|p| p.dedup_key);
+
+        let public_url = r.public_url.clone();
+        if let Some(u) = &public_url {
+            let ok = u
+                .parse::<http::Uri>()
+                .ok()
+                .is_some_and(|uri| uri.scheme().is_some() && uri.authority().is_some());
+            if !ok {
+                self.problem(
+                    format!("{path}.public_url"),
+                    format!("{u:?} must be an absolute URL like https://example.com"),
+                );
+            }
+        } else if scheme.needs(&Piece::Url) {
+            self.problem(
+                format!("{path}.public_url"),
+                "this scheme signs the URL the sender calls; set public_url to it (e.g. https://hooks.example.com)",
+            );
+        }
+
+        let max_age = self.duration(
+            &format!("{path}.max_age"),
+            r.max_age.as_deref(),
+            preset_max_age.unwrap_or(DEFAULT_MAX_AGE),
+        );
+        let max_future_skew = self.duration(
+            &format!("{path}.max_future_skew"),
+            r.max_future_skew.as_deref(),
+            DEFAULT_MAX_FUTURE_SKEW,
+        );
+        let mode = self.choice(
+            &format!("{path}.mode"),
+            r.mode.as_ref(),
+            Mode::Enforce,
+            "use enforce or observe",
+        );
+        let reject_status = match r.reject_status {
+            None => StatusCode::UNAUTHORIZED,
+            Some(s) => match StatusCode::from_u16(s) {
+                Ok(s) if s.is_client_error() => s,
+                _ => {
+                    self.problem(
+                        format!("{path}.reject_status"),
+                        format!("{s} is not a 4xx status"),
+                    );
+                    StatusCode::UNAUTHORIZED
+                }
+            },
+        };
+
+        let dedup_key = if r.dedup == Some(false) {
+            None
+        } else {
+            Some(match &r.dedup_key {
+                Some(k) => self.dedup_key(path, k, &scheme, &r.name),
+                None => preset_key.unwrap_or_else(|| default_dedup_key(&scheme)),
+            })
+            // A preset with no key source (Dropbox) dedups nothing unless the route says how.
+            .filter(|k| !k.sources.is_empty())
+        };
+        if dedup_key.is_some() && scheme.timestamp.is_some() && dedup_ttl < max_age {
+            self.warnings.push(format!(
+                "route {}: dedup.ttl ({}) is shorter than max_age ({}): a replay older than the TTL but still fresh would be forwarded again",
+                r.name,
+                humantime::format_duration(dedup_ttl),
+                humantime::format_duration(max_age)
+            ));
+        }
+
+        if scheme.algorithm == Algorithm::Token {
+            self.warnings.push(format!(
+                "route {}: a token scheme proves who sent a request, not that its body is unchanged; prefer the sender's signing option where it has one",
+                r.name
+            ));
+        } else if !scheme.signs_body() {
+            self.warnings.push(format!(
+                "route {}: the signature does not cover the body (the sender's design); a captured delivery's body could be altered",
+                r.name
+            ));
+        }
+        let keys = self.keys(path, &r.secrets, &scheme, &r.name);
+        let max_body = self.body_limit(
+            &format!("{path}.max_body"),
+            r.max_body.as_deref(),
+            default_max_body,
+        );
+        if let Some(budget) = max_buffered.filter(|&b| r.max_body.is_some() && max_body > b) {
+            self.problem(
+                format!("{path}.max_body"),
+                format!("larger than limits.max_buffered ({budget} bytes): a body of this size could never be accepted; raise max_buffered"),
+            );
+        }
+
+        if !name_ok || keys.is_empty() {
+            return None;
+        }
+        Some(Route {
+            index: 0,
+            name: r.name.into(),
+            path: r.path,
+            methods,
+            provider,
+            scheme,
+            keys,
+            freshness: Freshness {
+                max_age,
+                max_future_skew,
+            },
+            mode,
+            reject_status,
+            dedup_key,
+            public_url,
+            handshake,
+            max_body,
+        })
+    }
+    /// The route's scheme: a preset's (returned too) with the `verify:` overrides applied, or
+    /// a generic one.
+    fn scheme(
+        &mut self,
+        path: &str,
+        provider: Option<&str>,
+        v: Option<&RawVerify>,
+    ) -> Option<(Scheme, Option<presets::Preset>)> {
+        let default = RawVerify::default();
+        let (mut scheme, preset) = match provider {
+            Some(p) => match presets::lookup(p) {
+                Some(preset) => (preset.scheme.clone(), Some(preset)),
+                None => {
+                    self.problem(
+                        format!("{path}.provider"),
+                        format!(
+                            "unknown provider {p:?}; known: {}",
+                            presets::NAMES.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+            },
+            None => {
+                let Some(v) = v else {
+                    self.problem(path, "a route needs `provider:` or a `verify:` block");
+                    return None;
+                };
+                let Some(h) = &v.header else {
+                    self.problem(
+                        format!("{path}.verify.header"),
+                        "a generic scheme needs the signature header's name",
+                    );
+                    return None;
+                };
+                let header = self.header(&format!("{path}.verify.header"), h)?;
+                (
+                    Scheme {
+                        headers: vec![HeaderSet {
+                            signature: header,
+                            timestamp: None,
+                            id: None,
+                        }],
+                        ..Scheme::default()
+                    },
+                    None,
+                )
+            }
+        };
+        let v = v.unwrap_or(&default);
+        let vp = format!("{path}.verify");
+
+        scheme.algorithm = self.choice(
+            &format!("{vp}.algorithm"),
+            v.algorithm.as_ref(),
+            scheme.algorithm,
+            "use hmac-sha256, hmac-sha1 or hmac-sha512",
+        );
+        scheme.encoding = self.choice(
+            &format!("{vp}.encoding"),
+            v.encoding.as_ref(),
+            scheme.encoding,
+            "use hex, base64 or base64url",
+        );
+        scheme.secret_encoding = self.choice(
+            &format!("{vp}.secret_encoding"),
+            v.secret_encoding.as_ref(),
+            scheme.secret_encoding,
+            "use raw, base64 or whsec",
+        );
+        // Overriding any header collapses the preset's header families into one.
+        let collapse = |scheme: &mut Scheme| scheme.headers.truncate(1);
+        if let Some(h) = &v.header {
+            if provider.is_some() {
+                if let Some(h) = self.header(&format!("{vp}.header"), h) {
+                    collapse(&mut scheme);
+                    if let Some(set) = scheme.headers.first_mut() {
+                        set.signature = h;
+                    }
+                }
+            }
+        }
+        if let Some(p) = &v.params {
+            let sep = match p.separator.as_deref() {
+                None => Some(','),
+                Some(s) if s.chars().count() == 1 => s.chars().next(),
+                Some(s) => {
+                    self.problem(
+                        format!("{vp}.params.separator"),
+                        format!("{s:?} must be one character"),
+                    );
+                    None
+                }
+            };
+            if let Some(sep) = sep {
+                scheme.format = SignatureFormat::Params {
+                    pair_separator: sep,
+                    signature_key: p.signature.clone(),
+                };
+            }
+        }
+        if v.prefix.is_some() || v.separator.is_some() || v.prefix_required.is_some() {
+            if v.params.is_some() {
+                self.problem(&vp, "use either params or prefix/separator, not both");
+            }
+            let (old_prefix, old_required, old_sep) = match &scheme.format {
+                SignatureFormat::List {
+                    prefix,
+                    prefix_required,
+                    separator,
+                } => (prefix.clone(), *prefix_required, separator.clone()),
+                SignatureFormat::Params { .. } => (None, false, None),
+            };
+            let prefix = v.prefix.clone().or(old_prefix).filter(|p| !p.is_empty());
+            let prefix_required = v.prefix_required.unwrap_or(if v.prefix.is_some() {
+                true
+            } else {
+                old_required
+            });
+            scheme.format = SignatureFormat::List {
+                prefix,
+                prefix_required,
+                separator: v.separator.clone().filter(|s| !s.is_empty()).or(old_sep),
+            };
+        }
+        if let Some(t) = &v.signed_payload {
+            match parse_payload_template(t) {
+                Ok(p) => scheme.payload = p,
+                Err(e) => self.problem(format!("{vp}.signed_payload"), e),
+            }
+        }
+        if let Some(t) = &v.timestamp {
+            let tp = format!("{vp}.timestamp");
+            let format = self.choice(
+                &format!("{tp}.format"),
+                t.format.as_ref(),
+                TimestampFormat::Unix,
+                "use unix, unix_ms or rfc3339",
+            );
+            let source = match (&t.header, &t.json, &t.param) {
+                (Some(h), None, None) => {
+                    if let Some(h) = self.header(&format!("{tp}.header"), h) {
+                        collapse(&mut scheme);
+                        if let Some(set) = scheme.headers.first_mut() {
+                            set.timestamp = Some(h);
+                        }
+                    }
+                    Some(TimestampSource::Header)
+                }
+                (None, Some(j), None) => self
+                    .pointer(&format!("{tp}.json"), j)
+                    .map(TimestampSource::Json),
+                (None, None, Some(p)) => Some(TimestampSource::SignatureParam(p.clone())),
+                _ => {
+                    self.problem(&tp, "set exactly one of header, json or param");
+                    None
+                }
+            };
+            if let Some(source) = source {
+                scheme.timestamp = Some(TimestampRule { source, format });
+            }
+        }
+        if let Some(id) = &v.id {
+            let ip = format!("{vp}.id");
+            match (&id.header, &id.json) {
+                (Some(h), None) => {
+                    if let Some(h) = self.header(&format!("{ip}.header"), h) {
+                        collapse(&mut scheme);
+                        if let Some(set) = scheme.headers.first_mut() {
+                            set.id = Some(h);
+                        }
+                        scheme.id = Some(IdSource::Header);
+                    }
+                }
+                (None, Some(j)) => {
+                    if let Some(p) = self.pointer(&format!("{ip}.json"), j) {
+                        scheme.id = Some(IdSource::Json(p));
+                    }
+                }
+                _ => self.problem(&ip, "set exactly one of header or json"),
+            }
+        }
+
+        // Cross-field checks on the merged scheme.
+        if scheme.needs(&Piece::Timestamp) && scheme.timestamp.is_none() {
+            self.problem(
+                &vp,
+                "signed_payload uses {timestamp}; say where it is with `timestamp:`",
+            );
+        }
+        if scheme.needs(&Piece::Id) && scheme.id.is_none() {
+            self.problem(&vp, "signed_payload uses {id}; say where it is with `id:`");
+        }
+        if let Some(TimestampRule {
+            source: TimestampSource::SignatureParam(_),
+            ..
+        }) = &scheme.timestamp
+        {
+            if !matches!(scheme.format, SignatureFormat::Params { .. }) {
+                self.problem(
+                    format!("{vp}.timestamp.param"),
+                    "a timestamp param needs a `params:` signature header",
+                );
+            }
+        }
+        // A timestamp outside the signed bytes can be rewritten by anyone replaying a capture,
+        // so freshness checked on it would protect nothing. (One in the JSON body is signed with
+        // the body.)
+        if let Some(TimestampRule { source, .. }) = &scheme.timestamp {
+            let in_body = matches!(source, TimestampSource::Json(_));
+            let in_signed_headers = matches!(source, TimestampSource::Header)
+                && scheme
+                    .payload
+                    .iter()
+                    .any(|p| matches!(p, Piece::SignedHeaders(_)));
+            if !in_body && !in_signed_headers && !scheme.needs(&Piece::Timestamp) {
+                self.problem(
+                    format!("{vp}.signed_payload"),
+                    "the timestamp is not covered by the signature (add {timestamp} to signed_payload), so max_age would not stop replays",
+                );
+            }
+        }
+        if let Some(TimestampRule {
+            source: TimestampSource::Header,
+            ..
+        }) = &scheme.timestamp
+        {
+            if scheme.headers.iter().any(|s| s.timestamp.is_none()) {
+                self.problem(format!("{vp}.timestamp"), "name the timestamp header");
+            }
+        }
+        Some((scheme, preset))
+    }
+
+    fn pointer(&mut self, path: &str, p: &str) -> Option<String> {
+        if p.is_empty() || p.starts_with('/') {
+            Some(p.to_owned())
+        } else {
+            self.problem(
+                path,
+                format!("{p:?} is not a JSON pointer; write it like /id or /data/event_id"),
+            );
+            None
+        }
+    }
+
+    fn dedup_key(
+        &mut self,
+        path: &str,
+        k: &RawDedupKey,
+        scheme: &Scheme,
+        route: &str,
+    ) -> DedupKeySpec {
+        let kp = format!("{path}.dedup_key");
+        let mut sources = Vec::new();
+        if let Some(h) = &k.header {
+            if let Some(h) = self.header(&format!("{kp}.header"), h) {
+                let signed = scheme.needs(&Piece::Id)
+                    && scheme.id == Some(IdSource::Header)
+                    && scheme.headers.iter().any(|s| s.id.as_ref() == Some(&h));
+                if !signed {
+                    self.warnings.push(format!(
+                        "route {route}: dedup_key header {h} is not covered by the signature: anyone replaying a captured delivery can change it to get it forwarded again; prefer a signed id (json:) or body_sha256"
+                    ));
+                }
+                sources.push(if signed {
+                    KeySource::SchemeId
+                } else {
+                    KeySource::Header(h)
+                });
+            }
+        }
+        if let Some(j) = &k.json {
+            if let Some(p) = self.pointer(&format!("{kp}.json"), j) {
+                sources.push(KeySource::Json(p));
+            }
+        }
+        if k.body_sha256 == Some(true) {
+            sources.push(KeySource::BodySha256);
+        }
+        if sources.is_empty() {
+            self.problem(
+                &kp,
+                "set header, json or body_sha256: true (or `dedup: false` to turn dedup off)",
+            );
+        }
+        DedupKeySpec { sources }
+    }
+
+    fn keys(
+        &mut self,
+        path: &str,
+        secrets: &[RawSecret],
+        scheme: &Scheme,
+        route: &str,
+    ) -> Vec<Key> {
+        if secrets.is_empty() {
+            self.problem(
+                format!("{path}.secrets"),
+                "list at least one secret (env: NAME or file: /path)",
+            );
+            return vec![];
+        }
+        let mut ids = HashSet::new();
+        let mut keys = Vec::new();
+        for (j, s) in secrets.iter().enumerate() {
+            let sp = format!("{path}.secrets[{j}]");
+            let id: String =
+                s.id.clone()
+                    .or_else(|| s.env.clone())
+                    .or_else(|| {
+                        s.file
+                            .as_ref()
+                            .and_then(|f| f.file_name())
+                            .map(|n| n.to_string_lossy().into_owned())
+                    })
+                    .unwrap_or_else(|| format!("secret{j}"));
+            if !ids.insert(id.clone()) {
+                self.problem(
+                    format!("{sp}.id"),
+                    format!("secret id {id:?} is used twice in this route; give each an id"),
+                );
+            }
+            let label = format!("route {route}: secret {id:?}");
+            let secret = self.secret(&sp, s, &label);
+            let Some(secret) = secret else { continue };
+            let secret =
+                if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw {
+                    // A placeholder that decodes under every encoding.
+                    Secret::new("cGxhY2Vob2xkZXI=")
+                } else {
+                    secret
+                };
+            match Key::new(id.into(), &secret, scheme) {
+                Ok(k) => keys.push(k),
+                Err(e) => self.problem(&sp, format!("secret {}: {e}", j)),
+            }
+        }
+        keys
+    }
+}
+
+fn default_dedup_key(scheme: &Scheme) -> DedupKeySpec {
+    // Without a preset, only material the signature covers is used: a signed id, else the
+    // body hash.
+    if scheme.needs(&Piece::Id) {
+        DedupKeySpec {
+            sources: vec![KeySource::SchemeId],
+        }
+    } else {
+        DedupKeySpec {
+            sources: vec![KeySource::BodySha256],
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! From what the file says to what the code uses: every value parsed and checked, every
+//! problem collected with its path (`routes[1].secrets[0].env`), none fatal on its own, so one
+//! run reports them all. Routes and their schemes are checked in `route.rs`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderName, StatusCode};
+use tokio::sync::Semaphore;
+
+use super::raw::{Choice, Named, RawConfig, RawDedup, RawLog, RawRedis, RawSecret, RawUpstream};
+use super::*;
+use crate::secret::Secret;
+
+/// What validation made of a file: the config when every part could be built, and what it
+/// found on the way (problems make the load fail; warnings go with the config).
+pub(super) struct Validated {
+    pub config: Option<Config>,
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<String>,
+    pub secret_files: Vec<PathBuf>,
+}
+
+pub(super) fn validate(raw: RawConfig, env: &dyn Env, base: &Path, secrets: Secrets) -> Validated {
+    let mut v = Validator {
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        secret_files: Vec::new(),
+        env,
+        base,
+        secrets,
+    };
+    let config = v.config(raw);
+    Validated {
+        config,
+        problems: v.problems,
+        warnings: v.warnings,
+        secret_files: v.secret_files,
+    }
+}
+
+/// One worker per CPU this process may use (cgroup quotas included), up to
+/// `DEFAULT_WORKERS_CAP`: more than the cores would only take turns on them.
+fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(DEFAULT_WORKERS_CAP)
+}
+
+pub(super) struct Validator<'a> {
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<String>,
+    pub secret_files: Vec<PathBuf>,
+    pub env: &'a dyn Env,
+    pub base: &'a Path,
+    pub secrets: Secrets,
+}
+
+impl Validator<'_> {
+    pub(super) fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+        });
+    }
+
+    /// A secret file's full path, remembered for live reload to watch.
+    pub(super) fn watch(&mut self, file: &Path) -> PathBuf {
+        let full = self.base.join(file);
+        if !self.secret_files.contains(&full) {
+            self.secret_files.push(full.clone());
+        }
+        full
+    }
+
+    pub(super) fn duration(&mut self, path: &str, v: Option<&str>, default: Duration) -> Duration {
+        let Some(s) = v else { return default };
+        match humantime::parse_duration(s.trim()) {
+            Ok(d) => d,
+            Err(_) => {
+                self.problem(
+                    path,
+                    format!("{s:?} is not a duration; write it like 500ms, 30s, 5m or 24h"),
+                );
+                default
+            }
+        }
+    }
+
+    pub(super) fn size(&mut self, path: &str, v: Option<&str>, default: usize) -> usize {
+        v.map_or(Some(default), |s| self.parsed_size(path, s))
+            .unwrap_or(default)
+    }
+
+    /// `None` (and a problem) when `s` is not a size.
+    pub(super) fn parsed_size(&mut self, path: &str, s: &str) -> Option<usize> {
+        let n = parse_size(s);
+        if n.is_none() {
+            self.problem(
+                path,
+                format!("{s:?} is not a size; write it like 512KiB, 1MiB or 1048576"),
+            );
+        }
+        n
+    }
+
+    pub(super) fn addr(
+        &mut self,
+        path: &str,
+        v: Option<&str>,
+        default: &str,
+    ) -> Option<SocketAddr> {
+        let s = v.unwrap_or(default);
+        match s.parse() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.problem(
+                    path,
+                    format!(
+                        "{s:?} is not an address; write it like 0.0.0.0:8080 or 127.0.0.1:9090"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn header(&mut self, path: &str, name: &str) -> Option<HeaderName> {
+        match HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes()) {
+            Ok(h) => Some(h),
+            Err(_) => {
+                self.problem(path, format!("{name:?} is not a valid header name"));
+                None
+            }
+        }
+    }
+
+    /// A closed set's value, `default` when absent; an unknown name is a problem that says
+    /// what is known (`help`).
+    pub(super) fn choice<T: Named>(
+        &mut self,
+        path: &str,
+        v: Option<&Choice<T>>,
+        default: T,
+        help: &str,
+    ) -> T {
+        match v {
+            None => default,
+            Some(Choice::Known(t)) => *t,
+            Some(Choice::Unknown(name)) => {
+                let key = path.rsplit('.').next().unwrap_or(path);
+                self.problem(path, format!("unknown {key} {name:?}; {help}"));
+                default
+            }
+        }
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Option<Config> {
+        let listen = self.addr("listen", raw.listen.as_deref(), DEFAULT_LISTEN);
+        let admin_listen = self.addr(
+            "admin_listen",
+            raw.admin_listen.as_deref(),
+            DEFAULT_ADMIN_LISTEN,
+        );
+        if let (Some(a), Some(b)) = (listen, admin_listen) {
+            if a == b {
+                self.problem("admin_listen", "must differ from listen");
+            }
+        }
+        let upstream = self.upstream(raw.upstream);
+        let max_body = self.body_limit(
+            "limits.max_body",
+            raw.limits.max_body.as_deref(),
+            DEFAULT_MAX_BODY,
+        );
+        let max_buffered = self.max_buffered(raw.limits.max_buffered.as_deref(), max_body);
+        let startup_limits = StartupLimits {
+            header_timeout: self.duration(
+                "limits.header_timeout",
+                raw.limits.header_timeout.as_deref(),
+                DEFAULT_HEADER_TIMEOUT,
+            ),
+            max_concurrency: raw
+                .limits
+                .max_concurrency
+                .unwrap_or(DEFAULT_MAX_CONCURRENCY),
+        };
+        let body_timeout = self.duration(
+            "limits.body_timeout",
+            raw.limits.body_timeout.as_deref(),
+            DEFAULT_BODY_TIMEOUT,
+        );
+        if startup_limits.max_concurrency == 0 {
+            self.problem("limits.max_concurrency", "must be at least 1");
+        }
+        // Each slot is a semaphore permit (tokio caps them) and a possible open upstream
+        // exchange; far beyond what one sidecar can serve.
+        if startup_limits.max_concurrency > MAX_CONCURRENCY_CAP {
+            self.problem(
+                "limits.max_concurrency",
+                format!("must be at most {MAX_CONCURRENCY_CAP}"),
+            );
+        }
+        for (path, d) in [
+            ("limits.header_timeout", startup_limits.header_timeout),
+            ("limits.body_timeout", body_timeout),
+        ] {
+            if d.is_zero() {
+                self.problem(path, "must be more than 0");
+            }
+        }
+        let (store, policy) = self.dedup(&raw.dedup);
+        let log = self.log(&raw.log);
+        let shutdown_grace = self.duration(
+            "shutdown_grace",
+            raw.shutdown_grace.as_deref(),
+            DEFAULT_SHUTDOWN_GRACE,
+        );
+        let workers = raw.workers.unwrap_or_else(default_workers);
+        if workers == 0 || workers > MAX_WORKERS {
+            self.problem(
+                "workers",
+                format!("must be between 1 and {MAX_WORKERS} (or left out: one per CPU hookgate may use)"),
+            );
+        }
+        let recent_rejections = raw
+            .diagnostics
+            .recent_rejections
+            .unwrap_or(DEFAULT_RECENT_REJECTIONS);
+        if recent_rejections > MAX_RECENT_REJECTIONS {
+            self.problem(
+                "diagnostics.recent_rejections",
+                format!("at most {MAX_RECENT_REJECTIONS}; the buffer is for a recent pattern, the logs keep the rest"),
+            );
+        }
+
+        if raw.routes.is_empty() {
+            self.problem("routes", "at least one route is needed");
+        }
+        let mut routes = Vec::new();
+        let mut names = HashSet::new();
+        let mut by_path = HashMap::new();
+        for (i, r) in raw.routes.into_iter().enumerate() {
+            let path = format!("routes[{i}]");
+            if !names.insert(r.name.clone()) {
+                self.problem(
+                    format!("{path}.name"),
+                    format!("route name {:?} is used twice", r.name),
+                );
+            }
+            if by_path.insert(r.path.clone(), routes.len()).is_some() {
+                self.problem(
+                    format!("{path}.path"),
+                    format!("path {:?} is used by two routes", r.path),
+                );
+            }
+            if let Some(mut route) = self.route(&path, r, store.ttl, max_body, max_buffered) {
+                route.index = routes.len();
+                routes.push(Arc::new(route));
+            }
+        }
+        // By default, room for 4 bodies of the largest size any route accepts.
+        let largest = routes.iter().map(|r| r.max_body).fold(max_body, usize::max);
+        let max_buffered =
+            max_buffered.unwrap_or_else(|| DEFAULT_MAX_BUFFERED.max(largest.saturating_mul(4)));
+
+        Some(Config {
+            startup: Startup {
+                listen: listen?,
+                admin_listen: admin_listen?,
+                upstream: upstream?,
+                limits: startup_limits,
+                dedup: store,
+                log,
+                shutdown_grace,
+                workers: workers.clamp(1, MAX_WORKERS),
+            },
+            live: Live {
+                limits: Limits {
+                    max_body,
+                    max_buffered,
+                    body_timeout,
+                },
+                dedup: policy,
+                diagnostics: Diagnostics {
+                    recent_rejections: recent_rejections.min(MAX_RECENT_REJECTIONS),
+                },
+                routes,
+                by_path,
+            },
+            warnings: Vec::new(),
+            secret_files: Vec::new(),
+        })
+    }
+
+    fn upstream(&mut self, raw: RawUpstream) -> Option<UpstreamConfig> {
+        let timeout = self.duration(
+            "upstream.timeout",
+            raw.timeout.as_deref(),
+            DEFAULT_UPSTREAM_TIMEOUT,
+        );
+        let pool_idle_timeout = self.duration(
+            "upstream.pool_idle_timeout",
+            raw.pool_idle_timeout.as_deref(),
+            DEFAULT_POOL_IDLE_TIMEOUT,
+        );
+        let max_response_body = self.size(
+            "upstream.max_response_body",
+            raw.max_response_body.as_deref(),
+            DEFAULT_MAX_RESPONSE_BODY,
+        );
+        if timeout.is_zero() {
+            self.problem("upstream.timeout", "must be more than 0");
+        }
+        let target = match parse_upstream_url(&raw.url) {
+            Ok(t) => t,
+            Err(msg) => {
+                self.problem("upstream.url", msg);
+                return None;
+            }
+        };
+        Some(UpstreamConfig {
+            target,
+            url: raw.url,
+            timeout,
+            pool_idle_timeout,
+            max_response_body,
+        })
+    }
+
+    fn dedup(&mut self, raw: &RawDedup) -> (StoreConfig, DedupPolicy) {
+        let backend = self.choice(
+            "dedup.backend",
+            raw.backend.as_ref(),
+            Backend::Memory,
+            "use memory or redis",
+        );
+        let (redis, on_unavailable) = match (backend, &raw.redis) {
+            (Backend::Memory, None) => (None, OnUnavailable::Reject),
+            (Backend::Memory, Some(_)) => {
+                self.problem("dedup.redis", "set `backend: redis` to use it");
+                (None, OnUnavailable::Reject)
+            }
+            (Backend::Redis, Some(r)) => (
+                self.redis(r),
+                self.choice(
+                    "dedup.redis.on_unavailable",
+                    r.on_unavailable.as_ref(),
+                    OnUnavailable::Reject,
+                    "use reject (503, the sender retries) or forward (no dedup while Redis is down)",
+                ),
+            ),
+            (Backend::Redis, None) => {
+                self.problem(
+                    "dedup.redis",
+                    "backend redis needs `redis: { url: redis://host:6379 }`",
+                );
+                (None, OnUnavailable::Reject)
+            }
+        };
+        let max_entries = raw.max_entries.unwrap_or(DEFAULT_DEDUP_MAX_ENTRIES);
+        if max_entries == 0 {
+            self.problem("dedup.max_entries", "must be at least 1");
+        }
+        let ttl = self.duration("dedup.ttl", raw.ttl.as_deref(), DEFAULT_DEDUP_TTL);
+        let duplicate_status = match raw.duplicate_status {
+            None => StatusCode::OK,
+            Some(s) => match StatusCode::from_u16(s) {
+                Ok(s) if s.is_success() => s,
+                _ => {
+                    self.problem(
+                        "dedup.duplicate_status",
+                        format!("{s} is not a 2xx status; senders retry anything else"),
+                    );
+                    StatusCode::OK
+                }
+            },
+        };
+        let snapshot = match &raw.snapshot {
+            None => None,
+            Some(_) if backend == Backend::Redis => {
+                self.problem(
+                    "dedup.snapshot",
+                    "a snapshot is for the memory backend; Redis keeps its own state",
+                );
+                None
+            }
+            Some(s) => Some(SnapshotConfig {
+                path: self.base.join(&s.path),
+                max_entries: s.max_entries.unwrap_or(max_entries),
+            }),
+        };
+        let store = StoreConfig {
+            backend,
+            max_entries,
+            ttl,
+            redis,
+            snapshot,
+        };
+        let policy = DedupPolicy {
+            duplicate_status,
+            on_unavailable,
+        };
+        (store, policy)
+    }
+
+    fn redis(&mut self, raw: &RawRedis) -> Option<RedisSettings> {
+        let url = match raw.url.as_deref() {
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => u.to_owned(),
+            Some(_) => {
+                self.problem(
+                    "dedup.redis.url",
+                    "write it like redis://host:6379/0 (rediss:// for TLS)",
+                );
+                return None;
+            }
+            None => {
+                self.problem("dedup.redis.url", "required, like redis://host:6379/0");
+                return None;
+            }
+        };
+        // A password in the URL would sit in a ConfigMap: take it from a Secret instead.
+        if let Some((_, rest)) = url.split_once("://") {
+            if rest
+                .split('/')
+                .next()
+                .is_some_and(|auth| auth.contains('@'))
+            {
+                self.problem(
+                    "dedup.redis.url",
+                    "put no credentials in the URL; use `password: { env: NAME }` or `{ file: PATH }`",
+                );
+            }
+        }
+        let password = raw
+            .password
+            .as_ref()
+            .and_then(|p| self.secret("dedup.redis.password", p, "dedup.redis.password"));
+        let timeout = self.duration(
+            "dedup.redis.timeout",
+            raw.timeout.as_deref(),
+            DEFAULT_REDIS_TIMEOUT,
+        );
+        Some(RedisSettings {
+            url,
+            username: raw.username.clone(),
+            password,
+            key_prefix: raw
+                .key_prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REDIS_KEY_PREFIX.to_owned()),
+            timeout,
+        })
+    }
+
+    /// Reads one `{env|file|value}` secret (a route key or the Redis password); `label` names
+    /// it in the warning about inline values.
+    pub(super) fn secret(&mut self, path: &str, s: &RawSecret, label: &str) -> Option<Secret> {
+        // `check --no-secrets` validates the shape but reads nothing.
+        let skip = self.secrets == Secrets::Skip;
+        match (&s.env, &s.file, &s.value) {
+            (Some(var), None, None) => {
+                if skip {
+                    return Some(Secret::new("placeholder"));
+                }
+                match self.env.var(var) {
+                    Some(v) if !v.is_empty() => Some(Secret::new(v)),
+                    found => {
+                        let why = if found.is_some() {
+                            "is empty"
+                        } else {
+                            "is not set"
+                        };
+                        self.problem(
+                            format!("{path}.env"),
+                            format!("environment variable {var} {why}"),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, Some(file), None) => {
+                // Watched for live reload even when it cannot be read yet.
+                let full = self.watch(file);
+                if skip {
+                    return Some(Secret::new("placeholder"));
+                }
+                match std::fs::read(&full) {
+                    Ok(bytes) => Some(Secret::from_file_contents(bytes)),
+                    Err(e) => {
+                        self.problem(
+                            format!("{path}.file"),
+                            format!("cannot read secret file {}: {e}", full.display()),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, None, Some(v)) => {
+                self.warnings.push(format!(
+                    "{label} is inline in the config file; prefer env: or file: so it stays out of ConfigMaps and repos"
+                ));
+                Some(Secret::new(v.clone()))
+            }
+            _ => {
+                self.problem(path, "set exactly one of env, file or value");
+                None
+            }
+        }
+    }
+
+    fn log(&mut self, raw: &RawLog) -> LogConfig {
+        LogConfig {
+            format: self.choice(
+                "log.format",
+                raw.format.as_ref(),
+                LogFormat::Text,
+                "use text or json",
+            ),
+            level: raw.level.clone().unwrap_or_else(|| "info".into()),
+        }
+    }
+
+    /// A body size limit (`limits.max_body` or a route's): more than 0, at most 1 GiB.
+    pub(super) fn body_limit(&mut self, path: &str, v: Option<&str>, default: usize) -> usize {
+        let n = self.size(path, v, default);
+        if n == 0 {
+            self.problem(path, "must be more than 0");
+        } else if n > MAX_BODY_CAP {
+            self.problem(path, format!("must be at most {MAX_BODY_CAP} bytes (1GiB)"));
+        }
+        n
+    }
+
+    /// `limits.max_buffered` when set: it must hold a body of `limits.max_body` (each route's
+    /// own `max_body` is checked against it with the route).
+    fn max_buffered(&mut self, v: Option<&str>, max_body: usize) -> Option<usize> {
+        let n = self.parsed_size("limits.max_buffered", v?)?;
+        if n > Semaphore::MAX_PERMITS {
+            self.problem(
+                "limits.max_buffered",
+                format!("must be at most {} bytes", Semaphore::MAX_PERMITS),
+            );
+        }
+        if n < max_body {
+            self.problem(
+                "limits.max_buffered",
+                format!(
+                    "must be at least limits.max_body ({max_body} bytes), or a body of the largest size allowed could never be accepted"
+                ),
+            );
+        }
+        Some(n)
+    }
+}
+
+/// `http://host:port[/base]` or `unix:/path/to.sock`.
+pub(super) fn parse_upstream_url(url: &str) -> Result<UpstreamTarget, String> {
+    if let Some(path) = url.strip_prefix("unix:") {
+        let path = path.trim_start_matches("//");
+        if !path.starts_with('/') {
+            return Err(format!(
+                "{url:?}: a unix socket needs an absolute path, like unix:/run/app.sock"
+            ));
+        }
+        return Ok(UpstreamTarget::Unix { path: path.into() });
+    }
+    let uri: http::Uri = url.parse().map_err(|_| {
+        format!("{url:?} is not a URL; write it like http://127.0.0.1:3000 or unix:/run/app.sock")
+    })?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err("https upstreams are not supported: hookgate sits next to the app (same pod or host) and speaks plain http to it".into())
+        }
+        _ => return Err(format!("{url:?}: use http://host:port or unix:/path")),
+    }
+    let authority = uri
+        .authority()
+        .cloned()
+        .ok_or_else(|| format!("{url:?} has no host"))?;
+    if uri.query().is_some() {
+        return Err(format!(
+            "{url:?}: an upstream URL cannot have a query string"
+        ));
+    }
+    let base_path = uri.path().trim_end_matches('/').to_owned();
+    Ok(UpstreamTarget::Http {
+        authority,
+        base_path,
+    })
+}

@@ -1,0 +1,126 @@
+//! The config in force and what is built for it (per-route metric handles, the body budget),
+//! swapped as one by a reload; and the gauges read at scrape time.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+
+use super::Gate;
+use crate::body::Budget;
+use crate::config::{Live, Route};
+use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
+
+/// The config in force and the per-route metric handles built for it. Swapped as one, so a
+/// request never pairs a route of one config with the handles (`Route::index`) of another.
+pub struct Active {
+    pub live: Arc<Live>,
+    /// Per-route series, by `Route::index`.
+    series: Vec<Arc<RouteMetrics>>,
+    /// `limits.max_buffered`. Kept across reloads that leave its size alone; a new size starts a
+    /// new budget at once, and requests already reading finish on the old one (for a moment
+    /// both may be full).
+    pub body_budget: Budget,
+}
+
+impl Active {
+    /// Handles on every series of the config's routes, created at zero if new; the budget of
+    /// `previous` when its size is unchanged.
+    pub(super) fn new(live: Arc<Live>, metrics: &Metrics, previous: Option<&Active>) -> Self {
+        let series = live
+            .routes
+            .iter()
+            .map(|r| {
+                let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+                metrics.init_route(&r.name, &ids);
+                Arc::new(metrics.for_route(&r.name, &ids))
+            })
+            .collect();
+        let size = live.limits.max_buffered;
+        let body_budget = match previous {
+            Some(p) if p.body_budget.size() == size => p.body_budget.clone(),
+            _ => Budget::new(size),
+        };
+        Self {
+            live,
+            series,
+            body_budget,
+        }
+    }
+
+    /// The series of `route`, a route of this config (its index is into this table), or
+    /// `unrouted` for a request no route served.
+    pub fn series<'a>(
+        &'a self,
+        route: Option<&Arc<Route>>,
+        unrouted: &'a Arc<RouteMetrics>,
+    ) -> &'a Arc<RouteMetrics> {
+        route
+            .and_then(|r| self.series.get(r.index))
+            .unwrap_or(unrouted)
+    }
+}
+
+impl Gate {
+    /// The config in force.
+    pub fn live(&self) -> Arc<Live> {
+        self.active.load().live.clone()
+    }
+
+    /// Puts `live` in force for requests that start from now on; those in progress finish on
+    /// the one they started with. Metric series follow the new route table: new routes and
+    /// secrets appear at zero, those removed are no longer exported.
+    pub fn install(&self, live: Arc<Live>) {
+        let _one_at_a_time = self
+            .installing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let metrics = &self.recorder.metrics;
+        let next = Active::new(live.clone(), metrics, Some(&self.active.load()));
+        let names: Vec<Arc<str>> = live.routes.iter().map(|r| r.name.clone()).collect();
+        self.store.track_routes(&names);
+        self.recorder
+            .rejections
+            .set_capacity(live.diagnostics.recent_rejections);
+        let previous = self.active.swap(Arc::new(next));
+        for old in &previous.live.routes {
+            let ids: Vec<&str> = old.keys.iter().map(|k| &*k.id).collect();
+            match live.routes.iter().find(|r| r.name == old.name) {
+                // A route named like the unrouted label shares its series: keep them.
+                None if &*old.name == NO_ROUTE => {}
+                None => metrics.forget_route(&old.name, &ids),
+                Some(new) => {
+                    for id in ids {
+                        if !new.keys.iter().any(|k| &*k.id == id) {
+                            metrics.forget_secret(&old.name, id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Brings gauges up to date before a scrape.
+    pub fn refresh_gauges(&self) {
+        let metrics = &self.recorder.metrics;
+        let active = self.active.load();
+        let held = active.body_budget.held();
+        metrics
+            .buffered_bytes
+            .set(i64::try_from(held).unwrap_or(i64::MAX));
+        // The counter follows the writer's own total; `fetch_max` hands each new byte to one
+        // scrape only, however many run at once.
+        let lost = crate::logging::dropped_bytes_total();
+        let before = self.log_dropped_exported.fetch_max(lost, Ordering::Relaxed);
+        metrics
+            .log_dropped_bytes
+            .inc_by(lost.saturating_sub(before));
+        self.store.housekeeping();
+        for route in &active.live.routes {
+            if let Some(n) = self.store.entries(&route.name) {
+                metrics
+                    .dedup_entries
+                    .with_label_values(&[&route.name])
+                    .set(n);
+            }
+        }
+    }
+}
