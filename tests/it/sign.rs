@@ -82,12 +82,105 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
 
 #[test]
 fn readme_lists_every_preset() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // The provider table lives in docs/providers.md; the README links to it.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let providers = std::fs::read_to_string(root.join("docs/providers.md")).unwrap();
     for name in presets::NAMES {
         assert!(
-            readme.contains(&format!("| `{name}` |")),
-            "README's provider table lacks {name}"
+            providers.contains(&format!("| `{name}` |")),
+            "docs/providers.md's provider table lacks {name}"
         );
     }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        markdown_links(&readme)
+            .iter()
+            .any(|l| l.split('#').next() == Some("docs/providers.md")),
+        "README.md links to docs/providers.md"
+    );
+}
+
+#[test]
+fn readme_is_a_door() {
+    // README.md is short and links to every docs page (the dated archive is linked from
+    // docs/performance.md instead); no relative link in the README or docs/ is dangling.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    let readme = read(&root.join("README.md"));
+    let lines = readme.lines().count();
+    assert!(
+        lines < 150,
+        "README.md has {lines} lines; keep it under 150"
+    );
+
+    let targets = |text: &str| -> Vec<String> {
+        markdown_links(text)
+            .into_iter()
+            .map(|l| l.split('#').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let readme_links = targets(&readme);
+    let performance_links = targets(&read(&root.join("docs/performance.md")));
+    let mut docs: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    assert!(!docs.is_empty(), "docs/ has pages");
+    for page in &docs {
+        let name = page.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.starts_with("performance-archive-") {
+            assert!(
+                performance_links.contains(&name),
+                "docs/performance.md links to docs/{name}"
+            );
+        } else {
+            assert!(
+                readme_links.contains(&format!("docs/{name}")),
+                "README.md links to docs/{name}"
+            );
+        }
+    }
+
+    for file in std::iter::once(root.join("README.md")).chain(docs) {
+        let dir = file.parent().unwrap();
+        for target in targets(&read(&file)) {
+            if target.is_empty() {
+                continue; // a link to a heading of the same page
+            }
+            assert!(
+                dir.join(&target).exists(),
+                "{}: the link to {target} points at nothing",
+                file.display()
+            );
+        }
+    }
+}
+
+/// The targets of the inline links (`[text](target)`) of a Markdown text outside code blocks,
+/// without web and mail links.
+fn markdown_links(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            let Some(end) = rest.find(')') else { break };
+            let target = rest[..end].trim();
+            if !target.contains("://") && !target.starts_with("mailto:") {
+                links.push(target.to_owned());
+            }
+            rest = &rest[end..];
+        }
+    }
+    links
 }
