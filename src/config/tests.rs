@@ -1,7 +1,5 @@
 //! Config loading: every key, defaults, precise error locations, secrets kept out of messages.
 
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 
 use std::io::Write as _;

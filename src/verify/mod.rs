@@ -227,7 +227,6 @@ pub fn verify_traced(
         let now_ms = unix_ms(now);
         // Lossy only beyond 2^53 ms (285k years): a diagnostic for absurd timestamps, which
         // check_fresh rejects. Saturating: an attacker's timestamp must not overflow.
-        #[allow(clippy::cast_precision_loss)]
         let skew = now_ms.saturating_sub(ts_ms) as f64 / 1000.0;
         trace.skew_seconds = Some(skew);
         check_fresh(ts_ms, now_ms, freshness)?;

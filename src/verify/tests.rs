@@ -4,8 +4,6 @@
 //!
 //! Every test uses a fixed clock (`UNIX_EPOCH + signed_at`); nothing reads the wall clock.
 
-#![allow(clippy::unwrap_used)]
-
 use super::*;
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};

@@ -1,7 +1,9 @@
 //! Integration tests: the real proxy on 127.0.0.1:0, a recording upstream, real HTTP clients.
 
-// A failed unwrap in a test is a failed test with a backtrace: what we want here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failed unwrap in a test or its harness is a failed test with a backtrace: what we want here"
+)]
 
 mod chart;
 mod diagnostics;
