@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Latency overhead at a fixed request rate (open loop), the complement of run.sh's saturation
 # runs: the same rate for every target, below what any of them can do, latencies measured from
-# when each request was due (examples/openloop.rs). "Overhead" = a target's percentile minus
+# when each request was due (bench/openloop.rs). "Overhead" = a target's percentile minus
 # the direct app's at the same rate.
 #
 # Usage: bench/latency.sh            (about 2 minutes)
@@ -36,7 +36,7 @@ check_tools
 check_ports
 build_hookgate
 log "cargo build --release --example openloop"
-(cd "$ROOT" && cargo build --release --example openloop) >&2 || die "cannot build examples/openloop.rs"
+(cd "$ROOT" && cargo build --release --example openloop) >&2 || die "cannot build bench/openloop.rs"
 LOADGEN=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/openloop
 setup_work
 mkdir -p "$OUT/raw"

@@ -8,7 +8,7 @@ P_NGX=$((BASE + 1))   # nginx: plain proxy_pass in front of it
 P_HG=$((BASE + 2))    # hookgate in front of it
 P_ADMIN=$((BASE + 3)) # hookgate's admin port (/metrics, /readyz)
 P_REDIS=$((BASE + 4)) # redis-server, with DEDUP=redis
-P_FLOOR=$((BASE + 5)) # examples/floor_proxy.rs, with FLOOR=1 (run.sh)
+P_FLOOR=$((BASE + 5)) # bench/floor_proxy.rs, with FLOOR=1 (run.sh)
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
@@ -229,11 +229,11 @@ start_hookgate() {
     wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
 }
 
-# examples/floor_proxy.rs (built here) on P_FLOOR in front of the app, with hookgate's worker
+# bench/floor_proxy.rs (built here) on P_FLOOR in front of the app, with hookgate's worker
 # count.
 start_floor() {
     log "cargo build --release --example floor_proxy"
-    (cd "$ROOT" && cargo build --release --example floor_proxy) >&2 || die "cannot build examples/floor_proxy.rs"
+    (cd "$ROOT" && cargo build --release --example floor_proxy) >&2 || die "cannot build bench/floor_proxy.rs"
     local bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/floor_proxy
     log "floor proxy on 127.0.0.1:$P_FLOOR"
     "$bin" "127.0.0.1:$P_FLOOR" "127.0.0.1:$P_UP" ${HOOKGATE_WORKERS:-} 2>>"$OUT/floor.log" &

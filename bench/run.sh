@@ -4,7 +4,7 @@
 #   nginx     nginx as a plain proxy_pass (keepalive 64 to the upstream) in front of it, in its
 #             own nginx instance (NGINX_LAYOUT below)
 #   hookgate  hookgate (release build) in front of the same upstream, one row per route
-#   floor     with FLOOR=1: examples/floor_proxy.rs, a relay on hookgate's stack (hyper, tokio,
+#   floor     with FLOOR=1: bench/floor_proxy.rs, a relay on hookgate's stack (hyper, tokio,
 #             thread per core) that does nothing else: what the stack itself costs
 # Every request carries a different event id (so dedup never short-circuits) and a signature
 # made right before its run. The direct and nginx targets get the same bodies and headers

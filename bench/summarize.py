@@ -107,7 +107,7 @@ def main():
           "else busy on the machine in that time: other users' work, and kernel softirq time (the "
           "loopback network) not charged to any process. CPU µs/req = CPU % x 10^4 / req/s, median "
           "over the runs: nginx's is the app's alone in direct rows, proxy and app together in nginx "
-          "rows, the app behind hookgate in hookgate rows. floor rows (FLOOR=1): examples/floor_proxy.rs, "
+          "rows, the app behind hookgate in hookgate rows. floor rows (FLOOR=1): bench/floor_proxy.rs, "
           "a relay on hookgate's stack that does nothing else; its CPU is in the hookgate columns.\n")
 
     print("## Every run\n")
