@@ -5,17 +5,15 @@
     reason = "a failed unwrap in a test or its harness is a failed test with a backtrace: what we want here"
 )]
 
-mod chart;
 mod diagnostics;
 mod faults;
 mod handshakes;
 mod harness;
 mod limits;
-mod metrics;
 mod process;
 mod proxy;
-mod redis;
 mod reload;
 mod sign;
+mod tools;
 mod vectors;
 mod wire;
