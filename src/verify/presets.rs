@@ -1,7 +1,7 @@
 //! Provider presets: one word in config for a sender's whole scheme and its dedup key.
 //!
-//! Facts come from the providers' SDK sources and docs (the project's `providers.md` notes
-//! them, with sources); each preset is checked against fixtures signed by the provider's own
+//! Facts come from the providers' SDK sources and docs (`docs/providers.md` and the vector
+//! generators in `tools/vectors` cite them); each preset is checked against fixtures signed by the provider's own
 //! SDK where one exists (`tests/fixtures/vectors`, made by `tools/vectors`). A route may
 //! override any field of a preset with a `verify:` block.
 //!
@@ -469,7 +469,7 @@ pub fn lookup(name: &str) -> Option<Preset> {
         "asana" => B::new("asana", "x-hook-signature").build(),
         // Dropbox: hex over the body; hookgate echoes the GET `?challenge=` (route needs
         // `methods: [GET, POST]`). Bodies name accounts, not changes: identical bodies are
-        // distinct notifications, so the body-hash dedup drops real ones (see README).
+        // distinct notifications, so the body-hash dedup drops real ones (docs/providers.md).
         // Notifications only say "something changed for these accounts", so two genuine ones
         // can be byte-identical: no dedup (the app fetches changes by cursor anyway).
         "dropbox" => B::new("dropbox", "x-dropbox-signature")

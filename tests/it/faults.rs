@@ -529,8 +529,8 @@ pub(crate) async fn restart_mid_load_loses_nothing_acknowledged(backend: Backend
     assert_eq!(up.count(), N);
 }
 
-/// 6b. SIGTERM while a forward is running for a sender that already gave up. The README
-///     promises both that such a forward "runs to its end" and that shutdown lets in-flight
+/// 6b. SIGTERM while a forward is running for a sender that already gave up. The docs
+///     (architecture.md, operations.md) promise both that such a forward "runs to its end" and that shutdown lets in-flight
 ///     requests finish "(their dedup claims settle)": the process must not exit before the
 ///     upstream has answered and the claim is committed (and, for memory, snapshotted), or the
 ///     next process answers the retry 409 (Redis: stranded in flight) or forwards it a second

@@ -638,7 +638,8 @@ async fn a_flood_of_overloaded_requests_logs_a_few_warnings_that_count_the_rest(
 }
 
 /// The secret `hookgate demo` and `--demo-secrets` make up for a variable that is not set, as
-/// the README says: `whsec_` and the base64 of `demo-` and the variable's name in lower case.
+/// `src/cli/demo.rs` makes them: `whsec_` and the base64 of `demo-` and the variable's name in
+/// lower case.
 fn demo_secret(var: &str) -> String {
     use base64::Engine as _;
     let raw = format!("demo-{}", var.to_ascii_lowercase());
