@@ -648,3 +648,60 @@ fn demo_secret(var: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
 }
+
+#[tokio::test]
+async fn a_malformed_request_is_counted_and_logged_like_any_refusal() {
+    // It never reaches a route: the connection fails in the HTTP parser. It still goes through
+    // the one recorder: the bad_request counter of route none and a `request` line saying so,
+    // with the peer (nothing else names the sender).
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = write_config(dir.path(), &up.url(), port, admin);
+    let hg = Binary::start(
+        &cfg,
+        dir.path().join("hookgate.log"),
+        &[("HG_TEST_SECRET", "s")],
+        &[],
+        (port, admin),
+    )
+    .await;
+    let series = "hookgate_requests_total{outcome=\"bad_request\",route=\"none\"}";
+    assert_eq!(hg.metric(series).await, Some(0.0));
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut conn, b"POST /hook HTTP/1.1\r\nHost x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer),
+    )
+    .await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let line = poll(POLL, async || {
+        hg.json_logs().into_iter().find(|v| {
+            v["message"] == "request" && v["outcome"] == "bad_request" && v["route"] == "none"
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("no request line for the malformed request\n{}", hg.logs()));
+    assert_eq!(line["status"], 400, "{line}");
+    assert!(
+        line["peer"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("127.0.0.1:")),
+        "{line}"
+    );
+    assert!(
+        line["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{line}"
+    );
+    assert_eq!(hg.metric(series).await, Some(1.0));
+}

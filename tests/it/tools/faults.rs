@@ -219,4 +219,9 @@ async fn redis_lost_mid_forward_is_logged_with_the_event_and_what_follows() {
             "{warning}"
         );
     }
+    // And each is counted, by the step that failed, with the same recorder.
+    for step in ["commit", "release"] {
+        let series = format!("hookgate_dedup_unsettled_total{{route=\"{ROUTE}\",step=\"{step}\"}}");
+        assert_eq!(hg.metric(&series).await, Some(1.0), "{series}");
+    }
 }

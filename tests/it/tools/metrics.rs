@@ -31,6 +31,7 @@ async fn exposition_passes_promtool_and_covers_every_outcome_series() {
         "hookgate_log_dropped_bytes_total",
         "hookgate_dedup_entries",
         "hookgate_dedup_evictions_total",
+        "hookgate_dedup_unsettled_total",
         "hookgate_config_reloads_total",
         "hookgate_verified_total",
         "hookgate_timestamp_skew_seconds_bucket",
