@@ -182,11 +182,13 @@ $proxy"
     wait_http "http://127.0.0.1:$P_NGX/" "nginx${NGX_PROXY_PID:+-proxy}" "${NGX_PROXY_PID:-$NGINX_PID}"
 }
 
-# Sum of utime+stime (clock ticks) of a process and its children that are still running.
+# Sum of utime+stime (clock ticks) of a process and its children that are still running; 0 for
+# no pid (a target not started: /proc//stat would be the machine's /proc/stat).
 ticks() {
     local total=0 p
+    [[ -n ${1:-} ]] || { echo 0; return; }
     for p in "$@" $(pgrep -P "$1" 2>/dev/null || true); do
-        [[ -r /proc/$p/stat ]] || continue
+        [[ -n $p && -r /proc/$p/stat ]] || continue
         total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
     done
     echo "$total"

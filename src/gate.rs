@@ -208,9 +208,9 @@ impl Gate {
         })
     }
 
-    /// Step 4, the body, whole: a declared length over the route's limit is refused before anything is
-    /// read; its bytes count against `limits.max_buffered` (the returned permit) until the forward
-    /// ends.
+    /// Step 4, the body, whole: a declared length over the route's limit is refused before anything
+    /// is read; its bytes count against `limits.max_buffered` (the returned permit) until the
+    /// forward ends.
     async fn read_body(
         &self,
         active: &Active,

@@ -105,13 +105,13 @@ pub struct MemoryStore {
     done_ttl: Duration,
 }
 
-/// How many moka caches hold the accepted ids. At steady state every accepted id evicts an old
-/// one, and moka rebuilds parts of its table as the evictions leave tombstones, on the request
-/// path; with one 100 000-entry cache, hookgate's open-loop p99 at 10 000 req/s was 1.67 ms,
-/// with shards of a few thousand ids 1.17 ms (docs/performance-archive-2026-12-04.md; beyond that, the shard count
-/// made no difference to the store's own slowest operations). Eviction is then by recency
-/// within a shard, which for uniformly hashed ids is recency overall to within a shard's
-/// share; small stores stay one exact LRU.
+/// How many moka caches hold the accepted ids. At steady state every accepted id evicts an old one,
+/// and moka rebuilds parts of its table as the evictions leave tombstones, on the request path;
+/// with one 100 000-entry cache, hookgate's open-loop p99 at 10 000 req/s was 1.67 ms, with shards
+/// of a few thousand ids 1.17 ms (docs/performance-archive-2026-12-04.md; beyond that, the shard
+/// count made no difference to the store's own slowest operations). Eviction is then by recency
+/// within a shard, which for uniformly hashed ids is recency overall to within a shard's share;
+/// small stores stay one exact LRU.
 fn done_shards(max_entries: u64) -> usize {
     const IDS_PER_SHARD_AT_LEAST: u64 = 2048;
     const MAX_SHARDS: u64 = 64;

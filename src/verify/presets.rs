@@ -1,9 +1,9 @@
 //! Provider presets: one word in config for a sender's whole scheme and its dedup key.
 //!
 //! Facts come from the providers' SDK sources and docs (`docs/providers.md` and the vector
-//! generators in `tools/vectors` cite them); each preset is checked against fixtures signed by the provider's own
-//! SDK where one exists (`tests/fixtures/vectors`, made by `tools/vectors`). A route may
-//! override any field of a preset with a `verify:` block.
+//! generators in `tools/vectors` cite them); each preset is checked against fixtures signed by the
+//! provider's own SDK where one exists (`tests/fixtures/vectors`, made by `tools/vectors`). A route
+//! may override any field of a preset with a `verify:` block.
 //!
 //! Dedup keys come from signed material whenever the sender provides it (a signed id, a body
 //! field, else the body hash). Where only an unsigned header identifies a delivery, it is not
