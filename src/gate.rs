@@ -270,14 +270,15 @@ impl Gate {
         let trace = notes.trace.insert(Trace::default());
         let result =
             verify::verify_traced(&route.scheme, &route.keys, msg, route.freshness, now, trace);
-        // The signature may have matched before the timestamp failed: say with which secret.
-        notes.secret = trace
-            .matched
-            .and_then(|i| route.keys.get(i))
-            .map(|k| k.id.clone());
         let v = match result {
             Ok(v) => v,
             Err(e) => {
+                // The signature may have matched before the timestamp failed: say with which
+                // secret.
+                notes.secret = trace
+                    .matched
+                    .and_then(|i| route.keys.get(i))
+                    .map(|k| k.id.clone());
                 let outcome = Outcome::from(&e);
                 let message = e.to_string();
                 notes.detail = Some(message.clone());
