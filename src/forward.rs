@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use sha2::Digest as _;
 use tokio::net::UnixStream;
 
 /// Upper bound on a collected upstream response body unless
@@ -47,11 +48,16 @@ pub enum ForwardError {
     Timeout(Duration),
 }
 
-/// Facts about the inbound request that the forwarded copy must carry.
+/// Facts about the inbound request that the forwarded copy must carry. What they mean is the
+/// caller's business: forwarding writes them into their headers.
 #[derive(Debug, Clone, Copy)]
 pub struct ForwardMeta<'a> {
-    /// Route name, sent upstream as `Hookgate-Verified`.
-    pub route: &'a str,
+    /// `Hookgate-Verified`: the route's name, set only when the request was verified.
+    pub verified: Option<&'a str>,
+    /// `Hookgate-Verdict`: why it was not, in observe mode (an outcome's code).
+    pub verdict: Option<&'a str>,
+    /// `Hookgate-Event-Id`: the delivery id hookgate deduplicates on, when there is one.
+    pub event_id: Option<&'a str>,
     pub client_ip: IpAddr,
     /// Inbound scheme, e.g. `"http"`.
     pub proto: &'static str,
@@ -228,11 +234,19 @@ impl Upstream {
             headers.insert(header::HOST, host.clone());
             headers.insert(X_FORWARDED_HOST, host.clone());
         }
-        set_forwarded_for(&mut headers, meta.client_ip);
+        set_forwarded_for(&mut headers, meta.client_ip, meta.proto);
         if let Ok(proto) = HeaderValue::from_str(meta.proto) {
             headers.insert(X_FORWARDED_PROTO, proto);
         }
-        headers.insert(HOOKGATE_VERIFIED, route_header(meta.route));
+        if let Some(route) = meta.verified {
+            headers.insert(HOOKGATE_VERIFIED, route_header(route));
+        }
+        if let Some(verdict) = meta.verdict.and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(HOOKGATE_VERDICT, verdict);
+        }
+        if let Some(id) = meta.event_id {
+            headers.insert(HOOKGATE_EVENT_ID, event_id_header(id));
+        }
 
         let mut request = Request::new(Full::new(body));
         *request.method_mut() = parts.method.clone();
@@ -264,7 +278,11 @@ impl Upstream {
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
 const HOOKGATE_VERIFIED: HeaderName = HeaderName::from_static("hookgate-verified");
+const HOOKGATE_VERDICT: HeaderName = HeaderName::from_static("hookgate-verdict");
+const HOOKGATE_EVENT_ID: HeaderName = HeaderName::from_static("hookgate-event-id");
 
 /// RFC 9110 §7.6.1 plus the legacy ones still seen in the wild.
 const HOP_BY_HOP: [HeaderName; 9] = [
@@ -304,11 +322,11 @@ fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
 
 /// Sender headers that never go upstream as sent: the hop-by-hop set; `Expect` (the body is
 /// already buffered, the inbound side answered any 100-continue, and the upstream would only
-/// wait); the framing (re-set from the buffered body); anything under our `Hookgate-` prefix
-/// (forged: only hookgate speaks for hookgate); and those hookgate sets itself
-/// (`X-Forwarded-Host`, `X-Forwarded-Proto`), dropped when it has nothing to set them to.
-/// `Host` and `X-Forwarded-For` are kept: hookgate sets the first when it knows the original
-/// and appends the peer to the second.
+/// wait); the framing (re-set from the buffered body); anything under our prefix, however
+/// spelled (see `ours`); and those hookgate sets itself (`X-Forwarded-Host`,
+/// `X-Forwarded-Proto`, `X-Real-IP`), dropped when it has nothing to set them to. `Host`,
+/// `X-Forwarded-For` and `Forwarded` are kept: hookgate sets the first when it knows the
+/// original and appends the peer it saw to the other two.
 fn not_forwarded(name: &HeaderName) -> bool {
     HOP_BY_HOP.contains(name)
         || [
@@ -316,15 +334,47 @@ fn not_forwarded(name: &HeaderName) -> bool {
             header::CONTENT_LENGTH,
             X_FORWARDED_HOST,
             X_FORWARDED_PROTO,
+            X_REAL_IP,
         ]
         .contains(name)
-        || name.as_str().starts_with("hookgate-")
+        || ours(name.as_str())
 }
 
-fn set_forwarded_for(headers: &mut HeaderMap, client_ip: IpAddr) {
+/// Whether a header name is one of hookgate's, in any spelling an app's server may read as
+/// one: `Hookgate-Verified`, `Hookgate_Verified` (CGI and WSGI servers map `_` to `-`), and
+/// the same under `X-`. Only hookgate speaks for hookgate.
+fn ours(name: &str) -> bool {
+    let name = name.as_bytes();
+    let prefixed = |prefix: &[u8]| {
+        name.len() >= prefix.len()
+            && name
+                .iter()
+                .zip(prefix)
+                .all(|(a, b)| a == b || (*a == b'_' && *b == b'-'))
+    };
+    prefixed(b"hookgate-") || prefixed(b"x-hookgate-")
+}
+
+/// The client address as the app's frameworks look for it: appended to `X-Forwarded-For` and
+/// `Forwarded` (what the sender put there first stays, as a proxy chain would have it), and
+/// `X-Real-IP` set to it alone.
+fn set_forwarded_for(headers: &mut HeaderMap, client_ip: IpAddr, proto: &str) {
     let ip = client_ip.to_string();
+    if let Ok(v) = HeaderValue::from_str(&ip) {
+        headers.insert(X_REAL_IP, v);
+    }
+    let node = match client_ip {
+        IpAddr::V4(_) => ip.clone(),
+        IpAddr::V6(_) => format!("\"[{ip}]\""),
+    };
+    append_list(headers, X_FORWARDED_FOR, &ip);
+    append_list(headers, FORWARDED, &format!("for={node};proto={proto}"));
+}
+
+/// Appends `item` to a comma-separated list header, joining the copies there were into one.
+fn append_list(headers: &mut HeaderMap, name: HeaderName, item: &str) {
     let mut joined: Vec<u8> = Vec::new();
-    for value in headers.get_all(X_FORWARDED_FOR) {
+    for value in headers.get_all(&name) {
         let trimmed = value.as_bytes().trim_ascii();
         if trimmed.is_empty() {
             continue;
@@ -337,12 +387,22 @@ fn set_forwarded_for(headers: &mut HeaderMap, client_ip: IpAddr) {
     if !joined.is_empty() {
         joined.extend_from_slice(b", ");
     }
-    joined.extend_from_slice(ip.as_bytes());
-    // Every piece came from a valid header value, so the fallback to the bare IP is only
+    joined.extend_from_slice(item.as_bytes());
+    // Every piece came from a valid header value, so the fallback to the item alone is only
     // insurance; it still names the peer correctly.
-    if let Ok(value) = HeaderValue::from_bytes(&joined).or_else(|_| HeaderValue::from_str(&ip)) {
-        headers.insert(X_FORWARDED_FOR, value);
+    if let Ok(value) = HeaderValue::from_bytes(&joined).or_else(|_| HeaderValue::from_str(item)) {
+        headers.insert(name, value);
     }
+}
+
+/// An event id as a header value: as it is when it can be one, else (control characters,
+/// non-ASCII from a JSON id) its SHA-256, as the dedup store keys long ids.
+fn event_id_header(id: &str) -> HeaderValue {
+    HeaderValue::from_str(id).unwrap_or_else(|_| {
+        let digest = sha2::Sha256::digest(id.as_bytes());
+        HeaderValue::from_str(&format!("sha256:{}", hex::encode(digest)))
+            .unwrap_or(HeaderValue::from_static("invalid-id"))
+    })
 }
 
 /// Route names come from config; a control character there must not make forwarding fail.

@@ -25,8 +25,9 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{Request, Response, StatusCode};
+use http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::uri::PathAndQuery;
+use http::{Request, Response, StatusCode, Uri};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -35,7 +36,7 @@ pub use active::Active;
 
 use crate::body;
 use crate::clock::Clock;
-use crate::config::{Live, Mode, OnUnavailable, Route};
+use crate::config::{Live, Mode, OnUnavailable, QueryPolicy, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
 use crate::forward::{ForwardError, ForwardMeta, Upstream};
@@ -138,19 +139,24 @@ impl Gate {
             &body,
             route.public_url.as_deref(),
         );
-        let verified = self.verify(active, &route, &msg, notes)?;
-        let key = self.dedup_key(&route, &msg, verified.as_ref(), notes);
+        let verified = self.verify(active, &route, &msg, notes);
+        // Before the verdict: copies that differ may be why verification failed.
+        let collapse = self.single_copies(&route, &msg, notes)?;
+        let verified = verified?;
+        let event_id = self.event_id(&route, &msg, verified.as_ref(), notes);
         drop(msg);
-        let claim = self.claim(active, handles, &route, key, notes).await?;
+        let claim = self.claim(active, handles, &route, event_id, notes).await?;
         let delivery = Delivery {
-            route: route.name.clone(),
+            route: route.clone(),
             series: active
                 .series(Some(&route), self.recorder.unrouted())
                 .clone(),
-            parts,
+            parts: outbound(parts, &route, &collapse),
             body,
             peer,
             claim,
+            verdict: notes.verdict,
+            event_id: notes.event_id.clone(),
             _held: (slot, held),
         };
         Ok(self.forward(handles, delivery, &route, notes).await)
@@ -307,39 +313,78 @@ impl Gate {
         Ok(Some(v))
     }
 
-    /// The key a verified delivery is deduplicated on: on verified requests only (a forger must
-    /// not be able to claim an id) and never in observe mode (it must not drop anything); `None`
-    /// when dedup is off for the route or the message carries no id.
-    fn dedup_key(
+    /// The delivery id of a verified request, when its route reads one (noted for the log and
+    /// sent to the app as `Hookgate-Event-Id`, in observe mode too). Never of an unverified
+    /// request: a forger must not be able to claim an id.
+    fn event_id(
         &self,
         route: &Route,
         msg: &Message<'_>,
         verified: Option<&Verified>,
         notes: &mut Notes,
-    ) -> Option<DedupKey> {
-        let (Some(v), Some(spec), Mode::Enforce) = (verified, &route.dedup_key, route.mode) else {
-            return None;
-        };
-        let id = spec.extract(msg, v)?;
-        notes.event_id = Some(id.clone());
-        Some(DedupKey {
-            route: route.name.clone(),
-            id: id.into(),
-        })
+    ) -> Option<Arc<str>> {
+        let id: Arc<str> = route.dedup_key.as_ref()?.extract(msg, verified?)?.into();
+        notes.event_id = Some(id.to_string());
+        Some(id)
     }
 
-    /// Step 7, dedup: claim the delivery's id (see `dedup_key`). `None`: nothing claimed (no key,
-    /// or the store unreachable and the route forwards anyway).
+    /// One copy of each header verification read: copies that differ are refused (400
+    /// `ambiguous_header`: the app could read another than the one verified); copies that
+    /// agree are forwarded once (the names returned). In observe mode the verdict is noted and
+    /// the request forwarded as it came.
+    fn single_copies(
+        &self,
+        route: &Route,
+        msg: &Message<'_>,
+        notes: &mut Notes,
+    ) -> Step<Vec<HeaderName>> {
+        let mut collapse = Vec::new();
+        for name in msg.headers_read() {
+            let mut copies = msg.headers.get_all(&name).iter();
+            let Some(first) = copies.next() else {
+                continue;
+            };
+            let mut more = copies.peekable();
+            if more.peek().is_none() {
+                continue;
+            }
+            if more.all(|v| v == first) {
+                collapse.push(name);
+                continue;
+            }
+            let detail = format!("the request has differing copies of the {name} header");
+            if route.mode == Mode::Observe {
+                notes.verdict.get_or_insert(Outcome::AmbiguousHeader);
+                notes.detail.get_or_insert(detail);
+                return Ok(Vec::new());
+            }
+            notes.detail = Some(detail);
+            return Err(refuse(
+                notes,
+                Outcome::AmbiguousHeader,
+                "the request carries differing copies of a header its signature scheme reads; send one",
+            ));
+        }
+        Ok(collapse)
+    }
+
+    /// Step 7, dedup: claim the delivery's id, in enforce mode only (observe mode must not drop
+    /// anything). `None`: nothing claimed (no id, or the store unreachable and the route
+    /// forwards anyway).
     async fn claim(
         &self,
         active: &Active,
         handles: &Handles,
         route: &Route,
-        key: Option<DedupKey>,
+        event_id: Option<Arc<str>>,
         notes: &mut Notes,
     ) -> Step<Option<ClaimToken>> {
-        let Some(key) = key else {
+        let (Some(id), Mode::Enforce) = (event_id, route.mode) else {
             return Ok(None);
+        };
+        let key = DedupKey {
+            route: route.name.clone(),
+            id,
         };
         match handles.store.claim(key).await {
             Ok(Claim::Claimed(token)) => Ok(Some(token)),
@@ -432,16 +477,44 @@ fn refuse(notes: &mut Notes, outcome: Outcome, message: &str) -> Answer {
     (outcome, error_response(outcome, reject, message))
 }
 
-/// A verified delivery on its way to the app, and what its exchange holds until it ends.
+/// A delivery on its way to the app (verified, or in observe mode with its verdict), and what
+/// its exchange holds until it ends.
 struct Delivery {
-    route: Arc<str>,
+    route: Arc<Route>,
     series: Arc<RouteMetrics>,
     parts: http::request::Parts,
     body: Bytes,
     peer: SocketAddr,
     claim: Option<ClaimToken>,
+    /// Observe mode: why it would have been refused.
+    verdict: Option<Outcome>,
+    event_id: Option<String>,
     /// The concurrency slot and the body's share of the memory budget.
     _held: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+}
+
+/// The request as the app gets it: one copy of each header in `collapse` (copies that agreed),
+/// and the query string only if the route forwards it. Verification has read it as it came.
+fn outbound(
+    mut parts: http::request::Parts,
+    route: &Route,
+    collapse: &[HeaderName],
+) -> http::request::Parts {
+    for name in collapse {
+        if let Some(v) = parts.headers.get(name).cloned() {
+            parts.headers.insert(name.clone(), v);
+        }
+    }
+    if route.query == QueryPolicy::Drop && parts.uri.query().is_some() {
+        let mut uri = http::uri::Parts::from(parts.uri.clone());
+        uri.path_and_query = uri
+            .path_and_query
+            .and_then(|pq| pq.path().parse::<PathAndQuery>().ok());
+        if let Ok(u) = Uri::from_parts(uri) {
+            parts.uri = u;
+        }
+    }
+    parts
 }
 
 /// The exchange with the app, then the claim settled on its result: done only when the app
@@ -452,7 +525,9 @@ async fn exchange(
     d: Delivery,
 ) -> Result<Response<Bytes>, ForwardError> {
     let meta = ForwardMeta {
-        route: &d.route,
+        verified: d.verdict.is_none().then_some(&*d.route.name),
+        verdict: d.verdict.map(Outcome::code),
+        event_id: d.event_id.as_deref(),
         client_ip: d.peer.ip(),
         proto: "http",
         host: d.parts.headers.get(HOST),
@@ -476,7 +551,7 @@ async fn exchange(
         };
         if let Err(e) = settled {
             gate.recorder
-                .unsettled(&d.series, &d.route, &claim.key.id, step, &e);
+                .unsettled(&d.series, &d.route.name, &claim.key.id, step, &e);
         }
     }
     result

@@ -36,6 +36,9 @@ pub enum Outcome {
     InvalidSignature,
     InvalidTimestamp,
     StaleTimestamp,
+    /// Several differing copies of a header verification reads: which one the app would take
+    /// is its own choice, so none is forwarded.
+    AmbiguousHeader,
     DuplicateInFlight,
     DedupUnavailable,
     Overloaded,
@@ -44,7 +47,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 17] = [
+    pub const ALL: [Outcome; 18] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -57,6 +60,7 @@ impl Outcome {
         Self::InvalidSignature,
         Self::InvalidTimestamp,
         Self::StaleTimestamp,
+        Self::AmbiguousHeader,
         Self::DuplicateInFlight,
         Self::DedupUnavailable,
         Self::Overloaded,
@@ -85,6 +89,7 @@ impl Outcome {
             Self::InvalidSignature => "invalid_signature",
             Self::InvalidTimestamp => "invalid_timestamp",
             Self::StaleTimestamp => "stale_timestamp",
+            Self::AmbiguousHeader => "ambiguous_header",
             Self::DuplicateInFlight => "duplicate_in_flight",
             Self::DedupUnavailable => "dedup_unavailable",
             Self::Overloaded => "overloaded",
@@ -101,7 +106,7 @@ impl Outcome {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::BadRequest | Self::AmbiguousHeader => StatusCode::BAD_REQUEST,
             Self::MissingSignature
             | Self::InvalidSignature
             | Self::InvalidTimestamp

@@ -266,6 +266,7 @@ fn hint(code: &str) -> Option<&'static str> {
         "body_too_large" => "the sample is larger than the running hookgate's limits.max_body",
         "missing_signature" | "invalid_signature" => "the running hookgate holds other secrets for this route than send-test read here (another environment or secret file, or a rotation it has not reloaded yet: SIGHUP). Its admin port lists what it compared at /debug/rejections",
         "invalid_timestamp" | "stale_timestamp" => "this machine's clock and hookgate's disagree by more than the route's max_age / max_future_skew",
+        "ambiguous_header" => "the request reached hookgate with differing copies of a header its scheme reads: something between send-test and hookgate (a proxy?) added one",
         "duplicate_in_flight" => "the same event is being forwarded right now; retry in a moment",
         "overloaded" => "hookgate is at limits.max_concurrency; retry shortly",
         "dedup_unavailable" => "hookgate cannot reach its dedup store (Redis); see its /readyz",

@@ -220,6 +220,15 @@ pub enum Mode {
     Observe,
 }
 
+/// What reaches the app of the request's query string (`query:` on a route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryPolicy {
+    /// As sent (the default). Unless the scheme signs the URL, it is unverified data.
+    Forward,
+    /// Removed: the app gets the path alone.
+    Drop,
+}
+
 #[derive(Debug)]
 pub struct Route {
     /// Position in `Live::routes`, for per-route tables (metrics).
@@ -241,6 +250,7 @@ pub struct Route {
     pub handshake: Option<Handshake>,
     /// Larger bodies get 413: the route's own `max_body`, else `limits.max_body`.
     pub max_body: usize,
+    pub query: QueryPolicy,
 }
 
 /// One thing wrong with the file.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::{Backend, LogFormat, Mode, OnUnavailable};
+use super::{Backend, LogFormat, Mode, OnUnavailable, QueryPolicy};
 use crate::verify::{Algorithm, Encoding, SecretEncoding, TimestampFormat};
 
 /// A name from a closed set, as the config writes it.
@@ -81,6 +81,16 @@ impl Named for OnUnavailable {
         match name {
             "reject" => Some(Self::Reject),
             "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+}
+
+impl Named for QueryPolicy {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "forward" => Some(Self::Forward),
+            "drop" => Some(Self::Drop),
             _ => None,
         }
     }
@@ -257,6 +267,8 @@ pub(super) struct RawRoute {
     pub public_url: Option<String>,
     /// This route's body limit instead of `limits.max_body`.
     pub max_body: Option<String>,
+    /// `forward` (the default) or `drop`: whether the app gets the request's query string.
+    pub query: Option<Choice<QueryPolicy>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -166,6 +166,16 @@ impl Validator<'_> {
             );
         }
 
+        let query = self.choice(
+            &format!("{path}.query"),
+            r.query.as_ref(),
+            QueryPolicy::Forward,
+            "use forward or drop",
+        );
+        if r.query.is_none() && !scheme.signs_query() {
+            self.unsigned_query.push(r.name.clone());
+        }
+
         if !name_ok || keys.is_empty() {
             return None;
         }
@@ -187,8 +197,10 @@ impl Validator<'_> {
             public_url,
             handshake,
             max_body,
+            query,
         })
     }
+
     /// The route's scheme: a preset's (returned too) with the `verify:` overrides applied, or
     /// a generic one.
     fn scheme(

@@ -60,6 +60,15 @@ fn err_text(text: &str) -> String {
     load_str(text).expect_err("expected an error").to_string()
 }
 
+/// The warnings but the one about unsigned query strings (most test routes leave `query:`
+/// unset), which `unsigned_query_strings_are_flagged_once` checks.
+fn other_warnings(c: &Config) -> Vec<&String> {
+    c.warnings
+        .iter()
+        .filter(|w| !w.contains("the query string is forwarded as sent"))
+        .collect()
+}
+
 /// The problem at `path`, or a panic listing all of them.
 fn find<'p>(ps: &'p [Problem], path: &str) -> &'p Problem {
     ps.iter()
@@ -422,7 +431,7 @@ fn secret_file_relative_and_absolute() {
         ));
         let c = parse(&text, "t.yaml", dir.path(), &env, Secrets::Load).unwrap();
         assert!(same_key(&c.live.routes[0], "file-secret"), "{file}");
-        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert!(other_warnings(&c).is_empty(), "{:?}", c.warnings);
     }
     // A missing file: a problem naming the path, with the key's position.
     let text = with_route(
@@ -472,7 +481,7 @@ fn defaults_applied() {
     assert_eq!(c.startup.log.format, LogFormat::Text);
     assert_eq!(c.startup.log.level, "info");
     assert_eq!(c.startup.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(other_warnings(&c).is_empty(), "{:?}", c.warnings);
 
     let r = &c.live.routes[0];
     assert_eq!(&*r.name, "gh");
@@ -1059,8 +1068,8 @@ fn dedup_key_header_on_github_warns() {
             ))]
         })
     );
-    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-    let w = &c.warnings[0];
+    assert_eq!(other_warnings(&c).len(), 1, "{:?}", c.warnings);
+    let w = other_warnings(&c)[0];
     assert!(
         w.contains("gh") && w.contains("x-github-delivery") && w.contains("not covered"),
         "{w}"
@@ -1071,7 +1080,7 @@ fn dedup_key_header_on_github_warns() {
     let c = load_ok(&with_route(
         "  - name: sw\n    path: /sw\n    provider: standard-webhooks\n    secrets: [{env: SW}]\n    dedup_key: {header: Webhook-Id}\n",
     ));
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(other_warnings(&c).is_empty(), "{:?}", c.warnings);
     assert_eq!(
         c.live.routes[0].dedup_key,
         Some(DedupKeySpec {
@@ -1102,7 +1111,7 @@ fn short_dedup_ttl_warns() {
     );
     // No timestamp (GitHub): nothing to compare.
     let c = load_ok(&format!("dedup:\n  ttl: 1m\n{MINIMAL}"));
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(other_warnings(&c).is_empty(), "{:?}", c.warnings);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1113,9 +1122,14 @@ fn inline_value_warns() {
     let c = load_ok(&with_route(
         "  - name: r\n    path: /r\n    provider: github\n    secrets:\n      - id: inline\n        value: hunter2-inline\n",
     ));
-    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-    assert!(c.warnings[0].contains("inline"), "{:?}", c.warnings);
-    assert!(!c.warnings[0].contains("hunter2"), "{:?}", c.warnings);
+    let w = other_warnings(&c);
+    assert_eq!(w.len(), 1, "{:?}", c.warnings);
+    assert!(w[0].contains("inline"), "{:?}", c.warnings);
+    assert!(
+        !c.warnings.iter().any(|w| w.contains("hunter2")),
+        "{:?}",
+        c.warnings
+    );
     assert!(same_key(&c.live.routes[0], "hunter2-inline"));
     // Debug of the whole config never shows it either.
     let shown = format!("{c:?}");
@@ -1320,7 +1334,7 @@ fn unsigned_timestamp_is_flagged() {
     let c = load_ok(&with_route(
         "  - name: g\n    path: /g\n    verify:\n      header: x-sig\n      timestamp: {json: /ts, format: rfc3339}\n    secrets: [{env: S}]\n",
     ));
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(other_warnings(&c).is_empty(), "{:?}", c.warnings);
 }
 
 #[test]
@@ -1485,4 +1499,38 @@ fn workers_default_to_the_usable_cpus_up_to_a_cap_and_are_bounded() {
         let ps = problems(&format!("{MINIMAL}workers: {bad}\n"));
         assert!(find(&ps, "workers").message.contains("between 1 and 256"));
     }
+}
+
+#[test]
+fn unsigned_query_strings_are_flagged_once() {
+    let flagged = |c: &Config| -> Vec<String> {
+        c.warnings
+            .iter()
+            .filter(|w| w.contains("the query string is forwarded as sent"))
+            .cloned()
+            .collect()
+    };
+    // Two routes whose schemes do not sign the URL, with `query:` unset: one line names both.
+    let two = "  - name: a\n    path: /a\n    provider: github\n    secrets: [{env: S}]\n  - name: b\n    path: /b\n    provider: stripe\n    secrets: [{env: STRIPE}]\n";
+    let c = load_ok(&with_route(two));
+    let w = flagged(&c);
+    assert_eq!(w.len(), 1, "{:?}", c.warnings);
+    assert!(w[0].starts_with("routes a, b:"), "{w:?}");
+    assert_eq!(c.live.routes[1].query, QueryPolicy::Forward);
+    // Either choice written down silences it.
+    for choice in ["drop", "forward"] {
+        let text = format!("upstream: {{ url: http://127.0.0.1:3000 }}\nroutes:\n  - {{ name: a, path: /a, provider: github, query: {choice}, secrets: [ {{ env: S }} ] }}\n");
+        let c = load_ok(&text);
+        assert!(flagged(&c).is_empty(), "{choice}: {:?}", c.warnings);
+    }
+    let c = load_ok("upstream: { url: http://127.0.0.1:3000 }\nroutes:\n  - { name: a, path: /a, provider: github, query: drop, secrets: [ { env: S } ] }\n");
+    assert_eq!(c.live.routes[0].query, QueryPolicy::Drop);
+    // A scheme that signs the URL (query included): nothing to say.
+    let c = load_ok("upstream: { url: http://127.0.0.1:3000 }\nroutes:\n  - { name: t, path: /t, provider: twilio, public_url: https://h.example.com, secrets: [ { env: S } ] }\n");
+    assert!(flagged(&c).is_empty(), "{:?}", c.warnings);
+    // An unknown choice is a problem at its key.
+    let ps = problems("upstream: { url: http://127.0.0.1:3000 }\nroutes:\n  - { name: a, path: /a, provider: github, query: keep, secrets: [ { env: S } ] }\n");
+    assert!(find(&ps, "routes[0].query")
+        .message
+        .contains("forward or drop"));
 }

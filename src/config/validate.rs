@@ -32,6 +32,7 @@ pub(super) fn validate(raw: RawConfig, env: &dyn Env, base: &Path, secrets: Secr
         env,
         base,
         secrets,
+        unsigned_query: Vec::new(),
     };
     let config = v.config(raw);
     Validated {
@@ -57,6 +58,8 @@ pub(super) struct Validator<'a> {
     pub env: &'a dyn Env,
     pub base: &'a Path,
     pub secrets: Secrets,
+    /// Routes that forward the query string by default although their scheme does not sign it.
+    pub unsigned_query: Vec<String>,
 }
 
 impl Validator<'_> {
@@ -263,6 +266,13 @@ impl Validator<'_> {
                 route.index = routes.len();
                 routes.push(Arc::new(route));
             }
+        }
+        // One line for all of them; `query:` set either way says the choice was made.
+        if !self.unsigned_query.is_empty() {
+            self.warnings.push(format!(
+                "routes {}: the query string is forwarded as sent, and their scheme does not sign it; set `query: drop` if the app does not read it (or `query: forward` to say it does)",
+                self.unsigned_query.join(", ")
+            ));
         }
         // By default, room for 4 bodies of the largest size any route accepts.
         let largest = routes.iter().map(|r| r.max_body).fold(max_body, usize::max);

@@ -152,7 +152,9 @@ fn parts(method: Method, uri: &str, headers: &[(&str, &str)]) -> http::request::
 
 fn meta(host: Option<&HeaderValue>) -> ForwardMeta<'_> {
     ForwardMeta {
-        route: "github",
+        verified: Some("github"),
+        verdict: None,
+        event_id: None,
         client_ip: CLIENT,
         proto: "http",
         host,
@@ -304,7 +306,14 @@ async fn sender_hookgate_headers_replaced_by_ours() {
             ("Hookgate-Verified", "forged"),
             ("hookgate-foo", "x"),
             ("HOOKGATE-Bar", "y"),
-            ("x-hookgate-not-ours", "kept"),
+            // Spellings an app's server may read as ours: CGI/WSGI map `_` to `-`.
+            ("Hookgate_Verified", "forged"),
+            ("X-Hookgate-Verified", "forged"),
+            ("x_hookgate_verified", "forged"),
+            ("X-Hookgate_Event-Id", "forged"),
+            // Merely alike: not ours.
+            ("x-hookgateway", "kept"),
+            ("hookgatex-foo", "kept"),
         ],
     );
 
@@ -318,10 +327,14 @@ async fn sender_hookgate_headers_replaced_by_ours() {
         .head
         .lines()
         .map(str::to_ascii_lowercase)
-        .filter(|line| line.starts_with("hookgate-"))
+        .filter(|line| {
+            let l = line.replace('_', "-");
+            l.starts_with("hookgate-") || l.starts_with("x-hookgate-")
+        })
         .collect();
     assert_eq!(ours, ["hookgate-verified: github"]);
-    assert_eq!(seen.header("x-hookgate-not-ours").as_deref(), Some("kept"));
+    assert_eq!(seen.header("x-hookgateway").as_deref(), Some("kept"));
+    assert_eq!(seen.header("hookgatex-foo").as_deref(), Some("kept"));
     // An empty POST still announces its (zero) length.
     assert_eq!(seen.header("content-length").as_deref(), Some("0"));
 }
@@ -339,6 +352,8 @@ async fn forwarded_headers_appended_and_overridden() {
             ("x-forwarded-for", " 198.51.100.2, 198.51.100.3 "),
             ("x-forwarded-proto", "https"),
             ("x-forwarded-host", "forged.example"),
+            ("x-real-ip", "198.51.100.9"),
+            ("forwarded", "for=198.51.100.1;proto=https"),
         ],
     );
 
@@ -351,6 +366,12 @@ async fn forwarded_headers_appended_and_overridden() {
     assert_eq!(
         seen.header("x-forwarded-for").as_deref(),
         Some("198.51.100.1, 198.51.100.2, 198.51.100.3, 203.0.113.7")
+    );
+    // The three say the same: the peer hookgate saw comes last, or alone.
+    assert_eq!(seen.header("x-real-ip").as_deref(), Some("203.0.113.7"));
+    assert_eq!(
+        seen.header("forwarded").as_deref(),
+        Some("for=198.51.100.1;proto=https, for=203.0.113.7;proto=http")
     );
     assert_eq!(seen.header("x-forwarded-proto").as_deref(), Some("http"));
     // No original Host was vouched for, so a sender-made X-Forwarded-Host must not pass.
@@ -625,4 +646,60 @@ fn strip_hop_by_hop_handles_odd_connection_values() {
 fn route_header_never_fails() {
     assert_eq!(route_header("github"), "github");
     assert_eq!(route_header("git\nhub\u{7f}"), "git_hub_");
+}
+
+#[tokio::test]
+async fn the_verdict_and_the_event_id_reach_the_app_in_headers_of_ours() {
+    let (addr, log) = tcp_upstream(OK).await;
+    let upstream = http_upstream(addr, "", SECS);
+    let p = parts(Method::POST, "/h", &[]);
+    // Not verified (observe mode): no Hookgate-Verified, the verdict instead.
+    let observed = ForwardMeta {
+        verified: None,
+        verdict: Some("invalid_signature"),
+        event_id: Some("evt_1"),
+        ..meta(None)
+    };
+    upstream.send(&p, Bytes::new(), &observed).await.unwrap();
+    // An id that cannot be a header value goes as its SHA-256.
+    let odd = ForwardMeta {
+        event_id: Some("évt\n2"),
+        ..meta(None)
+    };
+    upstream.send(&p, Bytes::new(), &odd).await.unwrap();
+    let seen = log.requests();
+    assert_eq!(seen[0].header("hookgate-verified"), None);
+    assert_eq!(
+        seen[0].header("hookgate-verdict").as_deref(),
+        Some("invalid_signature")
+    );
+    assert_eq!(
+        seen[0].header("hookgate-event-id").as_deref(),
+        Some("evt_1")
+    );
+    assert_eq!(
+        seen[1].header("hookgate-verified").as_deref(),
+        Some("github")
+    );
+    assert_eq!(seen[1].header("hookgate-verdict"), None);
+    let id = seen[1].header("hookgate-event-id").unwrap();
+    assert!(id.starts_with("sha256:") && id.len() == 7 + 64, "{id}");
+}
+
+#[tokio::test]
+async fn an_ipv6_peer_is_quoted_in_forwarded() {
+    let (addr, log) = tcp_upstream(OK).await;
+    let upstream = http_upstream(addr, "", SECS);
+    let p = parts(Method::POST, "/h", &[]);
+    let v6 = ForwardMeta {
+        client_ip: "2001:db8::7".parse().unwrap(),
+        ..meta(None)
+    };
+    upstream.send(&p, Bytes::new(), &v6).await.unwrap();
+    let seen = &log.requests()[0];
+    assert_eq!(
+        seen.header("forwarded").as_deref(),
+        Some("for=\"[2001:db8::7]\";proto=http")
+    );
+    assert_eq!(seen.header("x-real-ip").as_deref(), Some("2001:db8::7"));
 }

@@ -62,8 +62,7 @@ impl DedupKeySpec {
         let id = self.sources.iter().find_map(|source| match source {
             KeySource::SchemeId => verified.id.clone(),
             KeySource::Header(name) => msg
-                .headers
-                .get(name)
+                .header(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -78,8 +77,7 @@ impl DedupKeySpec {
             }
             KeySource::SignedFormSha256 => {
                 let form = msg
-                    .headers
-                    .get(http::header::CONTENT_TYPE)
+                    .header(&http::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
                 Some(if form {

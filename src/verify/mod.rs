@@ -52,6 +52,8 @@ pub struct Message<'a> {
     pub public_url: Option<&'a str>,
     /// Body fields already looked up, by pointer (a route reads one to three).
     json: RefCell<Vec<(Box<str>, Option<Scalar>)>>,
+    /// Every header name read (see `headers_read`).
+    read: RefCell<Vec<HeaderName>>,
 }
 
 impl<'a> Message<'a> {
@@ -69,6 +71,7 @@ impl<'a> Message<'a> {
             body,
             public_url,
             json: RefCell::new(Vec::new()),
+            read: RefCell::new(Vec::new()),
         }
     }
 
@@ -83,8 +86,30 @@ impl<'a> Message<'a> {
         found
     }
 
+    /// The headers verification (and the delivery id's extraction) read, in the order first
+    /// read, present or not: where a request carries several copies of one, the app must get
+    /// the one that was verified, and only it.
+    pub fn headers_read(&self) -> Vec<HeaderName> {
+        self.read.borrow().clone()
+    }
+
+    /// A header's first value, noting that it was read.
     fn header(&self, name: &HeaderName) -> Option<&'a HeaderValue> {
+        self.note_read(name);
         self.headers.get(name)
+    }
+
+    /// Every value of a header, noting that it was read.
+    fn header_all(&self, name: &HeaderName) -> http::header::GetAll<'a, HeaderValue> {
+        self.note_read(name);
+        self.headers.get_all(name)
+    }
+
+    fn note_read(&self, name: &HeaderName) {
+        let mut read = self.read.borrow_mut();
+        if !read.contains(name) {
+            read.push(name.clone());
+        }
     }
 
     /// The URL a sender signs: the configured public origin plus the request's path and query.
@@ -201,7 +226,12 @@ pub fn verify_traced(
         // The same URL with the default port spelled the other way (Twilio).
         if let Some(alt) = msg.public_url.and_then(default_port_variant) {
             let alt_msg = Message::new(msg.method, msg.uri, msg.headers, msg.body, Some(&alt));
-            let pieces = payload::pieces(scheme, &alt_msg, raw_ts.as_deref(), id.as_deref())?;
+            let pieces = payload::pieces(scheme, &alt_msg, raw_ts.as_deref(), id.as_deref());
+            // Reads through the variant are reads of this request.
+            for name in alt_msg.headers_read() {
+                msg.note_read(&name);
+            }
+            let pieces = pieces?;
             let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
             key_index = find(&parts);
         }
@@ -304,7 +334,7 @@ fn signature_value<'s>(
     })?;
     let mut value = String::new();
     for name in std::iter::once(&set.signature).chain(&scheme.extra_signature_headers) {
-        for v in msg.headers.get_all(name) {
+        for v in msg.header_all(name) {
             let v = v
                 .to_str()
                 .map_err(|_| VerifyError::MalformedSignature("not visible ASCII"))?;

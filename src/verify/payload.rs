@@ -41,8 +41,7 @@ pub(crate) fn pieces<'a>(
                 msg.uri.path_and_query().map_or("/", |pq| pq.as_str()),
             )),
             Piece::Header(name) => Cow::Borrowed(
-                msg.headers
-                    .get(name)
+                msg.header(name)
                     .ok_or_else(|| VerifyError::MissingId(name.to_string()))?
                     .as_bytes(),
             ),
@@ -163,8 +162,7 @@ fn contentful_path(path_and_query: &str) -> Vec<u8> {
 /// Contentful: the headers named in `list`, sorted by name, as `name:value` joined by `;`.
 fn signed_headers(list: &http::HeaderName, msg: &Message<'_>) -> Result<Vec<u8>, VerifyError> {
     let names = msg
-        .headers
-        .get(list)
+        .header(list)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| VerifyError::MissingId(list.to_string()))?;
     let mut names: Vec<String> = names
@@ -175,9 +173,9 @@ fn signed_headers(list: &http::HeaderName, msg: &Message<'_>) -> Result<Vec<u8>,
     names.sort();
     let mut out = Vec::new();
     for (i, name) in names.into_iter().enumerate() {
-        let value = msg
-            .headers
-            .get(name.as_str())
+        let value = http::HeaderName::from_bytes(name.as_bytes())
+            .ok()
+            .and_then(|h| msg.header(&h))
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| VerifyError::MissingId(name.clone()))?;
         if i > 0 {

@@ -337,6 +337,15 @@ impl Scheme {
                 || self.body_sha256_query.is_some())
     }
 
+    /// Whether the request's query string is part of what is signed (so a forwarded query is
+    /// verified data).
+    pub fn signs_query(&self) -> bool {
+        self.algorithm != Algorithm::Token
+            && (self.needs(&Piece::Url)
+                || self.needs(&Piece::PathAndQuery)
+                || self.needs(&Piece::ContentfulPath))
+    }
+
     pub fn needs(&self, piece: &Piece) -> bool {
         self.payload.contains(piece)
     }

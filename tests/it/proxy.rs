@@ -586,6 +586,19 @@ async fn observe_mode_forwards_everything_and_counts_verdicts() {
     post(&proxy.url("/hook"), &refs(&h), body).await;
     post(&proxy.url("/hook"), &refs(&h), body).await;
     assert_eq!(up.count(), 3, "observe mode never drops anything");
+    // Hookgate-Verified means verified: the forgery carries the verdict instead.
+    let seen = up.requests();
+    assert!(seen[0].headers.get("hookgate-verified").is_none());
+    assert_eq!(seen[0].headers["hookgate-verdict"], "invalid_signature");
+    assert!(
+        seen[0].headers.get("hookgate-event-id").is_none(),
+        "unverified: no id"
+    );
+    for r in &seen[1..] {
+        assert_eq!(r.headers["hookgate-verified"], "custom");
+        assert!(r.headers.get("hookgate-verdict").is_none());
+        assert_eq!(r.headers["hookgate-event-id"], "evt_obs");
+    }
     assert_eq!(
         proxy
             .metric("hookgate_requests_total{outcome=\"invalid_signature\",route=\"custom\"}")
@@ -721,4 +734,93 @@ async fn memory_snapshot_survives_a_restart() {
         200
     );
     third.stop().await;
+}
+
+#[tokio::test]
+async fn the_app_gets_one_copy_of_each_header_verification_read() {
+    let (up, proxy, _clock) = setup(Upstream::ok().await).await;
+    let url = proxy.url("/hook");
+    let body = r#"{"id":"evt_copies"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    let (sig, ts) = (h[0].1.as_str(), h[1].1.as_str());
+    // Differing copies of a header the scheme reads: refused, whichever comes first.
+    for headers in [
+        vec![
+            ("X-Signature", sig),
+            ("X-Timestamp", ts),
+            ("X-Timestamp", "1764009999"),
+        ],
+        vec![
+            ("X-Signature", sig),
+            ("X-Timestamp", "1764009999"),
+            ("X-Timestamp", ts),
+        ],
+        vec![
+            ("X-Signature", sig),
+            ("X-Signature", "sha256=00"),
+            ("X-Timestamp", ts),
+        ],
+    ] {
+        let a = post(&url, &headers, body).await;
+        assert_eq!(a.status, 400, "{headers:?}: {:?}", a.body);
+        assert_eq!(a.json()["error"], "ambiguous_header", "{headers:?}");
+    }
+    assert_eq!(up.count(), 0, "nothing ambiguous is forwarded");
+    assert!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"ambiguous_header\",route=\"custom\"}")
+            .await
+            >= 2.0
+    );
+    // Identical copies: forwarded, once each, and the delivery id named for the app.
+    let a = post(
+        &url,
+        &[
+            ("X-Signature", sig),
+            ("X-Timestamp", ts),
+            ("X-Timestamp", ts),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let r = &up.requests()[0];
+    assert_eq!(r.headers.get_all("x-timestamp").iter().count(), 1);
+    assert_eq!(r.headers["x-timestamp"], ts);
+    assert_eq!(r.headers["hookgate-event-id"], "evt_copies");
+    // A copy of a header no verification reads is the app's business, as before.
+    let a = post(
+        &url,
+        &[
+            ("X-Signature", sig),
+            ("X-Timestamp", ts),
+            ("X-Other", "a"),
+            ("X-Other", "b"),
+        ],
+        r#"{"id":"evt_copies_2"}"#,
+    )
+    .await;
+    assert_eq!(
+        a.status, 401,
+        "a different body: the signature does not match"
+    );
+}
+
+#[tokio::test]
+async fn a_route_may_drop_the_query_string_its_scheme_does_not_sign() {
+    let up = Upstream::ok().await;
+    let clock = TestClock::at(1_764_000_000);
+    let yaml = config("", "").replace("    dedup_key:", "    query: drop\n    dedup_key:");
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, clock.clock()).await;
+    let body = r#"{"id":"evt_q"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    let a = post(
+        &format!("{}?tenant=forged&x=1", proxy.url("/hook")),
+        &refs(&h),
+        body,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let r = &up.requests()[0];
+    assert_eq!(r.uri.path_and_query().unwrap().as_str(), "/hook");
 }
