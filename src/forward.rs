@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{Authority, Scheme};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -40,12 +40,36 @@ pub enum UpstreamTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
-    /// Refused, reset, closed mid-response, DNS failure, oversized response: answer 502.
+    /// Refused, reset, closed mid-response, DNS failure: answer 502.
     #[error("upstream unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The answer's body is larger than `upstream.max_response_body`: answer 502.
+    #[error("upstream response body exceeds {0} bytes")]
+    TooLarge(usize),
     /// The whole exchange (connect, request, response head and body) overran: answer 504.
     #[error("upstream did not answer within {0:?}")]
     Timeout(Duration),
+}
+
+impl ForwardError {
+    /// A short name for why, for a header (`Hookgate-Body-Dropped`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "unreadable",
+            Self::TooLarge(_) => "too_large",
+            Self::Timeout(_) => "timeout",
+        }
+    }
+}
+
+/// The app's answer, as it is relayed to the sender.
+#[derive(Debug)]
+pub struct Relayed {
+    pub response: Response<Bytes>,
+    /// The app answered 2xx but its body could not be read whole (larger than the limit, too
+    /// slow, cut off): the app accepted the delivery, so the answer goes on without its body,
+    /// and this says why.
+    pub body_lost: Option<ForwardError>,
 }
 
 /// Facts about the inbound request that the forwarded copy must carry. What they mean is the
@@ -158,49 +182,66 @@ impl Upstream {
     }
 
     /// Sends the exact body bytes with the original method, path and query (prefixed by
-    /// base_path) to the fixed upstream.
+    /// base_path) to the fixed upstream, within `upstream.timeout` for the whole exchange.
     ///
-    /// Returns the upstream response with its body fully collected (bounded by the configured
-    /// maximum; over it is `Unavailable`) so that a reset mid-response is an error here and the
-    /// caller knows the outcome (status) before answering.
+    /// The answer's body is collected (bounded by the configured maximum) so that the caller
+    /// knows the outcome before answering. When it cannot be, the status decides: a 2xx means
+    /// the app accepted the delivery, so it is relayed without its body (`Relayed::body_lost`);
+    /// any other is an error (502, or 504 past the deadline).
     pub async fn send(
         &self,
         parts: &http::request::Parts,
         body: Bytes,
         meta: &ForwardMeta<'_>,
-    ) -> Result<Response<Bytes>, ForwardError> {
+    ) -> Result<Relayed, ForwardError> {
         let request = self.build_request(parts, body, meta)?;
         let is_head = parts.method == Method::HEAD;
         let limit = self.max_response_body;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let timed_out = |_| ForwardError::Timeout(self.timeout);
 
-        let exchange = async {
-            let response = match &self.inner.transport {
+        let answer = async {
+            match &self.inner.transport {
                 Transport::Tcp(client) => client.request(request).await,
                 Transport::Unix(client) => client.request(request).await,
             }
-            .map_err(|e| ForwardError::Unavailable(Box::new(e)))?;
-
-            let (mut head, incoming) = response.into_parts();
-            // Fail before reading anything when the upstream announces an oversized body.
-            if let Some(len) = content_length(&head.headers) {
-                if !is_head && len > limit as u64 {
-                    return Err(too_large(limit));
-                }
-            }
-            let collected = Limited::new(incoming, limit)
-                .collect()
-                .await
-                .map_err(ForwardError::Unavailable)?
-                .to_bytes();
-
-            strip_hop_by_hop(&mut head.headers);
-            set_response_length(&mut head, is_head, collected.len());
-            Ok(Response::from_parts(head, collected))
+            .map_err(|e| ForwardError::Unavailable(Box::new(e)))
         };
+        let response = tokio::time::timeout_at(deadline, answer)
+            .await
+            .map_err(timed_out)??;
+        let (mut head, incoming) = response.into_parts();
+        strip_hop_by_hop(&mut head.headers);
 
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(ForwardError::Timeout(self.timeout)),
+        // Fail before reading anything when the upstream announces an oversized body.
+        let announced = content_length(&head.headers).filter(|_| !is_head);
+        let collected = if announced.is_some_and(|len| len > limit as u64) {
+            Err(ForwardError::TooLarge(limit))
+        } else {
+            let read = Limited::new(incoming, limit).collect();
+            match tokio::time::timeout_at(deadline, read).await {
+                Err(elapsed) => Err(timed_out(elapsed)),
+                Ok(Ok(c)) => Ok(c.to_bytes()),
+                Ok(Err(e)) if e.is::<LengthLimitError>() => Err(ForwardError::TooLarge(limit)),
+                Ok(Err(e)) => Err(ForwardError::Unavailable(e)),
+            }
+        };
+        match collected {
+            Ok(bytes) => {
+                set_response_length(&mut head, is_head, bytes.len());
+                Ok(Relayed {
+                    response: Response::from_parts(head, bytes),
+                    body_lost: None,
+                })
+            }
+            Err(lost) if head.status.is_success() => {
+                set_response_length(&mut head, is_head, 0);
+                Ok(Relayed {
+                    response: Response::from_parts(head, Bytes::new()),
+                    body_lost: Some(lost),
+                })
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -452,10 +493,6 @@ fn set_response_length(head: &mut http::response::Parts, is_head: bool, len: usi
     }
     head.headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-}
-
-fn too_large(limit: usize) -> ForwardError {
-    ForwardError::Unavailable(format!("upstream response body exceeds {limit} bytes").into())
 }
 
 /// Connects every request to one Unix socket; the request URI is deliberately ignored.

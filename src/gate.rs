@@ -39,7 +39,7 @@ use crate::clock::Clock;
 use crate::config::{Live, Mode, OnUnavailable, QueryPolicy, Route};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
-use crate::forward::{ForwardError, ForwardMeta, Upstream};
+use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstream};
 use crate::handshake;
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
@@ -71,6 +71,10 @@ pub struct Handles {
     pub upstream: Upstream,
     pub store: Store,
 }
+
+/// On an answer the app gave with a 2xx whose body could not be relayed: why (`too_large`,
+/// `timeout`, `unreadable`).
+const BODY_DROPPED: HeaderName = HeaderName::from_static("hookgate-body-dropped");
 
 /// How a request ends: its outcome and the answer the sender gets.
 type Answer = (Outcome, HttpResponse);
@@ -431,8 +435,19 @@ impl Gate {
             Err(join) => Err(ForwardError::Unavailable(Box::new(join))),
         };
         match result {
-            Ok(resp) => {
-                let (head, body) = resp.into_parts();
+            Ok(relayed) => {
+                let (mut head, body) = relayed.response.into_parts();
+                if let Some(lost) = relayed.body_lost {
+                    // The app accepted it: the sender must not deliver it again for want of a
+                    // body it never reads.
+                    notes.detail = Some(format!(
+                        "the app accepted the delivery ({}); its answer is relayed without its body: {}",
+                        head.status,
+                        error_chain(&lost)
+                    ));
+                    head.headers
+                        .insert(BODY_DROPPED, HeaderValue::from_static(lost.kind()));
+                }
                 let outcome = notes.verdict.unwrap_or(Outcome::Forwarded);
                 (outcome, Response::from_parts(head, Full::new(body)))
             }
@@ -519,11 +534,7 @@ fn outbound(
 
 /// The exchange with the app, then the claim settled on its result: done only when the app
 /// accepted (2xx); anything else frees the id for the sender's retry.
-async fn exchange(
-    gate: Arc<Gate>,
-    handles: Handles,
-    d: Delivery,
-) -> Result<Response<Bytes>, ForwardError> {
+async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Relayed, ForwardError> {
     let meta = ForwardMeta {
         verified: d.verdict.is_none().then_some(&*d.route.name),
         verdict: d.verdict.map(Outcome::code),
@@ -537,12 +548,12 @@ async fn exchange(
     d.series
         .upstream_duration
         .observe(start.elapsed().as_secs_f64());
-    if let Ok(resp) = &result {
-        d.series.upstream_response(resp.status());
+    if let Ok(r) = &result {
+        d.series.upstream_response(r.response.status());
     }
     if let Some(claim) = &d.claim {
         let step = match &result {
-            Ok(r) if r.status().is_success() => Settle::Commit,
+            Ok(r) if r.response.status().is_success() => Settle::Commit,
             _ => Settle::Release,
         };
         let settled = match step {

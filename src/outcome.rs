@@ -161,7 +161,7 @@ impl From<&ForwardError> for Outcome {
     fn from(e: &ForwardError) -> Self {
         match e {
             ForwardError::Timeout(_) => Self::UpstreamTimeout,
-            ForwardError::Unavailable(_) => Self::UpstreamUnavailable,
+            ForwardError::Unavailable(_) | ForwardError::TooLarge(_) => Self::UpstreamUnavailable,
         }
     }
 }

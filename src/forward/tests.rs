@@ -184,7 +184,8 @@ async fn forwards_exact_bytes_method_path_and_query() {
     let response = upstream
         .send(&p, body.clone(), &meta(Some(&host)))
         .await
-        .expect("forwarded");
+        .expect("forwarded")
+        .response;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body().as_ref(), b"ok");
@@ -253,7 +254,8 @@ async fn hop_by_hop_headers_removed_both_ways() {
     let response = upstream
         .send(&p, Bytes::from_static(b"hello"), &meta(None))
         .await
-        .expect("forwarded");
+        .expect("forwarded")
+        .response;
 
     let seen = &log.requests()[0];
     for gone in [
@@ -439,47 +441,64 @@ async fn silent_upstream_times_out() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
-#[tokio::test]
-async fn slow_response_body_times_out() {
-    let addr = scripted_upstream(|mut stream| async move {
+/// What `send` makes of an answer whose body cannot be read whole: `status` is the app's.
+async fn broken_body(
+    status: &'static str,
+    rest: &'static [u8],
+    then: Duration,
+    timeout: Duration,
+) -> Result<Relayed, ForwardError> {
+    let addr = scripted_upstream(move |mut stream| async move {
         read_head(&mut stream).await;
-        let _ = stream
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
-            .await;
-        tokio::time::sleep(Duration::from_secs(30)).await;
+        let head = format!("HTTP/1.1 {status}\r\n");
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(rest).await;
+        tokio::time::sleep(then).await;
+        let _ = stream.shutdown().await;
     })
     .await;
-    let upstream = http_upstream(addr, "", Duration::from_millis(200));
-
-    let result = upstream
+    http_upstream(addr, "", timeout)
         .send(&parts(Method::GET, "/h", &[]), Bytes::new(), &meta(None))
-        .await;
+        .await
+}
 
+/// An accepted delivery relayed without its body: the app's status and headers, no body, and
+/// why.
+fn assert_relayed_without_body(result: &Result<Relayed, ForwardError>, why: &str) {
+    let Ok(relayed) = result else {
+        panic!("a 2xx is the app's acceptance: {result:?}");
+    };
+    assert_eq!(relayed.response.status(), StatusCode::OK);
+    assert!(relayed.response.body().is_empty());
+    assert_eq!(relayed.response.headers()[header::CONTENT_LENGTH], "0");
+    assert_eq!(
+        relayed.body_lost.as_ref().map(ForwardError::kind),
+        Some(why)
+    );
+}
+
+#[tokio::test]
+async fn slow_response_body_times_out() {
+    let slow = b"Content-Length: 10\r\n\r\nabc";
+    let (short, long) = (Duration::from_millis(200), Duration::from_secs(30));
+    let accepted = broken_body("200 OK", slow, long, short).await;
+    assert_relayed_without_body(&accepted, "timeout");
+    let refused = broken_body("500 Internal Server Error", slow, long, short).await;
     assert!(
-        matches!(result, Err(ForwardError::Timeout(_))),
-        "{result:?}"
+        matches!(refused, Err(ForwardError::Timeout(_))),
+        "{refused:?}"
     );
 }
 
 #[tokio::test]
 async fn close_mid_response_is_unavailable() {
-    let addr = scripted_upstream(|mut stream| async move {
-        read_head(&mut stream).await;
-        let _ = stream
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
-            .await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
-    let upstream = http_upstream(addr, "", SECS);
-
-    let result = upstream
-        .send(&parts(Method::GET, "/h", &[]), Bytes::new(), &meta(None))
-        .await;
-
+    let cut = b"Content-Length: 100\r\n\r\n0123456789";
+    let accepted = broken_body("200 OK", cut, Duration::ZERO, SECS).await;
+    assert_relayed_without_body(&accepted, "unreadable");
+    let refused = broken_body("503 Service Unavailable", cut, Duration::ZERO, SECS).await;
     assert!(
-        matches!(result, Err(ForwardError::Unavailable(_))),
-        "{result:?}"
+        matches!(refused, Err(ForwardError::Unavailable(_))),
+        "{refused:?}"
     );
 }
 
@@ -550,7 +569,8 @@ async fn unix_socket_target() {
         let response = upstream
             .send(&p, Bytes::from_static(b"payload"), &meta(Some(&host)))
             .await
-            .expect("forwarded");
+            .expect("forwarded")
+            .response;
         assert_eq!(response.body().as_ref(), b"ok");
     }
 
@@ -585,20 +605,24 @@ async fn unix_socket_missing_is_unavailable() {
 
 #[tokio::test]
 async fn oversized_response_is_unavailable() {
-    const ANNOUNCED: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789";
-    const CHUNKED: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+    const ANNOUNCED: &[u8] = b"Content-Length: 20\r\n\r\n01234567890123456789";
+    const CHUNKED: &[u8] = b"Transfer-Encoding: chunked\r\n\r\n\
         8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n";
-    for canned in [ANNOUNCED, CHUNKED] {
-        let (addr, _log) = tcp_upstream(canned).await;
-        let upstream = http_upstream(addr, "", SECS).with_max_response_body(10);
-
-        let result = upstream
-            .send(&parts(Method::GET, "/h", &[]), Bytes::new(), &meta(None))
-            .await;
-
+    for rest in [ANNOUNCED, CHUNKED] {
+        let send = |status: &'static str| async move {
+            let mut canned = format!("HTTP/1.1 {status}\r\n").into_bytes();
+            canned.extend_from_slice(rest);
+            let (addr, _log) = tcp_upstream(canned.leak()).await;
+            http_upstream(addr, "", SECS)
+                .with_max_response_body(10)
+                .send(&parts(Method::GET, "/h", &[]), Bytes::new(), &meta(None))
+                .await
+        };
+        assert_relayed_without_body(&send("200 OK").await, "too_large");
+        let refused = send("400 Bad Request").await;
         assert!(
-            matches!(result, Err(ForwardError::Unavailable(_))),
-            "{result:?}"
+            matches!(refused, Err(ForwardError::TooLarge(10))),
+            "{refused:?}"
         );
     }
 }
@@ -611,7 +635,8 @@ async fn head_response_keeps_upstream_length() {
     let response = upstream
         .send(&parts(Method::HEAD, "/h", &[]), Bytes::new(), &meta(None))
         .await
-        .expect("forwarded");
+        .expect("forwarded")
+        .response;
 
     assert_eq!(response.headers()[header::CONTENT_LENGTH], "42");
     assert!(response.body().is_empty());

@@ -824,3 +824,29 @@ async fn a_route_may_drop_the_query_string_its_scheme_does_not_sign() {
     let r = &up.requests()[0];
     assert_eq!(r.uri.path_and_query().unwrap().as_str(), "/hook");
 }
+
+#[tokio::test]
+async fn an_accepted_delivery_whose_answer_cannot_be_relayed_is_still_accepted() {
+    // The app answers 2xx with a body over upstream.max_response_body: it accepted the event,
+    // so the sender gets a 2xx (saying the body was dropped) and its retry is a duplicate,
+    // not a second delivery.
+    let up = Upstream::ok().await;
+    let clock = TestClock::at(1_764_000_000);
+    let yaml = config("", "").replace("timeout: 2s }", "timeout: 2s, max_response_body: 4 }");
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, clock.clock()).await;
+    let body = r#"{"id":"evt_big_answer"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    let a = post(&proxy.url("/hook"), &refs(&h), body).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert_eq!(a.headers["hookgate-body-dropped"], "too_large");
+    assert!(a.body.is_empty());
+    let again = post(&proxy.url("/hook"), &refs(&h), body).await;
+    assert_eq!(again.headers["hookgate-duplicate"], "true");
+    assert_eq!(up.count(), 1, "delivered once");
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"forwarded\",route=\"custom\"}")
+            .await,
+        1.0
+    );
+}
