@@ -78,7 +78,7 @@ pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> 
     };
     Ok(Arc::new(Gate::new(
         Arc::new(config.live.clone()),
-        startup.limits.max_concurrency,
+        &startup.limits,
         store,
         metrics,
         clock,
@@ -139,7 +139,23 @@ async fn serve(
     // before anything else runs; they idle until the balancer hands them connections. Worker 0
     // is this task, which also runs the balancer (it owns the listener and the shutdown
     // signal: when it stops, the workers drain).
-    let (balancer, inboxes) = workers::balancer(startup.workers);
+    let limits = workers::ConnectionLimits {
+        total: startup.limits.max_connections,
+        per_source: startup.limits.per_source.max_connections,
+        sources: gate.sources.clone(),
+    };
+    let refused = {
+        let gate = gate.clone();
+        Arc::new(move |why, peer| {
+            let reason = match why {
+                workers::Refused::Total => "total",
+                workers::Refused::PerSource => "per_source",
+            };
+            gate.recorder.connection_refused(reason, peer);
+        })
+    };
+    let (balancer, inboxes) = workers::balancer(startup.workers, limits, refused);
+    let _ = gate.connections.set(balancer.open_counter());
     let mut inboxes = inboxes.into_iter();
     let own = inboxes.next();
     let mut others = Vec::new();
@@ -186,7 +202,8 @@ async fn serve(
         tokio::spawn(server::serve(
             incoming,
             builder,
-            move |_peer| {
+            None,
+            move |_peer, _meter| {
                 let gate = gate.clone();
                 let ready = ready.clone();
                 tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
@@ -268,7 +285,8 @@ async fn work(
     let drained = server::serve(
         inbox,
         server::http1_builder(startup.limits.header_timeout),
-        move |peer| stack::build(g.clone(), handles.clone(), peer),
+        Some(gate.heads.clone()),
+        move |peer, meter| stack::build(g.clone(), handles.clone(), peer, meter),
         Arc::new(move |e: &hyper::Error, peer| recorder.recorder.connection(e, peer)),
         grace,
         "main",

@@ -20,7 +20,7 @@ mod active;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -36,7 +36,7 @@ pub use active::Active;
 
 use crate::body;
 use crate::clock::Clock;
-use crate::config::{Live, Mode, OnUnavailable, QueryPolicy, Route};
+use crate::config::{Live, Mode, OnUnavailable, QueryPolicy, Route, StartupLimits};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
 use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstream};
@@ -44,7 +44,10 @@ use crate::handshake;
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
 use crate::record::{Notes, Recorder};
+use crate::server::HeadBudget;
+use crate::sources::{Holding, Kind, Sources};
 use crate::verify::{self, Message, Trace, Verified};
+use crate::workers::OpenConnections;
 
 /// Everything requests share, whichever worker serves them.
 pub struct Gate {
@@ -62,6 +65,12 @@ pub struct Gate {
     installing: Mutex<()>,
     /// How much of `logging::dropped_bytes_total` the counter already holds.
     log_dropped_exported: AtomicU64,
+    /// What each client address holds: its connections, requests, body and head bytes.
+    pub sources: Arc<Sources>,
+    /// Unfinished request heads, all connections together (server.rs).
+    pub heads: Arc<HeadBudget>,
+    /// The listener's open connections, once it runs (for the gauge).
+    pub connections: OnceLock<OpenConnections>,
 }
 
 /// One worker thread's own handles, built on that thread when it starts (app.rs) and handed
@@ -85,11 +94,18 @@ type Step<T> = Result<T, Answer>;
 impl Gate {
     pub fn new(
         live: Arc<Live>,
-        max_concurrency: usize,
+        limits: &StartupLimits,
         store: Store,
         metrics: Metrics,
         clock: Clock,
     ) -> Self {
+        let max_concurrency = limits.max_concurrency;
+        let sources = Sources::new();
+        let heads = HeadBudget::new(
+            limits.max_header_bytes,
+            sources.clone(),
+            limits.per_source.max_header_bytes,
+        );
         let recorder = Recorder::new(metrics, clock.clone(), live.diagnostics.recent_rejections);
         let active = ArcSwap::from_pointee(Active::new(live, &recorder.metrics, None));
         Self {
@@ -101,6 +117,9 @@ impl Gate {
             active,
             installing: Mutex::new(()),
             log_dropped_exported: AtomicU64::new(0),
+            sources,
+            heads,
+            connections: OnceLock::new(),
         }
     }
 
@@ -134,8 +153,9 @@ impl Gate {
     ) -> Step<Answer> {
         let route = self.route(&active.live, &req, notes)?;
         self.method(&route, &req, notes)?;
-        let slot = self.capacity(notes)?;
-        let (parts, body, held) = self.read_body(active, &route, req, notes).await?;
+        self.precheck(&route, &req, notes)?;
+        let slots = self.capacity(active, peer, notes)?;
+        let (parts, body, held) = self.read_body(active, &route, req, peer, notes).await?;
         let msg = Message::new(
             &parts.method,
             &parts.uri,
@@ -161,7 +181,10 @@ impl Gate {
             claim,
             verdict: notes.verdict,
             event_id: notes.event_id.clone(),
-            _held: (slot, held),
+            _held: Held {
+                _slots: slots,
+                _body: held,
+            },
         };
         Ok(self.forward(handles, delivery, &route, notes).await)
     }
@@ -206,28 +229,73 @@ impl Gate {
         Ok(())
     }
 
-    /// Step 3, capacity: shed before reading a body, so overload costs little. The slot lives until
-    /// the forward ends, even if the sender hangs up.
-    fn capacity(&self, notes: &mut Notes) -> Step<OwnedSemaphorePermit> {
-        self.limiter.clone().try_acquire_owned().map_err(|_| {
+    /// Before the body: what the scheme allows checking on the head alone (signature present
+    /// and well formed, a header timestamp readable: `verify::precheck`), so unsigned junk is
+    /// refused before it holds a slot or a byte of memory. Enforce mode only: observe mode
+    /// forwards everything.
+    fn precheck(&self, route: &Route, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
+        if route.mode == Mode::Observe {
+            return Ok(());
+        }
+        let head = Message::new(
+            req.method(),
+            req.uri(),
+            req.headers(),
+            &[],
+            route.public_url.as_deref(),
+        );
+        let checked = verify::precheck(&route.scheme, &head);
+        // Copies that differ may be why (the verdict on them comes first, as after the body).
+        self.single_copies(route, &head, notes)?;
+        checked.map_err(|e| {
+            let outcome = Outcome::from(&e);
+            let message = e.to_string();
+            notes.detail = Some(message.clone());
+            notes.trace = Some(Trace::default());
+            refuse(notes, outcome, &message)
+        })
+    }
+
+    /// Step 3, capacity: shed before reading a body, so overload costs little. A slot of all
+    /// (503 when none is left), then one of the sender's address's share (429: the others'
+    /// traffic goes on). Both live until the forward ends, even if the sender hangs up.
+    fn capacity(&self, active: &Active, peer: SocketAddr, notes: &mut Notes) -> Step<Slots> {
+        let all = self.limiter.clone().try_acquire_owned().map_err(|_| {
             refuse(
                 notes,
                 Outcome::Overloaded,
                 "too many requests in progress; retry shortly",
             )
+        })?;
+        let share = active.live.limits.per_source.max_concurrency;
+        let Some(source) = Holding::take(&self.sources, peer.ip(), Kind::Requests, 1, share) else {
+            notes.detail = Some(format!(
+                "this source has limits.per_source.max_concurrency ({share}) requests in progress"
+            ));
+            return Err(refuse(
+                notes,
+                Outcome::SourceBusy,
+                "too many requests from this address in progress; retry shortly",
+            ));
+        };
+        Ok(Slots {
+            _all: all,
+            _source: source,
         })
     }
 
-    /// Step 4, the body, whole: a declared length over the route's limit is refused before anything
-    /// is read; its bytes count against `limits.max_buffered` (the returned permit) until the
-    /// forward ends.
+    /// Step 4, the body, whole: a declared length over the route's limit is refused before
+    /// anything is read. Its bytes count against `limits.max_buffered` and the sender's share
+    /// of it as they arrive, until the forward ends; a body slower than `limits.min_body_rate`
+    /// is refused (408).
     async fn read_body(
         &self,
         active: &Active,
         route: &Route,
         req: Request<Incoming>,
+        peer: SocketAddr,
         notes: &mut Notes,
-    ) -> Step<(http::request::Parts, Bytes, OwnedSemaphorePermit)> {
+    ) -> Step<(http::request::Parts, Bytes, BodyHeld)> {
         let max_body = route.max_body;
         let declared = req
             .headers()
@@ -242,12 +310,29 @@ impl Gate {
             ));
         }
         let (parts, incoming) = req.into_parts();
-        let timeout = active.live.limits.body_timeout;
-        match body::collect(incoming, max_body, timeout, &active.body_budget).await {
+        let limits = &active.live.limits;
+        let min_rate = (limits.min_body_rate > 0).then_some(body::MinRate {
+            bytes_per_sec: limits.min_body_rate,
+            grace: limits.body_rate_grace,
+        });
+        let share = limits.per_source.max_buffered;
+        let accounts = body::Accounts {
+            budget: &active.body_budget,
+            source: Holding::empty(&self.sources, peer.ip(), Kind::BodyBytes),
+            source_limit: share,
+        };
+        match body::collect(incoming, max_body, limits.body_timeout, min_rate, accounts).await {
             Ok(b) => {
                 // Kept for a rejection's record (its length and hash): a reference, not a copy.
                 notes.body = Some(b.bytes.clone());
-                Ok((parts, b.bytes, b.held))
+                Ok((
+                    parts,
+                    b.bytes,
+                    BodyHeld {
+                        _all: b.held,
+                        _source: b.source_held,
+                    },
+                ))
             }
             Err(e) => {
                 let outcome = Outcome::from(&e);
@@ -256,6 +341,9 @@ impl Gate {
                 let message = match e {
                     body::BodyError::Busy { .. } => {
                         "too many request bodies in memory at once; retry shortly"
+                    }
+                    body::BodyError::SourceBusy { .. } => {
+                        "too many request bodies from this address in memory at once; retry shortly"
                     }
                     _ => &detail,
                 };
@@ -504,8 +592,25 @@ struct Delivery {
     /// Observe mode: why it would have been refused.
     verdict: Option<Outcome>,
     event_id: Option<String>,
-    /// The concurrency slot and the body's share of the memory budget.
-    _held: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    _held: Held,
+}
+
+/// A request's places in the bounds it counts against, given back when the exchange ends.
+struct Held {
+    _slots: Slots,
+    _body: BodyHeld,
+}
+
+/// A concurrency slot: one of all, one of its source's.
+struct Slots {
+    _all: OwnedSemaphorePermit,
+    _source: Holding,
+}
+
+/// A body's bytes in the memory budget: all requests', and its source's share.
+struct BodyHeld {
+    _all: OwnedSemaphorePermit,
+    _source: Holding,
 }
 
 /// The request as the app gets it: one copy of each header in `collapse` (copies that agreed),

@@ -30,5 +30,6 @@ pub(crate) mod handshake;
 pub(crate) mod metrics;
 pub(crate) mod record;
 pub(crate) mod server;
+pub(crate) mod sources;
 pub(crate) mod stack;
 pub(crate) mod workers;

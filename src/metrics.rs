@@ -10,6 +10,9 @@ use prometheus::{
 use crate::dedup::Settle;
 use crate::outcome::Outcome;
 
+/// The `reason` label values of `hookgate_connections_refused_total`.
+pub const REFUSAL_REASONS: [&str; 3] = ["total", "per_source", "header_budget"];
+
 /// The route label for requests that matched no route.
 pub const NO_ROUTE: &str = "none";
 
@@ -22,6 +25,9 @@ pub struct Metrics {
     pub upstream_responses: IntCounterVec,
     pub inflight: IntGauge,
     pub buffered_bytes: IntGauge,
+    pub open_connections: IntGauge,
+    pub header_bytes: IntGauge,
+    pub connections_refused: IntCounterVec,
     pub log_dropped_bytes: IntCounter,
     pub dedup_entries: IntGaugeVec,
     pub dedup_evictions: IntCounterVec,
@@ -78,6 +84,21 @@ impl Metrics {
             buffered_bytes: IntGauge::new(
                 "hookgate_buffered_bytes",
                 "Bytes of request bodies held in memory (bounded by limits.max_buffered).",
+            )?,
+            open_connections: IntGauge::new(
+                "hookgate_open_connections",
+                "Connections open on the main listener (bounded by limits.max_connections).",
+            )?,
+            header_bytes: IntGauge::new(
+                "hookgate_header_bytes",
+                "Bytes of unfinished request heads held (bounded by limits.max_header_bytes).",
+            )?,
+            connections_refused: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_connections_refused_total",
+                    "Connections closed at accept or while reading a head, by the bound they passed: total (limits.max_connections), per_source (limits.per_source.max_connections), header_budget (limits.max_header_bytes or its per-source share).",
+                ),
+                &["reason"],
             )?,
             log_dropped_bytes: IntCounter::new(
                 "hookgate_log_dropped_bytes_total",
@@ -139,6 +160,9 @@ impl Metrics {
         r.register(Box::new(m.upstream_responses.clone()))?;
         r.register(Box::new(m.inflight.clone()))?;
         r.register(Box::new(m.buffered_bytes.clone()))?;
+        r.register(Box::new(m.open_connections.clone()))?;
+        r.register(Box::new(m.header_bytes.clone()))?;
+        r.register(Box::new(m.connections_refused.clone()))?;
         r.register(Box::new(m.log_dropped_bytes.clone()))?;
         r.register(Box::new(m.dedup_entries.clone()))?;
         r.register(Box::new(m.dedup_evictions.clone()))?;
@@ -150,6 +174,9 @@ impl Metrics {
         m.build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
+        for reason in REFUSAL_REASONS {
+            m.connections_refused.with_label_values(&[reason]);
+        }
         Ok(m)
     }
 

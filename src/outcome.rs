@@ -42,12 +42,14 @@ pub enum Outcome {
     DuplicateInFlight,
     DedupUnavailable,
     Overloaded,
+    /// This sender's address holds its share of the requests or body bytes in progress.
+    SourceBusy,
     UpstreamUnavailable,
     UpstreamTimeout,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 18] = [
+    pub const ALL: [Outcome; 19] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -64,6 +66,7 @@ impl Outcome {
         Self::DuplicateInFlight,
         Self::DedupUnavailable,
         Self::Overloaded,
+        Self::SourceBusy,
         Self::UpstreamUnavailable,
         Self::UpstreamTimeout,
     ];
@@ -93,6 +96,7 @@ impl Outcome {
             Self::DuplicateInFlight => "duplicate_in_flight",
             Self::DedupUnavailable => "dedup_unavailable",
             Self::Overloaded => "overloaded",
+            Self::SourceBusy => "source_busy",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::UpstreamTimeout => "upstream_timeout",
         }
@@ -113,6 +117,7 @@ impl Outcome {
             | Self::StaleTimestamp => reject,
             Self::DuplicateInFlight => StatusCode::CONFLICT,
             Self::DedupUnavailable | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::SourceBusy => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
         }
@@ -121,9 +126,10 @@ impl Outcome {
     /// When a sender should come back, for answers that mean "not now".
     pub fn retry_after(self) -> Option<Duration> {
         match self {
-            Self::DuplicateInFlight | Self::Overloaded | Self::DedupUnavailable => {
-                Some(Duration::from_secs(RETRY_AFTER_SECS))
-            }
+            Self::DuplicateInFlight
+            | Self::Overloaded
+            | Self::SourceBusy
+            | Self::DedupUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
             _ => None,
         }
     }
@@ -149,7 +155,8 @@ impl From<&BodyError> for Outcome {
     fn from(e: &BodyError) -> Self {
         match e {
             BodyError::TooLarge { .. } => Self::BodyTooLarge,
-            BodyError::Timeout(_) => Self::RequestTimeout,
+            BodyError::Timeout(_) | BodyError::TooSlow { .. } => Self::RequestTimeout,
+            BodyError::SourceBusy { .. } => Self::SourceBusy,
             BodyError::Read(_) => Self::BadRequest,
             // The sender did nothing wrong: other bodies fill the memory set aside.
             BodyError::Busy { .. } => Self::Overloaded,

@@ -65,6 +65,7 @@ pub struct Recorder {
     unrouted: Arc<RouteMetrics>,
     overload_warnings: Throttle,
     dedup_warnings: Throttle,
+    refusal_warnings: Throttle,
 }
 
 /// A line's level.
@@ -84,6 +85,7 @@ impl Recorder {
             rejections: Rejections::new(recent_rejections),
             overload_warnings: incidents(),
             dedup_warnings: incidents(),
+            refusal_warnings: incidents(),
         }
     }
 
@@ -138,6 +140,10 @@ impl Recorder {
     /// request or headers too slow count (route `none`) and are logged like a refused request;
     /// resets and hang-ups between requests are not requests, only a debug line.
     pub fn connection(&self, e: &hyper::Error, peer: SocketAddr) {
+        if crate::server::over_head_budget(e) {
+            self.connection_refused("header_budget", peer);
+            return;
+        }
         let Some(outcome) = Outcome::of_connection(e) else {
             tracing::debug!(target: TARGET, %peer, error = %e, "connection ended with an error");
             return;
@@ -158,6 +164,28 @@ impl Recorder {
             false,
             None,
         );
+    }
+
+    /// A connection closed because it passed a bound (`reason`: a label of
+    /// `hookgate_connections_refused_total`): counted; logged at warn a few times a second at
+    /// most while it lasts (a flood is refused as fast as it comes), the rest at debug.
+    pub fn connection_refused(&self, reason: &'static str, peer: SocketAddr) {
+        self.metrics
+            .connections_refused
+            .with_label_values(&[reason])
+            .inc();
+        match throttled(&self.refusal_warnings) {
+            (Level::Warn, suppressed) => tracing::warn!(
+                target: TARGET,
+                reason,
+                %peer,
+                suppressed,
+                "connection refused: a connection bound is reached"
+            ),
+            _ => {
+                tracing::debug!(target: TARGET, reason, %peer, "connection refused: a connection bound is reached")
+            }
+        }
     }
 
     /// A claim the store could not settle after the app answered: counted, and logged with its

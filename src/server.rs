@@ -7,7 +7,12 @@
 //! or the grace period ends, whichever is first.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -15,18 +20,205 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Header bytes buffered per connection; real senders send a few KiB.
-const MAX_HEADER_BUF: usize = 64 * 1024;
+use crate::sources::{Kind, Sources};
+
+/// The longest request head (request line and headers) accepted: 431 past it. Real senders
+/// send a few KiB. (`config::MAX_HEADER_SIZE`.)
+pub const MAX_HEADER_SIZE: usize = 64 * 1024;
+
+/// A connection's read buffer at most: a head, or a body's frames on their way.
+const MAX_BUF: usize = 64 * 1024;
 
 pub fn http1_builder(header_timeout: Duration) -> http1::Builder {
     let mut b = http1::Builder::new();
     b.timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .max_buf_size(MAX_HEADER_BUF)
+        .max_header_size(MAX_HEADER_SIZE)
+        .max_buf_size(MAX_BUF)
         .keep_alive(true);
     b
+}
+
+/// Bytes of unfinished request heads held at once: all connections together, and per source
+/// address. A head is held whole in memory until it is parsed, and headers that never finish
+/// would otherwise cost memory no other budget counts (reconnecting dodges the header timeout).
+pub struct HeadBudget {
+    held: AtomicUsize,
+    max: usize,
+    sources: Arc<Sources>,
+    per_source: usize,
+}
+
+impl HeadBudget {
+    pub fn new(max: usize, sources: Arc<Sources>, per_source: usize) -> Arc<Self> {
+        Arc::new(Self {
+            held: AtomicUsize::new(0),
+            max,
+            sources,
+            per_source,
+        })
+    }
+
+    /// Bytes held now (the `hookgate_header_bytes` gauge).
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    fn take(&self, ip: IpAddr, n: usize) -> bool {
+        let before = self.held.fetch_add(n, Ordering::Relaxed);
+        if before + n > self.max || !self.sources.take(ip, Kind::HeadBytes, n, self.per_source) {
+            self.held.fetch_sub(n, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    fn give(&self, ip: IpAddr, n: usize) {
+        self.held.fetch_sub(n, Ordering::Relaxed);
+        self.sources.give(ip, Kind::HeadBytes, n);
+    }
+}
+
+/// One connection's share of the head budget: the bytes it reads while waiting for a request
+/// head count until the head is parsed (`head_read`), and again after each answer
+/// (`answered`). Given back when the connection ends.
+pub struct HeadMeter {
+    budget: Option<Arc<HeadBudget>>,
+    ip: IpAddr,
+    charged: AtomicUsize,
+    awaiting_head: AtomicBool,
+}
+
+impl HeadMeter {
+    fn new(budget: Option<Arc<HeadBudget>>, ip: IpAddr) -> Arc<Self> {
+        Arc::new(Self {
+            budget,
+            ip,
+            charged: AtomicUsize::new(0),
+            awaiting_head: AtomicBool::new(true),
+        })
+    }
+
+    /// `false` when `n` more bytes of head would pass a bound.
+    fn charge(&self, n: usize) -> bool {
+        let Some(budget) = &self.budget else {
+            return true;
+        };
+        if !self.awaiting_head.load(Ordering::Relaxed) {
+            return true;
+        }
+        let ok = budget.take(self.ip, n);
+        if ok {
+            self.charged.fetch_add(n, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    fn release(&self) {
+        let n = self.charged.swap(0, Ordering::Relaxed);
+        if let (Some(budget), true) = (&self.budget, n > 0) {
+            budget.give(self.ip, n);
+        }
+    }
+
+    /// The head is parsed (the request reached the service): its bytes are hyper's to drop.
+    pub fn head_read(&self) {
+        self.awaiting_head.store(false, Ordering::Relaxed);
+        self.release();
+    }
+
+    /// The request was answered: what the connection reads next is the next head.
+    pub fn answered(&self) {
+        self.awaiting_head.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for HeadMeter {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Why a connection was closed while reading a head: the head budgets are spent.
+#[derive(Debug, thiserror::Error)]
+#[error("request heads in memory would exceed limits.max_header_bytes (all connections, or this source's share)")]
+pub struct HeadsOverBudget;
+
+/// Whether a connection ended because its head passed the head budgets.
+pub fn over_head_budget(e: &hyper::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<HeadsOverBudget>())
+            {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// A connection's socket, its reads metered against the head budget.
+struct Metered {
+    io: TcpStream,
+    meter: Arc<HeadMeter>,
+}
+
+impl AsyncRead for Metered {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let n = buf.filled().len() - before;
+                if n > 0 && !this.meter.charge(n) {
+                    return Poll::Ready(Err(io::Error::other(HeadsOverBudget)));
+                }
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for Metered {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
 }
 
 /// Called with each connection-level failure (a malformed request, headers too slow, a
@@ -97,11 +289,13 @@ pub async fn accept_failed(listener: &str, e: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// Serves `make_service(peer)` on every connection until `incoming` ends, then drains.
-/// Returns whether every connection finished within `grace`.
+/// Serves `make_service(peer, meter)` on every connection until `incoming` ends, then
+/// drains; `heads`: the head budget its connections' reads count against (none: not
+/// counted). Returns whether every connection finished within `grace`.
 pub async fn serve<A, M, S, F>(
     mut incoming: A,
     builder: http1::Builder,
+    heads: Option<Arc<HeadBudget>>,
     make_service: M,
     on_error: ConnErrorHook,
     grace: Duration,
@@ -109,7 +303,7 @@ pub async fn serve<A, M, S, F>(
 ) -> bool
 where
     A: Accept,
-    M: Fn(SocketAddr) -> S,
+    M: Fn(SocketAddr, Arc<HeadMeter>) -> S,
     S: tower::Service<
             http::Request<Incoming>,
             Response = http::Response<F>,
@@ -131,8 +325,10 @@ where
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(make_service(peer));
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let meter = HeadMeter::new(heads.clone(), peer.ip());
+        let service = TowerToHyperService::new(make_service(peer, meter.clone()));
+        let io = Metered { io: stream, meter };
+        let conn = builder.serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
         let on_error = on_error.clone();
         tokio::spawn(async move {

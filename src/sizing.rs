@@ -2,7 +2,7 @@
 //! against the cgroup memory limit, because the failure it prevents is silent until the worst
 //! moment: a dedup store sized for a million ids (~400 MiB) under the chart's 256 MiB limit
 //! runs fine for days, then the kernel kills the pod once the store fills, or when a flood of
-//! large bodies arrives.
+//! large bodies or of connections arrives.
 
 use std::path::Path;
 
@@ -15,6 +15,14 @@ pub const DEDUP_BYTES_PER_ENTRY: u64 = 450;
 /// The process itself: runtime, pools, buffers, the binary (RSS at start ~18 MB, ~25 MB more
 /// under load besides the store), rounded up.
 pub const PROCESS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// What an open connection may hold besides its head (hyper's read and write buffers, its
+/// task): a few KiB each, rounded up.
+pub const CONNECTION_BYTES: u64 = 16 * 1024;
+
+/// Heads are read into buffers that grow by doubling: the memory behind
+/// `limits.max_header_bytes` may be up to twice the bytes counted.
+const HEAD_BUFFER_FACTOR: u64 = 2;
 
 /// Warn when the estimate passes this share of the limit: the kernel counts page cache and
 /// allocator slack that the estimate does not.
@@ -55,8 +63,16 @@ fn parse_limit(text: &str) -> Option<u64> {
     (n < 1 << 60).then_some(n)
 }
 
+/// What the connections may hold at worst: every one open, and the head budget spent.
+fn connections(config: &Config) -> u64 {
+    let l = &config.startup.limits;
+    (l.max_connections as u64)
+        .saturating_mul(CONNECTION_BYTES)
+        .saturating_add((l.max_header_bytes as u64).saturating_mul(HEAD_BUFFER_FACTOR))
+}
+
 /// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
-/// the memory dedup store full, and the process.
+/// the memory dedup store full, the connections and their unfinished heads, and the process.
 pub fn estimate(config: &Config) -> u64 {
     let store = if config.startup.dedup.redis.is_none() {
         config
@@ -69,6 +85,7 @@ pub fn estimate(config: &Config) -> u64 {
     };
     (config.live.limits.max_buffered as u64)
         .saturating_add(store)
+        .saturating_add(connections(config))
         .saturating_add(PROCESS_BYTES)
 }
 
@@ -92,10 +109,11 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
         String::new()
     };
     Some(format!(
-        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store} + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
+        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store} + ~{} for connections and their unfinished heads (limits.max_connections, limits.max_header_bytes) + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
         mib(limit),
         mib(need),
         mib(config.live.limits.max_buffered as u64),
+        mib(connections(config)),
         mib(PROCESS_BYTES),
     ))
 }
@@ -125,7 +143,8 @@ mod tests {
     #[test]
     fn a_store_too_large_for_the_limit_is_named_with_the_numbers() {
         let mib = 1024 * 1024;
-        // Defaults: 64 MiB of bodies + 100 000 ids (~43 MiB) + 32 MiB: fits 256 MiB.
+        // Defaults: 64 MiB of bodies + 100 000 ids (~43 MiB) + 2 048 connections (32 MiB) and
+        // 16 MiB of heads (32 MiB) + 32 MiB: fits 256 MiB.
         assert_eq!(memory_warning(&config(""), 256 * mib), None);
         let big = config("dedup: { max_entries: 1000000 }");
         let w = memory_warning(&big, 256 * mib).expect("a million ids do not fit 256 MiB");
@@ -144,7 +163,16 @@ mod tests {
         let redis = config(
             "dedup: { backend: redis, max_entries: 1000000, redis: { url: \"redis://r:6379\" } }",
         );
-        assert_eq!(estimate(&redis), 64 * mib + PROCESS_BYTES);
+        assert_eq!(
+            estimate(&redis),
+            64 * mib + 2048 * CONNECTION_BYTES + 2 * 16 * mib + PROCESS_BYTES
+        );
+        // Connections count: twice as many, twice their share.
+        let more = config("limits: { max_connections: 4096, max_header_bytes: 32MiB }");
+        assert_eq!(
+            estimate(&more) - estimate(&config("")),
+            2048 * CONNECTION_BYTES + 2 * 16 * mib
+        );
     }
 
     /// Writes `text` at `rel` under `root`, as the kernel shows a cgroup file.

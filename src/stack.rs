@@ -22,12 +22,15 @@ use tower::{Layer, Service, ServiceBuilder};
 
 use crate::gate::{Gate, Handles};
 use crate::outcome::HttpResponse;
+use crate::server::HeadMeter;
 
-/// The service for one connection from `peer`, served by the worker whose `handles` these are.
+/// The service for one connection from `peer`, served by the worker whose `handles` these are;
+/// `meter` counts the connection's unfinished heads (server.rs).
 pub fn build(
     gate: Arc<Gate>,
     handles: Arc<Handles>,
     peer: SocketAddr,
+    meter: Arc<HeadMeter>,
 ) -> impl Service<
     http::Request<Incoming>,
     Response = HttpResponse,
@@ -40,8 +43,15 @@ pub fn build(
         // Outermost, so every request is counted while it is handled, whatever its fate.
         .layer(InFlightLayer { gauge: inflight })
         .service_fn(move |req| {
-            let (gate, handles) = (gate.clone(), handles.clone());
-            async move { Ok::<_, Infallible>(gate.handle(&handles, req, peer).await) }
+            let (gate, handles, meter) = (gate.clone(), handles.clone(), meter.clone());
+            // The head is parsed: its bytes no longer count; after the answer, the next
+            // head's do.
+            meter.head_read();
+            async move {
+                let resp = gate.handle(&handles, req, peer).await;
+                meter.answered();
+                Ok::<_, Infallible>(resp)
+            }
         })
 }
 

@@ -9,7 +9,9 @@
 //! and the upstream connections they use all live on one thread. What is shared (the dedup
 //! store, metrics, the active config) is already thread-safe.
 //!
-//! One task accepts and hands each new connection to the worker with the fewest open ones.
+//! One task accepts and hands each new connection to the worker with the fewest open ones,
+//! once it is within the connection bounds (all sources together, and per source address);
+//! past them the connection is closed at once and the refusal reported.
 //! Letting every worker accept from the shared socket instead left them unevenly loaded (the
 //! first idle one wins, so one could hold two thirds of a sender's keep-alive connections and
 //! run out of core while the other idled); the hand-off costs a wake-up per connection, not per
@@ -25,6 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::server::{self, Accept};
+use crate::sources::{Holding, Kind, Sources};
 
 /// A worker thread started by [`spawn`].
 pub struct Worker {
@@ -73,14 +76,41 @@ struct Assigned {
     open: Open,
 }
 
-/// One of a worker's open connections; the count goes down when the connection ends.
-pub struct Open(Arc<AtomicUsize>);
+/// One of a worker's open connections, and its place in its source's count; both go down
+/// when the connection ends.
+pub struct Open {
+    count: Arc<AtomicUsize>,
+    /// Its place in its source's count (given back when dropped).
+    source: Option<Holding>,
+}
 
 impl Drop for Open {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.count.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+/// How many connections may be open at once.
+#[derive(Clone)]
+pub struct ConnectionLimits {
+    /// All sources together.
+    pub total: usize,
+    /// One source address.
+    pub per_source: usize,
+    pub sources: Arc<Sources>,
+}
+
+/// Why a connection was closed as soon as it was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// `limits.max_connections` are open.
+    Total,
+    /// Its address holds `limits.per_source.max_connections`.
+    PerSource,
+}
+
+/// Told of each refused connection (counted and logged by the caller).
+pub type RefusedHook = Arc<dyn Fn(Refused, SocketAddr) + Send + Sync>;
 
 /// A worker's end of the balancer: the connections it is to serve.
 pub struct Inbox(mpsc::UnboundedReceiver<Assigned>);
@@ -98,18 +128,33 @@ impl Accept for Inbox {
 /// Accepts connections and spreads them over the workers' inboxes.
 pub struct Balancer {
     workers: Vec<(mpsc::UnboundedSender<Assigned>, Arc<AtomicUsize>)>,
+    /// Workers that stopped (failed): never picked again.
+    stopped: Vec<bool>,
     next: usize,
+    limits: ConnectionLimits,
+    on_refused: RefusedHook,
 }
 
 /// A balancer over `n` workers (at least one), and their inboxes, in worker order.
-pub fn balancer(n: usize) -> (Balancer, Vec<Inbox>) {
+pub fn balancer(
+    n: usize,
+    limits: ConnectionLimits,
+    on_refused: RefusedHook,
+) -> (Balancer, Vec<Inbox>) {
     let (workers, inboxes) = (0..n.max(1))
         .map(|_| {
             let (tx, rx) = mpsc::unbounded_channel();
             ((tx, Arc::new(AtomicUsize::new(0))), Inbox(rx))
         })
         .unzip();
-    (Balancer { workers, next: 0 }, inboxes)
+    let balancer = Balancer {
+        stopped: vec![false; n.max(1)],
+        workers,
+        next: 0,
+        limits,
+        on_refused,
+    };
+    (balancer, inboxes)
 }
 
 impl Balancer {
@@ -125,7 +170,38 @@ impl Balancer {
         }
     }
 
+    /// Connections open now, on every worker.
+    pub fn open(&self) -> usize {
+        self.workers
+            .iter()
+            .map(|(_, count)| count.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// A shared view of the open-connection count, for a gauge.
+    pub fn open_counter(&self) -> OpenConnections {
+        OpenConnections(self.workers.iter().map(|(_, c)| c.clone()).collect())
+    }
+
     fn assign(&mut self, stream: TcpStream, peer: SocketAddr) {
+        // Closed as it is dropped: the sender sees a reset, not an answer; over the bounds
+        // there is nothing better to spend on it.
+        if self.open() >= self.limits.total {
+            (self.on_refused)(Refused::Total, peer);
+            return;
+        }
+        let limits = &self.limits;
+        let Some(source) = Holding::take(
+            &limits.sources,
+            peer.ip(),
+            Kind::Connections,
+            1,
+            limits.per_source,
+        ) else {
+            (self.on_refused)(Refused::PerSource, peer);
+            return;
+        };
+        let mut source = Some(source);
         let Ok(mut stream) = stream.into_std() else {
             return;
         };
@@ -133,26 +209,41 @@ impl Balancer {
         let n = self.workers.len();
         for _ in 0..n {
             let start = self.next;
-            let pick = (0..n)
+            let Some(pick) = (0..n)
                 .map(|k| (start + k) % n)
+                .filter(|&i| !self.stopped[i])
                 .min_by_key(|&i| self.workers[i].1.load(Ordering::Relaxed))
-                .unwrap_or(0);
+            else {
+                break;
+            };
             self.next = (pick + 1) % n;
             let (tx, count) = &self.workers[pick];
             count.fetch_add(1, Ordering::Relaxed);
-            let open = Open(count.clone());
+            let open = Open {
+                count: count.clone(),
+                source: source.take(),
+            };
             match tx.send(Assigned { stream, peer, open }) {
                 Ok(()) => return,
                 // That worker has stopped (it failed): never again, try another.
-                Err(mpsc::error::SendError(back)) => {
+                Err(mpsc::error::SendError(mut back)) => {
+                    source = back.open.source.take();
                     stream = back.stream;
-                    self.workers[pick]
-                        .1
-                        .store(usize::MAX / 2, Ordering::Relaxed);
+                    self.stopped[pick] = true;
                 }
             }
         }
         tracing::error!(%peer, "no worker is running; closing the connection");
+    }
+}
+
+/// The open connections of every worker, read for the `hookgate_open_connections` gauge.
+#[derive(Clone)]
+pub struct OpenConnections(Vec<Arc<AtomicUsize>>);
+
+impl OpenConnections {
+    pub fn get(&self) -> usize {
+        self.0.iter().map(|c| c.load(Ordering::Relaxed)).sum()
     }
 }
 
@@ -196,7 +287,7 @@ mod tests {
     async fn connections_go_to_the_worker_with_the_fewest_open() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (balancer, mut inboxes) = balancer(3);
+        let (balancer, mut inboxes) = balancer(3, unbounded(), Arc::new(|_, _| {}));
         let (stop, stopped) = oneshot::channel::<()>();
         let acceptor = tokio::spawn(balancer.run(listener, async move {
             let _ = stopped.await;
@@ -224,6 +315,73 @@ mod tests {
         for inbox in &mut inboxes {
             assert!(inbox.accept().await.is_none());
         }
+    }
+
+    fn unbounded() -> ConnectionLimits {
+        ConnectionLimits {
+            total: usize::MAX,
+            per_source: usize::MAX,
+            sources: Sources::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_past_the_bounds_are_closed_and_reported() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = ConnectionLimits {
+            total: 3,
+            per_source: 2,
+            sources: Sources::new(),
+        };
+        let refused = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = refused.clone();
+        let hook: RefusedHook = Arc::new(move |why, peer: SocketAddr| {
+            seen.lock().unwrap().push((why, peer.ip()));
+        });
+        let (balancer, mut inboxes) = balancer(1, limits, hook);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let acceptor = tokio::spawn(balancer.run(listener, async move {
+            let _ = stopped.await;
+        }));
+        let from = |last: u8| async move {
+            let s = tokio::net::TcpSocket::new_v4().unwrap();
+            s.bind(SocketAddr::from(([127, 0, 0, last], 0))).unwrap();
+            s.connect(addr).await.unwrap()
+        };
+        let mut open = Vec::new();
+        let mut clients = Vec::new();
+        // Two from .2 are served; the third from .2 is over its source's bound.
+        for _ in 0..3 {
+            clients.push(from(2).await);
+        }
+        for _ in 0..2 {
+            open.push(next_assigned(&mut inboxes).await.1);
+        }
+        // One from .3 is served (3 open); a second from .3 is over the total.
+        clients.push(from(3).await);
+        open.push(next_assigned(&mut inboxes).await.1);
+        clients.push(from(3).await);
+        let wait = async {
+            while refused.lock().unwrap().len() < 2 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .unwrap();
+        let two: std::net::IpAddr = [127, 0, 0, 2].into();
+        let three: std::net::IpAddr = [127, 0, 0, 3].into();
+        assert_eq!(
+            *refused.lock().unwrap(),
+            [(Refused::PerSource, two), (Refused::Total, three)]
+        );
+        // A connection closing frees both its places.
+        open.clear();
+        clients.push(from(2).await);
+        next_assigned(&mut inboxes).await;
+        let _ = stop.send(());
+        acceptor.await.unwrap();
     }
 
     fn counts(held: &[Vec<Open>]) -> Vec<usize> {

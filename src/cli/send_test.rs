@@ -269,6 +269,7 @@ fn hint(code: &str) -> Option<&'static str> {
         "ambiguous_header" => "the request reached hookgate with differing copies of a header its scheme reads: something between send-test and hookgate (a proxy?) added one",
         "duplicate_in_flight" => "the same event is being forwarded right now; retry in a moment",
         "overloaded" => "hookgate is at limits.max_concurrency; retry shortly",
+        "source_busy" => "this address holds its share of hookgate's requests or body memory (limits.per_source); retry shortly",
         "dedup_unavailable" => "hookgate cannot reach its dedup store (Redis); see its /readyz",
         "upstream_unavailable" => "the signature was accepted, but the app behind hookgate (upstream.url) refused the connection: is it running?",
         "upstream_timeout" => "the signature was accepted, but the app behind hookgate did not answer within upstream.timeout",

@@ -50,6 +50,22 @@ pub const DEFAULT_MAX_BUFFERED: usize = 64 * 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_CONCURRENCY: usize = 1024;
+/// Far more than a sidecar's senders keep open; each costs a few KiB (sizing.rs counts them).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
+/// Far above what a sidecar serves; the connection count is kept in memory per address.
+pub const MAX_CONNECTIONS_CAP: usize = 1_000_000;
+/// Unfinished request heads, all connections together: a real head is a few KiB, so this is
+/// thousands of them arriving at once.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024 * 1024;
+/// The longest head a request may have (431 past it).
+pub use crate::server::MAX_HEADER_SIZE;
+/// Bytes a second, on average: far below any real sender, far above a trickle that holds a
+/// slot for nothing.
+pub const DEFAULT_MIN_BODY_RATE: usize = 1024;
+pub const DEFAULT_BODY_RATE_GRACE: Duration = Duration::from_secs(2);
+/// The per-source bounds default to this share of the totals: one address cannot take more
+/// than a quarter of what all senders share.
+pub const DEFAULT_PER_SOURCE_SHARE: usize = 4;
 pub const MAX_CONCURRENCY_CAP: usize = 1_000_000;
 pub const DEFAULT_DEDUP_MAX_ENTRIES: u64 = 100_000;
 pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -129,11 +145,26 @@ pub struct UpstreamConfig {
     pub max_response_body: usize,
 }
 
-/// The limits bound to the listener and the concurrency semaphore (`limits:`, in part).
+/// The limits bound to the listener, its connections and the concurrency semaphore
+/// (`limits:`, in part).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct StartupLimits {
     pub header_timeout: Duration,
     pub max_concurrency: usize,
+    /// Open connections, all sources together; more are closed as they are accepted.
+    pub max_connections: usize,
+    /// Bytes of unfinished request heads held at once, all connections together: a connection
+    /// whose head would pass it is closed. (Each connection's head is also capped at
+    /// `MAX_HEADER_SIZE`, 431 past it.)
+    pub max_header_bytes: usize,
+    pub per_source: StartupPerSource,
+}
+
+/// What one client address may hold of what `StartupLimits` bounds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StartupPerSource {
+    pub max_connections: usize,
+    pub max_header_bytes: usize,
 }
 
 /// The limits that apply per request (`limits:`, the rest).
@@ -147,6 +178,19 @@ pub struct Limits {
     /// killed; with it, the excess gets 503 + Retry-After.
     pub max_buffered: usize,
     pub body_timeout: Duration,
+    /// Bytes a second a body must arrive at on average once `body_rate_grace` has passed (408
+    /// below it); 0: no such check. A trickle would hold a slot and its bytes until
+    /// `body_timeout`.
+    pub min_body_rate: usize,
+    pub body_rate_grace: Duration,
+    pub per_source: PerSource,
+}
+
+/// What one client address may hold of what `Limits` bounds (429 past it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerSource {
+    pub max_concurrency: usize,
+    pub max_buffered: usize,
 }
 
 /// The dedup store (`dedup:`, but for what `DedupPolicy` holds).

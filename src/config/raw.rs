@@ -181,6 +181,33 @@ pub(super) struct RawLimits {
     pub body_timeout: Option<String>,
     /// Requests handled at once (503 past it). Default 1024.
     pub max_concurrency: Option<usize>,
+    /// Open connections, all sources together; more are closed at accept. Default 2048.
+    pub max_connections: Option<usize>,
+    /// Bytes of unfinished request heads held at once, all connections together; a connection
+    /// whose head would pass it is closed. Default 16MiB.
+    pub max_header_bytes: Option<String>,
+    /// Bytes a second a request body must arrive at, on average, once `body_rate_grace` has
+    /// passed (408 below it); 0 turns the check off. Default 1KiB.
+    pub min_body_rate: Option<String>,
+    /// How long a body may arrive slower than `min_body_rate` at first. Default 2s.
+    pub body_rate_grace: Option<String>,
+    /// What one client address may hold at once.
+    #[serde(default)]
+    pub per_source: RawPerSource,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPerSource {
+    /// Open connections. Default a quarter of `limits.max_connections`.
+    pub max_connections: Option<usize>,
+    /// Requests in progress (429 past it). Default a quarter of `limits.max_concurrency`.
+    pub max_concurrency: Option<usize>,
+    /// Bytes of request bodies. Default a quarter of `limits.max_buffered`, and at least the
+    /// largest body limit.
+    pub max_buffered: Option<String>,
+    /// Bytes of unfinished request heads. Default a quarter of `limits.max_header_bytes`.
+    pub max_header_bytes: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1534,3 +1534,48 @@ fn unsigned_query_strings_are_flagged_once() {
         .message
         .contains("forward or drop"));
 }
+
+#[test]
+fn connection_and_per_source_bounds_default_to_shares_and_are_checked() {
+    let c = load_ok(MINIMAL);
+    let (s, l) = (&c.startup.limits, &c.live.limits);
+    assert_eq!(s.max_connections, DEFAULT_MAX_CONNECTIONS);
+    assert_eq!(s.max_header_bytes, DEFAULT_MAX_HEADER_BYTES);
+    assert_eq!(s.per_source.max_connections, DEFAULT_MAX_CONNECTIONS / 4);
+    assert_eq!(s.per_source.max_header_bytes, DEFAULT_MAX_HEADER_BYTES / 4);
+    assert_eq!(l.per_source.max_concurrency, DEFAULT_MAX_CONCURRENCY / 4);
+    assert_eq!(l.per_source.max_buffered, DEFAULT_MAX_BUFFERED / 4);
+    assert_eq!(l.min_body_rate, DEFAULT_MIN_BODY_RATE);
+    assert_eq!(l.body_rate_grace, DEFAULT_BODY_RATE_GRACE);
+    // A source can always send the largest body a route accepts.
+    let big = with_route(
+        "  - { name: g, path: /g, provider: github, max_body: 25MiB, secrets: [ { env: S } ] }\n",
+    );
+    assert_eq!(
+        load_ok(&big).live.limits.per_source.max_buffered,
+        25 * 1024 * 1024
+    );
+    let text = format!(
+        "{MINIMAL}limits: {{ max_connections: 100, min_body_rate: 0, body_rate_grace: 1s, per_source: {{ max_connections: 10, max_concurrency: 3, max_buffered: 2MiB, max_header_bytes: 128KiB }} }}\n"
+    );
+    let c = load_ok(&text);
+    assert_eq!(c.startup.limits.max_connections, 100);
+    assert_eq!(c.startup.limits.per_source.max_connections, 10);
+    assert_eq!(c.startup.limits.per_source.max_header_bytes, 128 * 1024);
+    assert_eq!(c.live.limits.per_source.max_concurrency, 3);
+    assert_eq!(c.live.limits.per_source.max_buffered, 2 * 1024 * 1024);
+    assert_eq!(c.live.limits.min_body_rate, 0, "0 turns the check off");
+    // What cannot work is refused where it is written.
+    let ps = problems(&format!(
+        "{MINIMAL}limits: {{ max_connections: 0, max_header_bytes: 1KiB, per_source: {{ max_connections: 5000, max_buffered: 1KiB, max_header_bytes: 1KiB }} }}\n"
+    ));
+    for path in [
+        "limits.max_connections",
+        "limits.max_header_bytes",
+        "limits.per_source.max_connections",
+        "limits.per_source.max_buffered",
+        "limits.per_source.max_header_bytes",
+    ] {
+        assert!(find(&ps, path).line.is_some(), "{path}: {ps:#?}");
+    }
+}

@@ -112,6 +112,21 @@ impl Validator<'_> {
         n
     }
 
+    /// A count in `1..=max`, `default` when absent.
+    pub(super) fn count(
+        &mut self,
+        path: &str,
+        v: Option<usize>,
+        default: usize,
+        max: usize,
+    ) -> usize {
+        let n = v.unwrap_or(default);
+        if n == 0 || n > max {
+            self.problem(path, format!("must be between 1 and {max}"));
+        }
+        n.clamp(1, max.max(1))
+    }
+
     pub(super) fn addr(
         &mut self,
         path: &str,
@@ -192,12 +207,64 @@ impl Validator<'_> {
                 .limits
                 .max_concurrency
                 .unwrap_or(DEFAULT_MAX_CONCURRENCY),
+            max_connections: 0,
+            max_header_bytes: 0,
+            per_source: StartupPerSource {
+                max_connections: 0,
+                max_header_bytes: 0,
+            },
         };
         let body_timeout = self.duration(
             "limits.body_timeout",
             raw.limits.body_timeout.as_deref(),
             DEFAULT_BODY_TIMEOUT,
         );
+        let min_body_rate = self.size(
+            "limits.min_body_rate",
+            raw.limits.min_body_rate.as_deref(),
+            DEFAULT_MIN_BODY_RATE,
+        );
+        let body_rate_grace = self.duration(
+            "limits.body_rate_grace",
+            raw.limits.body_rate_grace.as_deref(),
+            DEFAULT_BODY_RATE_GRACE,
+        );
+        let max_connections = self.count(
+            "limits.max_connections",
+            raw.limits.max_connections,
+            DEFAULT_MAX_CONNECTIONS,
+            MAX_CONNECTIONS_CAP,
+        );
+        let max_header_bytes = self.size(
+            "limits.max_header_bytes",
+            raw.limits.max_header_bytes.as_deref(),
+            DEFAULT_MAX_HEADER_BYTES,
+        );
+        if max_header_bytes < MAX_HEADER_SIZE {
+            self.problem(
+                "limits.max_header_bytes",
+                format!("must be at least {MAX_HEADER_SIZE} bytes (64KiB), the longest head one request may have"),
+            );
+        }
+        let ps = &raw.limits.per_source;
+        let share = |total: usize| (total / DEFAULT_PER_SOURCE_SHARE).max(1);
+        let per_source_connections = self.count(
+            "limits.per_source.max_connections",
+            ps.max_connections,
+            share(max_connections),
+            max_connections.max(1),
+        );
+        let per_source_header_bytes = self.size(
+            "limits.per_source.max_header_bytes",
+            ps.max_header_bytes.as_deref(),
+            share(max_header_bytes),
+        );
+        if ps.max_header_bytes.is_some() && per_source_header_bytes < MAX_HEADER_SIZE {
+            self.problem(
+                "limits.per_source.max_header_bytes",
+                format!("must be at least {MAX_HEADER_SIZE} bytes (64KiB), the longest head one request may have"),
+            );
+        }
         if startup_limits.max_concurrency == 0 {
             self.problem("limits.max_concurrency", "must be at least 1");
         }
@@ -217,6 +284,21 @@ impl Validator<'_> {
                 self.problem(path, "must be more than 0");
             }
         }
+        let startup_limits = StartupLimits {
+            max_connections,
+            max_header_bytes,
+            per_source: StartupPerSource {
+                max_connections: per_source_connections,
+                max_header_bytes: per_source_header_bytes,
+            },
+            ..startup_limits
+        };
+        let per_source_concurrency = self.count(
+            "limits.per_source.max_concurrency",
+            ps.max_concurrency,
+            share(startup_limits.max_concurrency),
+            startup_limits.max_concurrency.max(1),
+        );
         let (store, policy) = self.dedup(&raw.dedup);
         let log = self.log(&raw.log);
         let shutdown_grace = self.duration(
@@ -278,6 +360,22 @@ impl Validator<'_> {
         let largest = routes.iter().map(|r| r.max_body).fold(max_body, usize::max);
         let max_buffered =
             max_buffered.unwrap_or_else(|| DEFAULT_MAX_BUFFERED.max(largest.saturating_mul(4)));
+        let per_source_buffered = match ps.max_buffered.as_deref() {
+            // A source must be able to send the largest body a route accepts.
+            None => share(max_buffered).max(largest),
+            Some(v) => {
+                let n = self
+                    .parsed_size("limits.per_source.max_buffered", v)
+                    .unwrap_or(largest);
+                if n < largest {
+                    self.problem(
+                        "limits.per_source.max_buffered",
+                        format!("must be at least the largest body limit ({largest} bytes), or such a body could never be accepted"),
+                    );
+                }
+                n
+            }
+        };
 
         Some(Config {
             startup: Startup {
@@ -295,6 +393,12 @@ impl Validator<'_> {
                     max_body,
                     max_buffered,
                     body_timeout,
+                    min_body_rate,
+                    body_rate_grace,
+                    per_source: PerSource {
+                        max_concurrency: per_source_concurrency,
+                        max_buffered: per_source_buffered,
+                    },
                 },
                 dedup: policy,
                 diagnostics: Diagnostics {

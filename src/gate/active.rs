@@ -102,10 +102,12 @@ impl Gate {
     pub fn refresh_gauges(&self) {
         let metrics = &self.recorder.metrics;
         let active = self.active.load();
-        let held = active.body_budget.held();
-        metrics
-            .buffered_bytes
-            .set(i64::try_from(held).unwrap_or(i64::MAX));
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        metrics.buffered_bytes.set(gauge(active.body_budget.held()));
+        metrics.header_bytes.set(gauge(self.heads.held()));
+        if let Some(open) = self.connections.get() {
+            metrics.open_connections.set(gauge(open.get()));
+        }
         // The counter follows the writer's own total; `fetch_max` hands each new byte to one
         // scrape only, however many run at once.
         let lost = crate::logging::dropped_bytes_total();

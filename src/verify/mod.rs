@@ -185,6 +185,33 @@ pub fn verify(
     verify_traced(scheme, keys, msg, freshness, now, &mut Trace::default())
 }
 
+/// What can be checked before the body is read: the signature is present and well formed, and
+/// a timestamp the scheme carries in its headers is present and readable. `msg` need not have
+/// its body (it is not read). A request refused here would be refused by `verify` too (a
+/// malformed timestamp may be named before a mismatch it also has), so unsigned junk is
+/// refused before it holds a body in memory.
+///
+/// Freshness is not checked here: a forger picks a fresh timestamp for free, so it would stop
+/// no attack, and the refusal without the body would lose what a stale rejection now says,
+/// whether the delivery was authentic and only late (a sender's clock or time zone).
+pub fn precheck(scheme: &Scheme, msg: &Message<'_>) -> Result<(), VerifyError> {
+    // A signature inside the body, or a timestamp in it, waits for it.
+    if scheme.signature_json.is_some() {
+        return Ok(());
+    }
+    let (set, sig_value) = signature_value(scheme, msg)?;
+    candidates(scheme, msg, &sig_value)?;
+    let Some(rule) = &scheme.timestamp else {
+        return Ok(());
+    };
+    if matches!(rule.source, TimestampSource::Json(_)) {
+        return Ok(());
+    }
+    let raw = raw_timestamp(scheme, set, &sig_value, msg)?
+        .ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
+    parse_timestamp(&raw, rule.format).map(|_| ())
+}
+
 /// `verify`, also filling `trace` with how far it got (for rejection diagnostics).
 pub fn verify_traced(
     scheme: &Scheme,

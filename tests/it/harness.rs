@@ -493,6 +493,10 @@ impl Binary {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `kill -SIG`, e.g. "-TERM", "-HUP".
     pub fn signal(&self, sig: &str) {
         let ok = std::process::Command::new("kill")

@@ -11,7 +11,7 @@ use crate::harness::*;
 use crate::proxy::{config, refs, signed, ENV, SECRET};
 
 const TIGHT: &str =
-    "limits: { max_body: 1KiB, header_timeout: 300ms, body_timeout: 300ms, max_concurrency: 2 }";
+    "limits: { max_body: 1KiB, header_timeout: 300ms, body_timeout: 300ms, max_concurrency: 2, per_source: { max_concurrency: 2 } }";
 
 async fn tight(up: &Upstream) -> Proxy {
     Proxy::start(
@@ -219,7 +219,12 @@ async fn request_bodies_in_memory_are_bounded_by_max_buffered() {
     // Room for two 1 KiB bodies.
     let up = Upstream::ok().await;
     let proxy = Proxy::start(
-        &config("", "limits: { max_body: 1KiB, max_buffered: 2KiB }"),
+        &config(
+            "",
+            // The totals are under test: one source (127.0.0.1) may hold them, and a body
+            // held still on purpose is not cut for its pace.
+            "limits: { max_body: 1KiB, max_buffered: 2KiB, min_body_rate: 0, per_source: { max_buffered: 2KiB } }",
+        ),
         &up.url(),
         ENV,
         TestClock::at(1_764_000_000).clock(),
@@ -316,4 +321,188 @@ async fn a_route_may_accept_larger_bodies_than_the_global_limit() {
     let h = signed(SECRET, 1_764_000_000, &over);
     assert_eq!(post(&proxy.url("/big"), &refs(&h), over).await.status, 413);
     assert_eq!(up.count(), 1);
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_minimum_rate_is_408_after_its_grace() {
+    use crate::wire::{head, kib_body as body, response, sending};
+    let up = Upstream::ok().await;
+    let proxy = Proxy::start(
+        &config(
+            "",
+            "limits: { body_timeout: 30s, min_body_rate: 1KiB, body_rate_grace: 500ms }",
+        ),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    // 100 bytes of a 1 KiB body, then nothing: cut once the grace has passed, long before
+    // the body timeout.
+    let b = body("evt_trickle");
+    let started = std::time::Instant::now();
+    let mut s = sending(
+        proxy.addr,
+        head("POST /hook HTTP/1.1", &b, &["Content-Length: 1024"]),
+        &b,
+        100,
+    )
+    .await;
+    let (status, _, answer) = response(&mut s, &mut Vec::new()).await;
+    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("min_body_rate"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A body that keeps the pace is read whole however long it takes within the timeout.
+    let b = body("evt_paced");
+    let mut s = sending(
+        proxy.addr,
+        head("POST /hook HTTP/1.1", &b, &["Content-Length: 1024"]),
+        &b,
+        0,
+    )
+    .await;
+    for chunk in b.as_bytes().chunks(256) {
+        s.write_all(chunk).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let (status, _, _) = response(&mut s, &mut Vec::new()).await;
+    assert_eq!(status, 200);
+    assert_eq!(up.count(), 1);
+}
+
+#[tokio::test]
+async fn a_source_at_its_share_gets_429_while_another_is_served() {
+    use crate::wire::{head, kib_body as body, response};
+    let up = Upstream::ok().await;
+    let proxy = Proxy::start(
+        &config(
+            "",
+            "limits: { max_concurrency: 8, min_body_rate: 0, per_source: { max_concurrency: 2 } }",
+        ),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    let from = async |last: u8| {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        s.bind(std::net::SocketAddr::from(([127, 0, 0, last], 0)))
+            .unwrap();
+        s.connect(proxy.addr).await.unwrap()
+    };
+    // Two requests from .2 hold their bodies (half sent): .2 has its share.
+    let mut held = Vec::new();
+    for i in 0..2 {
+        let b = body(&format!("evt_held_{i}"));
+        let mut s = from(2).await;
+        let h = head("POST /hook HTTP/1.1", &b, &["Content-Length: 1024"]);
+        s.write_all((h + &b[..512]).as_bytes()).await.unwrap();
+        held.push((s, b));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let third = body("evt_third");
+    let mut s = from(2).await;
+    s.write_all(
+        (head("POST /hook HTTP/1.1", &third, &["Content-Length: 1024"]) + &third).as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (status, h, answer) = response(&mut s, &mut Vec::new()).await;
+    assert_eq!(status, 429, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("source_busy"));
+    assert!(h.contains("retry-after: 1"), "{h}");
+    // Another source is served meanwhile.
+    let other = body("evt_other");
+    let mut s = from(3).await;
+    s.write_all(
+        (head("POST /hook HTTP/1.1", &other, &["Content-Length: 1024"]) + &other).as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response(&mut s, &mut Vec::new()).await.0, 200);
+    // The held ones finish and free the share.
+    for (mut s, b) in held {
+        s.write_all(&b.as_bytes()[512..]).await.unwrap();
+        assert_eq!(response(&mut s, &mut Vec::new()).await.0, 200);
+    }
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"source_busy\",route=\"custom\"}")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn a_head_over_64_kib_is_431() {
+    let up = Upstream::ok().await;
+    let proxy = tight(&up).await;
+    let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+    let pad = "a".repeat(100 * 1024);
+    let req =
+        format!("POST /hook HTTP/1.1\r\nHost: x\r\nX-Pad: {pad}\r\nContent-Length: 0\r\n\r\n");
+    // The server may answer and close before it has read it all.
+    let _ = s.write_all(req.as_bytes()).await;
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await;
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+    assert_eq!(up.count(), 0);
+}
+
+#[tokio::test]
+async fn unfinished_heads_are_bounded_in_all_and_the_budget_comes_back() {
+    let up = Upstream::ok().await;
+    let proxy = Proxy::start(
+        &config(
+            "",
+            "limits: { header_timeout: 10s, max_header_bytes: 64KiB, per_source: { max_header_bytes: 64KiB } }",
+        ),
+        &up.url(),
+        ENV,
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    let unfinished = format!(
+        "POST /hook HTTP/1.1\r\nHost: x\r\nX-Pad: {}",
+        "a".repeat(40 * 1024)
+    );
+    let held_bytes = async || proxy.metric("hookgate_header_bytes").await;
+    // One unfinished head of 40 KiB is held and counted...
+    let mut first = TcpStream::connect(proxy.addr).await.unwrap();
+    first.write_all(unfinished.as_bytes()).await.unwrap();
+    poll(POLL, async || {
+        (held_bytes().await >= 40.0 * 1024.0).then_some(())
+    })
+    .await
+    .expect("the first head is counted");
+    // ...a second would pass the 64 KiB in all: its connection is closed, and counted.
+    let mut second = TcpStream::connect(proxy.addr).await.unwrap();
+    let _ = second.write_all(unfinished.as_bytes()).await;
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(WAIT, second.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the second connection is closed");
+    poll(POLL, async || {
+        let n = proxy
+            .metric("hookgate_connections_refused_total{reason=\"header_budget\"}")
+            .await;
+        (n == 1.0).then_some(())
+    })
+    .await
+    .expect("the refusal is counted");
+    // The first finishes its head: the budget is given back, and it is answered.
+    first
+        .write_all(b"\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 12];
+    first.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+    poll(POLL, async || (held_bytes().await == 0.0).then_some(()))
+        .await
+        .expect("nothing held once the heads are read");
 }

@@ -9,6 +9,7 @@ mod diagnostics;
 mod faults;
 mod handshakes;
 mod harness;
+mod hostile;
 mod layout;
 mod limits;
 mod process;

@@ -447,7 +447,7 @@ async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
     };
     std::fs::write(
         &cfg,
-        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 20s"),
+        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 20s, min_body_rate: 0, per_source: { max_buffered: 2KiB }"),
     )
     .unwrap();
     let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
@@ -472,7 +472,7 @@ async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
     // A reload that leaves max_buffered alone keeps the budget and what it holds.
     std::fs::write(
         &cfg,
-        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 19s"),
+        with_limits("max_body: 1KiB, max_buffered: 2KiB, body_timeout: 19s, min_body_rate: 0, per_source: { max_buffered: 2KiB }"),
     )
     .unwrap();
     hg.hangup();
@@ -484,7 +484,7 @@ async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
     // A new size is a new budget, in force at once.
     std::fs::write(
         &cfg,
-        with_limits("max_body: 1KiB, max_buffered: 4KiB, body_timeout: 19s"),
+        with_limits("max_body: 1KiB, max_buffered: 4KiB, body_timeout: 19s, min_body_rate: 0, per_source: { max_buffered: 4KiB }"),
     )
     .unwrap();
     hg.hangup();
