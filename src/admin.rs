@@ -1,16 +1,22 @@
 //! The admin listener: `/metrics`, `/healthz`, `/readyz` and `/debug/rejections`, on a port of
 //! its own so probes and scrapes never queue behind webhook traffic and are never exposed
 //! through the webhook Service.
+//!
+//! It binds where `admin_listen` says, often every interface of a pod, so it answers only what
+//! it must: the metrics and probes to GET and HEAD (scrapers and kubelets send nothing else),
+//! and `/debug/*` only when `admin.debug` is on, to GET, and with `admin.token` set, only to a
+//! matching `Authorization: Bearer` (compared in constant time).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
-use http::{Request, Response, StatusCode};
+use http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
+use subtle::ConstantTimeEq as _;
 
 use crate::gate::Gate;
 
@@ -42,7 +48,40 @@ pub async fn handle(
         );
         r
     };
-    let resp = match req.uri().path() {
+    let path = req.uri().path();
+    let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
+    if known && !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Ok(r);
+    }
+    if path.starts_with("/debug/") {
+        let admin = gate.live().admin.clone();
+        if !admin.debug {
+            return Ok(text(
+                StatusCode::NOT_FOUND,
+                "not found: /debug/* is off (admin.debug: true turns it on)\n",
+            ));
+        }
+        if req.method() != Method::GET {
+            let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
+            r.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET"));
+            return Ok(r);
+        }
+        if let Some(token) = &admin.token {
+            if !bearer_matches(&req, token.expose()) {
+                let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+                r.headers_mut().insert(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"hookgate-debug\""),
+                );
+                return Ok(r);
+            }
+        }
+    }
+    let resp = match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" if !ready.get() => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
         "/readyz" if !gate.ready() => text(
@@ -82,4 +121,16 @@ pub async fn handle(
         ),
     };
     Ok(resp)
+}
+
+/// Whether `req` carries `Authorization: Bearer <token>`, compared in constant time.
+fn bearer_matches<B>(req: &Request<B>, token: &[u8]) -> bool {
+    let Some(given) = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+    else {
+        return false;
+    };
+    given.trim_ascii().ct_eq(token).into()
 }

@@ -29,6 +29,7 @@ use serde::Serialize;
 pub use crate::dedup::RedisSettings;
 pub use crate::forward::UpstreamTarget;
 pub use crate::logging::LogFormat;
+use crate::secret::Secret;
 use crate::verify::presets::Handshake;
 use crate::verify::{DedupKeySpec, Freshness, Key, Scheme};
 pub use diff::changed_keys;
@@ -121,6 +122,7 @@ pub struct Live {
     pub limits: Limits,
     pub dedup: DedupPolicy,
     pub diagnostics: Diagnostics,
+    pub admin: AdminConfig,
     pub routes: Vec<Arc<Route>>,
     by_path: HashMap<String, usize>,
 }
@@ -246,6 +248,15 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// A `tracing` filter directive (`info`, `hookgate=debug`, ...).
     pub level: String,
+}
+
+/// The admin port beyond `/metrics` and the probes, which are always served (GET or HEAD).
+#[derive(Debug, Clone, Default)]
+pub struct AdminConfig {
+    /// Serve `/debug/*`: what it lists is metadata only, but an open port need not list it.
+    pub debug: bool,
+    /// When set, `/debug/*` requires `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
 }
 
 /// What hookgate keeps for explaining rejections on the admin port.

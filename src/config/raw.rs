@@ -143,8 +143,20 @@ pub(super) struct RawConfig {
     pub workers: Option<usize>,
     #[serde(default)]
     pub diagnostics: RawDiagnostics,
+    #[serde(default)]
+    pub admin: RawAdmin,
     /// One route per webhook endpoint.
     pub routes: Vec<RawRoute>,
+}
+
+/// The admin port beyond `/metrics` and the probes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAdmin {
+    /// Serve `/debug/*` (`/debug/rejections`). Default false.
+    pub debug: Option<bool>,
+    /// A bearer token `/debug/*` then requires: `{ file: PATH }` or `{ env: NAME }`.
+    pub token: Option<RawSecret>,
 }
 
 #[derive(Debug, Default, Deserialize)]

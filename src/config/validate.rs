@@ -313,6 +313,19 @@ impl Validator<'_> {
                 format!("must be between 1 and {MAX_WORKERS} (or left out: one per CPU hookgate may use)"),
             );
         }
+        let admin = AdminConfig {
+            debug: raw.admin.debug.unwrap_or(false),
+            token: raw
+                .admin
+                .token
+                .as_ref()
+                .and_then(|t| self.secret("admin.token", t, "admin.token")),
+        };
+        if admin.token.is_some() && !admin.debug {
+            self.warnings.push(
+                "admin.token is set but admin.debug is false: /debug/* is off, the token guards nothing".into(),
+            );
+        }
         let recent_rejections = raw
             .diagnostics
             .recent_rejections
@@ -404,6 +417,7 @@ impl Validator<'_> {
                 diagnostics: Diagnostics {
                     recent_rejections: recent_rejections.min(MAX_RECENT_REJECTIONS),
                 },
+                admin,
                 routes,
                 by_path,
             },

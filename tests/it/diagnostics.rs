@@ -32,7 +32,13 @@ fn sha256_hex(b: &str) -> String {
 async fn rejections_are_listed_with_metadata_and_nothing_secret() {
     let up = Upstream::ok().await;
     let clock = TestClock::at(T0);
-    let proxy = Proxy::start(&config("", ""), &up.url(), ENV, clock.clock()).await;
+    let proxy = Proxy::start(
+        &config("", "admin: { debug: true }"),
+        &up.url(),
+        ENV,
+        clock.clock(),
+    )
+    .await;
     let url = proxy.url("/hook");
 
     // Forwarded: not a rejection.
@@ -162,7 +168,10 @@ async fn the_buffer_is_bounded_and_observe_verdicts_are_listed() {
     secrets: [ { env: CUR } ]
 "#;
     let proxy = Proxy::start(
-        &config(observed, "diagnostics: { recent_rejections: 2 }"),
+        &config(
+            observed,
+            "diagnostics: { recent_rejections: 2 }\nadmin: { debug: true }",
+        ),
         &up.url(),
         ENV,
         clock.clock(),
@@ -195,5 +204,75 @@ async fn the_buffer_is_bounded_and_observe_verdicts_are_listed() {
         sha256_hex(r#"{"n":4}"#),
         "the newest kept"
     );
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_port_answers_only_what_it_must() {
+    let admin_get = async |proxy: &Proxy, method: &str, path: &str, auth: Option<&str>| {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", proxy.admin));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        send(req.body(Full::default()).unwrap()).await
+    };
+    let up = Upstream::ok().await;
+    // By default /debug/* is off, and the metrics and probes take GET and HEAD only.
+    let proxy = Proxy::start(&config("", ""), &up.url(), ENV, TestClock::at(T0).clock()).await;
+    assert_eq!(
+        admin_get(&proxy, "GET", "/debug/rejections", None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(admin_get(&proxy, "GET", "/metrics", None).await.status, 200);
+    assert_eq!(admin_get(&proxy, "HEAD", "/readyz", None).await.status, 200);
+    let post = admin_get(&proxy, "POST", "/metrics", None).await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.headers["allow"], "GET, HEAD");
+    assert_eq!(
+        admin_get(&proxy, "DELETE", "/healthz", None).await.status,
+        405
+    );
+    proxy.stop().await;
+
+    // On, with a token from a file: only a matching bearer is answered, and only to GET.
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("admin-token");
+    std::fs::write(&token, "s3cret-admin-token\n").unwrap();
+    let yaml = config(
+        "",
+        &format!(
+            "admin: {{ debug: true, token: {{ file: {} }} }}",
+            token.display()
+        ),
+    );
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(T0).clock()).await;
+    let path = "/debug/rejections";
+    let none = admin_get(&proxy, "GET", path, None).await;
+    assert_eq!(none.status, 401);
+    assert!(none.headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    for wrong in [
+        "Bearer s3cret-admin-tokeN",
+        "Bearer ",
+        "Basic s3cret-admin-token",
+        "s3cret-admin-token",
+    ] {
+        assert_eq!(
+            admin_get(&proxy, "GET", path, Some(wrong)).await.status,
+            401,
+            "{wrong}"
+        );
+    }
+    let right = Some("Bearer s3cret-admin-token");
+    assert_eq!(admin_get(&proxy, "GET", path, right).await.status, 200);
+    assert_eq!(admin_get(&proxy, "POST", path, right).await.status, 405);
+    // The metrics and probes need no token.
+    assert_eq!(admin_get(&proxy, "GET", "/metrics", None).await.status, 200);
     proxy.stop().await;
 }

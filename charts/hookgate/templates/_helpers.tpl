@@ -98,6 +98,20 @@ listenAddress and containerPorts (the probes and the Service depend on them).
 {{- if not (($cfg.upstream | default dict).url) -}}
 {{- fail "hookgate: config.upstream.url is required (your app's Service in standalone mode, http://127.0.0.1:PORT in sidecar mode)" -}}
 {{- end -}}
+{{- $debug := .Values.debugEndpoints | default dict -}}
+{{- if or $debug.enabled $debug.tokenKey -}}
+{{- if hasKey $cfg "admin" -}}
+{{- fail "hookgate: set debugEndpoints or config.admin, not both" -}}
+{{- end -}}
+{{- $admin := dict "debug" (ternary true false (eq $debug.enabled true)) -}}
+{{- if $debug.tokenKey -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- fail "hookgate: debugEndpoints.tokenKey names a key of secrets.existingSecret; set secrets.existingSecret" -}}
+{{- end -}}
+{{- $_ := set $admin "token" (dict "file" (printf "%s/%s" .Values.secrets.mountPath $debug.tokenKey)) -}}
+{{- end -}}
+{{- $_ := set $cfg "admin" $admin -}}
+{{- end -}}
 {{- $_ := set $cfg "listen" (include "hookgate.hostPort" (dict "addr" .Values.listenAddress "port" .Values.containerPorts.http)) -}}
 {{- $_ := set $cfg "admin_listen" (include "hookgate.hostPort" (dict "addr" .Values.listenAddress "port" .Values.containerPorts.admin)) -}}
 {{- toYaml $cfg -}}

@@ -811,6 +811,64 @@ fn schema_and_guards_reject_mistakes() {
         &["--set-json", r#"ingress.hosts=[{"host":"h"}]"#]
     )
     .contains("paths is required"));
+    assert!(lint_fails("debugEndpoints.token=x").contains("token"));
+    assert!(fails(
+        &minimal,
+        &[
+            "--set",
+            "debugEndpoints.enabled=true",
+            "--set",
+            "config.admin.debug=true"
+        ]
+    )
+    .contains("not both"));
+    assert!(fails(
+        &minimal,
+        &[
+            "--set",
+            "debugEndpoints.tokenKey=t",
+            "--set",
+            "secrets.existingSecret="
+        ]
+    )
+    .contains("set secrets.existingSecret"));
+}
+
+#[test]
+fn debug_endpoints_are_off_unless_the_values_turn_them_on() {
+    if !have_tools(
+        "debug_endpoints_are_off_unless_the_values_turn_them_on",
+        &["helm"],
+    ) {
+        return;
+    }
+    let chart = chart_dir();
+    let minimal = chart.join("ci/standalone-minimal-values.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let admin_of = |extra: &[&str], label: &str| {
+        let objects = template(&chart, &[&minimal], extra);
+        let cm = one(&objects, "ConfigMap");
+        check_rendered_config(tmp.path(), label, cm)["admin"].clone()
+    };
+    assert_eq!(
+        admin_of(&[], "off"),
+        Value::Null,
+        "not rendered: hookgate's default, off"
+    );
+    let on = admin_of(
+        &[
+            "--set",
+            "debugEndpoints.enabled=true",
+            "--set",
+            "debugEndpoints.tokenKey=admin-token",
+        ],
+        "on",
+    );
+    assert_eq!(on["debug"], Value::Bool(true));
+    assert_eq!(
+        s(&on["token"]["file"]),
+        "/var/run/secrets/hookgate/admin-token"
+    );
 }
 
 #[test]
