@@ -52,7 +52,7 @@ use crate::workers::OpenConnections;
 /// Everything requests share, whichever worker serves them.
 pub struct Gate {
     /// Where every outcome is written down.
-    pub recorder: Recorder,
+    pub recorder: Arc<Recorder>,
     pub clock: Clock,
     /// The store itself, for readiness, housekeeping and counts; requests claim through their
     /// worker's handle (`Handles::store`). Built once: a reload must not forget what was seen.
@@ -101,12 +101,18 @@ impl Gate {
     ) -> Self {
         let max_concurrency = limits.max_concurrency;
         let sources = Sources::new();
+        let recorder = Arc::new(Recorder::new(
+            metrics,
+            clock.clone(),
+            live.diagnostics.recent_rejections,
+        ));
+        let to = recorder.clone();
         let heads = HeadBudget::new(
             limits.max_header_bytes,
             sources.clone(),
             limits.per_source.max_header_bytes,
+            Arc::new(move |why, peer| to.head_refused(why, peer)),
         );
-        let recorder = Recorder::new(metrics, clock.clone(), live.diagnostics.recent_rejections);
         let active = ArcSwap::from_pointee(Active::new(live, &recorder.metrics, None));
         Self {
             recorder,
@@ -152,6 +158,7 @@ impl Gate {
         notes: &mut Notes,
     ) -> Step<Answer> {
         let route = self.route(&active.live, &req, notes)?;
+        self.framing(&req, notes)?;
         self.method(&route, &req, notes)?;
         self.precheck(&route, &req, notes)?;
         let slots = self.capacity(active, peer, notes)?;
@@ -204,6 +211,30 @@ impl Gate {
         };
         notes.route = Some(route.clone());
         Ok(route.clone())
+    }
+
+    /// Framing hyper accepts but a proxy in front of hookgate may read otherwise: several
+    /// `Host`, a `Transfer-Encoding` other than one `chunked`. Refused (400), so the two never
+    /// disagree about where a request ends. (A bare LF, and a repeated `Content-Length`, which
+    /// hyper folds into one when the copies agree, are refused as the head is read, server.rs.)
+    fn framing(&self, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
+        let h = req.headers();
+        let count = |name| h.get_all(name).iter().count();
+        let te = h.get_all(http::header::TRANSFER_ENCODING);
+        let odd_te = te.iter().count() > 1
+            || te
+                .iter()
+                .any(|v| !v.as_bytes().trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        let why = if count(CONTENT_LENGTH) > 1 {
+            "the request has more than one Content-Length"
+        } else if count(HOST) > 1 {
+            "the request has more than one Host"
+        } else if odd_te {
+            "the request's Transfer-Encoding is not a single chunked"
+        } else {
+            return Ok(());
+        };
+        Err(refuse(notes, Outcome::BadRequest, why))
     }
 
     /// Step 2, method. A provider's challenge GET (Dropbox, Okta) is answered here when the route

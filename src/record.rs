@@ -25,6 +25,7 @@ use crate::diagnostics::{self, Rejection, Rejections};
 use crate::logging::Throttle;
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
 use crate::outcome::{error_chain, Outcome};
+use crate::server::Refusal;
 use crate::verify::Trace;
 
 /// The target of every line written here: where requests are decided, and what a log filter
@@ -140,17 +141,31 @@ impl Recorder {
     /// request or headers too slow count (route `none`) and are logged like a refused request;
     /// resets and hang-ups between requests are not requests, only a debug line.
     pub fn connection(&self, e: &hyper::Error, peer: SocketAddr) {
-        if crate::server::over_head_budget(e) {
-            self.connection_refused("header_budget", peer);
+        // Refused as its head was read: recorded then (`head_refused`).
+        if crate::server::refused_by_us(e) {
             return;
         }
         let Some(outcome) = Outcome::of_connection(e) else {
             tracing::debug!(target: TARGET, %peer, error = %e, "connection ended with an error");
             return;
         };
+        self.before_request(outcome, error_chain(e), peer);
+    }
+
+    /// A connection closed while its head was read, by a bound or for its framing.
+    pub fn head_refused(&self, why: Refusal<'_>, peer: SocketAddr) {
+        match why {
+            Refusal::HeadBudget => self.connection_refused("header_budget", peer),
+            Refusal::Framing(e) => self.before_request(Outcome::BadRequest, e.to_string(), peer),
+        }
+    }
+
+    /// A request that failed before it was read: counted under route `none`, logged like a
+    /// refused request (with its peer: nothing else names the sender).
+    fn before_request(&self, outcome: Outcome, detail: String, peer: SocketAddr) {
         self.unrouted.record(outcome, 0.0);
         let notes = Notes {
-            detail: Some(error_chain(e)),
+            detail: Some(detail),
             peer: Some(peer),
             ..Notes::default()
         };

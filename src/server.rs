@@ -50,15 +50,35 @@ pub struct HeadBudget {
     max: usize,
     sources: Arc<Sources>,
     per_source: usize,
+    /// Told of each connection closed while its head was read (counted and logged there:
+    /// hyper reports nothing of a connection that failed before its first request).
+    on_refused: RefusalHook,
 }
 
+/// Why a connection was closed while its head was read.
+#[derive(Debug)]
+pub enum Refusal<'a> {
+    /// The head budgets are spent (`HeadsOverBudget`).
+    HeadBudget,
+    /// Framing a proxy could read otherwise; answered 400 first.
+    Framing(&'a BadFraming),
+}
+
+pub type RefusalHook = Arc<dyn Fn(Refusal<'_>, SocketAddr) + Send + Sync>;
+
 impl HeadBudget {
-    pub fn new(max: usize, sources: Arc<Sources>, per_source: usize) -> Arc<Self> {
+    pub fn new(
+        max: usize,
+        sources: Arc<Sources>,
+        per_source: usize,
+        on_refused: RefusalHook,
+    ) -> Arc<Self> {
         Arc::new(Self {
             held: AtomicUsize::new(0),
             max,
             sources,
             per_source,
+            on_refused,
         })
     }
 
@@ -87,16 +107,17 @@ impl HeadBudget {
 /// (`answered`). Given back when the connection ends.
 pub struct HeadMeter {
     budget: Option<Arc<HeadBudget>>,
-    ip: IpAddr,
+    peer: SocketAddr,
     charged: AtomicUsize,
+    /// Between an answer (or the connection's start) and the next parsed head.
     awaiting_head: AtomicBool,
 }
 
 impl HeadMeter {
-    fn new(budget: Option<Arc<HeadBudget>>, ip: IpAddr) -> Arc<Self> {
+    fn new(budget: Option<Arc<HeadBudget>>, peer: SocketAddr) -> Arc<Self> {
         Arc::new(Self {
             budget,
-            ip,
+            peer,
             charged: AtomicUsize::new(0),
             awaiting_head: AtomicBool::new(true),
         })
@@ -107,10 +128,7 @@ impl HeadMeter {
         let Some(budget) = &self.budget else {
             return true;
         };
-        if !self.awaiting_head.load(Ordering::Relaxed) {
-            return true;
-        }
-        let ok = budget.take(self.ip, n);
+        let ok = budget.take(self.peer.ip(), n);
         if ok {
             self.charged.fetch_add(n, Ordering::Relaxed);
         }
@@ -120,7 +138,7 @@ impl HeadMeter {
     fn release(&self) {
         let n = self.charged.swap(0, Ordering::Relaxed);
         if let (Some(budget), true) = (&self.budget, n > 0) {
-            budget.give(self.ip, n);
+            budget.give(self.peer.ip(), n);
         }
     }
 
@@ -134,6 +152,12 @@ impl HeadMeter {
     pub fn answered(&self) {
         self.awaiting_head.store(true, Ordering::Relaxed);
     }
+
+    fn refused(&self, why: Refusal<'_>) {
+        if let Some(budget) = &self.budget {
+            (budget.on_refused)(why, self.peer);
+        }
+    }
 }
 
 impl Drop for HeadMeter {
@@ -142,20 +166,46 @@ impl Drop for HeadMeter {
     }
 }
 
+/// Why a connection was closed while reading a head: framing hyper would accept but a proxy in
+/// front of hookgate may read otherwise, so the two could disagree about where the request
+/// ends: a bare LF ending a line, a repeated `Content-Length` (hyper folds equal copies into
+/// one, out of the gate's sight).
+#[derive(Debug, thiserror::Error)]
+pub enum BadFraming {
+    #[error("a line of the request head ends in LF without CR")]
+    BareLf,
+    #[error("the request head has more than one Content-Length")]
+    RepeatedLength,
+}
+
+/// The answer to bad framing, written as is: hyper never parsed the request.
+fn refusal(why: &BadFraming) -> Vec<u8> {
+    let body =
+        serde_json::json!({ "error": "bad_request", "message": why.to_string() }).to_string();
+    format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Whether a connection ended for a refusal of ours (already reported to the head budget's
+/// hook), rather than a failure hyper saw.
+pub fn refused_by_us(e: &hyper::Error) -> bool {
+    caused_by::<BadFraming>(e) || caused_by::<HeadsOverBudget>(e)
+}
+
 /// Why a connection was closed while reading a head: the head budgets are spent.
 #[derive(Debug, thiserror::Error)]
 #[error("request heads in memory would exceed limits.max_header_bytes (all connections, or this source's share)")]
 pub struct HeadsOverBudget;
 
-/// Whether a connection ended because its head passed the head budgets.
-pub fn over_head_budget(e: &hyper::Error) -> bool {
+/// Whether `T`, failing a read of ours, is what ended the connection.
+fn caused_by<T: std::error::Error + 'static>(e: &hyper::Error) -> bool {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<HeadsOverBudget>())
-            {
+            if io.get_ref().is_some_and(|inner| inner.is::<T>()) {
                 return true;
             }
         }
@@ -164,10 +214,66 @@ pub fn over_head_budget(e: &hyper::Error) -> bool {
     false
 }
 
-/// A connection's socket, its reads metered against the head budget.
+/// Reads a head's bytes as they arrive, to its blank line: each line must end in CRLF, and
+/// `Content-Length` may come once.
+#[derive(Debug, Default)]
+struct HeadScan {
+    /// The last byte seen.
+    prev: u8,
+    /// How much of the CRLF CRLF that ends the head was just seen (0 to 4).
+    end: u8,
+    done: bool,
+    /// The start of the current line, lower-cased, enough to name the header.
+    line: [u8; LENGTH_NAME.len()],
+    line_len: usize,
+    lengths: u8,
+}
+
+/// A `Content-Length` line starts so (header names are case-insensitive).
+const LENGTH_NAME: &[u8] = b"content-length:";
+
+impl HeadScan {
+    /// `Err` at bad framing; after the blank line, nothing more is looked at (the body is not
+    /// a head).
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), BadFraming> {
+        for &b in bytes {
+            if self.done {
+                return Ok(());
+            }
+            if b == b'\n' {
+                if self.prev != b'\r' {
+                    return Err(BadFraming::BareLf);
+                }
+                self.line_len = 0;
+            } else if self.line_len < self.line.len() {
+                self.line[self.line_len] = b.to_ascii_lowercase();
+                self.line_len += 1;
+                if self.line_len == LENGTH_NAME.len() && self.line == LENGTH_NAME {
+                    self.lengths += 1;
+                    if self.lengths > 1 {
+                        return Err(BadFraming::RepeatedLength);
+                    }
+                }
+            }
+            self.end = match (self.end, b) {
+                (0 | 2, b'\r') | (1 | 3, b'\n') => self.end + 1,
+                (_, b'\r') => 1,
+                _ => 0,
+            };
+            self.done = self.end == 4;
+            self.prev = b;
+        }
+        Ok(())
+    }
+}
+
+/// A connection's socket, its reads metered against the head budget and its heads scanned.
 struct Metered {
     io: TcpStream,
     meter: Arc<HeadMeter>,
+    scan: HeadScan,
+    /// Whether the meter was waiting for a head at the last read: a new head starts a new scan.
+    was_awaiting: bool,
 }
 
 impl AsyncRead for Metered {
@@ -181,8 +287,23 @@ impl AsyncRead for Metered {
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 let n = buf.filled().len() - before;
-                if n > 0 && !this.meter.charge(n) {
-                    return Poll::Ready(Err(io::Error::other(HeadsOverBudget)));
+                let awaiting = this.meter.awaiting_head.load(Ordering::Relaxed);
+                if awaiting && !this.was_awaiting {
+                    this.scan = HeadScan::default();
+                }
+                this.was_awaiting = awaiting;
+                if n > 0 && awaiting {
+                    if let Err(e) = this.scan.feed(&buf.filled()[before..]) {
+                        // Said, as hookgate answers any bad request, before the connection
+                        // closes: one small write, which a socket's send buffer takes whole.
+                        let _ = this.io.try_write(&refusal(&e));
+                        this.meter.refused(Refusal::Framing(&e));
+                        return Poll::Ready(Err(io::Error::other(e)));
+                    }
+                    if !this.meter.charge(n) {
+                        this.meter.refused(Refusal::HeadBudget);
+                        return Poll::Ready(Err(io::Error::other(HeadsOverBudget)));
+                    }
                 }
                 Poll::Ready(Ok(()))
             }
@@ -325,9 +446,14 @@ where
             }
         };
         let _ = stream.set_nodelay(true);
-        let meter = HeadMeter::new(heads.clone(), peer.ip());
+        let meter = HeadMeter::new(heads.clone(), peer);
         let service = TowerToHyperService::new(make_service(peer, meter.clone()));
-        let io = Metered { io: stream, meter };
+        let io = Metered {
+            io: stream,
+            meter,
+            scan: HeadScan::default(),
+            was_awaiting: true,
+        };
         let conn = builder.serve_connection(TokioIo::new(io), service);
         let conn = graceful.watch(conn);
         let on_error = on_error.clone();
@@ -345,5 +471,42 @@ where
             tracing::warn!(listener = name, ?grace, "grace period over; closing remaining connections");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(chunks: &[&[u8]]) -> Result<(), BadFraming> {
+        let mut s = HeadScan::default();
+        chunks.iter().try_for_each(|c| s.feed(c))
+    }
+
+    #[test]
+    fn a_head_must_end_its_lines_in_crlf_and_its_body_may_hold_anything() {
+        assert!(scan(&[b"POST / HTTP/1.1\r\nHost: x\r\n\r\n{\n\"a\":1}\n"]).is_ok());
+        // Split anywhere, even inside the CRLF CRLF.
+        assert!(scan(&[b"POST / HTTP/1.1\r", b"\nHost: x\r\n\r", b"\n\n\n"]).is_ok());
+        assert!(scan(&[b"POST / HTTP/1.1\nHost: x\r\n\r\n"]).is_err());
+        assert!(scan(&[b"POST / HTTP/1.1\r\nHost: x\n\r\n"]).is_err());
+        assert!(scan(&[b"POST / HTTP/1.1\r\nHost: x\r\n", b"\n"]).is_err());
+        // A CR alone inside a line is hyper's to refuse, not a bare LF.
+        assert!(scan(&[b"POST / HTTP/1.1\r\nX: a\rb\r\n\r\n"]).is_ok());
+    }
+
+    #[test]
+    fn content_length_may_come_once() {
+        let once = b"POST / HTTP/1.1\r\nContent-Length: 2\r\nX-Content-Length: 3\r\n\r\n";
+        assert!(scan(&[once]).is_ok());
+        let twice = [
+            &b"POST / HTTP/1.1\r\nContent-Length: 2\r\nCONTENT-le"[..],
+            &b"ngth: 2\r\n\r\n"[..],
+        ];
+        assert!(matches!(scan(&twice), Err(BadFraming::RepeatedLength)));
+        // In the body it is only bytes.
+        assert!(
+            scan(&[b"POST / HTTP/1.1\r\nContent-Length: 20\r\n\r\ncontent-length: 2\r\n"]).is_ok()
+        );
     }
 }

@@ -262,6 +262,32 @@ async fn ambiguous_framing_never_reaches_the_app() {
             vec!["Transfer-Encoding: chunked, gzip".to_owned()],
             chunked.clone(),
         ),
+        (
+            "a transfer coding before chunked",
+            vec!["Transfer-Encoding: gzip, chunked".to_owned()],
+            chunked.clone(),
+        ),
+        (
+            "chunked twice",
+            vec![
+                "Transfer-Encoding: chunked".to_owned(),
+                "Transfer-Encoding: chunked".to_owned(),
+            ],
+            chunked.clone(),
+        ),
+        (
+            "two equal lengths",
+            vec![
+                format!("Content-Length: {}", body.len()),
+                format!("Content-Length: {}", body.len()),
+            ],
+            body.to_owned(),
+        ),
+        (
+            "two Host headers",
+            vec!["Host: other.example".to_owned()],
+            body.to_owned(),
+        ),
     ] {
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
         let mut s = TcpStream::connect(proxy.addr).await.unwrap();
@@ -272,6 +298,31 @@ async fn ambiguous_framing_never_reaches_the_app() {
         assert_eq!(status, 400, "{what}");
     }
     assert_eq!(up.count(), 0);
+
+    // A line ending in a bare LF: refused as the head is read (hyper would take it).
+    for bad in [
+        "POST /hook HTTP/1.1\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        "POST /hook HTTP/1.1\r\nHost: x\nContent-Length: 0\r\n\r\n",
+    ] {
+        let mut s = TcpStream::connect(proxy.addr).await.unwrap();
+        s.write_all(bad.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await;
+        assert!(read.is_ok(), "closed");
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+        assert!(text.contains("LF without CR"), "{text}");
+    }
+    assert_eq!(up.count(), 0);
+    // Counted where connection failures are: route none, bad_request.
+    poll(POLL, async || {
+        let n = proxy
+            .metric("hookgate_requests_total{outcome=\"bad_request\",route=\"none\"}")
+            .await;
+        (n >= 3.0).then_some(())
+    })
+    .await
+    .expect("the refusals before a request are counted");
 
     // Both a length and chunked: chunked decides (RFC 9112 6.3), and the app gets one length.
     let mut s = TcpStream::connect(proxy.addr).await.unwrap();
