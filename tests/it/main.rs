@@ -13,6 +13,7 @@ mod hostile;
 mod layout;
 mod limits;
 mod process;
+mod props;
 mod proxy;
 mod reload;
 mod sign;
