@@ -23,7 +23,8 @@ pub use dedup_key::{DedupKeySpec, KeySource};
 pub use json::Scalar;
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};
-pub(crate) use payload::{canonical_form, form_decode};
+pub use payload::canonical_form;
+pub(crate) use payload::form_decode;
 pub use scheme::{
     Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme, SecretEncoding, SignatureFormat,
     TimestampFormat, TimestampRule, TimestampSource,

@@ -75,7 +75,7 @@ fn form_params(scheme: &Scheme, msg: &Message<'_>) -> Vec<u8> {
 /// Twilio's signed form bytes: every parameter, decoded, sorted by name then value, each
 /// distinct pair once, as `name` + `value` with no separators. Different encodings of the same
 /// parameters (reordered, `%41` for `A`) give the same bytes.
-pub(crate) fn canonical_form(body: &[u8]) -> Vec<u8> {
+pub fn canonical_form(body: &[u8]) -> Vec<u8> {
     let mut pairs: Vec<(String, String)> = body
         .split(|&b| b == b'&')
         .filter(|kv| !kv.is_empty())

@@ -1,0 +1,47 @@
+//! Every parser a sender's bytes reach on the way through verification: signature headers of
+//! every scheme, timestamps, ids, the JSON field walk, form canonicalisation, the checks made
+//! on the head alone, and the delivery id's extraction. None may panic, whatever the input.
+
+#![no_main]
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use libfuzzer_sys::fuzz_target;
+
+use hookgate::secret::Secret;
+use hookgate::verify::{self, presets, Freshness, Key, Message};
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(case) = common::parse(data) else {
+        return;
+    };
+    // An unknown name still exercises a scheme: the one its bytes pick.
+    let name = presets::lookup(case.preset).map_or_else(
+        || presets::NAMES[case.preset.len() % presets::NAMES.len()],
+        |p| p.name,
+    );
+    let Some(preset) = presets::lookup(name) else {
+        return;
+    };
+    let Ok(key) = Key::new(Arc::from("k"), &Secret::new(case.secret), &preset.scheme) else {
+        return;
+    };
+    let keys = [key];
+    let freshness = Freshness {
+        max_age: Duration::from_secs(300),
+        max_future_skew: Duration::from_secs(60),
+    };
+    let now = UNIX_EPOCH + Duration::from_secs(case.now);
+    let public_url = Some("https://hooks.example.com");
+    let head = Message::new(&case.method, &case.uri, &case.headers, &[], public_url);
+    let _ = verify::precheck(&preset.scheme, &head);
+    let msg = Message::new(&case.method, &case.uri, &case.headers, case.body, public_url);
+    if let Ok(v) = verify::verify(&preset.scheme, &keys, &msg, freshness, now) {
+        let _ = preset.dedup_key.extract(&msg, &v);
+    }
+    let _ = msg.headers_read();
+});

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets, from what the tests already hold: every provider vector
+(tests/fixtures/vectors/*.json) as a `verify` input (the shape fuzz_targets/common.rs reads),
+their bodies with the JSON pointers the presets read as `json_field` inputs, form bodies as
+`form` inputs, and the example and test configs as `config` inputs. Deterministic: run it
+again and the files are the same (`--check` says whether they are).
+
+    python3 fuzz/seeds.py [--check]
+"""
+import base64
+import hashlib
+import json
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "fuzz" / "seeds"
+POINTERS = ["/id", "/event_id", "/data/id", "/timestamp", "/created", "/created_at",
+            "/event/id", "/webhookId", "/payload/plainToken", "/signature/token", "/meta/id"]
+
+
+def seeds():
+    out = {"verify": [], "json_field": [], "form": [], "config": []}
+    for path in sorted((ROOT / "tests" / "fixtures" / "vectors").glob("*.json")):
+        doc = json.loads(path.read_text())
+        provider = doc["provider"]
+        for case in doc["cases"]:
+            body = base64.b64decode(case["body_b64"])
+            secret = case["secrets"][0].encode() if case["secrets"] else b"x"
+            head = [provider.encode(), secret, str(case["signed_at"]).encode(),
+                    (case.get("method", "POST") + " " + case.get("path", "/hook")).encode()]
+            for name, value in case["headers"]:
+                head.append(f"{name}: {value}".encode())
+            if len(body) <= 16384:
+                out["verify"].append(b"\n".join(head) + b"\n\n" + body)
+            # One pointer per body, in turn, and small bodies only: the walk is the same on
+            # every body; the mutations find the rest.
+            if body[:1] in (b"{", b"[") and len(body) <= 4096:
+                p = POINTERS[len(out["json_field"]) % len(POINTERS)]
+                out["json_field"].append(p.encode() + b"\n" + body)
+            if b"=" in body and not body.startswith(b"{"):
+                out["form"].append(body)
+    out["config"].append((ROOT / "config.example.yaml").read_bytes())
+    for path in sorted((ROOT / "charts" / "hookgate" / "ci").glob("*.yaml")):
+        out["config"].append(path.read_bytes())
+    return out
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    wanted = {}
+    for target, items in seeds().items():
+        for data in items:
+            name = hashlib.sha1(data).hexdigest()
+            wanted[OUT / target / name] = data
+    existing = {p for p in OUT.glob("*/*") if p.is_file()}
+    if check:
+        stale = existing ^ set(wanted)
+        changed = [p for p, d in wanted.items() if p.exists() and p.read_bytes() != d]
+        if stale or changed:
+            print(f"fuzz/seeds is not what fuzz/seeds.py makes: {len(stale)} files differ in name, {len(changed)} in content")
+            sys.exit(1)
+        return
+    for p in existing - set(wanted):
+        p.unlink()
+    for p, data in wanted.items():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    print(f"{len(wanted)} seeds under {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
