@@ -1,7 +1,7 @@
-//! The per-request decisions, in order: route, method, capacity, body, signature and
-//! timestamp, dedup, forward. `Gate::decide` reads as that list; each step is a method below
-//! it, in the same order, that either hands on what the next step needs or ends the request
-//! with an answer (a refusal, a duplicate's 200, a handshake's reply).
+//! The per-request decisions, in order: route (and framing), method, precheck, capacity, body,
+//! signature and timestamp, dedup, forward. `Gate::decide` reads as that list; each step is a
+//! method below it, in the same order, that either hands on what the next step needs or ends the
+//! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
 //!
 //! - Every request ends in one `Outcome`, recorded once by `record.rs` (metric, log line and,
 //!   for a refusal, the `/debug/rejections` record together). Statuses come from the outcome
@@ -213,10 +213,11 @@ impl Gate {
         Ok(route.clone())
     }
 
-    /// Framing hyper accepts but a proxy in front of hookgate may read otherwise: several
-    /// `Host`, a `Transfer-Encoding` other than one `chunked`. Refused (400), so the two never
-    /// disagree about where a request ends. (A bare LF, and a repeated `Content-Length`, which
-    /// hyper folds into one when the copies agree, are refused as the head is read, server.rs.)
+    /// With the route (step 1): framing hyper accepts but a proxy in front of hookgate may read
+    /// otherwise: several `Host`, a `Transfer-Encoding` other than one `chunked`. Refused (400), so
+    /// the two never disagree about where a request ends. (A bare LF, and a repeated
+    /// `Content-Length`, which hyper folds into one when the copies agree, are refused as the head
+    /// is read, server.rs.)
     fn framing(&self, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
         let h = req.headers();
         let count = |name| h.get_all(name).iter().count();
@@ -260,10 +261,10 @@ impl Gate {
         Ok(())
     }
 
-    /// Before the body: what the scheme allows checking on the head alone (signature present
-    /// and well formed, a header timestamp readable: `verify::precheck`), so unsigned junk is
-    /// refused before it holds a slot or a byte of memory. Enforce mode only: observe mode
-    /// forwards everything.
+    /// Step 3, precheck, before the body: what the scheme allows checking on the head alone
+    /// (signature present and well formed, a header timestamp readable: `verify::precheck`), so
+    /// unsigned junk is refused before it holds a slot or a byte of memory. Enforce mode only:
+    /// observe mode forwards everything.
     fn precheck(&self, route: &Route, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
         if route.mode == Mode::Observe {
             return Ok(());
@@ -287,7 +288,7 @@ impl Gate {
         })
     }
 
-    /// Step 3, capacity: shed before reading a body, so overload costs little. A slot of all
+    /// Step 4, capacity: shed before reading a body, so overload costs little. A slot of all
     /// (503 when none is left), then one of the sender's address's share (429: the others'
     /// traffic goes on). Both live until the forward ends, even if the sender hangs up.
     fn capacity(&self, active: &Active, peer: SocketAddr, notes: &mut Notes) -> Step<Slots> {
@@ -315,7 +316,7 @@ impl Gate {
         })
     }
 
-    /// Step 4, the body, whole: a declared length over the route's limit is refused before
+    /// Step 5, the body, whole: a declared length over the route's limit is refused before
     /// anything is read. Its bytes count against `limits.max_buffered` and the sender's share
     /// of it as they arrive, until the forward ends; a body slower than `limits.min_body_rate`
     /// is refused (408).
@@ -385,7 +386,7 @@ impl Gate {
         }
     }
 
-    /// Steps 5 and 6: the signature over the exact bytes received, then the timestamp's freshness.
+    /// Step 6: the signature over the exact bytes received, then the timestamp's freshness.
     /// `None` in observe mode when verification failed (the verdict is noted; the request goes
     /// on, never to dedup).
     fn verify(

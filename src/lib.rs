@@ -1,6 +1,6 @@
 //! hookgate: a reverse proxy that lets only authentic, fresh, first-seen webhooks through.
 //!
-//! A request is decided in `gate.rs`, top to bottom (route, method, capacity, body,
+//! A request is decided in `gate.rs`, top to bottom (route, method, precheck, capacity, body,
 //! signature, timestamp, dedup, forward); `stack.rs` shows the layers around it and `app.rs`
 //! the wiring. `docs/architecture.md` maps the modules.
 //!
