@@ -69,7 +69,9 @@ pub const DEFAULT_BODY_RATE_GRACE: Duration = Duration::from_secs(2);
 pub const DEFAULT_PER_SOURCE_SHARE: usize = 4;
 pub const MAX_CONCURRENCY_CAP: usize = 1_000_000;
 pub const DEFAULT_DEDUP_MAX_ENTRIES: u64 = 100_000;
-pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Most senders' own redeliveries end within three days (GitHub's, Stripe's automatic
+/// retries, Coinbase's): a delivery id is remembered that long by default.
+pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(3 * 24 * 3600);
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 pub const DEFAULT_REDIS_KEY_PREFIX: &str = "hookgate:";
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);

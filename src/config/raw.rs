@@ -229,7 +229,7 @@ pub(super) struct RawDedup {
     pub backend: Option<Choice<Backend>>,
     /// Ids the memory store remembers at most. Default 100000.
     pub max_entries: Option<u64>,
-    /// How long an accepted delivery id is remembered. Default 24h.
+    /// How long an accepted delivery id is remembered. Default 72h.
     pub ttl: Option<String>,
     /// Status answered to a duplicate of an accepted delivery; 2xx. Default 200.
     pub duplicate_status: Option<u16>,

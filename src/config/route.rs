@@ -72,6 +72,7 @@ impl Validator<'_> {
         let provider = preset.as_ref().map(|p| p.name);
         let handshake = preset.as_ref().and_then(|p| p.handshake);
         let preset_max_age = preset.as_ref().and_then(|p| p.max_age);
+        let redelivery = preset.as_ref().and_then(|p| p.redelivery);
         let preset_key = preset.map(|p| p.dedup_key);
 
         let public_url = r.public_url.clone();
@@ -140,6 +141,20 @@ impl Validator<'_> {
                 humantime::format_duration(dedup_ttl),
                 humantime::format_duration(max_age)
             ));
+        }
+        // Without a signed timestamp, the dedup store is all that stops a delivery coming
+        // again: it must outlast the sender's own redeliveries.
+        if let (Some(window), Some(_), None) = (redelivery, &dedup_key, &scheme.timestamp) {
+            if dedup_ttl < window {
+                self.warnings.push(format!(
+                    "route {}: {} may deliver an event again for up to {} and signs no timestamp, but dedup.ttl is {}: such a redelivery, or a captured delivery replayed, after the TTL is forwarded again; set dedup.ttl to at least {}",
+                    r.name,
+                    provider.unwrap_or("the sender"),
+                    humantime::format_duration(window),
+                    humantime::format_duration(dedup_ttl),
+                    humantime::format_duration(window)
+                ));
+            }
         }
 
         if scheme.algorithm == Algorithm::Token {

@@ -41,7 +41,49 @@ pub struct Preset {
     pub needs_public_url: bool,
     /// The sender's documented freshness window, when it differs from hookgate's default.
     pub max_age: Option<std::time::Duration>,
+    /// How long the sender may deliver the same event again (`REDELIVERY`).
+    pub redelivery: Option<std::time::Duration>,
 }
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+
+/// How long each sender may deliver the same event again, by automatic retries or a redelivery
+/// from its dashboard or API, whichever lasts longer, as its own documentation (or source)
+/// states it. A route whose sender signs no timestamp must remember ids at least this long,
+/// or a redelivery, or a captured delivery replayed, after `dedup.ttl` is forwarded again
+/// (`hookgate check` warns). Senders whose window is undocumented are left out.
+const REDELIVERY: &[(&str, u64, &str)] = &[
+    ("tolinku", 36 * MINUTE, "tolinku.com/docs/user-guide/webhooks/testing-and-deliveries: retries after 1, 5 and 30 minutes"),
+    ("github", 3 * DAY, "docs.github.com/webhooks/testing-and-troubleshooting-webhooks/redelivering-webhooks: redeliver deliveries from the past 3 days"),
+    ("stripe", 30 * DAY, "docs.stripe.com/webhooks/process-undelivered-events: retries for up to three days; docs.stripe.com/cli/events/resend: resend events from the last 30 days"),
+    ("svix", 28 * HOUR, "docs.svix.com/retries: attempts over 27 h 35 m"),
+    ("resend", 28 * HOUR, "resend.com/docs/webhooks/retries-and-replays: the Svix schedule, 27 h 35 m"),
+    ("shopify", 4 * HOUR, "shopify.dev/changelog/updates-to-webhook-retry-mechanism: 8 retries over 4 hours"),
+    ("twilio", 15, "twilio.com/docs/usage/webhooks/webhooks-connection-overrides: all attempts within 15 000 ms"),
+    ("paddle", 90 * DAY, "developer.paddle.com: retries over 3 days; replay of notifications up to 90 days old"),
+    ("zoom", 85 * MINUTE, "developers.zoom.us/blog/webhook-delays: retries after 5, 20 and 60 minutes"),
+    ("square", 72 * HOUR, "developer.squareup.com/docs/webhooks-api/delivery-sla: retries for up to 72 hours (a newer page says 24)"),
+    ("hubspot", DAY, "developers.hubspot.com/changelog/2018-12-10-updated-webhook-retry-logic: 10 retries over 24 hours"),
+    ("gitlab", 2 * DAY, "GitLab docs, webhooks troubleshooting: resend requests of the last 2 days"),
+    ("typeform", 10 * HOUR, "typeform.com/developers/webhooks: retries every 2-3 minutes for 10 hours"),
+    ("calendly", DAY, "developer.calendly.com/api-docs/overview/webhooks/webhook-errors: retries for 24 hours"),
+    ("xero", DAY, "developer.xero.com/documentation/webhooks/configuring-your-server: retries for up to 24 hours"),
+    ("pagerduty", 48 * HOUR, "PagerDuty developer docs, webhook behavior: retried for up to 48 hours"),
+    ("sentry", 15 * MINUTE, "getsentry/sentry sentry_apps/tasks: 3 retries 5 minutes apart"),
+    ("mux", DAY, "mux.com/docs/core/listen-for-webhooks: retries for the next 24 hours"),
+    ("box", 2 * HOUR, "developer.box.com/guides/webhooks/v2: up to 12 retries over 2 hours"),
+    ("jira", 30 * MINUTE, "Atlassian staff, Jira Cloud webhook retry policy: delivered up to 30 minutes late"),
+    ("coinbase", 3 * DAY, "docs.cloud.coinbase.com/commerce-onchain/docs/webhooks: retries for up to three days"),
+    ("razorpay", 15 * DAY, "razorpay.com/docs/webhooks: retries for 24 hours; replay on request of events up to 15 days old"),
+    ("asana", DAY, "developers.asana.com/docs/webhooks-guide: resends for up to 24 hours"),
+    ("dropbox", 10 * MINUTE, "dropbox.com/developers/webhooks/docs: retried over about ten minutes"),
+    ("contentful", DAY, "contentful.com/developers/docs/webhooks/retry-policy: about a minute by default, 24 hours with a custom policy"),
+    ("mailgun", 8 * HOUR, "documentation.mailgun.com webhook retries: during 8 hours"),
+    ("discord", 10 * MINUTE, "discord-api-docs webhook-events: retries for up to 10 minutes"),
+    ("sendgrid", DAY, "docs.sendgrid.com event webhook troubleshooting: retried for up to 24 hours"),
+];
 
 /// Names accepted in `provider:`.
 pub const NAMES: &[&str] = &[
@@ -114,6 +156,10 @@ impl B {
             handshake: None,
             needs_public_url: false,
             max_age: None,
+            redelivery: REDELIVERY
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, secs, _)| std::time::Duration::from_secs(*secs)),
         })
     }
     fn alg(mut self, a: Algorithm) -> Self {
@@ -580,6 +626,20 @@ fn standard_webhooks(name: &'static str, svix_first: bool) -> Preset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_redelivery_window_names_a_preset_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (name, secs, source) in REDELIVERY {
+            assert!(NAMES.contains(name), "{name} is no preset");
+            assert!(seen.insert(name), "{name} twice");
+            assert!(*secs > 0 && !source.is_empty(), "{name}");
+            assert_eq!(
+                lookup(name).and_then(|p| p.redelivery),
+                Some(std::time::Duration::from_secs(*secs))
+            );
+        }
+    }
 
     #[test]
     fn every_name_builds_a_sound_preset() {
