@@ -1113,7 +1113,9 @@ fn short_dedup_ttl_warns() {
     // warning, a_ttl_shorter_than_the_senders_redeliveries_warns_without_a_signed_timestamp).
     let c = load_ok(&format!("dedup:\n  ttl: 1m\n{MINIMAL}"));
     assert!(
-        !c.warnings.iter().any(|w| w.contains("shorter than max_age")),
+        !c.warnings
+            .iter()
+            .any(|w| w.contains("shorter than max_age")),
         "{:?}",
         c.warnings
     );
