@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Seed corpora for the fuzz targets, from what the tests already hold: every provider vector
-(tests/fixtures/vectors/*.json) as a `verify` input (the shape fuzz_targets/common.rs reads),
-their bodies with the JSON pointers the presets read as `json_field` inputs, form bodies as
-`form` inputs, and the example and test configs as `config` inputs. Deterministic: run it
-again and the files are the same (`--check` says whether they are).
+"""Seed corpora for the fuzz targets, from the provider vectors (tests/fixtures/vectors/*.json):
+each as a `verify` input (the shape fuzz_targets/common.rs reads), their JSON bodies with a
+pointer the presets read as `json_field` inputs, form bodies as `form` inputs. Deterministic:
+run it again and the files are the same (`--check` says whether they are). The `config` seeds
+are configs copied once (fuzz/seeds/config), not made here: the example config changes with
+the product, and a seed need not.
 
     python3 fuzz/seeds.py [--check]
 """
@@ -15,12 +16,13 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "fuzz" / "seeds"
+TARGETS = ["verify", "json_field", "form"]
 POINTERS = ["/id", "/event_id", "/data/id", "/timestamp", "/created", "/created_at",
             "/event/id", "/webhookId", "/payload/plainToken", "/signature/token", "/meta/id"]
 
 
 def seeds():
-    out = {"verify": [], "json_field": [], "form": [], "config": []}
+    out = {t: [] for t in TARGETS}
     for path in sorted((ROOT / "tests" / "fixtures" / "vectors").glob("*.json")):
         doc = json.loads(path.read_text())
         provider = doc["provider"]
@@ -40,9 +42,6 @@ def seeds():
                 out["json_field"].append(p.encode() + b"\n" + body)
             if b"=" in body and not body.startswith(b"{"):
                 out["form"].append(body)
-    out["config"].append((ROOT / "config.example.yaml").read_bytes())
-    for path in sorted((ROOT / "charts" / "hookgate" / "ci").glob("*.yaml")):
-        out["config"].append(path.read_bytes())
     return out
 
 
@@ -53,7 +52,7 @@ def main():
         for data in items:
             name = hashlib.sha1(data).hexdigest()
             wanted[OUT / target / name] = data
-    existing = {p for p in OUT.glob("*/*") if p.is_file()}
+    existing = {p for t in TARGETS for p in (OUT / t).glob("*") if p.is_file()}
     if check:
         stale = existing ^ set(wanted)
         changed = [p for p, d in wanted.items() if p.exists() and p.read_bytes() != d]
