@@ -122,6 +122,31 @@ fn moka_variants(c: &mut Criterion) {
             .expire_after(Ttl)
             .build(),
     );
+    // At its leanest for this workload: 16-byte keys, unit values, LRU, one global TTL.
+    let lean: Cache<u128, ()> = Cache::builder()
+        .max_capacity(FULL)
+        .eviction_policy(lru())
+        .time_to_live(Duration::from_secs(86_400))
+        .build();
+    for i in 0..2 * u128::from(FULL) {
+        lean.insert(
+            i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
+            (),
+        );
+    }
+    let mut next = 2 * u128::from(FULL);
+    c.bench_function(
+        "moka insert: u128 keys, unit values, lru + time_to_live",
+        |b| {
+            b.iter(|| {
+                next += 1;
+                lean.insert(
+                    black_box(next.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)),
+                    (),
+                );
+            })
+        },
+    );
     run(
         c,
         "moka insert: lru + listener",

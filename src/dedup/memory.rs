@@ -1,72 +1,54 @@
-//! The in-process dedup store: claims in a sharded map of our own (in_flight.rs), accepted ids
-//! in a moka cache with a bounded number of entries and the done TTL.
+//! The in-process dedup store: claims in progress and accepted ids, in shards that each take
+//! every decision about their ids under one lock (shard.rs).
 //!
-//! Every decision about an id is taken under its shard's lock: a claim looks for a live claim,
-//! then in moka; a commit puts the id in moka before it drops the claim. So an id is always in
-//! one place or the other while it matters, and a concurrent claim of it finds it. Only moka is
-//! bounded by `max_entries`: claims are bounded by the requests being forwarded (each holds its
-//! claim until it settles), and must not push accepted ids out. An accepted id pushed out by
-//! the size bound before its TTL is reported through `on_evict`: the replay window is silently
-//! shrinking, so it is a metric.
+//! An id is known by its digest: the first 16 bytes of SHA-256 over its route and id. It is
+//! all the store keeps of an id (a distinct event whose digest collides with an accepted one's
+//! would be taken for a duplicate: at a million ids, odds of about 1 in 10^26), it does not
+//! depend on the process (a snapshot carries it across a restart), and it sizes every entry
+//! alike whatever a sender puts in its ids. Which shard holds a digest, and where in the
+//! shard's tables, is decided by keyed hashes drawn at random for the process, so ids chosen
+//! to collide there would need the key.
+//!
+//! A claim looks for a live claim, then among the accepted ids; a commit moves the id from one
+//! to the other under the same lock, so a concurrent claim finds it in one place or the other.
+//! Only accepted ids are bounded by `max_entries` (in shares per shard): claims are bounded by
+//! the deliveries being forwarded (each holds its claim until it settles), and must not push
+//! accepted ids out. An accepted id pushed out for room before its TTL is reported through
+//! `on_evict`: the replay window is shrinking, so it is a metric.
 
-mod in_flight;
+mod shard;
 
-use std::collections::hash_map::{Entry, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
-use moka::notification::RemovalCause;
-use moka::sync::Cache;
-use moka::Expiry;
+use sha2::{Digest as _, Sha256};
 
 use super::{Claim, ClaimToken, DedupKey, Ttls};
-use in_flight::{Claimed, Claims, Hashed, PassThrough};
+use shard::{Accepted, Claimed, Gone, Shard};
 
-/// An accepted id, remembered until this wall-clock time (unix ms), which a snapshot carries
-/// across a restart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Done {
-    until_ms: u64,
-}
+/// An id as the store knows it (see the module docs).
+pub(crate) type Digest = [u64; 2];
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-struct DoneExpiry {
-    ttl: Duration,
-}
-
-impl Expiry<Hashed, Done> for DoneExpiry {
-    fn expire_after_create(&self, _: &Hashed, v: &Done, _: Instant) -> Option<Duration> {
-        Some(self.ttl(*v))
-    }
-
-    fn expire_after_update(
-        &self,
-        _: &Hashed,
-        v: &Done,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(self.ttl(*v))
-    }
-}
-
-impl DoneExpiry {
-    /// Normally the full TTL; less for an entry restored from a snapshot.
-    fn ttl(&self, v: Done) -> Duration {
-        Duration::from_millis(v.until_ms.saturating_sub(now_ms())).min(self.ttl)
-    }
+/// The digest of a route's id.
+fn digest(key: &DedupKey) -> Digest {
+    let mut h = Sha256::new();
+    h.update(key.route.as_bytes());
+    // Route names have no NUL: `a` + `\0bc` and `a\0b` + `c` cannot meet.
+    h.update([0]);
+    h.update(key.id.as_bytes());
+    let out = h.finalize();
+    let half = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&out[i..i + 8]);
+        u64::from_le_bytes(b)
+    };
+    [half(0), half(8)]
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,42 +59,83 @@ pub enum SnapshotError {
     Corrupt(&'static str),
 }
 
-/// One shard of accepted ids. Keys carry the hash the claims computed (`Hashed`) and moka is
-/// handed it as is (`PassThrough`): moka's table rebuilds a segment whenever removals have left
-/// tombstones in a tenth of it, which at steady state (every accepted id evicts an old one) is
-/// all the time, and it hashes every key again each time; with SipHash over the route and id
-/// that was over 40% of the store's CPU and most of its slowest operations. The hash is from
-/// the store's own randomly keyed `RandomState`, so ids a sender picks cannot aim at one bucket.
-type DoneShard = Cache<Hashed, Done, BuildHasherDefault<PassThrough>>;
-
-/// Above this, the map grows on demand rather than reserving memory at start.
-const INITIAL_CAPACITY_CAP: u64 = 1 << 20;
-
-/// Called with the route of each entry evicted for lack of space.
+/// Called with the route of each accepted id pushed out for room before its TTL.
 pub type EvictionHook = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Ids held (claimed or accepted) by route. Swapped whole when a reload adds routes (readers
-/// never lock); the counters themselves are shared between versions, so counts carry across
-/// reloads.
-type Counts = Arc<ArcSwap<HashMap<Arc<str>, Arc<AtomicI64>>>>;
-
-#[derive(Clone)]
-pub struct MemoryStore {
-    claims: Arc<Claims>,
-    /// Accepted ids, sharded by the same hash as the claims (see `done_shards`).
-    done: Arc<[DoneShard]>,
-    counts: Counts,
-    done_ttl: Duration,
+/// The routes the store has seen, by index (an accepted id keeps 2 bytes, not a name), with
+/// their entry counts. Append-only, swapped whole when a route is added (readers never lock);
+/// the counters are shared between versions, so counts carry across reloads. A route only a
+/// request named (no config announced it) has an index but no count: counts are exported per
+/// configured route only.
+#[derive(Default, Clone)]
+struct Routes {
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u16>,
+    counts: Vec<Option<Arc<AtomicI64>>>,
 }
 
-/// How many moka caches hold the accepted ids. At steady state every accepted id evicts an old one,
-/// and moka rebuilds parts of its table as the evictions leave tombstones, on the request path;
-/// with one 100 000-entry cache, hookgate's open-loop p99 at 10 000 req/s was 1.67 ms, with shards
-/// of a few thousand ids 1.17 ms (docs/performance-archive-2026-12-04.md; beyond that, the shard
-/// count made no difference to the store's own slowest operations). Eviction is then by recency
-/// within a shard, which for uniformly hashed ids is recency overall to within a shard's share;
-/// small stores stay one exact LRU.
-fn done_shards(max_entries: u64) -> usize {
+impl Routes {
+    fn add(&mut self, route: &Arc<str>, counted: bool) {
+        match self.index.get(route).copied() {
+            Some(i) if counted => {
+                if let Some(c) = self.counts.get_mut(usize::from(i)) {
+                    c.get_or_insert_with(|| Arc::new(AtomicI64::new(0)));
+                }
+            }
+            Some(_) => {}
+            None if self.names.len() < MAX_ROUTES => {
+                let i = u16::try_from(self.names.len()).unwrap_or(u16::MAX);
+                self.names.push(route.clone());
+                self.index.insert(route.clone(), i);
+                self.counts
+                    .push(counted.then(|| Arc::new(AtomicI64::new(0))));
+            }
+            None => {}
+        }
+    }
+
+    fn count(&self, route: u16) -> Option<&AtomicI64> {
+        self.counts.get(usize::from(route))?.as_deref()
+    }
+}
+
+/// The store's clock unit: an accepted id is remembered to within this (a `u32` of them lasts
+/// 13 years of uptime).
+const TICK_MS: u64 = 100;
+
+/// `d` in ticks, rounded up (a TTL is never shortened).
+fn ticks(d: std::time::Duration) -> u32 {
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    u32::try_from(ms.div_ceil(TICK_MS)).unwrap_or(u32::MAX)
+}
+
+/// Room for this many routes: far more than a config has.
+const MAX_ROUTES: usize = u16::MAX as usize;
+
+/// On x86 the adjacent-line prefetcher pulls cache lines in pairs: without the padding, locking
+/// one shard would slow down its neighbours' lockers.
+#[repr(align(128))]
+struct Padded(Mutex<Shard>);
+
+struct Inner {
+    shards: Box<[Padded]>,
+    /// Picks a digest's shard.
+    hasher: RandomState,
+    routes: ArcSwap<Routes>,
+    ttls: Ttls,
+    on_evict: EvictionHook,
+    /// The store's clock starts here: accepted ids are timed in ticks since (`TICK_MS`).
+    epoch: Instant,
+}
+
+#[derive(Clone)]
+pub struct MemoryStore(Arc<Inner>);
+
+/// How many shards hold the ids: enough that requests for different ids rarely wait for each
+/// other, and few enough that each holds a few thousand accepted ids, so leaving in
+/// acceptance order within a shard is leaving in that order overall to within a shard's share;
+/// a small store is one shard, one exact order.
+fn shard_count(max_entries: u64) -> usize {
     const IDS_PER_SHARD_AT_LEAST: u64 = 2048;
     const MAX_SHARDS: u64 = 64;
     let wanted = (max_entries / IDS_PER_SHARD_AT_LEAST).clamp(1, MAX_SHARDS);
@@ -121,96 +144,117 @@ fn done_shards(max_entries: u64) -> usize {
     usize::try_from(shards).unwrap_or(1)
 }
 
-fn done_shard(
-    capacity: u64,
-    shards: usize,
-    ttl: Duration,
-    counts: Counts,
-    on_evict: EvictionHook,
-) -> DoneShard {
-    // Sized up front: growing the concurrent map while it fills showed up as rehashing on
-    // the request path.
-    let initial = usize::try_from(capacity.min(INITIAL_CAPACITY_CAP / shards as u64)).unwrap_or(0);
-    Cache::builder()
-        .max_capacity(capacity)
-        // Recency, not frequency: every id is seen about once, and the one a sender is
-        // about to retry is among the newest. moka's default TinyLFU admission would turn
-        // new ids away once the store is full, so prompt retries were forwarded again.
-        .eviction_policy(moka::policy::EvictionPolicy::lru())
-        .initial_capacity(initial)
-        .expire_after(DoneExpiry { ttl })
-        .eviction_listener(move |key: Arc<Hashed>, _v, cause| {
-            // Every removal forgets an id, `Replaced` too: an accepted id is only ever
-            // written over once it has expired (a claim finding it live stops there),
-            // which moka reports as a replacement, not an expiry.
-            if let Some(c) = counts.load().get(&key.key.route) {
-                c.fetch_sub(1, Ordering::Relaxed);
-            }
-            if cause == RemovalCause::Size {
-                on_evict(&key.key.route);
-            }
-        })
-        .build_with_hasher(BuildHasherDefault::default())
+/// A panic while a shard was locked (there is nothing in its critical sections that should)
+/// leaves it consistent, as every step there is: keep serving rather than fail every request
+/// for a share of the ids.
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl MemoryStore {
     /// `routes` are the route names whose entry counts are tracked (labels come from config).
     pub fn new(max_entries: u64, ttls: Ttls, routes: &[Arc<str>], on_evict: EvictionHook) -> Self {
-        let counts: Counts = Arc::new(ArcSwap::from_pointee(
-            routes
-                .iter()
-                .map(|r| (r.clone(), Arc::new(AtomicI64::new(0))))
-                .collect(),
-        ));
-        let shards = done_shards(max_entries);
-        let done: Arc<[DoneShard]> = (0..shards)
+        let n = shard_count(max_entries);
+        let shards = (0..n)
             .map(|i| {
                 // The bound is split exactly: the shards hold max_entries between them.
-                let capacity = max_entries / shards as u64
-                    + u64::from((i as u64) < max_entries % shards as u64);
-                done_shard(
-                    capacity,
-                    shards,
-                    ttls.done,
-                    counts.clone(),
-                    on_evict.clone(),
-                )
+                let capacity =
+                    max_entries / n as u64 + u64::from((i as u64) < max_entries % n as u64);
+                Padded(Mutex::new(Shard::new(
+                    usize::try_from(capacity).unwrap_or(usize::MAX),
+                )))
             })
             .collect();
-        Self {
-            claims: Arc::new(Claims::new(ttls.in_flight)),
-            done,
-            counts,
-            done_ttl: ttls.done,
+        let store = Self(Arc::new(Inner {
+            shards,
+            hasher: RandomState::new(),
+            routes: ArcSwap::default(),
+            ttls,
+            on_evict,
+            epoch: Instant::now(),
+        }));
+        store.track_routes(routes);
+        store
+    }
+
+    /// `digest`'s shard, locked. Every decision about an id is taken under this lock.
+    fn lock(&self, digest: &Digest) -> MutexGuard<'_, Shard> {
+        let i = usize::try_from(self.0.hasher.hash_one(digest)).unwrap_or(0);
+        lock(&self.0.shards[i & (self.0.shards.len() - 1)].0)
+    }
+
+    /// Ticks since the store's epoch, for accepted ids' expiry.
+    fn now(&self) -> u32 {
+        let ms = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        u32::try_from(ms / TICK_MS).unwrap_or(u32::MAX)
+    }
+
+    /// The index of `route`, added to the table, uncounted, if new (a route no config named).
+    fn route(&self, route: &Arc<str>) -> u16 {
+        if let Some(&i) = self.0.routes.load().index.get(route) {
+            return i;
+        }
+        self.0.routes.rcu(|current| {
+            let mut next = Routes::clone(current);
+            next.add(route, false);
+            next
+        });
+        self.0.routes.load().index.get(route).copied().unwrap_or(0)
+    }
+
+    /// What an id leaving a shard does to the counts and the eviction metric.
+    fn gone(&self) -> impl FnMut(u16, Gone) + '_ {
+        move |route, how| {
+            let routes = self.0.routes.load();
+            if let Some(c) = routes.count(route) {
+                c.fetch_sub(1, Ordering::Relaxed);
+            }
+            if how == Gone::Evicted {
+                if let Some(name) = routes.names.get(usize::from(route)) {
+                    (self.0.on_evict)(name);
+                }
+            }
+        }
+    }
+
+    fn count(&self, route: u16, delta: i64) {
+        if let Some(c) = self.0.routes.load().count(route) {
+            c.fetch_add(delta, Ordering::Relaxed);
         }
     }
 
     pub fn claim(&self, key: DedupKey) -> Claim {
         let now = Instant::now();
-        let ttl = self.claims.ttl;
-        let (hash, mut shard) = self.claims.lock(&key);
+        let ttl = self.0.ttls.in_flight;
+        let d = digest(&key);
+        let route = self.route(&key.route);
+        let mut gone = self.gone();
+        let mut shard = self.lock(&d);
+        shard.expire(self.now(), &mut gone);
         let token = shard.next_token();
-        let entry = shard.entry(hash, key);
-        if let Entry::Occupied(e) = &entry {
-            if e.get().live(now, ttl) {
-                return Claim::InFlight;
+        let claimed = Claimed {
+            token,
+            since: now,
+            route,
+        };
+        match shard.claimed(&d, now, ttl) {
+            Some(true) => return Claim::InFlight,
+            // An expired claim taken over: the id stays held, and counted once.
+            Some(false) => shard.set_claim(d, claimed),
+            // With no live claim, the id is accepted or free: commit moves it from one to the
+            // other under this same lock, so it cannot be between the two.
+            None if shard.is_done(&d) => return Claim::Done,
+            None => {
+                shard.set_claim(d, claimed);
+                self.count(route, 1);
+                shard.grown(now, ttl, &mut gone);
             }
-        }
-        // With no live claim, the id is either accepted (in moka) or free: commit moves it
-        // from one to the other under this same lock, so it cannot be between the two.
-        // `contains_key`, not `get`: a read would be logged for moka's recency bookkeeping
-        // (work on every claim, for nothing: ids leave in the order they were accepted, all
-        // with the same TTL).
-        if self.done(hash).contains_key(entry.key()) {
-            return Claim::Done;
-        }
-        let key = entry.key().key.clone();
-        // Taking over an expired claim keeps the id held: it is counted once already.
-        let fresh = matches!(entry, Entry::Vacant(_));
-        entry.insert_entry(Claimed { token, since: now });
-        if fresh {
-            self.count(&key.route, 1);
-            shard.grown(now, ttl, |k| self.count(&k.route, -1));
         }
         drop(shard);
         Claim::Claimed(ClaimToken {
@@ -224,41 +268,36 @@ impl MemoryStore {
     /// another request is not overwritten). An expired claim nobody re-took still commits:
     /// the upstream accepted the delivery, and remembering that is the point.
     pub fn commit(&self, claim: &ClaimToken) {
-        let (hash, mut shard) = self.claims.lock(&claim.key);
-        if shard.token(hash, &claim.key) != Some(claim.token) {
+        let d = digest(&claim.key);
+        let until = self.now().saturating_add(ticks(self.0.ttls.done));
+        let mut gone = self.gone();
+        let mut shard = self.lock(&d);
+        if shard.token(&d) != Some(claim.token) {
             return;
         }
-        let until_ms =
-            now_ms().saturating_add(u64::try_from(self.done_ttl.as_millis()).unwrap_or(u64::MAX));
-        // moka first, then the claim: nothing sees the id in neither (the lock already keeps
-        // claims out; this keeps the order right for anything that reads moka without it).
-        // The count is unchanged: the id moves.
-        let key = Hashed {
-            hash,
-            key: claim.key.clone(),
+        let Some(claimed) = shard.unclaim(&d) else {
+            return;
         };
-        self.done(hash).insert(key, Done { until_ms });
-        shard.remove(hash, &claim.key);
+        // The count is unchanged: the id moves from the claims to the accepted ids.
+        let accepted = Accepted {
+            digest: d,
+            until,
+            route: claimed.route,
+        };
+        if !shard.accept(accepted, &mut gone) {
+            // Already remembered (restored from a snapshot while it was claimed): one entry.
+            self.count(claimed.route, -1);
+        }
     }
 
     /// Forgets the delivery, if this claim still owns it, so a retry is forwarded.
     pub fn release(&self, claim: &ClaimToken) {
-        let (hash, mut shard) = self.claims.lock(&claim.key);
-        if shard.token(hash, &claim.key) == Some(claim.token) && shard.remove(hash, &claim.key) {
-            self.count(&claim.key.route, -1);
-        }
-    }
-
-    /// The accepted ids' shard for a key hashed by `Claims::lock`.
-    fn done(&self, hash: u64) -> &DoneShard {
-        // Bits the claims' shard index also uses, so one claims shard maps to one of these.
-        let index = (hash >> 32) as usize & (self.done.len() - 1);
-        &self.done[index]
-    }
-
-    fn count(&self, route: &str, delta: i64) {
-        if let Some(c) = self.counts.load().get(route) {
-            c.fetch_add(delta, Ordering::Relaxed);
+        let d = digest(&claim.key);
+        let mut shard = self.lock(&d);
+        if shard.token(&d) == Some(claim.token) {
+            if let Some(c) = shard.unclaim(&d) {
+                self.count(c.route, -1);
+            }
         }
     }
 
@@ -267,11 +306,10 @@ impl MemoryStore {
     /// them), and the count must still go down when they do. Only configured routes are
     /// exported, so this never adds a metric series.
     pub fn track_routes(&self, routes: &[Arc<str>]) {
-        self.counts.rcu(|current| {
-            let mut next = HashMap::clone(current);
+        self.0.routes.rcu(|current| {
+            let mut next = Routes::clone(current);
             for r in routes {
-                next.entry(r.clone())
-                    .or_insert_with(|| Arc::new(AtomicI64::new(0)));
+                next.add(r, true);
             }
             next
         });
@@ -279,39 +317,53 @@ impl MemoryStore {
 
     /// Ids held for `route`, claimed or accepted (the `hookgate_dedup_entries` gauge).
     pub fn entries(&self, route: &str) -> i64 {
-        self.counts
-            .load()
+        let routes = self.0.routes.load();
+        routes
+            .index
             .get(route)
+            .and_then(|&i| routes.count(i))
             .map_or(0, |c| c.load(Ordering::Relaxed).max(0))
     }
 
-    /// Applies moka's deferred expiry and eviction (and their count updates), and drops the
-    /// claims that expired without being settled.
+    /// Forgets the accepted ids whose time is up and the claims whose claimers never settled
+    /// them, so the counts read at scrape time are current.
     pub fn housekeeping(&self) {
-        for done in &*self.done {
-            done.run_pending_tasks();
+        let (now, instant) = (self.now(), Instant::now());
+        let mut gone = self.gone();
+        for shard in &*self.0.shards {
+            let mut shard = lock(&shard.0);
+            shard.expire(now, &mut gone);
+            shard.sweep_claims(instant, self.0.ttls.in_flight, &mut gone);
         }
-        self.claims
-            .sweep(Instant::now(), |k| self.count(&k.route, -1));
     }
 
-    /// Writes up to `max` accepted ids (in-flight claims are not: their forwards died with the
-    /// process) to `path`, atomically (a temporary file renamed over it). Returns how many.
+    /// Writes up to `max` accepted ids, the newest (in-flight claims are not: their forwards
+    /// died with the process), to `path`, atomically (a temporary file renamed over it).
+    /// Returns how many.
     pub fn save(&self, path: &Path, max: u64) -> std::io::Result<usize> {
-        let now = now_ms();
-        let mut lines = Vec::new();
-        for (hashed, Done { until_ms }) in self.done.iter().flat_map(|d| d.iter()) {
-            if lines.len() as u64 >= max {
-                break;
-            }
-            if until_ms > now {
-                let key = &hashed.key;
-                let line = serde_json::json!({ "r": &*key.route, "i": &*key.id, "u": until_ms });
-                lines.push(line.to_string());
-            }
+        let (now, wall) = (self.now(), now_ms());
+        let routes = self.0.routes.load();
+        let mut accepted: Vec<Accepted> = Vec::new();
+        for shard in &*self.0.shards {
+            accepted.extend(lock(&shard.0).accepted().filter(|a| a.until > now));
+        }
+        // The newest first when there are more than `max`; written oldest first, as they are
+        // loaded.
+        accepted.sort_by_key(|a| std::cmp::Reverse(a.until));
+        accepted.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+        accepted.reverse();
+        let mut lines = Vec::with_capacity(accepted.len());
+        for a in &accepted {
+            let Some(route) = routes.names.get(usize::from(a.route)) else {
+                continue;
+            };
+            let until_ms = wall.saturating_add(u64::from(a.until - now) * TICK_MS);
+            let digest = format!("{:016x}{:016x}", a.digest[0], a.digest[1]);
+            let line = serde_json::json!({ "r": &**route, "d": digest, "u": until_ms });
+            lines.push(line.to_string());
         }
         let mut body = format!(
-            "{{\"hookgate_dedup_snapshot\":1,\"count\":{}}}\n",
+            "{{\"hookgate_dedup_snapshot\":2,\"count\":{}}}\n",
             lines.len()
         );
         for l in &lines {
@@ -330,8 +382,10 @@ impl MemoryStore {
         Ok(lines.len())
     }
 
-    /// Restores accepted ids saved by `save` that have not expired, for the given routes only.
-    /// Anything wrong with the file (truncated, edited, another format) rejects it whole.
+    /// Restores accepted ids saved by `save` (this version's digests, or the first version's
+    /// ids) that have not expired, for the given routes only, each for its own time left but
+    /// never past this store's TTL. Anything wrong with the file (truncated, edited, another
+    /// format) rejects it whole.
     pub fn load(&self, path: &Path) -> Result<usize, SnapshotError> {
         let file = std::fs::File::open(path).map_err(SnapshotError::Io)?;
         let mut lines: Vec<String> = Vec::new();
@@ -344,10 +398,10 @@ impl MemoryStore {
             body.push_str(l);
             body.push('\n');
         }
-        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        let checksum = hex::encode(Sha256::digest(body.as_bytes()));
         let sealed: serde_json::Value =
             serde_json::from_str(last).map_err(|_| SnapshotError::Corrupt("no checksum line"))?;
-        if sealed["sha256"].as_str() != Some(digest.as_str()) {
+        if sealed["sha256"].as_str() != Some(checksum.as_str()) {
             return Err(SnapshotError::Corrupt("checksum mismatch"));
         }
         let (header, entries) = content
@@ -355,50 +409,74 @@ impl MemoryStore {
             .ok_or(SnapshotError::Corrupt("no header"))?;
         let header: serde_json::Value =
             serde_json::from_str(header).map_err(|_| SnapshotError::Corrupt("bad header"))?;
-        if header["hookgate_dedup_snapshot"] != 1 {
+        let version = header["hookgate_dedup_snapshot"].as_u64();
+        if !matches!(version, Some(1 | 2)) {
             return Err(SnapshotError::Corrupt("unknown version"));
         }
-        let now = now_ms();
-        let mut restored = 0;
-        let counts = self.counts.load();
+        let (now, wall) = (self.now(), now_ms());
+        let ttl = ticks(self.0.ttls.done);
+        let mut parsed = Vec::with_capacity(entries.len());
         for l in entries {
             let v: serde_json::Value =
                 serde_json::from_str(l).map_err(|_| SnapshotError::Corrupt("bad entry"))?;
-            let (Some(r), Some(i), Some(until_ms)) =
-                (v["r"].as_str(), v["i"].as_str(), v["u"].as_u64())
-            else {
+            let (Some(route), Some(until_ms)) = (v["r"].as_str(), v["u"].as_u64()) else {
                 return Err(SnapshotError::Corrupt("bad entry"));
             };
+            let d = match (v["d"].as_str(), v["i"].as_str()) {
+                (Some(hex), None) => {
+                    parse_digest(hex).ok_or(SnapshotError::Corrupt("bad entry"))?
+                }
+                (None, Some(id)) => digest(&DedupKey {
+                    route: route.into(),
+                    id: id.into(),
+                }),
+                _ => return Err(SnapshotError::Corrupt("bad entry")),
+            };
+            parsed.push((route.to_owned(), d, until_ms));
+        }
+        // In expiry order, so each shard's ids stay in the order they leave in.
+        parsed.sort_by_key(|(_, _, until_ms)| *until_ms);
+        let routes = self.0.routes.load_full();
+        let mut gone = self.gone();
+        let mut restored = 0;
+        for (route, d, until_ms) in parsed {
             // Routes that no longer exist are dropped; expired ids too.
-            let Some((route, count)) = counts.get_key_value(r) else {
+            let Some(&r) = routes.index.get(route.as_str()) else {
                 continue;
             };
-            if until_ms <= now {
+            if until_ms <= wall {
                 continue;
             }
-            let key = DedupKey {
-                route: route.clone(),
-                id: i.into(),
+            let left = u32::try_from((until_ms - wall).div_ceil(TICK_MS)).unwrap_or(u32::MAX);
+            let until = now.saturating_add(left.min(ttl));
+            // Under the id's lock, like every change: an id claimed meanwhile (a restore
+            // normally runs before traffic) is its claimer's to settle.
+            let mut shard = self.lock(&d);
+            if shard.token(&d).is_some() {
+                continue;
+            }
+            let a = Accepted {
+                digest: d,
+                until,
+                route: r,
             };
-            // Under the id's lock, like every write to moka: an id claimed meanwhile (a
-            // restore normally runs before traffic) is its claimer's to settle, and must not
-            // also be accepted (see `claim`).
-            let (hash, shard) = self.claims.lock(&key);
-            if shard.token(hash, &key).is_some() {
-                continue;
-            }
-            let entry = self
-                .done(hash)
-                .entry(Hashed { hash, key })
-                .or_insert(Done { until_ms });
-            drop(shard);
-            if entry.is_fresh() {
-                count.fetch_add(1, Ordering::Relaxed);
+            if shard.accept(a, &mut gone) {
+                self.count(r, 1);
                 restored += 1;
             }
         }
         Ok(restored)
     }
+}
+
+/// A digest as `save` writes it: 32 hex digits.
+fn parse_digest(hex: &str) -> Option<Digest> {
+    if hex.len() != 32 || !hex.is_ascii() {
+        return None;
+    }
+    let a = u64::from_str_radix(&hex[..16], 16).ok()?;
+    let b = u64::from_str_radix(&hex[16..], 16).ok()?;
+    Some([a, b])
 }
 
 #[cfg(test)]

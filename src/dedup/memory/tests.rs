@@ -1,5 +1,6 @@
 use super::*;
 use std::sync::Mutex;
+use std::time::Duration;
 
 fn key(route: &str, id: &str) -> DedupKey {
     DedupKey {
@@ -141,6 +142,44 @@ fn a_restored_id_is_remembered_for_its_own_time_left_not_the_new_stores_ttl() {
 }
 
 #[test]
+fn a_snapshot_holds_digests_and_one_written_by_an_earlier_release_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dedup.snapshot");
+    let s = store(100, Arc::default());
+    let Claim::Claimed(c) = s.claim(key("a", "evt_secretish_42")) else {
+        panic!()
+    };
+    s.commit(&c);
+    s.save(&path, 100).unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.starts_with("{\"hookgate_dedup_snapshot\":2,"),
+        "{written}"
+    );
+    assert!(
+        !written.contains("evt_secretish_42"),
+        "ids are not written: {written}"
+    );
+
+    // Version 1 (before the digests): ids in the clear, `u` the wall-clock expiry in ms.
+    let until = now_ms() + 60_000;
+    let mut body = String::from("{\"hookgate_dedup_snapshot\":1,\"count\":2}\n");
+    body.push_str(&format!("{{\"r\":\"a\",\"i\":\"old-1\",\"u\":{until}}}\n"));
+    body.push_str(&format!("{{\"r\":\"b\",\"i\":\"old-2\",\"u\":{until}}}\n"));
+    let sum = hex::encode(Sha256::digest(body.as_bytes()));
+    body.push_str(&format!("{{\"sha256\":\"{sum}\"}}\n"));
+    std::fs::write(&path, body).unwrap();
+    let restored = store(100, Arc::default());
+    assert_eq!(restored.load(&path).unwrap(), 2);
+    assert_eq!(restored.claim(key("a", "old-1")), Claim::Done);
+    assert_eq!(restored.claim(key("b", "old-2")), Claim::Done);
+    assert!(matches!(
+        restored.claim(key("b", "old-1")),
+        Claim::Claimed(_)
+    ));
+}
+
+#[test]
 fn a_damaged_snapshot_is_rejected_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dedup.snapshot");
@@ -210,11 +249,11 @@ fn a_full_store_remembers_the_newest_ids() {
 
 #[test]
 fn large_stores_are_sharded_small_ones_are_one_exact_lru() {
-    assert_eq!(done_shards(1), 1);
-    assert_eq!(done_shards(4095), 1);
-    assert_eq!(done_shards(20_000), 8);
-    assert_eq!(done_shards(100_000), 32);
-    assert_eq!(done_shards(10_000_000), 64);
+    assert_eq!(shard_count(1), 1);
+    assert_eq!(shard_count(4095), 1);
+    assert_eq!(shard_count(20_000), 8);
+    assert_eq!(shard_count(100_000), 32);
+    assert_eq!(shard_count(10_000_000), 64);
 }
 
 #[test]
