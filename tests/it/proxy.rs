@@ -668,6 +668,49 @@ async fn unix_socket_upstream() {
 }
 
 #[tokio::test]
+async fn the_in_flight_gauge_counts_a_request_while_it_lives_and_a_vanished_sender_leaves_it() {
+    let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(600))).await;
+    let (_up, proxy, _clock) = setup(up).await;
+    let url = proxy.url("/hook");
+    let body = r#"{"id":"evt_gauge"}"#;
+    let h = signed(SECRET, 1_764_000_000, body);
+    let finished = tokio::spawn({
+        let url = url.clone();
+        let h = h.clone();
+        async move { post(&url, &refs(&h), body).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(proxy.metric("hookgate_inflight_requests").await, 1.0);
+    assert_eq!(finished.await.unwrap().status, 200);
+    assert_eq!(proxy.metric("hookgate_inflight_requests").await, 0.0);
+
+    // A sender that hangs up halfway through its body: the request is dropped, and so is its
+    // place in the gauge.
+    let mut raw = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    // Signed headers, so the checks made before the body pass and the body is awaited.
+    let mut head = String::from("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n");
+    for (name, value) in &h {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n{\"id\":");
+    tokio::io::AsyncWriteExt::write_all(&mut raw, head.as_bytes())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(proxy.metric("hookgate_inflight_requests").await, 1.0);
+    drop(raw);
+    let mut left = f64::NAN;
+    for _ in 0..50 {
+        left = proxy.metric("hookgate_inflight_requests").await;
+        if left == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(left, 0.0);
+}
+
+#[tokio::test]
 async fn graceful_shutdown_finishes_in_flight_requests() {
     let up = Upstream::start(|_| Reply::delayed(200, Duration::from_millis(500))).await;
     let (up, mut proxy, _clock) = setup(up).await;
