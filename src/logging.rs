@@ -33,6 +33,8 @@ use tracing_subscriber::fmt::format::{DefaultFields, Format};
 use tracing_subscriber::fmt::{MakeWriter, SubscriberBuilder};
 use tracing_subscriber::EnvFilter;
 
+mod text;
+
 /// How log lines are written (`log.format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -374,7 +376,10 @@ pub fn init(level: &str, format: LogFormat) -> LogGuard {
     let builder = subscriber_builder(filter(level), writer.clone());
     let installed = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder
+            .fmt_fields(text::TextFields)
+            .event_format(text::TextLine)
+            .try_init(),
     };
     if installed.is_ok() {
         let _ = INSTALLED.set(writer);
