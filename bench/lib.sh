@@ -1,6 +1,7 @@
 # Shared by bench/run.sh and bench/dedup_recency.sh: tools, ports, the hookgate binary, and the
 # nginx + hookgate processes (started on 127.0.0.1 only, stopped by an EXIT trap).
 # The caller sets ROOT, BENCH and OUT before sourcing, and may set BENCH_PORT_BASE.
+# run.sh also starts the njs target here (start_njs: nginx + njs verifying the tolinku route).
 
 BASE=${BENCH_PORT_BASE:-18080}
 P_UP=$BASE            # nginx: the baseline app (`return 200 '{"ok":true}'`)
@@ -9,6 +10,9 @@ P_HG=$((BASE + 2))    # hookgate in front of it
 P_ADMIN=$((BASE + 3)) # hookgate's admin port (/metrics, /readyz)
 P_REDIS=$((BASE + 4)) # redis-server, with DEDUP=redis
 P_FLOOR=$((BASE + 5)) # bench/floor_proxy.rs, with FLOOR=1 (run.sh)
+P_NJS=$((BASE + 6))   # nginx + njs verifying tolinku deliveries, then proxy_pass (run.sh, NJS)
+# The njs module (Debian: libnginx-mod-http-js), loaded by the njs target's nginx instance.
+NJS_MODULE=${NJS_MODULE:-/usr/lib/nginx/modules/ngx_http_js_module.so}
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
@@ -21,9 +25,9 @@ check_tools() {
     [[ -n $NGINX ]] || missing+=(nginx)
     if ((${#missing[@]})); then
         die "missing: ${missing[*]}. Install them with:
-    apt-get update && apt-get install -y nginx-light wrk
-(nginx-light or nginx; the Debian package may start a default nginx on port 80: stop it with
- 'service nginx stop' if you do not want it)"
+    apt-get update && apt-get install -y nginx-light wrk libnginx-mod-http-js
+(nginx-light or nginx; libnginx-mod-http-js for run.sh's njs target. The Debian package may
+ start a default nginx on port 80: stop it with 'service nginx stop' if you do not want it)"
     fi
     for t in python3 curl awk; do command -v "$t" >/dev/null || die "missing: $t (apt-get install -y $t)"; done
     if [[ ${DEDUP:-memory} == redis ]]; then
@@ -36,10 +40,10 @@ check_tools() {
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-check_ports() {
+check_ports() { # extra ports to check (run.sh: P_NJS when the njs target is on)
     local p
-    for p in $P_UP $P_NGX $P_HG $P_ADMIN $P_REDIS $P_FLOOR; do
-        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+5)"
+    for p in $P_UP $P_NGX $P_HG $P_ADMIN $P_REDIS $P_FLOOR "$@"; do
+        port_busy "$p" && die "port $p on 127.0.0.1 is in use; free it or set BENCH_PORT_BASE (uses BASE..BASE+5, and BASE+6 for the njs target)"
     done
     return 0
 }
@@ -64,6 +68,7 @@ setup_work() {
     HG_PID=""
     REDIS_PID=""
     FLOOR_PID=""
+    NJS_PID=""
     HG_LOG=""
     trap cleanup EXIT
     trap 'exit 130' INT
@@ -87,6 +92,7 @@ cleanup() {
     stop_pid "$HG_PID" TERM
     [[ -n ${HG_LOG:-} && -f $HG_LOG ]] && hookgate_log_rotate >/dev/null
     stop_pid "$NGX_PROXY_PID" QUIT # graceful: a master stops its workers
+    stop_pid "$NJS_PID" QUIT
     stop_pid "$NGINX_PID" QUIT
     stop_pid "$REDIS_PID" TERM
     stop_pid "$FLOOR_PID" TERM
@@ -103,10 +109,12 @@ wait_http() { # url, name (its log is $OUT/name.log), pid
     die "$2 did not answer $1 within 10s; see $OUT/$2.log"
 }
 
-# nginx_conf NAME SERVERS: an nginx config with its own pid, temp folders and error log.
+# nginx_conf NAME SERVERS [MAIN]: an nginx config with its own pid, temp folders and error log;
+# MAIN: lines for the main context (load_module, env).
 nginx_conf() {
     mkdir -p "$WORK/$1/tmp"
     cat >"$WORK/$1.conf" <<EOF
+${3:-}
 worker_processes auto;
 pid $WORK/$1/nginx.pid;
 error_log $OUT/$1.log warn;
@@ -145,6 +153,12 @@ start_nginx() {
         listen unix:$WORK/app.sock;
         default_type application/json;
         location / { return 200 '{\"ok\":true}'; }
+    }
+    # The instance's request counter, for run.sh's check that the njs target's requests reached
+    # the app (app_requests); on a unix socket of its own, away from the servers under test.
+    server {
+        listen unix:$WORK/app-status.sock;
+        location / { stub_status; }
     }"
     proxy="    upstream app {
         server 127.0.0.1:$P_UP;
@@ -194,12 +208,18 @@ ticks() {
     echo "$total"
 }
 
-# CPU ticks of every nginx process (app and proxy; masters and their workers).
+# CPU ticks of every nginx process (app, proxy and njs; masters and their workers).
 nginx_ticks() {
     local t
     t=$(ticks "$NGINX_PID")
     if [[ -n $NGX_PROXY_PID ]]; then t=$((t + $(ticks "$NGX_PROXY_PID"))); fi
+    if [[ -n $NJS_PID ]]; then t=$((t + $(ticks "$NJS_PID"))); fi
     echo "$t"
+}
+
+# Requests the app's nginx instance has handled (stub_status; the scrape itself counts one).
+app_requests() {
+    curl -fsS --unix-socket "$WORK/app-status.sock" http://app/ 2>/dev/null | awk 'NR == 3 {print $3}'
 }
 
 # hookgate with bench/hookgate.bench.yaml (ports rewritten) and secrets made up for this run.
@@ -241,6 +261,45 @@ start_floor() {
     "$bin" "127.0.0.1:$P_FLOOR" "127.0.0.1:$P_UP" ${HOOKGATE_WORKERS:-} 2>>"$OUT/floor.log" &
     FLOOR_PID=$!
     wait_http "http://127.0.0.1:$P_FLOOR/" floor "$FLOOR_PID"
+}
+
+# The njs target: its own nginx instance (the plain proxy's worker count and upstream pool) on
+# P_NJS, where bench/njs_verify.js checks the tolinku signature and timestamp of each request
+# (body buffered in memory) and hands it to a named location doing the plain proxy's
+# proxy_pass. Needs NJS_MODULE and TOLINKU_WEBHOOK_SECRET (start_hookgate sets it). Sets NJS_PID.
+start_njs() {
+    local main servers
+    main="load_module $NJS_MODULE;
+# nginx clears the environment of its processes but for these.
+env TOLINKU_WEBHOOK_SECRET;"
+    servers="    js_import verify from $BENCH/njs_verify.js;
+    upstream app {
+        server 127.0.0.1:$P_UP;
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$P_NJS;
+        location = /healthz { js_content verify.version; }
+        location /webhooks/tolinku {
+            # The whole body in one memory buffer (hookgate's default limit, 1 MiB): njs reads
+            # r.requestBuffer, which is undefined for a body written to a temporary file.
+            client_max_body_size 1m;
+            client_body_buffer_size 1m;
+            js_content verify.tolinku;
+        }
+        location @upstream {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+        location / { return 404; }
+    }"
+    nginx_conf njs "$servers" "$main"
+    log "nginx + njs on 127.0.0.1:$P_NJS (verifies tolinku, then proxy_pass)"
+    nginx_start njs
+    NJS_PID=$!
+    wait_http "http://127.0.0.1:$P_NJS/healthz" njs "$NJS_PID"
 }
 
 # DEDUP=redis: a local redis-server for hookgate's dedup store, persistence off (its CPU is

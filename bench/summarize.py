@@ -41,6 +41,38 @@ def fmt(v, digits=2):
     return f"{v:.{digits}f}"
 
 
+def goals(groups):
+    """Issue 14's two ratios, per connection count: hookgate (verify + memory dedup + metrics +
+    info logs) over nginx + njs (verify only), and over plain nginx proxy_pass."""
+    conns = sorted({k[2] for k in groups}, reverse=True)
+    lines = []
+    for c in conns:
+        ngx, njs = groups.get(("nginx", "tolinku", c)), groups.get(("njs", "tolinku", c))
+        for route, goal_njs in (("tolinku", 1.5), ("tolinku-nodedup", None)):
+            hg = groups.get(("hookgate", route, c))
+            if not hg:
+                continue
+            rps = med(hg, "rps")
+            cells = []
+            for other, goal in ((njs, goal_njs), (ngx, 0.75 if route == "tolinku" else None)):
+                if not other or not rps:
+                    cells.append("-")
+                    continue
+                r = rps / med(other, "rps")
+                verdict = "" if goal is None else (" (goal ≥ %.2fx: %s)" % (goal, "met" if r >= goal else "NOT met"))
+                cells.append(f"{r:.2f}x{verdict}")
+            lines.append(f"| {c} | hookgate {route} | {fmt(rps)} | {cells[0]} | {cells[1]} |")
+    if not lines:
+        return
+    print("## Goals (issue 14)\n")
+    print("| wrk -c | target | req/s | ÷ nginx + njs | ÷ nginx proxy_pass |")
+    print("|---|---|---|---|---|")
+    for line in lines:
+        print(line)
+    print("\nThe goals apply to the tolinku route (verification, the memory dedup store, metrics, "
+          "info logs); tolinku-nodedup does the same work as njs, for a like-for-like comparison.\n")
+
+
 def main():
     out = Path(sys.argv[1])
     other_max = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -69,14 +101,14 @@ def main():
     print("wrk, nginx and hookgate share the machine's cores: the numbers compare the targets "
           "with each other on this machine; they are not a capacity figure.\n")
 
-    order = {"direct": 0, "nginx": 1, "floor": 2, "hookgate": 3}
+    order = {"direct": 0, "nginx": 1, "njs": 2, "floor": 3, "hookgate": 4}
     keys = sorted(groups, key=lambda k: (-k[2], order.get(k[0], 9), k[1]))
     print("## Medians\n")
     print("| wrk -c | target | route | runs | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs nginx "
           "| req/s vs floor | p50 over direct, ms | p99 over direct, ms | p99 over nginx, ms "
           "| hookgate CPU % | nginx CPU % | wrk CPU % | other CPU % | hookgate CPU µs/req "
-          "| nginx CPU µs/req |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| nginx CPU µs/req | target's own CPU µs/req |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k in keys:
         target, route, conns = k
         g = groups[k]
@@ -100,24 +132,31 @@ def main():
               f"| {fmt(over50, 3)} | {fmt(over99, 3)} | {fmt(over99n, 3)} "
               f"| {fmt(med(g, 'hg_cpu_pct'), 0)} | {fmt(med(g, 'nginx_cpu_pct'), 0)} "
               f"| {fmt(med(g, 'wrk_cpu_pct'), 0)} | {fmt(med(g, 'other_cpu_pct'), 0)} "
-              f"| {fmt(us_per_req(g, 'hg_cpu_pct'), 1)} | {fmt(us_per_req(g, 'nginx_cpu_pct'), 1)} |")
+              f"| {fmt(us_per_req(g, 'hg_cpu_pct'), 1)} | {fmt(us_per_req(g, 'nginx_cpu_pct'), 1)} "
+              f"| {fmt(us_per_req(g, 'own_cpu_pct'), 1)} |")
     print(f"\nMedians over the runs during which other processes used at most {other_max:.0f}% of a core "
           f"({len(discarded)} runs were discarded and run again for exceeding it; see discarded.tsv).")
     print("\nCPU % is of one core (200 = both cores), over the measured run; 'other' is everything "
           "else busy on the machine in that time: other users' work, and kernel softirq time (the "
           "loopback network) not charged to any process. CPU µs/req = CPU % x 10^4 / req/s, median "
           "over the runs: nginx's is the app's alone in direct rows, proxy and app together in nginx "
-          "rows, the app behind hookgate in hookgate rows. floor rows (FLOOR=1): bench/floor_proxy.rs, "
+          "rows (and njs and app in njs rows), the app behind hookgate in hookgate rows. The target's "
+          "own CPU is that of the process(es) under test alone: the app (direct), the proxy's nginx "
+          "instance (nginx), the njs nginx instance (njs), hookgate (with redis-server under "
+          "DEDUP=redis), the floor proxy. floor rows (FLOOR=1): bench/floor_proxy.rs, "
           "a relay on hookgate's stack that does nothing else; its CPU is in the hookgate columns.\n")
+
+    goals(groups)
 
     print("## Every run\n")
     cols = ["conns", "target", "route", "run", "rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "requests",
             "non2xx", "socket_errors", "repeats", "hg_forwarded", "hg_duplicate", "hg_other", "hg_evicted",
-            "hg_rss_mib", "hg_log_bytes_per_req", "hg_cpu_pct", "nginx_cpu_pct", "wrk_cpu_pct", "other_cpu_pct"]
+            "hg_rss_mib", "hg_log_bytes_per_req", "hg_cpu_pct", "nginx_cpu_pct", "own_cpu_pct", "wrk_cpu_pct", "other_cpu_pct",
+            "app_requests"]
     names = ["wrk -c", "target", "route", "run", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "requests",
              "non-2xx", "socket errors", "repeated ids", "hookgate forwarded", "hookgate duplicate",
              "hookgate other outcomes", "dedup evictions", "hookgate RSS MiB", "hookgate log bytes/req", "hookgate CPU %", "nginx CPU %",
-             "wrk CPU %", "other CPU %"]
+             "target's own CPU %", "wrk CPU %", "other CPU %", "requests at the app"]
     print("| " + " | ".join(names) + " |")
     print("|" + "---|" * len(names))
     for r in rows:
