@@ -15,6 +15,7 @@
 #                             the 100 000 ids of its dedup store, so every measured run is at
 #                             steady state (each accepted id evicts one, pools and tables grown),
 #                             as in production after the first hours; 0 = none
+#   BODY_BYTES=1024           body size (as in run.sh; 0 = the natural ~270 bytes)
 #   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, NGINX_LAYOUT, DEDUP,
 #   BENCH_PORT_BASE, OUT, KEEP:  as in run.sh
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
@@ -27,6 +28,7 @@ DURATION=${DURATION:-15}
 CONNS=${CONNS:-50}
 REPEAT=${REPEAT:-1}
 ROUTE=${ROUTE:-tolinku}
+BODY_BYTES=${BODY_BYTES:-1024}
 WARMUP=${WARMUP:-120000}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-$BENCH/results/latency-$STAMP}
@@ -50,13 +52,13 @@ provider=$ROUTE
     echo "nproc: $(nproc); cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "kernel: $(uname -sr); nginx: $("$NGINX" -v 2>&1)"
     echo "hookgate: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)'), log level ${HOOKGATE_LOG:-info}, dedup backend ${DEDUP:-memory}"
-    echo "open loop: rates $RATES req/s, ${DURATION}s each, $CONNS connections, route $ROUTE, repeats $REPEAT, hookgate warm-up $WARMUP requests"
+    echo "open loop: rates $RATES req/s, ${DURATION}s each, $CONNS connections, route $ROUTE, bodies $BODY_BYTES bytes, repeats $REPEAT, hookgate warm-up $WARMUP requests"
 } | tee "$OUT/machine.txt" >&2
 
 if ((WARMUP > 0)); then
     warm_rate=20000
     python3 "$BENCH/gen_requests.py" --provider "$provider" --count $((WARMUP + warm_rate)) --threads 1 \
-        --prefix "lat-warmup-" --out "$WORK/req" >/dev/null
+        --prefix "lat-warmup-" --body-bytes "$BODY_BYTES" --out "$WORK/req" >/dev/null
     log "hookgate warm-up: $WARMUP requests at $warm_rate req/s (not measured)"
     "$LOADGEN" "http://127.0.0.1:$P_HG/webhooks/$ROUTE" "$warm_rate" $(((WARMUP + warm_rate - 1) / warm_rate)) "$CONNS" "$WORK/req.0" \
         >"$OUT/raw/warmup.txt" 2>&1 || die "the warm-up failed; see $OUT/raw/warmup.txt"
@@ -75,7 +77,7 @@ for run in $(seq "$REPEAT"); do
             n=$((rate * DURATION + rate))
             # Signed right before the run: the timestamps must be fresh.
             python3 "$BENCH/gen_requests.py" --provider "$provider" --count "$n" --threads 1 \
-                --prefix "lat-$run-$rate-$target-" --out "$WORK/req" >/dev/null
+                --prefix "lat-$run-$rate-$target-" --body-bytes "$BODY_BYTES" --out "$WORK/req" >/dev/null
             log "$target at $rate req/s (run $run)"
             before=$(scrape | awk -v r="$ROUTE" '$1 == r && $2 == "forwarded" {print $3}')
             "$LOADGEN" "$url" "$rate" "$DURATION" "$CONNS" "$WORK/req.0" >"$OUT/raw/$target-$rate-$run.txt" 2>&1 ||
