@@ -1693,7 +1693,7 @@ scrape_configs:
         .map(|r| (s(&r["alert"]).to_owned(), s(&r["expr"]).to_owned()))
         .collect();
     assert!(dashboard.len() >= 15, "{dashboard:?}");
-    assert_eq!(alerts.len(), 8, "{alerts:?}");
+    assert_eq!(alerts.len(), 11, "{alerts:?}");
 
     let end = Instant::now() + Duration::from_secs(40);
     loop {
