@@ -16,6 +16,7 @@
 #                             steady state (each accepted id evicts one, pools and tables grown),
 #                             as in production after the first hours; 0 = none
 #   BODY_BYTES=1024           body size (as in run.sh; 0 = the natural ~270 bytes)
+#   PIN=1                     the generator on CPU PIN_CLIENT (0), the servers on PIN_SERVERS (1)
 #   HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, HOOKGATE_UPSTREAM, NGINX_LAYOUT, DEDUP,
 #   BENCH_PORT_BASE, OUT, KEEP:  as in run.sh
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
@@ -60,7 +61,7 @@ if ((WARMUP > 0)); then
     python3 "$BENCH/gen_requests.py" --provider "$provider" --count $((WARMUP + warm_rate)) --threads 1 \
         --prefix "lat-warmup-" --body-bytes "$BODY_BYTES" --out "$WORK/req" >/dev/null
     log "hookgate warm-up: $WARMUP requests at $warm_rate req/s (not measured)"
-    "$LOADGEN" "http://127.0.0.1:$P_HG/webhooks/$ROUTE" "$warm_rate" $(((WARMUP + warm_rate - 1) / warm_rate)) "$CONNS" "$WORK/req.0" \
+    "${CLIENT_CPU[@]}" "$LOADGEN" "http://127.0.0.1:$P_HG/webhooks/$ROUTE" "$warm_rate" $(((WARMUP + warm_rate - 1) / warm_rate)) "$CONNS" "$WORK/req.0" \
         >"$OUT/raw/warmup.txt" 2>&1 || die "the warm-up failed; see $OUT/raw/warmup.txt"
     hookgate_log_rotate >/dev/null
 fi
@@ -80,7 +81,7 @@ for run in $(seq "$REPEAT"); do
                 --prefix "lat-$run-$rate-$target-" --body-bytes "$BODY_BYTES" --out "$WORK/req" >/dev/null
             log "$target at $rate req/s (run $run)"
             before=$(scrape | awk -v r="$ROUTE" '$1 == r && $2 == "forwarded" {print $3}')
-            "$LOADGEN" "$url" "$rate" "$DURATION" "$CONNS" "$WORK/req.0" >"$OUT/raw/$target-$rate-$run.txt" 2>&1 ||
+            "${CLIENT_CPU[@]}" "$LOADGEN" "$url" "$rate" "$DURATION" "$CONNS" "$WORK/req.0" >"$OUT/raw/$target-$rate-$run.txt" 2>&1 ||
                 die "openloop failed for $target at $rate; see $OUT/raw/$target-$rate-$run.txt"
             res=$(grep '^RESULT' "$OUT/raw/$target-$rate-$run.txt")
             echo "$rate $target $run $(echo "$res" | sed 's/^RESULT //; s/[a-z0-9_]*=//g')" >>"$OUT/runs.txt"

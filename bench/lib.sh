@@ -14,6 +14,17 @@ P_NJS=$((BASE + 6))   # nginx + njs verifying tolinku deliveries, then proxy_pas
 # The njs module (Debian: libnginx-mod-http-js), loaded by the njs target's nginx instance.
 NJS_MODULE=${NJS_MODULE:-/usr/lib/nginx/modules/ngx_http_js_module.so}
 
+# PIN=1: the load generator on one CPU (PIN_CLIENT, default 0) and everything it loads (apps,
+# proxies, redis-server) on another (PIN_SERVERS, default 1), as issue 14's reference figures
+# were taken; without PIN every process may run on every CPU.
+if [[ -n ${PIN:-} ]]; then
+    SERVER_CPU=(taskset -c "${PIN_SERVERS:-1}")
+    CLIENT_CPU=(taskset -c "${PIN_CLIENT:-0}")
+else
+    SERVER_CPU=()
+    CLIENT_CPU=()
+fi
+
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 log() { echo "== $*" >&2; }
 
@@ -136,7 +147,7 @@ EOF
 }
 
 nginx_start() { # NAME: runs $WORK/NAME.conf in a background job
-    "$NGINX" -p "$WORK/$1" -e "$OUT/$1.log" -c "$WORK/$1.conf" -g 'daemon off;' 2>>"$OUT/$1.log" &
+    "${SERVER_CPU[@]}" "$NGINX" -p "$WORK/$1" -e "$OUT/$1.log" -c "$WORK/$1.conf" -g 'daemon off;' 2>>"$OUT/$1.log" &
 }
 
 # The baseline app (answers every request itself) and nginx as a plain proxy_pass in front of
@@ -246,7 +257,7 @@ start_hookgate() {
     # (opened for append, so it can be truncated between runs: see hookgate_log_rotate).
     HG_LOG=$WORK/hookgate.log
     : >"$OUT/hookgate.log"
-    "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
+    "${SERVER_CPU[@]}" "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
     HG_PID=$!
     wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
 }
@@ -258,7 +269,7 @@ start_floor() {
     (cd "$ROOT" && cargo build --release --example floor_proxy) >&2 || die "cannot build bench/floor_proxy.rs"
     local bin=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/floor_proxy
     log "floor proxy on 127.0.0.1:$P_FLOOR"
-    "$bin" "127.0.0.1:$P_FLOOR" "127.0.0.1:$P_UP" ${HOOKGATE_WORKERS:-} 2>>"$OUT/floor.log" &
+    "${SERVER_CPU[@]}" "$bin" "127.0.0.1:$P_FLOOR" "127.0.0.1:$P_UP" ${HOOKGATE_WORKERS:-} 2>>"$OUT/floor.log" &
     FLOOR_PID=$!
     wait_http "http://127.0.0.1:$P_FLOOR/" floor "$FLOOR_PID"
 }
@@ -306,7 +317,7 @@ env TOLINKU_WEBHOOK_SECRET;"
 # counted with hookgate's: it is the dedup store's cost).
 start_redis() {
     log "redis-server on 127.0.0.1:$P_REDIS"
-    redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no \
+    "${SERVER_CPU[@]}" redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no \
         --dir "$WORK" --logfile "$OUT/redis.log" &
     REDIS_PID=$!
     for _ in $(seq 100); do

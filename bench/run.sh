@@ -46,6 +46,7 @@
 #   NJS=             the njs target (above): on by default when NJS_MODULE
 #                    (/usr/lib/nginx/modules/ngx_http_js_module.so, Debian libnginx-mod-http-js)
 #                    exists, skipped with a message when it does not; NJS=0 turns it off
+#   PIN=1            wrk on CPU PIN_CLIENT (0), the app, proxies and redis-server on PIN_SERVERS (1)
 #   KEEP=1           keep the temporary folder (nginx config, request files)
 # Everything binds and targets 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
@@ -96,6 +97,7 @@ start_hookgate
     echo "os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
     echo "nginx: $("$NGINX" -v 2>&1); layout: ${NGINX_LAYOUT:-split} (split: the proxy and the app are separate nginx instances)"
     echo "njs: $([[ -n $NJS_ON ]] && curl -fsS "http://127.0.0.1:$P_NJS/healthz" || echo 'target off'), $NJS_MODULE; same worker_processes as the nginx proxy"
+    echo "cpus: $([[ -n ${PIN:-} ]] && echo "wrk pinned to ${PIN_CLIENT:-0}, servers to ${PIN_SERVERS:-1} (PIN)" || echo "not pinned")"
     echo "bodies: ${BODY_BYTES} bytes (BODY_BYTES; 0 = natural, ~270), unique ids, signed right before each run"
     echo "wrk: $( (wrk -v 2>&1 || true) | head -1 | sed 's/ Copyright.*//')"
     echo "hookgate: $("$HG" --version 2>&1), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)')"
@@ -167,7 +169,7 @@ one_run() { # target route conns rep
     if [[ $WARMUP != 0 ]]; then
         python3 "$BENCH/gen_requests.py" --provider "$provider" --count $((COUNT / 4)) --threads "$threads" \
             --prefix "evt_${STAMP}_${RUN_NO}_warm" --body-bytes "$BODY_BYTES" --out "$req-warm" 2>/dev/null
-        wrk -t"$threads" -c"$conns" -d"$WARMUP" -s "$BENCH/signed.lua" "$url" -- "$req-warm" >"$OUT/raw/$tag.warmup.txt" 2>&1 ||
+        "${CLIENT_CPU[@]}" wrk -t"$threads" -c"$conns" -d"$WARMUP" -s "$BENCH/signed.lua" "$url" -- "$req-warm" >"$OUT/raw/$tag.warmup.txt" 2>&1 ||
             die "wrk failed in the warm-up of $tag; see $OUT/raw/$tag.warmup.txt"
         rm -f "$req-warm".*
     fi
@@ -181,11 +183,11 @@ one_run() { # target route conns rep
     [[ -n $app0 ]] || die "cannot read the app's request counter ($WORK/app-status.sock)"
     local t0_hg t0_ngx t0_own t0_all t0 t1 elapsed
     t0_hg=$(proxy_ticks "$target"); t0_ngx=$(nginx_ticks); t0_own=$(own_ticks "$target"); t0_all=$(busy); t0=$(date +%s.%N)
-    local cmd=(wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s bench/signed.lua "$url" -- "$req")
+    local cmd=("${CLIENT_CPU[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s bench/signed.lua "$url" -- "$req")
     echo "\$ ${cmd[*]}" >"$OUT/raw/$tag.txt"
     local TIMEFORMAT='%U %S'
     local rc=0
-    { time wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s "$BENCH/signed.lua" "$url" -- "$req" >>"$OUT/raw/$tag.txt" 2>&1 || rc=$?; } 2>"$WORK/wrk-time"
+    { time "${CLIENT_CPU[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s "$BENCH/signed.lua" "$url" -- "$req" >>"$OUT/raw/$tag.txt" 2>&1 || rc=$?; } 2>"$WORK/wrk-time"
     ((rc == 0)) || die "wrk failed for $tag (exit $rc); see $OUT/raw/$tag.txt"
     t1=$(date +%s.%N)
     elapsed=$(awk -v s="$t0" -v e="$t1" 'BEGIN {print e - s}')
