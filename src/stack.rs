@@ -10,8 +10,9 @@
 //! The per-request decisions stay in one async function, where their order is visible. The
 //! wrappers are written into the service's own future rather than stacked as tower layers: a
 //! layer whose future cannot be named must box it, and the request's future (a few KiB: every
-//! step's state) was then allocated and copied once more per request (measured:
-//! docs/performance.md, "Checked since").
+//! step's state) was then allocated and copied once more per request. (In a profile the
+//! saving was within noise: memmove 4.55% of samples before, 4.16% after; the point is that
+//! nothing here costs a request anything it does not need.)
 
 use std::convert::Infallible;
 use std::future::Future;
