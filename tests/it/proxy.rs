@@ -679,8 +679,11 @@ async fn the_in_flight_gauge_counts_a_request_while_it_lives_and_a_vanished_send
         let h = h.clone();
         async move { post(&url, &refs(&h), body).await }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(proxy.metric("hookgate_inflight_requests").await, 1.0);
+    // Counted while the upstream holds it (600 ms).
+    let gauge = async || proxy.metric("hookgate_inflight_requests").await;
+    poll(POLL, async || (gauge().await == 1.0).then_some(()))
+        .await
+        .expect("the request in progress was never counted");
     assert_eq!(finished.await.unwrap().status, 200);
     assert_eq!(proxy.metric("hookgate_inflight_requests").await, 0.0);
 
@@ -696,18 +699,13 @@ async fn the_in_flight_gauge_counts_a_request_while_it_lives_and_a_vanished_send
     tokio::io::AsyncWriteExt::write_all(&mut raw, head.as_bytes())
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(proxy.metric("hookgate_inflight_requests").await, 1.0);
+    poll(POLL, async || (gauge().await == 1.0).then_some(()))
+        .await
+        .expect("the request awaiting its body was never counted");
     drop(raw);
-    let mut left = f64::NAN;
-    for _ in 0..50 {
-        left = proxy.metric("hookgate_inflight_requests").await;
-        if left == 0.0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(left, 0.0);
+    poll(POLL, async || (gauge().await == 0.0).then_some(()))
+        .await
+        .unwrap_or_else(|| panic!("the vanished request stayed in the gauge"));
 }
 
 #[tokio::test]
