@@ -237,24 +237,25 @@ impl MemoryStore {
         let mut gone = self.gone();
         let mut shard = self.lock(&d);
         shard.expire(self.now(), &mut gone);
+        let taken_over = match shard.claimed(&d, now, ttl) {
+            Some(true) => return Claim::InFlight,
+            // An expired claim taken over: the id stays held, and counted once.
+            Some(false) => true,
+            // With no live claim, the id is accepted or free: commit moves it from one to the
+            // other under this same lock, so it cannot be between the two.
+            None if shard.is_done(&d) => return Claim::Done,
+            None => false,
+        };
         let token = shard.next_token();
         let claimed = Claimed {
             token,
             since: now,
             route,
         };
-        match shard.claimed(&d, now, ttl) {
-            Some(true) => return Claim::InFlight,
-            // An expired claim taken over: the id stays held, and counted once.
-            Some(false) => shard.set_claim(d, claimed),
-            // With no live claim, the id is accepted or free: commit moves it from one to the
-            // other under this same lock, so it cannot be between the two.
-            None if shard.is_done(&d) => return Claim::Done,
-            None => {
-                shard.set_claim(d, claimed);
-                self.count(route, 1);
-                shard.grown(now, ttl, &mut gone);
-            }
+        shard.set_claim(d, claimed);
+        if !taken_over {
+            self.count(route, 1);
+            shard.grown(now, ttl, &mut gone);
         }
         drop(shard);
         Claim::Claimed(ClaimToken {
