@@ -28,8 +28,8 @@ def med(rows, key):
 def us_per_req(rows, cpu_key):
     """Median CPU microseconds per request of a process, from its CPU % and the run's req/s: the
     steadiest figure on a shared machine, where req/s moves with whatever else runs."""
-    vals = [num(r[cpu_key]) * 1e4 / num(r["rps"]) for r in rows
-            if num(r[cpu_key]) is not None and num(r["rps"])]
+    vals = [num(r.get(cpu_key)) * 1e4 / num(r["rps"]) for r in rows
+            if num(r.get(cpu_key)) is not None and num(r["rps"])]
     return statistics.median(vals) if vals else None
 
 
