@@ -12,6 +12,7 @@
 //! answer, the fail-open choice, diagnostics).
 
 mod diff;
+mod queue;
 mod raw;
 mod route;
 mod validate;
@@ -115,6 +116,8 @@ pub struct Startup {
     pub shutdown_grace: Duration,
     /// Threads serving requests, each with its own event loop and upstream pool.
     pub workers: usize,
+    /// The durable queue's store, when `queue.path` is set.
+    pub queue: Option<QueueConfig>,
 }
 
 /// What a reload puts in force for the requests that start after it; those in progress finish
@@ -125,6 +128,9 @@ pub struct Live {
     pub dedup: DedupPolicy,
     pub diagnostics: Diagnostics,
     pub admin: AdminConfig,
+    /// How queued deliveries of a route no longer configured (or no longer queued) still
+    /// reach the app: the `queue:` defaults.
+    pub queue_defaults: DeliveryPolicy,
     pub routes: Vec<Arc<Route>>,
     by_path: HashMap<String, usize>,
 }
@@ -134,6 +140,54 @@ impl Live {
     pub fn route_for(&self, path: &str) -> Option<&Arc<Route>> {
         self.by_path.get(path).map(|&i| &self.routes[i])
     }
+}
+
+/// The durable queue's store (`queue.path`, `queue.max_bytes`, `queue.max_dead_letters`): a
+/// restart puts a change in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueConfig {
+    /// The store file (redb).
+    pub path: PathBuf,
+    /// Bytes of deliveries held, waiting and dead letters together; past it new deliveries are
+    /// answered 503 + Retry-After.
+    pub max_bytes: u64,
+    /// Dead letters kept; the oldest is dropped (logged and counted) past it.
+    pub max_dead_letters: usize,
+}
+
+/// How a route's deliveries reach the app (`delivery:`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DeliveryMode {
+    /// The sender gets the app's own answer (the default).
+    Sync,
+    /// Stored durably, answered at once, delivered with retries.
+    Queued(DeliveryPolicy),
+}
+
+/// `sync` or `queued`, as the config writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    Sync,
+    Queued,
+}
+
+/// How a queued route's deliveries are attempted (reloads with the route).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeliveryPolicy {
+    /// Attempts in progress at once.
+    pub concurrency: usize,
+    /// Attempts started per second at most.
+    pub rate: Option<f64>,
+    /// Attempts before a delivery becomes a dead letter.
+    pub max_attempts: u32,
+    /// Age since accepted after which a failing delivery becomes a dead letter.
+    pub max_age: Duration,
+    /// Retry n waits a random time up to `initial_backoff * 2^(n-1)`, at most `max_backoff`
+    /// (exponential backoff with full jitter).
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Answered to the sender once stored.
+    pub status: StatusCode,
 }
 
 /// The app behind hookgate (`upstream:`).
@@ -308,6 +362,7 @@ pub struct Route {
     /// Larger bodies get 413: the route's own `max_body`, else `limits.max_body`.
     pub max_body: usize,
     pub query: QueryPolicy,
+    pub delivery: DeliveryMode,
 }
 
 /// One thing wrong with the file.

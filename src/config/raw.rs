@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::{Backend, LogFormat, Mode, OnUnavailable, QueryPolicy};
+use super::{Backend, DeliveryKind, LogFormat, Mode, OnUnavailable, QueryPolicy};
 use crate::verify::{Algorithm, Encoding, SecretEncoding, TimestampFormat};
 
 /// A name from a closed set, as the config writes it.
@@ -86,6 +86,16 @@ impl Named for OnUnavailable {
     }
 }
 
+impl Named for DeliveryKind {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sync" => Some(Self::Sync),
+            "queued" => Some(Self::Queued),
+            _ => None,
+        }
+    }
+}
+
 impl Named for QueryPolicy {
     fn from_name(name: &str) -> Option<Self> {
         match name {
@@ -145,8 +155,102 @@ pub(super) struct RawConfig {
     pub diagnostics: RawDiagnostics,
     #[serde(default)]
     pub admin: RawAdmin,
+    /// The durable queue of `delivery: queued` routes, and their defaults.
+    #[serde(default)]
+    pub queue: RawQueue,
     /// One route per webhook endpoint.
     pub routes: Vec<RawRoute>,
+}
+
+/// The durable queue (`queue:`): where it lives and how big it may grow (restart to change),
+/// and the delivery defaults of queued routes (reloaded).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQueue {
+    /// The store file (relative paths resolve against the config's folder). Required when a
+    /// route is queued.
+    pub path: Option<PathBuf>,
+    /// Bytes of deliveries held (waiting and dead letters); past it new ones get 503. Default 1GiB.
+    pub max_bytes: Option<String>,
+    /// Dead letters kept; the oldest goes past it. Default 10000.
+    pub max_dead_letters: Option<usize>,
+    /// The defaults of queued routes' `delivery:` options (see there).
+    pub concurrency: Option<usize>,
+    pub rate: Option<f64>,
+    pub max_attempts: Option<u32>,
+    pub max_age: Option<String>,
+    pub initial_backoff: Option<String>,
+    pub max_backoff: Option<String>,
+    pub status: Option<u16>,
+}
+
+impl RawQueue {
+    /// The delivery defaults, in the shape of a route's options.
+    pub fn defaults(&self) -> RawDeliveryOptions {
+        RawDeliveryOptions {
+            mode: None,
+            concurrency: self.concurrency,
+            rate: self.rate,
+            max_attempts: self.max_attempts,
+            max_age: self.max_age.clone(),
+            initial_backoff: self.initial_backoff.clone(),
+            max_backoff: self.max_backoff.clone(),
+            status: self.status,
+        }
+    }
+}
+
+/// A route's `delivery:`: `sync`, `queued`, or the options map. (Not `untagged`: a typo in the
+/// map must be reported as such, not as "matched no variant".)
+#[derive(Debug)]
+pub(super) enum RawDelivery {
+    Kind(Choice<DeliveryKind>),
+    Options(RawDeliveryOptions),
+}
+
+impl<'de> Deserialize<'de> for RawDelivery {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDelivery;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`sync`, `queued` or a map of delivery options")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDelivery, E> {
+                Ok(RawDelivery::Kind(DeliveryKind::from_name(s).map_or_else(
+                    || Choice::Unknown(s.to_owned()),
+                    Choice::Known,
+                )))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawDelivery, A::Error> {
+                RawDeliveryOptions::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDelivery::Options)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// How a queued route's deliveries reach the app.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDeliveryOptions {
+    /// `sync` (the default) or `queued` (only in a route's `delivery:` map).
+    pub mode: Option<Choice<DeliveryKind>>,
+    /// Attempts in progress at once. Default 4.
+    pub concurrency: Option<usize>,
+    /// Attempts started per second at most; 0 or absent: no limit.
+    pub rate: Option<f64>,
+    /// Attempts before a delivery becomes a dead letter. Default 30.
+    pub max_attempts: Option<u32>,
+    /// Age (since accepted) after which a failing delivery becomes a dead letter. Default 24h.
+    pub max_age: Option<String>,
+    /// The first retry waits up to this (full jitter), doubling each time. Default 1s.
+    pub initial_backoff: Option<String>,
+    /// The longest wait between attempts. Default 10m.
+    pub max_backoff: Option<String>,
+    /// The 2xx the sender gets once its delivery is stored. Default 202.
+    pub status: Option<u16>,
 }
 
 /// The admin port beyond `/metrics` and the probes.
@@ -308,6 +412,9 @@ pub(super) struct RawRoute {
     pub max_body: Option<String>,
     /// `forward` (the default) or `drop`: whether the app gets the request's query string.
     pub query: Option<Choice<QueryPolicy>>,
+    /// `sync` (the default: the sender gets the app's answer) or `queued` (stored, answered
+    /// 202, delivered with retries), or `{ mode: queued, concurrency: .., ... }`.
+    pub delivery: Option<RawDelivery>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -24,6 +24,7 @@ impl Validator<'_> {
         dedup_ttl: Duration,
         default_max_body: usize,
         max_buffered: Option<usize>,
+        delivery: DeliveryMode,
     ) -> Option<Route> {
         let name_ok = !r.name.is_empty()
             && r.name.len() <= 64
@@ -213,6 +214,7 @@ impl Validator<'_> {
             handshake,
             max_body,
             query,
+            delivery,
         })
     }
 

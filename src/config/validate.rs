@@ -340,6 +340,7 @@ impl Validator<'_> {
         if raw.routes.is_empty() {
             self.problem("routes", "at least one route is needed");
         }
+        let (queue, queue_defaults) = self.queue(&raw.queue);
         let mut routes = Vec::new();
         let mut names = HashSet::new();
         let mut by_path = HashMap::new();
@@ -357,7 +358,11 @@ impl Validator<'_> {
                     format!("path {:?} is used by two routes", r.path),
                 );
             }
-            if let Some(mut route) = self.route(&path, r, store.ttl, max_body, max_buffered) {
+            let delivery =
+                self.delivery(&path, r.delivery.as_ref(), &queue_defaults, queue.is_some());
+            if let Some(mut route) =
+                self.route(&path, r, store.ttl, max_body, max_buffered, delivery)
+            {
                 route.index = routes.len();
                 routes.push(Arc::new(route));
             }
@@ -400,6 +405,7 @@ impl Validator<'_> {
                 log,
                 shutdown_grace,
                 workers: workers.clamp(1, MAX_WORKERS),
+                queue,
             },
             live: Live {
                 limits: Limits {
@@ -418,6 +424,7 @@ impl Validator<'_> {
                     recent_rejections: recent_rejections.min(MAX_RECENT_REJECTIONS),
                 },
                 admin,
+                queue_defaults,
                 routes,
                 by_path,
             },
