@@ -87,6 +87,19 @@ pub struct ForwardMeta<'a> {
     pub proto: &'static str,
     /// The sender's original Host header.
     pub host: Option<&'a HeaderValue>,
+    /// A queued delivery's attempt: `Hookgate-Delivery-Id`, `Hookgate-Delivery-Attempt`,
+    /// `Hookgate-Received-At`.
+    pub attempt: Option<Attempt<'a>>,
+}
+
+/// Which attempt at which queued delivery a forward is.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub delivery_id: u64,
+    /// 1 for the first.
+    pub number: u32,
+    /// When hookgate accepted it (RFC 3339).
+    pub received_at: &'a str,
 }
 
 /// Handle to the upstream; clones share one connection pool.
@@ -288,6 +301,13 @@ impl Upstream {
         if let Some(id) = meta.event_id {
             headers.insert(HOOKGATE_EVENT_ID, event_id_header(id));
         }
+        if let Some(a) = meta.attempt {
+            headers.insert(HOOKGATE_DELIVERY_ID, HeaderValue::from(a.delivery_id));
+            headers.insert(HOOKGATE_DELIVERY_ATTEMPT, HeaderValue::from(a.number));
+            if let Ok(at) = HeaderValue::from_str(a.received_at) {
+                headers.insert(HOOKGATE_RECEIVED_AT, at);
+            }
+        }
 
         let mut request = Request::new(Full::new(body));
         *request.method_mut() = parts.method.clone();
@@ -324,6 +344,9 @@ const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
 const HOOKGATE_VERIFIED: HeaderName = HeaderName::from_static("hookgate-verified");
 const HOOKGATE_VERDICT: HeaderName = HeaderName::from_static("hookgate-verdict");
 const HOOKGATE_EVENT_ID: HeaderName = HeaderName::from_static("hookgate-event-id");
+pub(crate) const HOOKGATE_DELIVERY_ID: HeaderName = HeaderName::from_static("hookgate-delivery-id");
+const HOOKGATE_DELIVERY_ATTEMPT: HeaderName = HeaderName::from_static("hookgate-delivery-attempt");
+const HOOKGATE_RECEIVED_AT: HeaderName = HeaderName::from_static("hookgate-received-at");
 
 /// RFC 9110 §7.6.1 plus the legacy ones still seen in the wild.
 const HOP_BY_HOP: [HeaderName; 9] = [

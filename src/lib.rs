@@ -15,6 +15,7 @@ pub mod config;
 pub mod dedup;
 pub mod logging;
 pub mod outcome;
+pub mod queue;
 pub mod reload;
 pub mod secret;
 pub mod sender;

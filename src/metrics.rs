@@ -263,6 +263,14 @@ impl Metrics {
         let _ = self.verified.remove_label_values(&[route, secret_id]);
     }
 
+    /// Registers a collector of another part's (the queue's) on this registry.
+    pub fn register(
+        &self,
+        c: Box<dyn prometheus::core::Collector>,
+    ) -> Result<(), prometheus::Error> {
+        self.registry.register(c)
+    }
+
     /// The text exposition format.
     pub fn encode(&self) -> Result<Vec<u8>, prometheus::Error> {
         let mut buf = Vec::new();

@@ -18,6 +18,7 @@ use http_body_util::Full;
 use crate::body::BodyError;
 use crate::dedup::DedupError;
 use crate::forward::ForwardError;
+use crate::queue::QueueError;
 use crate::verify::VerifyError;
 
 /// How a request ended.
@@ -46,10 +47,16 @@ pub enum Outcome {
     SourceBusy,
     UpstreamUnavailable,
     UpstreamTimeout,
+    /// Stored durably for delivery (a queued route).
+    Queued,
+    /// The queue holds `queue.max_bytes`.
+    QueueFull,
+    /// The queue's store failed, or is not running (stopping, or not configured at start).
+    QueueUnavailable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 19] = [
+    pub const ALL: [Outcome; 22] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -69,6 +76,9 @@ impl Outcome {
         Self::SourceBusy,
         Self::UpstreamUnavailable,
         Self::UpstreamTimeout,
+        Self::Queued,
+        Self::QueueFull,
+        Self::QueueUnavailable,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -99,6 +109,9 @@ impl Outcome {
             Self::SourceBusy => "source_busy",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::UpstreamTimeout => "upstream_timeout",
+            Self::Queued => "queued",
+            Self::QueueFull => "queue_full",
+            Self::QueueUnavailable => "queue_unavailable",
         }
     }
 
@@ -120,6 +133,9 @@ impl Outcome {
             Self::SourceBusy => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            // The route's `delivery.status` when answered; this is the default.
+            Self::Queued => StatusCode::ACCEPTED,
+            Self::QueueFull | Self::QueueUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -129,7 +145,10 @@ impl Outcome {
             Self::DuplicateInFlight
             | Self::Overloaded
             | Self::SourceBusy
-            | Self::DedupUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
+            | Self::DedupUnavailable
+            | Self::QueueUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
+            // A full queue drains at the app's pace: come back later than for a busy moment.
+            Self::QueueFull => Some(Duration::from_secs(QUEUE_FULL_RETRY_AFTER_SECS)),
             _ => None,
         }
     }
@@ -173,6 +192,15 @@ impl From<&ForwardError> for Outcome {
     }
 }
 
+impl From<&QueueError> for Outcome {
+    fn from(e: &QueueError) -> Self {
+        match e {
+            QueueError::Full { .. } => Self::QueueFull,
+            _ => Self::QueueUnavailable,
+        }
+    }
+}
+
 impl From<&DedupError> for Outcome {
     fn from(_: &DedupError) -> Self {
         Self::DedupUnavailable
@@ -196,6 +224,9 @@ impl Outcome {
 
 /// Seconds a sender is asked to wait before retrying a 409 or 503.
 pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// Seconds a sender is asked to wait when the queue is full.
+pub const QUEUE_FULL_RETRY_AFTER_SECS: u64 = 30;
 
 pub type HttpResponse = Response<Full<Bytes>>;
 

@@ -54,6 +54,8 @@ pub struct Notes {
     pub trace: Option<Trace>,
     /// Logged only for failures before a request was read (nothing else names the sender).
     pub peer: Option<SocketAddr>,
+    /// A queued delivery's id in the queue.
+    pub delivery_id: Option<u64>,
 }
 
 /// Writes outcomes down. Shared by every worker.
@@ -113,13 +115,15 @@ impl Recorder {
             .is_some_and(|r| r.mode == Mode::Observe);
         let rejection = (!matches!(
             outcome,
-            Outcome::Forwarded | Outcome::Duplicate | Outcome::Handshake
+            Outcome::Forwarded | Outcome::Duplicate | Outcome::Handshake | Outcome::Queued
         ))
         .then(|| self.rejection(notes, outcome, status, observe));
         let level = match outcome {
-            Outcome::Forwarded | Outcome::Duplicate => (Level::Info, None),
+            Outcome::Forwarded | Outcome::Duplicate | Outcome::Queued => (Level::Info, None),
             Outcome::UpstreamUnavailable | Outcome::UpstreamTimeout => (Level::Warn, None),
-            Outcome::Overloaded => throttled(&self.overload_warnings),
+            Outcome::Overloaded | Outcome::QueueFull | Outcome::QueueUnavailable => {
+                throttled(&self.overload_warnings)
+            }
             Outcome::DedupUnavailable => throttled(&self.dedup_warnings),
             _ => (Level::Debug, None),
         };
@@ -318,6 +322,7 @@ fn line(
     let secrets_tried = secrets_tried.as_deref();
     let skew_seconds = rejection.and_then(|r| r.skew_seconds);
     let peer = notes.peer.as_ref().map(tracing::field::display);
+    let delivery = notes.delivery_id;
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(
@@ -327,6 +332,7 @@ fn line(
                 status = status.as_u16(),
                 latency_ms,
                 event_id,
+                delivery,
                 secret,
                 observe,
                 detail,

@@ -158,6 +158,7 @@ fn meta(host: Option<&HeaderValue>) -> ForwardMeta<'_> {
         client_ip: CLIENT,
         proto: "http",
         host,
+        attempt: None,
     }
 }
 

@@ -1,0 +1,431 @@
+//! The deliverer: sends queued deliveries to the app, on a thread of its own (its own event
+//! loop and upstream pool, so retries never compete with intake for a worker).
+//!
+//! A loop takes what is due from the schedule, per route within its `concurrency` and `rate`,
+//! and starts one attempt per delivery. An attempt forwards exactly as a sync route does (the
+//! same client and header hygiene), adding `Hookgate-Delivery-Id`, `Hookgate-Delivery-Attempt`
+//! and `Hookgate-Received-At`. A 2xx removes the delivery; anything else schedules another try
+//! after an exponential backoff with full jitter (or the app's `Retry-After` on 429/503), until
+//! `max_attempts` or `max_age` make it a dead letter. Each attempt is one log line.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HOST, RETRY_AFTER};
+use http::StatusCode;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::{now_ms, store, Due, Queue, Request, IDLE_CHECK};
+use crate::config::DeliveryPolicy;
+use crate::forward::{Attempt, ForwardError, ForwardMeta, Relayed, Upstream};
+
+/// The policy of a route's deliveries, looked up as each attempt starts (so a reload's new
+/// values apply to the next attempt): the route's own, or the `queue:` defaults for a route
+/// that is gone or no longer queued.
+pub type PolicyOf = Arc<dyn Fn(&str) -> DeliveryPolicy + Send + Sync>;
+
+/// The `outcome` label values of `hookgate_queue_attempts_total`.
+pub const ATTEMPT_OUTCOMES: [&str; 4] = ["delivered", "rejected", "unavailable", "timeout"];
+
+/// The longest `Retry-After` honoured: a day (a larger one is read as a day).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The running deliverer.
+pub struct Deliverer {
+    /// `Some(deadline)`: stop starting attempts, let those running finish until then.
+    stop: watch::Sender<Option<tokio::time::Instant>>,
+    done: tokio::sync::oneshot::Receiver<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Deliverer {
+    /// Starts delivering on a new thread; `upstream` builds the client there (its pool is
+    /// driven by that thread's event loop).
+    pub fn start(
+        queue: Queue,
+        upstream: impl FnOnce() -> Upstream + Send + 'static,
+        policy_of: PolicyOf,
+    ) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = watch::channel(None);
+        let (tx, done) = tokio::sync::oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("hookgate-queue".into())
+            .spawn(move || {
+                runtime.block_on(run(queue, upstream(), policy_of, stopped));
+                let _ = tx.send(());
+            })?;
+        Ok(Self { stop, done, thread })
+    }
+
+    /// Starts no more attempts from now; those in progress may finish within `grace`, the
+    /// rest stay queued for the next start.
+    pub fn stop(&self, grace: Duration) {
+        let _ = self.stop.send(Some(tokio::time::Instant::now() + grace));
+    }
+
+    /// Waits for the deliverer to end (after `stop`).
+    pub async fn finish(self) {
+        let _ = self.done.await;
+        let thread = self.thread;
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
+}
+
+async fn run(
+    queue: Queue,
+    upstream: Upstream,
+    policy_of: PolicyOf,
+    mut stop: watch::Receiver<Option<tokio::time::Instant>>,
+) {
+    let mut attempts = JoinSet::new();
+    let deadline = loop {
+        if let Some(deadline) = *stop.borrow() {
+            break deadline;
+        }
+        let (due, next) = queue.shared.lock_index().take_due(now_ms(), &policy_of);
+        for d in due {
+            let policy = policy_of(&d.route);
+            attempts.spawn(attempt(queue.clone(), upstream.clone(), d, policy));
+        }
+        let wait = next.map_or(IDLE_CHECK, |t| {
+            Duration::from_millis(t.saturating_sub(now_ms())).min(IDLE_CHECK)
+        });
+        tokio::select! {
+            () = queue.shared.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break tokio::time::Instant::now();
+                }
+            }
+            Some(_) = attempts.join_next(), if !attempts.is_empty() => {}
+        }
+    };
+    let finished = tokio::time::timeout_at(deadline, async {
+        while attempts.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            abandoned = attempts.len(),
+            "grace period over: queued deliveries still being attempted stay queued for the next start"
+        );
+    }
+}
+
+/// How an attempt ended.
+enum Result {
+    Delivered(StatusCode),
+    Failed {
+        outcome: &'static str,
+        last: String,
+        retry_after: Option<Duration>,
+        /// Not this delivery's fault: the app refused the connection, did not answer in time,
+        /// or said 429/503. The route waits as a whole.
+        app_down: bool,
+    },
+}
+
+async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPolicy) {
+    let shared = &queue.shared;
+    let id = due.id;
+    let (mut meta, request) = match load(&queue, id) {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            // Removed meanwhile (a purge raced the schedule): nothing to deliver.
+            shared.lock_index().finish(id, None, false);
+            return;
+        }
+        Err(e) => {
+            tracing::error!(route = %due.route, delivery = id, error = %e, "cannot read a queued delivery; it becomes a dead letter");
+            let now = now_ms();
+            shared.lock_index().finish(id, None, true);
+            shared
+                .metrics
+                .dead_lettered
+                .with_label_values(&[&due.route])
+                .inc();
+            let meta = super::Meta {
+                route: due.route.to_string(),
+                event_id: None,
+                received_ms: now,
+                attempts: 0,
+                due_ms: now,
+                bytes: 0,
+                last: Some("unreadable".into()),
+                dead_ms: Some(now),
+                dead_reason: Some(format!("unreadable: {e}")),
+            };
+            let _ = shared.send(store::Op::Dead { id, meta });
+            return;
+        }
+    };
+    meta.attempts += 1;
+    let received_at = rfc3339(meta.received_ms);
+    let result = send(&upstream, id, &meta, &received_at, request).await;
+    let route: &str = &due.route;
+    let now = now_ms();
+    match result {
+        Result::Delivered(status) => {
+            shared
+                .metrics
+                .attempts
+                .with_label_values(&[route, "delivered"])
+                .inc();
+            let freed = {
+                let mut index = shared.lock_index();
+                index.resume(route);
+                index.finish(id, None, false)
+            };
+            if let Some(bytes) = freed {
+                shared.unreserve(bytes);
+            }
+            let _ = shared.send(store::Op::Delivered { id });
+            tracing::info!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, status = status.as_u16(), outcome = "delivered", waited_ms = now.saturating_sub(meta.received_ms), "queued delivery accepted by the app");
+        }
+        Result::Failed {
+            outcome,
+            last,
+            retry_after,
+            app_down,
+        } => {
+            shared
+                .metrics
+                .attempts
+                .with_label_values(&[route, outcome])
+                .inc();
+            let age = Duration::from_millis(now.saturating_sub(meta.received_ms));
+            let out_of = if meta.attempts >= policy.max_attempts {
+                Some("max_attempts")
+            } else if age >= policy.max_age {
+                Some("max_age")
+            } else {
+                None
+            };
+            meta.last = Some(last.clone());
+            // The app as a whole is down or overloaded: the route waits, and this delivery
+            // keeps its place (its due time is unchanged).
+            let route_wait =
+                app_down.then(|| shared.lock_index().pause(route, now, retry_after, &policy));
+            if let Some(reason) = out_of {
+                shared.lock_index().finish(id, None, true);
+                shared
+                    .metrics
+                    .dead_lettered
+                    .with_label_values(&[route])
+                    .inc();
+                meta.dead_ms = Some(now);
+                meta.dead_reason = Some(reason.into());
+                tracing::warn!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, result = %last, outcome, reason, "queued delivery failed for good: it is a dead letter now (hookgate queue ls)");
+                let _ = shared.send(store::Op::Dead { id, meta });
+            } else {
+                let (at, wait) = match route_wait {
+                    Some(wait) => (meta.due_ms, wait),
+                    None => {
+                        let wait = retry_after.unwrap_or_else(|| backoff(&policy, meta.attempts));
+                        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                        (now.saturating_add(ms), wait)
+                    }
+                };
+                meta.due_ms = at;
+                shared.lock_index().finish(id, Some(at), false);
+                shared.metrics.retries.with_label_values(&[route]).inc();
+                tracing::warn!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, result = %last, outcome, next_try_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), route_paused = app_down, "queued delivery attempt failed; it will be retried");
+                let _ = shared.send(store::Op::Retry { id, meta });
+            }
+        }
+    }
+    shared.wake.notify_one();
+}
+
+/// The stored delivery, read back (a read transaction: never waits for the writer).
+fn load(
+    queue: &Queue,
+    id: u64,
+) -> std::result::Result<Option<(super::Meta, Request)>, super::QueueError> {
+    match queue.show(id, true)? {
+        Some((super::State::Pending, meta, Some(request))) => Ok(Some((meta, request))),
+        _ => Ok(None),
+    }
+}
+
+async fn send(
+    upstream: &Upstream,
+    id: u64,
+    meta: &super::Meta,
+    received_at: &str,
+    request: Request,
+) -> Result {
+    let mut builder = http::Request::builder()
+        .method(request.method.clone())
+        .uri(request.uri.clone());
+    if let Some(h) = builder.headers_mut() {
+        *h = request.headers.clone();
+    }
+    let parts = match builder.body(()) {
+        Ok(r) => r.into_parts().0,
+        Err(e) => {
+            return Result::Failed {
+                outcome: "unavailable",
+                last: format!("cannot build the request: {e}"),
+                retry_after: None,
+                app_down: false,
+            }
+        }
+    };
+    let fm = ForwardMeta {
+        verified: request.verified.as_deref(),
+        verdict: request.verdict.as_deref(),
+        event_id: meta.event_id.as_deref(),
+        client_ip: request.client_ip,
+        proto: "http",
+        host: request.headers.get(HOST),
+        attempt: Some(Attempt {
+            delivery_id: id,
+            number: meta.attempts,
+            received_at,
+        }),
+    };
+    classify(upstream.send(&parts, request.body, &fm).await)
+}
+
+fn classify(r: std::result::Result<Relayed, ForwardError>) -> Result {
+    match r {
+        Ok(r) if r.response.status().is_success() => Result::Delivered(r.response.status()),
+        Ok(r) => {
+            let status = r.response.status();
+            let retry_after = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+            .then(|| retry_after(r.response.headers().get(RETRY_AFTER)?))
+            .flatten();
+            let busy = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            );
+            Result::Failed {
+                outcome: "rejected",
+                last: status.as_u16().to_string(),
+                retry_after,
+                app_down: busy,
+            }
+        }
+        Err(e @ ForwardError::Timeout(_)) => Result::Failed {
+            outcome: "timeout",
+            last: format!("timeout: {e}"),
+            retry_after: None,
+            app_down: true,
+        },
+        Err(e) => Result::Failed {
+            outcome: "unavailable",
+            last: format!("unavailable: {}", crate::outcome::error_chain(&e)),
+            retry_after: None,
+            app_down: true,
+        },
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date, at most a day.
+fn retry_after(v: &http::HeaderValue) -> Option<Duration> {
+    let s = v.to_str().ok()?.trim();
+    let wait = match s.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let format = time::format_description::well_known::Rfc2822;
+            let at = time::OffsetDateTime::parse(s, &format).ok()?;
+            let now = time::OffsetDateTime::now_utc();
+            Duration::try_from(at - now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Exponential backoff with full jitter: a random wait up to `initial * 2^(attempt-1)`, at
+/// most `max_backoff` (so retries of many deliveries that failed together spread out).
+fn backoff(policy: &DeliveryPolicy, attempt: u32) -> Duration {
+    let exp = attempt.saturating_sub(1).min(32);
+    let cap = policy
+        .initial_backoff
+        .saturating_mul(1u32 << exp.min(31))
+        .min(policy.max_backoff);
+    let cap_ms = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(fastrand::u64(0..=cap_ms))
+}
+
+/// How long a route waits after `failures` whole-app failures in a row: the same doubling,
+/// with equal jitter (half fixed, half random) so the app is never retried at once in a loop.
+pub(super) fn route_backoff(policy: &DeliveryPolicy, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(31);
+    let cap = policy
+        .initial_backoff
+        .saturating_mul(1u32 << exp)
+        .min(policy.max_backoff);
+    let half = u64::try_from(cap.as_millis() / 2).unwrap_or(u64::MAX);
+    Duration::from_millis(half + fastrand::u64(0..=half))
+}
+
+fn rfc3339(ms: u64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> DeliveryPolicy {
+        DeliveryPolicy {
+            concurrency: 1,
+            rate: None,
+            max_attempts: 5,
+            max_age: Duration::from_secs(60),
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            status: StatusCode::ACCEPTED,
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_with_jitter_below() {
+        let p = policy();
+        for (attempt, cap) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (5, 1600),
+            (6, 2000),
+            (40, 2000),
+        ] {
+            let waits: Vec<u128> = (0..200).map(|_| backoff(&p, attempt).as_millis()).collect();
+            assert!(
+                waits.iter().all(|&w| w <= cap),
+                "attempt {attempt}: {waits:?}"
+            );
+            // Full jitter: spread over the whole range, not bunched at the cap.
+            assert!(waits.iter().any(|&w| w < cap / 2), "attempt {attempt}");
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_and_is_bounded() {
+        let v = |s: &'static str| http::HeaderValue::from_static(s);
+        assert_eq!(retry_after(&v("7")), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(&v("999999999")), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after(&v("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&v("soon")), None);
+    }
+}

@@ -1,0 +1,607 @@
+//! The durable queue of `delivery: queued` routes: a delivery is stored (synced to disk) before
+//! its sender is answered, then attempted until the app accepts it (2xx) or it becomes a dead
+//! letter.
+//!
+//! - `store.rs`: the redb file and the one writer thread that commits changes in groups.
+//! - `record.rs`: what is stored of a delivery (metadata apart from the request's bytes).
+//! - `deliver.rs`: the deliverer, on a thread of its own: what is due, per route, within its
+//!   concurrency and rate; one attempt at a time per delivery; backoff with full jitter.
+//!
+//! The schedule (`Index`) lives in memory, rebuilt from the metadata at start: which
+//! deliveries wait, per route, in due order. It knows nothing of HTTP; forwarding is the
+//! deliverer's, with the upstream client it is handed.
+
+mod deliver;
+mod record;
+mod store;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+};
+use redb::{Database, ReadableDatabase};
+use tokio::sync::{oneshot, Notify};
+
+use crate::config::QueueConfig;
+use crate::metrics::Metrics;
+
+pub use deliver::{Deliverer, PolicyOf};
+pub use record::{Meta, Request};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue is full (queue.max_bytes: {max} bytes); retry later")]
+    Full { max: u64 },
+    #[error("the queue is stopping")]
+    Closed,
+    #[error("the queue store failed: {0}")]
+    Store(String),
+    #[error("the queue store {} is damaged ({detail}). hookgate will not start on it, so that nothing it holds is lost or half read: move the file aside (keep it to inspect or recover) to start with an empty queue, or restore it from a backup", path.display())]
+    Damaged { path: PathBuf, detail: String },
+    #[error("cannot open the queue store {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Handle on the queue; clones share it.
+#[derive(Clone)]
+pub struct Queue {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    db: Database,
+    path: PathBuf,
+    config: QueueConfig,
+    ops: Mutex<Option<mpsc::Sender<store::Op>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    index: Mutex<Index>,
+    /// The deliverer waits on it: something new is due.
+    wake: Notify,
+    /// Bytes of deliveries held (waiting and dead), reserved before a delivery is written.
+    bytes: AtomicU64,
+    metrics: QueueMetrics,
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Pending,
+    Dead,
+}
+
+/// A new delivery for the queue.
+pub struct NewDelivery {
+    pub route: String,
+    pub event_id: Option<String>,
+    pub request: Request,
+}
+
+impl Queue {
+    /// Opens the store (refusing a damaged one), rebuilds the schedule and starts the writer.
+    pub fn open(config: &QueueConfig, metrics: &Metrics) -> Result<Self, QueueError> {
+        let db = store::open(&config.path)?;
+        let index = store::load(&db, &config.path)?;
+        let held = index.bytes();
+        let queue_metrics =
+            QueueMetrics::new(metrics).map_err(|e| QueueError::Store(e.to_string()))?;
+        queue_metrics
+            .max_bytes
+            .set(i64::try_from(config.max_bytes).unwrap_or(i64::MAX));
+        let (tx, rx) = mpsc::channel();
+        let shared = Arc::new(Shared {
+            db,
+            path: config.path.clone(),
+            config: config.clone(),
+            ops: Mutex::new(Some(tx)),
+            writer: Mutex::new(None),
+            index: Mutex::new(index),
+            wake: Notify::new(),
+            bytes: AtomicU64::new(held),
+            metrics: queue_metrics,
+        });
+        let for_writer = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("hookgate-queue-writer".into())
+            .spawn(move || store::run(&for_writer, rx))
+            .map_err(|e| QueueError::Io {
+                path: config.path.clone(),
+                source: e,
+            })?;
+        *lock(&shared.writer) = Some(handle);
+        let (pending, dead) = {
+            let i = shared.lock_index();
+            (i.pending.len(), i.dead.len())
+        };
+        tracing::info!(path = %config.path.display(), pending, dead_letters = dead, bytes = held, "queue store opened");
+        Ok(Self { shared })
+    }
+
+    /// Stores a delivery durably; its id once it is on disk.
+    pub async fn enqueue(&self, d: NewDelivery) -> Result<u64, QueueError> {
+        let request = d.request.encode();
+        let bytes = request.len() as u64;
+        self.shared.reserve(bytes)?;
+        let now = now_ms();
+        let meta = Meta {
+            route: d.route,
+            event_id: d.event_id,
+            received_ms: now,
+            attempts: 0,
+            due_ms: now,
+            bytes,
+            last: None,
+            dead_ms: None,
+            dead_reason: None,
+        };
+        let (reply, answer) = oneshot::channel();
+        let sent = self.shared.send(store::Op::Enqueue {
+            meta,
+            request,
+            reply,
+        });
+        let result = match sent {
+            Ok(()) => answer.await.unwrap_or(Err(QueueError::Closed)),
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            self.shared.unreserve(bytes);
+        }
+        result
+    }
+
+    /// Metadata of waiting deliveries or dead letters, oldest first.
+    pub fn list(&self, state: State, limit: usize) -> Result<Vec<(u64, Meta)>, QueueError> {
+        let table = match state {
+            State::Pending => store::PENDING,
+            State::Dead => store::DEAD,
+        };
+        let rtx = self.shared.db.begin_read().map_err(store_error)?;
+        let t = rtx.open_table(table).map_err(store_error)?;
+        let mut out = Vec::new();
+        for row in redb::ReadableTable::iter(&t)
+            .map_err(store_error)?
+            .take(limit)
+        {
+            let (k, v) = row.map_err(store_error)?;
+            if let Ok(meta) = serde_json::from_slice(v.value()) {
+                out.push((k.value(), meta));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One delivery, waiting or dead; its request (body included) only when asked.
+    pub fn show(
+        &self,
+        id: u64,
+        with_request: bool,
+    ) -> Result<Option<(State, Meta, Option<Request>)>, QueueError> {
+        let rtx = self.shared.db.begin_read().map_err(store_error)?;
+        for (state, meta_t, req_t) in [
+            (State::Pending, store::PENDING, store::PENDING_REQUEST),
+            (State::Dead, store::DEAD, store::DEAD_REQUEST),
+        ] {
+            let t = rtx.open_table(meta_t).map_err(store_error)?;
+            let Some(v) = redb::ReadableTable::get(&t, id).map_err(store_error)? else {
+                continue;
+            };
+            let meta: Meta = serde_json::from_slice(v.value()).map_err(store_error)?;
+            let request = if with_request {
+                let r = rtx.open_table(req_t).map_err(store_error)?;
+                let bytes = redb::ReadableTable::get(&r, id)
+                    .map_err(store_error)?
+                    .map(|b| b.value().to_vec());
+                match bytes {
+                    Some(b) => Some(Request::decode(&b).map_err(QueueError::Store)?),
+                    None => None,
+                }
+            } else {
+                None
+            };
+            return Ok(Some((state, meta, request)));
+        }
+        Ok(None)
+    }
+
+    /// Dead letters back to the queue, due now: one, or all.
+    pub async fn replay(&self, id: Option<u64>) -> Result<usize, QueueError> {
+        let (reply, answer) = oneshot::channel();
+        self.shared.send(store::Op::Replay {
+            id,
+            now_ms: now_ms(),
+            reply,
+        })?;
+        answer.await.unwrap_or(Err(QueueError::Closed))
+    }
+
+    /// Dead letters removed: one, or all.
+    pub async fn purge(&self, id: Option<u64>) -> Result<usize, QueueError> {
+        let (reply, answer) = oneshot::channel();
+        self.shared.send(store::Op::Purge { id, reply })?;
+        answer.await.unwrap_or(Err(QueueError::Closed))
+    }
+
+    /// Per-route counts and totals, for the admin API.
+    pub fn summary(&self) -> serde_json::Value {
+        let now = now_ms();
+        let index = self.shared.lock_index();
+        let routes: serde_json::Map<String, serde_json::Value> = index
+            .lanes
+            .iter()
+            .map(|(name, lane)| {
+                (
+                    name.to_string(),
+                    serde_json::json!({
+                        "pending": lane.ids.len(),
+                        "in_progress": lane.in_flight,
+                        "dead_letters": lane.dead,
+                        "oldest_age_seconds": lane.oldest_ms().map(|t| now.saturating_sub(t) / 1000),
+                    }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "pending": index.pending.len(),
+            "dead_letters": index.dead.len(),
+            "bytes": self.shared.bytes.load(Ordering::Relaxed),
+            "max_bytes": self.shared.config.max_bytes,
+            "routes": routes,
+        })
+    }
+
+    /// Sets the gauges that are read off the schedule (before a scrape).
+    pub fn refresh_gauges(&self) {
+        let m = &self.shared.metrics;
+        let now = now_ms();
+        {
+            let index = self.shared.lock_index();
+            for (name, lane) in &index.lanes {
+                let name: &str = name;
+                m.depth
+                    .with_label_values(&[name])
+                    .set(i64::try_from(lane.ids.len()).unwrap_or(i64::MAX));
+                let age = lane.oldest_ms().map_or(0, |t| now.saturating_sub(t));
+                m.oldest_age
+                    .with_label_values(&[name])
+                    .set(i64::try_from(age / 1000).unwrap_or(i64::MAX));
+                m.dead_letters
+                    .with_label_values(&[name])
+                    .set(i64::try_from(lane.dead).unwrap_or(i64::MAX));
+            }
+        }
+        m.bytes
+            .set(i64::try_from(self.shared.bytes.load(Ordering::Relaxed)).unwrap_or(i64::MAX));
+        if let Ok(md) = std::fs::metadata(&self.shared.path) {
+            m.disk_bytes
+                .set(i64::try_from(md.len()).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Creates a route's series at zero (dashboards see 0, not no data).
+    pub fn init_route(&self, route: &str) {
+        let m = &self.shared.metrics;
+        m.depth.with_label_values(&[route]);
+        m.oldest_age.with_label_values(&[route]);
+        m.dead_letters.with_label_values(&[route]);
+        m.retries.with_label_values(&[route]);
+        m.dead_lettered.with_label_values(&[route]);
+        for o in deliver::ATTEMPT_OUTCOMES {
+            m.attempts.with_label_values(&[route, o]);
+        }
+    }
+
+    /// Commits what is waiting and stops the writer; later changes are refused.
+    pub fn close(&self) {
+        if let Some(tx) = lock(&self.shared.ops).take() {
+            let _ = tx.send(store::Op::Stop);
+        }
+        if let Some(writer) = lock(&self.shared.writer).take() {
+            if writer.join().is_err() {
+                tracing::error!("the queue's writer thread panicked");
+            }
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.shared.path
+    }
+}
+
+impl Shared {
+    fn send(&self, op: store::Op) -> Result<(), QueueError> {
+        match &*lock(&self.ops) {
+            Some(tx) => tx.send(op).map_err(|_| QueueError::Closed),
+            None => Err(QueueError::Closed),
+        }
+    }
+
+    /// Room for `bytes` more, or `Full`.
+    fn reserve(&self, bytes: u64) -> Result<(), QueueError> {
+        let max = self.config.max_bytes;
+        self.bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+                held.checked_add(bytes).filter(|&n| n <= max)
+            })
+            .map(|_| ())
+            .map_err(|_| QueueError::Full { max })
+    }
+
+    fn unreserve(&self, bytes: u64) {
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+                Some(held.saturating_sub(bytes))
+            });
+    }
+
+    fn lock_index(&self) -> MutexGuard<'_, Index> {
+        lock(&self.index)
+    }
+}
+
+/// A poisoned lock still guards consistent data here (every critical section is a few map
+/// updates that cannot panic half-way); keep going rather than take the process down.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn store_error(e: impl std::fmt::Display) -> QueueError {
+    QueueError::Store(e.to_string())
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The schedule: every waiting delivery by route in due order, and the dead letters' sizes.
+#[derive(Default)]
+pub(crate) struct Index {
+    lanes: BTreeMap<Arc<str>, Lane>,
+    pending: HashMap<u64, Slot>,
+    dead: BTreeMap<u64, (Arc<str>, u64)>,
+}
+
+struct Slot {
+    route: Arc<str>,
+    received_ms: u64,
+    bytes: u64,
+}
+
+/// One route's deliveries.
+#[derive(Default)]
+struct Lane {
+    /// Waiting, by id (acceptance order), with when each was accepted.
+    ids: BTreeMap<u64, u64>,
+    /// Not being attempted, by due time then id.
+    ready: BTreeSet<(u64, u64)>,
+    /// Being attempted.
+    in_flight: usize,
+    /// The rate limit's next free start (Unix milliseconds, fractional).
+    next_start_ms: f64,
+    dead: usize,
+    /// The app is down or overloaded (refused, timed out, 429, 503): nothing starts before this
+    /// (Unix milliseconds). The whole route waits, rather than each waiting delivery finding
+    /// out for itself: an app coming back is not met by the whole backlog at once, and what
+    /// waits keeps its order.
+    paused_until: u64,
+    /// Such failures in a row, for the pause's backoff.
+    failures: u32,
+}
+
+impl Lane {
+    fn oldest_ms(&self) -> Option<u64> {
+        self.ids.first_key_value().map(|(_, &t)| t)
+    }
+}
+
+/// An attempt the deliverer is to start.
+pub(crate) struct Due {
+    pub id: u64,
+    pub route: Arc<str>,
+}
+
+impl Index {
+    fn lane(&mut self, route: &str) -> (Arc<str>, &mut Lane) {
+        let key: Arc<str> = match self.lanes.get_key_value(route) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(route),
+        };
+        let lane = self.lanes.entry(key.clone()).or_default();
+        (key, lane)
+    }
+
+    fn add_pending(&mut self, id: u64, meta: &Meta) {
+        let (route, lane) = self.lane(&meta.route);
+        lane.ids.insert(id, meta.received_ms);
+        lane.ready.insert((meta.due_ms, id));
+        self.pending.insert(
+            id,
+            Slot {
+                route,
+                received_ms: meta.received_ms,
+                bytes: meta.bytes,
+            },
+        );
+    }
+
+    fn add_dead(&mut self, id: u64, meta: &Meta) {
+        let (route, lane) = self.lane(&meta.route);
+        lane.dead += 1;
+        self.dead.insert(id, (route, meta.bytes));
+    }
+
+    /// A dead letter's size, when it was one.
+    fn remove_dead(&mut self, id: u64) -> Option<u64> {
+        let (route, bytes) = self.dead.remove(&id)?;
+        if let Some(lane) = self.lanes.get_mut(&route) {
+            lane.dead = lane.dead.saturating_sub(1);
+        }
+        Some(bytes)
+    }
+
+    /// The route's app failed as a whole: the route waits `pause` (`None`: its own backoff,
+    /// from the failures in a row). Returns how long it waits.
+    fn pause(
+        &mut self,
+        route: &str,
+        now: u64,
+        pause: Option<Duration>,
+        policy: &crate::config::DeliveryPolicy,
+    ) -> Duration {
+        let Some(lane) = self.lanes.get_mut(route) else {
+            return Duration::ZERO;
+        };
+        lane.failures = lane.failures.saturating_add(1);
+        let wait = pause.unwrap_or_else(|| deliver::route_backoff(policy, lane.failures));
+        let until = now.saturating_add(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+        lane.paused_until = lane.paused_until.max(until);
+        wait
+    }
+
+    /// The route's app accepted a delivery: no pause any more.
+    fn resume(&mut self, route: &str) {
+        if let Some(lane) = self.lanes.get_mut(route) {
+            lane.failures = 0;
+            lane.paused_until = 0;
+        }
+    }
+
+    /// An attempt ended: the delivery leaves the schedule (delivered, or dead: then `dead`
+    /// keeps its size), or comes back due at `retry_at`.
+    fn finish(&mut self, id: u64, retry_at: Option<u64>, dead: bool) -> Option<u64> {
+        let slot = self.pending.get(&id)?;
+        let route = slot.route.clone();
+        let (received, bytes) = (slot.received_ms, slot.bytes);
+        let lane = self.lanes.get_mut(&route)?;
+        lane.in_flight = lane.in_flight.saturating_sub(1);
+        if let Some(at) = retry_at {
+            lane.ready.insert((at, id));
+            return Some(received);
+        }
+        lane.ids.remove(&id);
+        self.pending.remove(&id);
+        if dead {
+            lane.dead += 1;
+            self.dead.insert(id, (route, bytes));
+        }
+        Some(bytes)
+    }
+
+    /// What may start now, within each route's concurrency and rate, and when the next
+    /// waiting delivery falls due (`None`: nothing waits on a time).
+    fn take_due(&mut self, now: u64, policy_of: &PolicyOf) -> (Vec<Due>, Option<u64>) {
+        let mut start = Vec::new();
+        let mut next: Option<u64> = None;
+        let mut soonest = |t: u64| next = Some(next.map_or(t, |n| n.min(t)));
+        for (route, lane) in &mut self.lanes {
+            let policy = policy_of(route);
+            if lane.paused_until > now {
+                if !lane.ready.is_empty() {
+                    soonest(lane.paused_until);
+                }
+                continue;
+            }
+            while lane.in_flight < policy.concurrency {
+                let Some(&(due, id)) = lane.ready.first() else {
+                    break;
+                };
+                if due > now {
+                    soonest(due);
+                    break;
+                }
+                if let Some(rate) = policy.rate {
+                    if lane.next_start_ms > now as f64 {
+                        soonest(lane.next_start_ms.ceil() as u64);
+                        break;
+                    }
+                    lane.next_start_ms = lane.next_start_ms.max(now as f64) + 1000.0 / rate;
+                }
+                lane.ready.pop_first();
+                lane.in_flight += 1;
+                start.push(Due {
+                    id,
+                    route: route.clone(),
+                });
+            }
+        }
+        (start, next)
+    }
+
+    fn bytes(&self) -> u64 {
+        self.pending.values().map(|s| s.bytes).sum::<u64>()
+            + self.dead.values().map(|(_, b)| b).sum::<u64>()
+    }
+}
+
+/// The queue's series, on hookgate's registry.
+pub(crate) struct QueueMetrics {
+    depth: IntGaugeVec,
+    oldest_age: IntGaugeVec,
+    dead_letters: IntGaugeVec,
+    bytes: IntGauge,
+    max_bytes: IntGauge,
+    disk_bytes: IntGauge,
+    pub attempts: IntCounterVec,
+    pub retries: IntCounterVec,
+    pub dead_lettered: IntCounterVec,
+    dead_letters_dropped: IntCounter,
+    commit_size: Histogram,
+    fsync_seconds: Histogram,
+}
+
+impl QueueMetrics {
+    fn new(metrics: &Metrics) -> Result<Self, prometheus::Error> {
+        let gauge = |name: &str, help: &str| IntGaugeVec::new(Opts::new(name, help), &["route"]);
+        let m = Self {
+            depth: gauge("hookgate_queue_depth", "Deliveries waiting for the app (being attempted included), by route.")?,
+            oldest_age: gauge("hookgate_queue_oldest_age_seconds", "Age of the oldest waiting delivery, by route (0 when none).")?,
+            dead_letters: gauge("hookgate_queue_dead_letters", "Dead letters kept, by route.")?,
+            bytes: IntGauge::new("hookgate_queue_bytes", "Bytes of deliveries held: waiting and dead letters.")?,
+            max_bytes: IntGauge::new("hookgate_queue_max_bytes", "queue.max_bytes: past it new deliveries are answered 503.")?,
+            disk_bytes: IntGauge::new("hookgate_queue_disk_bytes", "Size of the queue's store file.")?,
+            attempts: IntCounterVec::new(
+                Opts::new("hookgate_queue_attempts_total", "Delivery attempts by route and outcome (delivered, rejected: a non-2xx answer, unavailable, timeout)."),
+                &["route", "outcome"],
+            )?,
+            retries: IntCounterVec::new(Opts::new("hookgate_queue_retries_total", "Failed attempts scheduled for another try, by route."), &["route"])?,
+            dead_lettered: IntCounterVec::new(Opts::new("hookgate_queue_dead_lettered_total", "Deliveries that became dead letters, by route."), &["route"])?,
+            dead_letters_dropped: IntCounter::new("hookgate_queue_dead_letters_dropped_total", "Dead letters dropped because the list was full (queue.max_dead_letters).")?,
+            commit_size: Histogram::with_opts(
+                HistogramOpts::new("hookgate_queue_commit_size", "New deliveries per synced commit (group commit).")
+                    .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0]),
+            )?,
+            fsync_seconds: Histogram::with_opts(
+                HistogramOpts::new("hookgate_queue_fsync_seconds", "Time of a synced commit of the queue's store.")
+                    .buckets(vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0]),
+            )?,
+        };
+        metrics.register(Box::new(m.depth.clone()))?;
+        metrics.register(Box::new(m.oldest_age.clone()))?;
+        metrics.register(Box::new(m.dead_letters.clone()))?;
+        metrics.register(Box::new(m.bytes.clone()))?;
+        metrics.register(Box::new(m.max_bytes.clone()))?;
+        metrics.register(Box::new(m.disk_bytes.clone()))?;
+        metrics.register(Box::new(m.attempts.clone()))?;
+        metrics.register(Box::new(m.retries.clone()))?;
+        metrics.register(Box::new(m.dead_lettered.clone()))?;
+        metrics.register(Box::new(m.dead_letters_dropped.clone()))?;
+        metrics.register(Box::new(m.commit_size.clone()))?;
+        metrics.register(Box::new(m.fsync_seconds.clone()))?;
+        Ok(m)
+    }
+}
+
+/// How long to wait at most before looking at the schedule again when nothing is due.
+const IDLE_CHECK: Duration = Duration::from_secs(60);

@@ -1,0 +1,350 @@
+//! The store on disk (redb, one file) and its one writer.
+//!
+//! redb allows one write transaction at a time, and each durable commit costs an fsync, so
+//! every change goes through one thread that takes whatever is waiting and commits it together:
+//! while one commit syncs, the next batch gathers (group commit). A producer is answered only
+//! after the commit that holds its delivery has returned. See docs/queue.md for the choice of
+//! store (the A/B against fjall).
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+use tokio::sync::oneshot;
+
+use super::record::Meta;
+use super::{Index, QueueError, Shared};
+
+/// Waiting deliveries: id → metadata (JSON), and id → the stored request.
+pub(super) const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
+pub(super) const PENDING_REQUEST: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("pending_request");
+/// Dead letters, the same two ways.
+pub(super) const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead");
+pub(super) const DEAD_REQUEST: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_request");
+/// `next`: the next delivery id, so ids are never reused, even once the queue is empty.
+const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+
+/// At most this many changes in one commit: bounds a commit's time and the answer's wait.
+const MAX_BATCH: usize = 4096;
+
+/// A change for the writer.
+pub(super) enum Op {
+    /// A new delivery: stored durably, then scheduled, then its id answered.
+    Enqueue {
+        meta: Meta,
+        request: Vec<u8>,
+        reply: IdReply,
+    },
+    /// The app accepted it (the schedule has already forgotten it).
+    Delivered { id: u64 },
+    /// An attempt failed; another is due (the schedule has it already).
+    Retry { id: u64, meta: Meta },
+    /// It failed for good (the schedule has moved it already).
+    Dead { id: u64, meta: Meta },
+    /// Dead letters back to the queue: one, or all (`None`).
+    Replay {
+        id: Option<u64>,
+        now_ms: u64,
+        reply: oneshot::Sender<Result<usize, QueueError>>,
+    },
+    /// Dead letters removed: one, or all (`None`).
+    Purge {
+        id: Option<u64>,
+        reply: oneshot::Sender<Result<usize, QueueError>>,
+    },
+    /// Commit what came before, then end.
+    Stop,
+}
+
+impl Op {
+    /// Whether the change must be on disk before anyone is answered. An acknowledgement or a
+    /// retry's new due time lost in a crash means one more attempt, never a lost delivery, so
+    /// those ride along with the next synced commit instead of costing one of their own.
+    fn needs_sync(&self) -> bool {
+        !matches!(self, Op::Delivered { .. } | Op::Retry { .. } | Op::Stop)
+    }
+}
+
+/// Opens (or creates) the store, checking the whole file first: a damaged store must stop
+/// hookgate at start, never be read half-way (redb panics on a damaged page it was not told to
+/// check) or silently emptied.
+pub(super) fn open(path: &Path) -> Result<Database, QueueError> {
+    let damaged = |detail: String| QueueError::Damaged {
+        path: path.to_owned(),
+        detail,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| QueueError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
+    }
+    let mut db = match Database::create(path) {
+        Ok(db) => db,
+        Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
+            return Err(QueueError::Io {
+                path: path.to_owned(),
+                source: e,
+            })
+        }
+        Err(e) => return Err(damaged(e.to_string())),
+    };
+    match db.check_integrity() {
+        Ok(true) => {}
+        // redb rebuilt its free-page bookkeeping (after a crash): the committed data is whole.
+        Ok(false) => {
+            tracing::warn!(path = %path.display(), "the queue store was repaired after an unclean stop; its committed deliveries are intact")
+        }
+        Err(e) => return Err(damaged(e.to_string())),
+    }
+    let tx = db.begin_write().map_err(|e| damaged(e.to_string()))?;
+    {
+        // Created on first use, so that reads never meet a missing table.
+        let create = |e: redb::TableError| damaged(e.to_string());
+        tx.open_table(PENDING).map_err(create)?;
+        tx.open_table(PENDING_REQUEST).map_err(create)?;
+        tx.open_table(DEAD).map_err(create)?;
+        tx.open_table(DEAD_REQUEST).map_err(create)?;
+        tx.open_table(COUNTERS).map_err(create)?;
+    }
+    tx.commit().map_err(|e| damaged(e.to_string()))?;
+    Ok(db)
+}
+
+/// Reads every waiting delivery's and dead letter's metadata (never a body) into a schedule.
+pub(super) fn load(db: &Database, path: &Path) -> Result<Index, QueueError> {
+    let damaged = |detail: String| QueueError::Damaged {
+        path: path.to_owned(),
+        detail,
+    };
+    let rtx = db.begin_read().map_err(|e| damaged(e.to_string()))?;
+    let mut index = Index::default();
+    for (table, dead) in [(PENDING, false), (DEAD, true)] {
+        let t = rtx.open_table(table).map_err(|e| damaged(e.to_string()))?;
+        for row in t.iter().map_err(|e| damaged(e.to_string()))? {
+            let (k, v) = row.map_err(|e| damaged(e.to_string()))?;
+            let meta: Meta = serde_json::from_slice(v.value())
+                .map_err(|e| damaged(format!("delivery {}: {e}", k.value())))?;
+            if dead {
+                index.add_dead(k.value(), &meta);
+            } else {
+                index.add_pending(k.value(), &meta);
+            }
+        }
+    }
+    Ok(index)
+}
+
+/// The writer thread's loop: a batch per commit, until `Stop` or every sender is gone.
+pub(super) fn run(shared: &Shared, ops: mpsc::Receiver<Op>) {
+    while let Ok(first) = ops.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match ops.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let stop = batch.iter().any(|op| matches!(op, Op::Stop));
+        commit(shared, batch);
+        if stop {
+            return;
+        }
+    }
+}
+
+/// Where a producer waits for its delivery's id.
+type IdReply = oneshot::Sender<Result<u64, QueueError>>;
+
+/// What a committed batch changes in the schedule, and who to answer.
+#[derive(Default)]
+struct After {
+    enqueued: Vec<(u64, Meta, IdReply)>,
+    /// Dead letters gone (purged, or the oldest past `max_dead_letters`).
+    dropped: Vec<u64>,
+    replayed: Vec<(u64, Meta)>,
+    counts: Vec<(oneshot::Sender<Result<usize, QueueError>>, usize)>,
+}
+
+fn commit(shared: &Shared, batch: Vec<Op>) {
+    let sync = batch.iter().any(Op::needs_sync);
+    let enqueues = batch
+        .iter()
+        .filter(|op| matches!(op, Op::Enqueue { .. }))
+        .count();
+    let started = Instant::now();
+    let mut after = After::default();
+    let result = write(shared, batch, sync, &mut after);
+    if sync {
+        let m = &shared.metrics;
+        m.fsync_seconds.observe(started.elapsed().as_secs_f64());
+        if enqueues > 0 {
+            m.commit_size.observe(enqueues as f64);
+        }
+    }
+    if let Err(e) = result {
+        tracing::error!(path = %shared.path.display(), error = %e, "cannot write to the queue store; the deliveries of this batch were not accepted");
+        // Each producer gives back the room it reserved when it reads the error.
+        for (_, _, reply) in after.enqueued {
+            let _ = reply.send(Err(QueueError::Store(e.to_string())));
+        }
+        for (reply, _) in after.counts {
+            let _ = reply.send(Err(QueueError::Store(e.to_string())));
+        }
+        return;
+    }
+    {
+        let mut index = shared.lock_index();
+        for (id, meta, _) in &after.enqueued {
+            index.add_pending(*id, meta);
+        }
+        for id in &after.dropped {
+            if let Some(bytes) = index.remove_dead(*id) {
+                shared.unreserve(bytes);
+            }
+        }
+        for (id, meta) in &after.replayed {
+            index.remove_dead(*id);
+            index.add_pending(*id, meta);
+        }
+    }
+    if !after.enqueued.is_empty() || !after.replayed.is_empty() {
+        shared.wake.notify_one();
+    }
+    for (id, _, reply) in after.enqueued {
+        let _ = reply.send(Ok(id));
+    }
+    for (reply, n) in after.counts {
+        let _ = reply.send(Ok(n));
+    }
+}
+
+fn write(
+    shared: &Shared,
+    batch: Vec<Op>,
+    sync: bool,
+    after: &mut After,
+) -> Result<(), redb::Error> {
+    let mut tx = shared.db.begin_write()?;
+    tx.set_durability(if sync {
+        Durability::Immediate
+    } else {
+        Durability::None
+    })?;
+    {
+        let mut pending = tx.open_table(PENDING)?;
+        let mut pending_req = tx.open_table(PENDING_REQUEST)?;
+        let mut dead = tx.open_table(DEAD)?;
+        let mut dead_req = tx.open_table(DEAD_REQUEST)?;
+        let mut counters = tx.open_table(COUNTERS)?;
+        let mut next = counters.get("next")?.map_or(1, |v| v.value());
+        for op in batch {
+            match op {
+                Op::Enqueue {
+                    meta,
+                    request,
+                    reply,
+                } => {
+                    let id = next;
+                    next += 1;
+                    pending.insert(id, json(&meta).as_slice())?;
+                    pending_req.insert(id, request.as_slice())?;
+                    after.enqueued.push((id, meta, reply));
+                }
+                Op::Delivered { id } => {
+                    pending.remove(id)?;
+                    pending_req.remove(id)?;
+                }
+                Op::Retry { id, meta } => {
+                    // Gone meanwhile (purged by a replay race): nothing to update.
+                    if pending.get(id)?.is_some() {
+                        pending.insert(id, json(&meta).as_slice())?;
+                    }
+                }
+                Op::Dead { id, meta } => {
+                    let request = pending_req.remove(id)?.map(|v| v.value().to_vec());
+                    pending.remove(id)?;
+                    if let Some(request) = request {
+                        dead.insert(id, json(&meta).as_slice())?;
+                        dead_req.insert(id, request.as_slice())?;
+                    }
+                    // The list is bounded: the oldest go first.
+                    while dead.len()? > shared.config.max_dead_letters as u64 {
+                        let Some((k, _)) = dead.pop_first()? else {
+                            break;
+                        };
+                        let k = k.value();
+                        dead_req.remove(k)?;
+                        tracing::warn!(
+                            delivery = k,
+                            max_dead_letters = shared.config.max_dead_letters,
+                            "dead letter dropped: the list is full (queue.max_dead_letters)"
+                        );
+                        shared.metrics.dead_letters_dropped.inc();
+                        after.dropped.push(k);
+                    }
+                }
+                Op::Replay { id, now_ms, reply } => {
+                    let ids: Vec<u64> = match id {
+                        Some(id) => vec![id],
+                        None => dead
+                            .iter()?
+                            .filter_map(|r| r.ok().map(|(k, _)| k.value()))
+                            .collect(),
+                    };
+                    let mut n = 0;
+                    for id in ids {
+                        let Some(m) = dead.remove(id)? else { continue };
+                        let Ok(mut meta) = serde_json::from_slice::<Meta>(m.value()) else {
+                            continue;
+                        };
+                        drop(m);
+                        let Some(request) = dead_req.remove(id)?.map(|v| v.value().to_vec()) else {
+                            continue;
+                        };
+                        meta.attempts = 0;
+                        meta.due_ms = now_ms;
+                        meta.dead_ms = None;
+                        meta.dead_reason = None;
+                        pending.insert(id, json(&meta).as_slice())?;
+                        pending_req.insert(id, request.as_slice())?;
+                        after.replayed.push((id, meta));
+                        n += 1;
+                    }
+                    after.counts.push((reply, n));
+                }
+                Op::Purge { id, reply } => {
+                    let ids: Vec<u64> = match id {
+                        Some(id) => vec![id],
+                        None => dead
+                            .iter()?
+                            .filter_map(|r| r.ok().map(|(k, _)| k.value()))
+                            .collect(),
+                    };
+                    let mut n = 0;
+                    for id in ids {
+                        if dead.remove(id)?.is_some() {
+                            dead_req.remove(id)?;
+                            after.dropped.push(id);
+                            n += 1;
+                        }
+                    }
+                    after.counts.push((reply, n));
+                }
+                Op::Stop => {}
+            }
+        }
+        counters.insert("next", next)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn json(meta: &Meta) -> Vec<u8> {
+    // A struct of strings and integers always serializes.
+    serde_json::to_vec(meta).unwrap_or_default()
+}
