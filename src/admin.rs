@@ -19,6 +19,7 @@ use hyper::body::Incoming;
 use subtle::ConstantTimeEq as _;
 
 use crate::gate::Gate;
+use crate::queue::{Meta, Queue, State};
 
 /// Whether hookgate should receive traffic: config loaded and listener up, and not draining.
 #[derive(Clone, Default)]
@@ -55,6 +56,26 @@ pub async fn handle(
         r.headers_mut()
             .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
         return Ok(r);
+    }
+    if path == "/queue" || path.starts_with("/queue/") {
+        let admin = gate.live().admin.clone();
+        if let Some(token) = &admin.token {
+            if !bearer_matches(&req, token.expose()) {
+                let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+                r.headers_mut().insert(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"hookgate-queue\""),
+                );
+                return Ok(r);
+            }
+        }
+        let Some(queue) = gate.queue.clone() else {
+            return Ok(text(
+                StatusCode::NOT_FOUND,
+                "not found: no queue (set queue.path and restart)\n",
+            ));
+        };
+        return Ok(queue_api(&queue, &req).await);
     }
     if path.starts_with("/debug/") {
         let admin = gate.live().admin.clone();
@@ -121,6 +142,147 @@ pub async fn handle(
         ),
     };
     Ok(resp)
+}
+
+/// The queue's admin API (`hookgate queue` speaks to it): listings are metadata only; a body
+/// only with `?body=true` on one delivery.
+///
+/// - `GET /queue`: counts per route; `GET /queue/dead`, `GET /queue/pending` (`?limit=N`)
+/// - `GET /queue/deliveries/ID` (`?body=true`)
+/// - `POST /queue/replay/ID`, `POST /queue/replay/all`: dead letters back to the queue
+/// - `POST /queue/purge/ID`, `POST /queue/purge`: dead letters removed
+async fn queue_api<B>(queue: &Queue, req: &Request<B>) -> Response<Full<Bytes>> {
+    let segments: Vec<&str> = req.uri().path().split('/').skip(2).collect();
+    let query = req.uri().query().unwrap_or("");
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    let get = req.method() == Method::GET;
+    let post = req.method() == Method::POST;
+    let result: Result<serde_json::Value, (StatusCode, String)> = match (segments.as_slice(), get, post) {
+        ([] | [""], true, _) => Ok(queue.summary()),
+        ([state @ ("dead" | "pending")], true, _) => {
+            let limit = param("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
+            let state = if *state == "dead" { State::Dead } else { State::Pending };
+            queue
+                .list(state, limit)
+                .map(|list| list.iter().map(|(id, m)| listing(*id, state, m, None)).collect())
+                .map_err(internal)
+        }
+        (["deliveries", id], true, _) => match id.parse::<u64>() {
+            Err(_) => Err((StatusCode::BAD_REQUEST, format!("{id:?} is not a delivery id"))),
+            Ok(id) => {
+                let body = param("body") == Some("true");
+                match queue.show(id, body) {
+                    Ok(Some((state, meta, request))) => Ok(listing(id, state, &meta, request.as_ref())),
+                    Ok(None) => Err((StatusCode::NOT_FOUND, format!("no delivery {id}"))),
+                    Err(e) => Err(internal(e)),
+                }
+            }
+        },
+        (["replay", which], _, true) | (["purge", which], _, true) => {
+            let id = match *which {
+                "all" => None,
+                id => match id.parse::<u64>() {
+                    Ok(id) => Some(id),
+                    Err(_) => {
+                        return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": format!("{id:?} is not a delivery id")}))
+                    }
+                },
+            };
+            let done = if segments[0] == "replay" {
+                queue.replay(id).await
+            } else {
+                queue.purge(id).await
+            };
+            match done {
+                Ok(0) if id.is_some() => Err((StatusCode::NOT_FOUND, "no such dead letter".into())),
+                Ok(n) => Ok(serde_json::json!({ segments[0]: n })),
+                Err(e) => Err(internal(e)),
+            }
+        }
+        (["purge"], _, true) => match queue.purge(None).await {
+            Ok(n) => Ok(serde_json::json!({ "purge": n })),
+            Err(e) => Err(internal(e)),
+        },
+        (["dead" | "pending" | "deliveries", ..] | [] | [""], false, _) | (["replay" | "purge", ..], _, false) => {
+            Err((StatusCode::METHOD_NOT_ALLOWED, "listings take GET; replay and purge take POST".into()))
+        }
+        _ => Err((
+            StatusCode::NOT_FOUND,
+            "not found; try /queue, /queue/dead, /queue/pending, /queue/deliveries/ID, POST /queue/replay/ID|all, POST /queue/purge[/ID]".into(),
+        )),
+    };
+    match result {
+        Ok(v) => json(StatusCode::OK, &v),
+        Err((status, message)) => json(status, &serde_json::json!({ "error": message })),
+    }
+}
+
+fn internal(e: crate::queue::QueueError) -> (StatusCode, String) {
+    tracing::error!(error = %e, "queue admin request failed");
+    (StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+}
+
+fn json(status: StatusCode, v: &serde_json::Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(v.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A delivery as the admin API shows it: metadata, the request's header names (values may
+/// carry credentials), and the body only when it was read.
+fn listing(
+    id: u64,
+    state: State,
+    m: &Meta,
+    request: Option<&crate::queue::Request>,
+) -> serde_json::Value {
+    let time = |ms: u64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+    };
+    let mut v = serde_json::json!({
+        "id": id.to_string(),
+        "state": state,
+        "route": m.route,
+        "event_id": m.event_id,
+        "received_at": time(m.received_ms),
+        "attempts": m.attempts,
+        "last_result": m.last,
+        "next_attempt_at": (state == State::Pending).then(|| time(m.due_ms)),
+        "dead_at": m.dead_ms.and_then(time),
+        "dead_reason": m.dead_reason,
+        "bytes": m.bytes,
+    });
+    if let Some(r) = request {
+        v["method"] = r.method.as_str().into();
+        v["path"] = r.uri.path().into();
+        v["header_names"] = r
+            .headers
+            .keys()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .into();
+        match std::str::from_utf8(&r.body) {
+            Ok(text) => v["body"] = text.into(),
+            Err(_) => {
+                use base64::Engine as _;
+                v["body_base64"] = base64::engine::general_purpose::STANDARD
+                    .encode(&r.body)
+                    .into();
+            }
+        }
+    }
+    v
 }
 
 /// Whether `req` carries `Authorization: Bearer <token>`, compared in constant time.

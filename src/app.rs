@@ -11,12 +11,13 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Readiness};
 use crate::clock::Clock;
-use crate::config::{Backend, Config, Startup};
+use crate::config::{Backend, Config, DeliveryMode, Startup};
 use crate::dedup::{DedupError, MemoryStore, RedisStore, SnapshotError, Store, Ttls};
 use crate::forward::Upstream;
 use crate::gate::{Gate, Handles};
 use crate::metrics::{Metrics, NO_ROUTE};
 use crate::outcome::Outcome;
+use crate::queue::{Deliverer, PolicyOf, Queue, QueueError};
 use crate::{reload, server, stack, workers};
 
 /// How long an unsettled in-flight claim outlives the upstream timeout before it expires on its
@@ -35,6 +36,8 @@ pub enum AppError {
     Metrics(#[from] prometheus::Error),
     #[error("dedup store: {0}")]
     Dedup(#[from] DedupError),
+    #[error("{0}")]
+    Queue(#[from] QueueError),
     #[error("cannot start the worker threads: {0}")]
     Workers(#[from] std::io::Error),
 }
@@ -76,13 +79,44 @@ pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> 
             Store::Memory(memory)
         }
     };
+    let queue = match &startup.queue {
+        Some(q) => Some(Queue::open(q, &metrics)?),
+        None => None,
+    };
     Ok(Arc::new(Gate::new(
         Arc::new(config.live.clone()),
         &startup.limits,
         store,
         metrics,
         clock,
+        queue,
     )))
+}
+
+/// Starts delivering the queue's deliveries, each route's on the policy in force when its
+/// attempt starts.
+fn deliverer(gate: &Arc<Gate>, startup: &Arc<Startup>) -> Result<Option<Deliverer>, AppError> {
+    let Some(queue) = gate.queue.clone() else {
+        return Ok(None);
+    };
+    let g = gate.clone();
+    let policy_of: PolicyOf = Arc::new(move |route: &str| {
+        let live = g.live();
+        live.routes
+            .iter()
+            .find(|r| &*r.name == route)
+            .and_then(|r| match r.delivery {
+                DeliveryMode::Queued(p) => Some(p),
+                DeliveryMode::Sync => None,
+            })
+            .unwrap_or(live.queue_defaults)
+    });
+    let up = startup.upstream.clone();
+    let upstream = move || {
+        Upstream::new(up.target, up.timeout, up.pool_idle_timeout)
+            .with_max_response_body(up.max_response_body)
+    };
+    Ok(Some(Deliverer::start(queue, upstream, policy_of)?))
 }
 
 /// Worker `index`'s own handles, built on its thread: an upstream pool whose connections only
@@ -134,6 +168,8 @@ async fn serve(
     } = config;
     let startup = Arc::new(startup);
     let shutdown_at = Arc::new(OnceLock::new());
+    // Before the workers: a failure to start it stops hookgate before any traffic.
+    let deliverer = Arc::new(deliverer(&gate, &startup)?);
 
     // Workers 1.. on their own threads, started first so that running out of threads fails
     // before anything else runs; they idle until the balancer hands them connections. Worker 0
@@ -218,9 +254,15 @@ async fn serve(
 
     let ready_on_shutdown = ready.clone();
     let at = shutdown_at.clone();
+    let stopping = deliverer.clone();
+    let grace = startup.shutdown_grace;
     let shutdown = async move {
         shutdown.await;
         let _ = at.set(Instant::now());
+        // No new attempts from now; those in progress have the grace period.
+        if let Some(d) = &*stopping {
+            d.stop(grace);
+        }
         // Not ready first, so the load balancer stops sending while we drain.
         ready_on_shutdown.set(false);
         tracing::info!("shutting down: draining in-flight requests");
@@ -249,6 +291,18 @@ async fn serve(
     if let Some(r) = reloader {
         // At an await point: a reload being loaded is dropped, never half-installed.
         r.abort();
+    }
+    if let Some(d) = Arc::into_inner(deliverer).flatten() {
+        // Said at the signal already; again in case the listener ended on its own.
+        let left = shutdown_at.get().map_or(Duration::ZERO, |at| {
+            startup.shutdown_grace.saturating_sub(at.elapsed())
+        });
+        d.stop(left);
+        d.finish().await;
+    }
+    if let Some(queue) = &gate.queue {
+        // Intake has drained: commit what it stored and stop the writer.
+        queue.close();
     }
     let _ = stop_admin.send(true);
     let _ = admin_task.await;

@@ -36,13 +36,16 @@ pub use active::Active;
 
 use crate::body;
 use crate::clock::Clock;
-use crate::config::{Live, Mode, OnUnavailable, QueryPolicy, Route, StartupLimits};
+use crate::config::{
+    DeliveryMode, DeliveryPolicy, Live, Mode, OnUnavailable, QueryPolicy, Route, StartupLimits,
+};
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
 use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstream};
 use crate::handshake;
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
+use crate::queue::{NewDelivery, Queue};
 use crate::record::{Notes, Recorder};
 use crate::server::HeadBudget;
 use crate::sources::{Holding, Kind, Sources};
@@ -71,6 +74,8 @@ pub struct Gate {
     pub heads: Arc<HeadBudget>,
     /// The listener's open connections, once it runs (for the gauge).
     pub connections: OnceLock<OpenConnections>,
+    /// The durable queue of queued routes, when `queue.path` was set at start.
+    pub queue: Option<Queue>,
 }
 
 /// One worker thread's own handles, built on that thread when it starts (app.rs) and handed
@@ -98,6 +103,7 @@ impl Gate {
         store: Store,
         metrics: Metrics,
         clock: Clock,
+        queue: Option<Queue>,
     ) -> Self {
         let max_concurrency = limits.max_concurrency;
         let sources = Sources::new();
@@ -126,6 +132,7 @@ impl Gate {
             sources,
             heads,
             connections: OnceLock::new(),
+            queue,
         }
     }
 
@@ -193,7 +200,12 @@ impl Gate {
                 _body: held,
             },
         };
-        Ok(self.forward(handles, delivery, &route, notes).await)
+        match route.delivery {
+            DeliveryMode::Sync => Ok(self.forward(handles, delivery, &route, notes).await),
+            DeliveryMode::Queued(policy) => {
+                Ok(self.enqueue(handles, delivery, policy, notes).await)
+            }
+        }
     }
 
     /// Step 1, route by exact path; the query string is not part of the match.
@@ -584,6 +596,69 @@ impl Gate {
         }
     }
 
+    /// Step 8, queued routes: store the delivery durably, then answer at once; the deliverer
+    /// (queue/deliver.rs) takes it to the app. The claim is settled on the store's answer: done
+    /// once stored (the sender's retries are duplicates), freed if it could not be. In a task of
+    /// its own, like a forward: a sender that hangs up does not cut a store half way.
+    async fn enqueue(
+        self: &Arc<Self>,
+        handles: &Handles,
+        d: Delivery,
+        policy: DeliveryPolicy,
+        notes: &mut Notes,
+    ) -> Answer {
+        let gate = self.clone();
+        let handles = handles.clone();
+        let task = tokio::spawn(async move {
+            let result = match &gate.queue {
+                Some(queue) => queue.enqueue(queued(&d)).await,
+                None => Err(crate::queue::QueueError::Closed),
+            };
+            if let Some(claim) = &d.claim {
+                let step = if result.is_ok() {
+                    Settle::Commit
+                } else {
+                    Settle::Release
+                };
+                let settled = match step {
+                    Settle::Commit => handles.store.commit(claim).await,
+                    Settle::Release => handles.store.release(claim).await,
+                };
+                if let Err(e) = settled {
+                    gate.recorder
+                        .unsettled(&d.series, &d.route.name, &claim.key.id, step, &e);
+                }
+            }
+            result
+        });
+        let result = match task.await {
+            Ok(r) => r,
+            Err(join) => Err(crate::queue::QueueError::Store(join.to_string())),
+        };
+        match result {
+            Ok(id) => {
+                notes.delivery_id = Some(id);
+                let outcome = notes.verdict.unwrap_or(Outcome::Queued);
+                (outcome, queued_response(policy.status, id))
+            }
+            Err(e) => {
+                let outcome = Outcome::from(&e);
+                notes.detail = Some(match (&e, &self.queue) {
+                    (crate::queue::QueueError::Closed, None) => "the route is queued but no queue was opened at start (queue.path needs a restart)".to_owned(),
+                    _ => error_chain(&e),
+                });
+                let message = match outcome {
+                    Outcome::QueueFull => "the delivery queue is full; retry later",
+                    _ => "the delivery queue cannot take this delivery now; retry later",
+                };
+                (
+                    outcome,
+                    error_response(outcome, StatusCode::UNAUTHORIZED, message),
+                )
+            }
+        }
+    }
+
     /// Resolves once no request holds a capacity slot. After the connections have drained,
     /// what is left are forwards whose sender hung up: they run detached from any connection
     /// (so the drain does not wait for them) and hold their slot until their claim settles.
@@ -669,6 +744,38 @@ fn outbound(
     parts
 }
 
+/// What the queue stores of a delivery: the request as a sync forward would send it.
+fn queued(d: &Delivery) -> NewDelivery {
+    NewDelivery {
+        route: d.route.name.to_string(),
+        event_id: d.event_id.clone(),
+        request: crate::queue::Request {
+            method: d.parts.method.clone(),
+            uri: d.parts.uri.clone(),
+            headers: d.parts.headers.clone(),
+            client_ip: d.peer.ip(),
+            verified: d.verdict.is_none().then(|| d.route.name.to_string()),
+            verdict: d.verdict.map(|v| v.code().to_owned()),
+            body: d.body.clone(),
+        },
+    }
+}
+
+/// The answer once a delivery is stored: `status` (202 unless the route says otherwise),
+/// `Hookgate-Queued: true` and the delivery's id.
+fn queued_response(status: StatusCode, id: u64) -> HttpResponse {
+    let body = serde_json::json!({ "queued": true, "delivery_id": id.to_string() });
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(HOOKGATE_QUEUED, HeaderValue::from_static("true"));
+    h.insert(crate::forward::HOOKGATE_DELIVERY_ID, HeaderValue::from(id));
+    resp
+}
+
+const HOOKGATE_QUEUED: HeaderName = HeaderName::from_static("hookgate-queued");
+
 /// The exchange with the app, then the claim settled on its result: done only when the app
 /// accepted (2xx); anything else frees the id for the sender's retry.
 async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Relayed, ForwardError> {
@@ -679,6 +786,7 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
         client_ip: d.peer.ip(),
         proto: "http",
         host: d.parts.headers.get(HOST),
+        attempt: None,
     };
     let start = Instant::now();
     let result = handles.upstream.send(&d.parts, d.body, &meta).await;

@@ -18,7 +18,7 @@ use hookgate::reload;
 
 mod cli;
 
-use cli::{check, demo, send_test, sign};
+use cli::{check, demo, queue, send_test, sign};
 
 #[derive(Parser)]
 #[command(
@@ -80,9 +80,45 @@ enum Command {
         #[arg(long)]
         demo_secrets: bool,
     },
+    /// The durable queue of a running hookgate, through its admin port: list dead letters
+    /// (or what waits), show one, replay them, purge them.
+    Queue {
+        /// The admin port's URL; default: the config's `admin_listen`.
+        #[arg(long)]
+        admin: Option<String>,
+        #[command(subcommand)]
+        action: QueueAction,
+    },
     /// Start a demo app and hookgate in front of it, show a signed request accepted and a
     /// forged one refused, then keep running for your own curl requests.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum QueueAction {
+    /// List dead letters (metadata only), oldest first.
+    Ls {
+        /// List the deliveries waiting for the app instead.
+        #[arg(long)]
+        pending: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show one delivery's metadata (and with --body, its body).
+    Show {
+        id: u64,
+        #[arg(long)]
+        body: bool,
+    },
+    /// Put a dead letter (or all with --all) back in the queue, due now.
+    Replay {
+        #[arg(required_unless_present = "all")]
+        id: Option<u64>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+    /// Remove a dead letter, or all of them.
+    Purge { id: Option<u64> },
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -205,6 +241,21 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Err(e) if e.is_usage() => Err(Failure(EXIT_CONFIG, e.into())),
                 Err(e) => Err(Failure(EXIT_RUNTIME, e.into())),
             }
+        }
+        Command::Queue { admin, action } => {
+            let config = load(&path, &ProcessEnv, Secrets::Load)?;
+            let action = match action {
+                QueueAction::Ls { pending, limit } => queue::Action::Ls { pending, limit },
+                QueueAction::Show { id, body } => queue::Action::Show { id, body },
+                QueueAction::Replay { id, .. } => queue::Action::Replay { id },
+                QueueAction::Purge { id } => queue::Action::Purge { id },
+            };
+            let url = queue::admin_url(&config, admin.as_deref());
+            let out = runtime()?
+                .block_on(queue::run(&config, &url, action))
+                .map_err(fail(EXIT_RUNTIME))?;
+            print!("{out}");
+            Ok(())
         }
         Command::Demo => Ok(()),
     }

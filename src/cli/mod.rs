@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod demo;
+pub mod queue;
 pub mod send_test;
 pub mod sign;

@@ -116,6 +116,14 @@ impl Gate {
             .log_dropped_bytes
             .inc_by(lost.saturating_sub(before));
         self.store.housekeeping();
+        if let Some(queue) = &self.queue {
+            for route in &active.live.routes {
+                if matches!(route.delivery, crate::config::DeliveryMode::Queued(_)) {
+                    queue.init_route(&route.name);
+                }
+            }
+            queue.refresh_gauges();
+        }
         for route in &active.live.routes {
             if let Some(n) = self.store.entries(&route.name) {
                 metrics
