@@ -206,6 +206,7 @@ mod zoom_twitch_dropbox {
             status: 200,
             delay: std::time::Duration::ZERO,
             body: CHALLENGE,
+            headers: &[],
         })
         .await;
         let clock = TestClock::at(NOW);

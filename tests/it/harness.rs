@@ -56,6 +56,7 @@ pub struct Reply {
     pub status: u16,
     pub delay: Duration,
     pub body: &'static str,
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 impl Reply {
@@ -64,6 +65,7 @@ impl Reply {
             status,
             delay: Duration::ZERO,
             body: "{\"ok\":true}",
+            headers: &[],
         }
     }
 
@@ -93,7 +95,15 @@ impl Drop for Upstream {
 
 impl Upstream {
     pub async fn start(behavior: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(0, behavior).await
+    }
+
+    /// `start` on a given port (an app that comes back where it was).
+    pub async fn start_on(
+        port: u16,
+        behavior: impl Fn(usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let answered = Arc::new(AtomicUsize::new(0));
@@ -137,6 +147,9 @@ impl Upstream {
                             *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap();
                             resp.headers_mut()
                                 .insert("x-upstream", "yes".parse().unwrap());
+                            for (name, value) in reply.headers {
+                                resp.headers_mut().insert(*name, value.parse().unwrap());
+                            }
                             Ok::<_, Infallible>(resp)
                         }
                     });

@@ -15,6 +15,8 @@ mod limits;
 mod process;
 mod props;
 mod proxy;
+mod queue;
+mod queue_process;
 mod reload;
 mod sign;
 mod tools;
