@@ -112,9 +112,85 @@ listenAddress and containerPorts (the probes and the Service depend on them).
 {{- end -}}
 {{- $_ := set $cfg "admin" $admin -}}
 {{- end -}}
+{{- include "hookgate.configQueue" (dict "ctx" . "cfg" $cfg) -}}
 {{- $_ := set $cfg "listen" (include "hookgate.hostPort" (dict "addr" .Values.listenAddress "port" .Values.containerPorts.http)) -}}
 {{- $_ := set $cfg "admin_listen" (include "hookgate.hostPort" (dict "addr" .Values.listenAddress "port" .Values.containerPorts.admin)) -}}
 {{- toYaml $cfg -}}
+{{- end -}}
+
+{{/*
+config.queue from the queue values: path and max_bytes are the chart's (the volume is mounted at
+the path's folder); the rest of config.queue (max_dead_letters, the queued routes' defaults)
+passes through. A queued route needs queue.enabled. (dict "ctx" $ctx "cfg" $cfg): edits $cfg.
+*/}}
+{{- define "hookgate.configQueue" -}}
+{{- $q := .ctx.Values.queue -}}
+{{- $cfg := .cfg -}}
+{{- $cq := $cfg.queue | default dict -}}
+{{- if or (hasKey $cq "path") (hasKey $cq "max_bytes") -}}
+{{- fail "hookgate: do not set config.queue.path or config.queue.max_bytes; the chart sets them from queue.path and queue.maxBytes (and mounts the queue's storage at the path's folder)" -}}
+{{- end -}}
+{{- if $q.enabled -}}
+{{- $_ := set $cq "path" $q.path -}}
+{{- $_ := set $cq "max_bytes" (include "hookgate.queueMaxBytes" .ctx) -}}
+{{- $_ := set $cfg "queue" $cq -}}
+{{- else -}}
+{{- range $cfg.routes -}}
+{{- $d := .delivery -}}
+{{- if or (and (kindIs "string" $d) (eq $d "queued")) (and (kindIs "map" $d) (eq (toString (($d | default dict).mode)) "queued")) -}}
+{{- fail (printf "hookgate: route %q has delivery: queued but queue.enabled is false; set queue.enabled=true (the chart then sets config.queue.path and mounts the queue's storage; see README, Queued delivery)" (toString .name)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* queue.maxBytes as hookgate reads it (a string; a number of bytes stays a whole number). */}}
+{{- define "hookgate.queueMaxBytes" -}}
+{{- $m := .Values.queue.maxBytes -}}
+{{- if kindIs "string" $m -}}{{ $m }}{{- else -}}{{ int64 $m }}{{- end -}}
+{{- end -}}
+
+{{/* "true" when the standalone pod is a StatefulSet: the queue on a PVC. */}}
+{{- define "hookgate.statefulSet" -}}
+{{- if and (eq .Values.mode "standalone") .Values.queue.enabled (eq .Values.queue.persistence.type "pvc") -}}true{{- end -}}
+{{- end -}}
+
+{{/* A size in bytes (a float, printed), from hookgate's syntax (1GiB, 512MB) or a Kubernetes
+quantity (2Gi, 500M); empty when it is neither. Only for comparing sizes. */}}
+{{- define "hookgate.bytes" -}}
+{{- $s := . | toString | trim -}}
+{{- $re := "^([0-9]+(\\.[0-9]+)?) *([A-Za-z]*)$" -}}
+{{- if regexMatch $re $s -}}
+{{- $n := regexReplaceAll $re $s "${1}" | float64 -}}
+{{- $unit := regexReplaceAll $re $s "${3}" | lower | trimSuffix "b" -}}
+{{- $mult := dict "" 1.0 "k" 1e3 "ki" 1024.0 "m" 1e6 "mi" 1048576.0 "g" 1e9 "gi" 1073741824.0 "t" 1e12 "ti" 1099511627776.0 -}}
+{{- if hasKey $mult $unit -}}
+{{- mulf $n (get $mult $unit) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Refuses queue values that cannot work (templates/validate.yaml). */}}
+{{- define "hookgate.validateQueue" -}}
+{{- $q := .Values.queue -}}
+{{- if $q.enabled -}}
+{{- if and (eq $q.persistence.type "pvc") (ne .Values.mode "standalone") -}}
+{{- fail "hookgate: queue.persistence.type=pvc needs mode: standalone (the chart then renders a StatefulSet with a claim per replica); in sidecar mode the pod is your chart's: use queue.persistence.type=emptyDir (hookgate.sidecar.volumes renders it)" -}}
+{{- end -}}
+{{- $dir := dir $q.path -}}
+{{- range list "/etc/hookgate" "/tmp" .Values.secrets.mountPath -}}
+{{- if or (eq $dir .) (eq $dir "/") (hasPrefix (printf "%s/" $dir) .) -}}
+{{- fail (printf "hookgate: queue.path %q: its folder %s is mounted as the queue's volume and would cover %s; put the store in a folder of its own (default /var/lib/hookgate/queue.redb)" $q.path $dir .) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $q.persistence.type "pvc" -}}
+{{- $size := include "hookgate.bytes" $q.persistence.size -}}
+{{- $max := include "hookgate.bytes" (include "hookgate.queueMaxBytes" .) -}}
+{{- if and $size $max (lt (float64 $size) (float64 $max)) -}}
+{{- fail (printf "hookgate: queue.persistence.size %s is smaller than queue.maxBytes %s; the claim must hold the whole queue and the store's own overhead (2x maxBytes is a safe size)" (toString $q.persistence.size) (include "hookgate.queueMaxBytes" .)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Only a config rendered from values has a checksum; an existing ConfigMap is opaque. */}}

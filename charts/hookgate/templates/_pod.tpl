@@ -1,6 +1,7 @@
 {{/*
-The hookgate container, its volumes and pod annotations: shared by the standalone Deployment
-and the sidecar templates (_sidecar.tpl). All take hookgate's own context.
+The hookgate container, its volumes and pod annotations: shared by the standalone workload
+(Deployment, or StatefulSet with the queue on a PVC) and the sidecar templates (_sidecar.tpl).
+All take hookgate's own context.
 */}}
 
 {{/* The container, as one list item. (dict "ctx" $ctx "native" bool) */}}
@@ -81,12 +82,18 @@ and the sidecar templates (_sidecar.tpl). All take hookgate's own context.
     {{- end }}
     - name: hookgate-tmp
       mountPath: /tmp
+    {{- if $v.queue.enabled }}
+    # The queue's store, writable (the root filesystem is read-only).
+    - name: hookgate-queue
+      mountPath: {{ dir $v.queue.path }}
+    {{- end }}
     {{- with $v.extraVolumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end -}}
 
-{{/* The volumes the container mounts, as list items. */}}
+{{/* The volumes the container mounts, as list items (hookgate-queue: an emptyDir with the queue on,
+unless the StatefulSet's claim provides it). */}}
 {{- define "hookgate.volumesSpec" -}}
 {{- $v := .Values -}}
 - name: hookgate-config
@@ -110,6 +117,15 @@ and the sidecar templates (_sidecar.tpl). All take hookgate's own context.
 - name: hookgate-tmp
   emptyDir:
     sizeLimit: 16Mi
+{{- /* On a PVC the StatefulSet's volumeClaimTemplates provide hookgate-queue. */}}
+{{- if and $v.queue.enabled (ne $v.queue.persistence.type "pvc") }}
+- name: hookgate-queue
+  emptyDir:
+    {{- with $v.queue.persistence.sizeLimit }}
+    sizeLimit: {{ . | quote }}
+    {{- else }} {}
+    {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod annotations: the config checksum (pods roll when it changes) and Prometheus scraping. */}}
@@ -123,4 +139,60 @@ prometheus.io/scrape: "true"
 prometheus.io/port: {{ $v.containerPorts.admin | quote }}
 prometheus.io/path: /metrics
 {{- end }}
+{{- end -}}
+
+{{/* The standalone pod template (spec.template of the Deployment or the StatefulSet). */}}
+{{- define "hookgate.podTemplate" -}}
+metadata:
+  labels:
+    {{- include "hookgate.selectorLabels" . | nindent 4 }}
+    {{- with .Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- $annotations := include "hookgate.podAnnotationsSpec" . | trim }}
+  {{- if or $annotations .Values.podAnnotations }}
+  annotations:
+    {{- with $annotations }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- end }}
+spec:
+  serviceAccountName: {{ include "hookgate.serviceAccountName" . }}
+  automountServiceAccountToken: {{ .Values.automountServiceAccountToken }}
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  securityContext:
+    {{- toYaml .Values.podSecurityContext | nindent 4 }}
+  terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+  containers:
+    {{- include "hookgate.containerSpec" (dict "ctx" . "native" false) | nindent 4 }}
+  volumes:
+    {{- include "hookgate.volumesSpec" . | nindent 4 }}
+    {{- with .Values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with .Values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.topologySpreadConstraints }}
+  topologySpreadConstraints:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}

@@ -61,7 +61,8 @@ which put it in the right place by themselves. */}}
 {{- end -}}
 {{- end -}}
 
-{{/* The volumes the container mounts (config, signing secrets, /tmp), as list items. */}}
+{{/* The volumes the container mounts (config, signing secrets, /tmp, and with queue.enabled the
+queue's emptyDir), as list items. */}}
 {{- define "hookgate.sidecar.volumes" -}}
 {{- $r := dict -}}
 {{- include "hookgate.sidecar.ctx" (dict "in" . "out" $r) -}}
