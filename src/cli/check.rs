@@ -33,15 +33,34 @@ pub fn print(path: &Path, config: &Config) {
         } else {
             format!(" max_body={}", r.max_body)
         };
+        let delivery = match r.delivery {
+            hookgate::config::DeliveryMode::Sync => String::new(),
+            hookgate::config::DeliveryMode::Queued(p) => format!(
+                " delivery=queued(concurrency={}{} max_attempts={} max_age={:?})",
+                p.concurrency,
+                p.rate.map(|r| format!(" rate={r}/s")).unwrap_or_default(),
+                p.max_attempts,
+                p.max_age
+            ),
+        };
         println!(
-            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}",
+            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}",
             r.name,
             r.path,
             scheme,
             secrets.join(","),
             r.mode,
             dedup,
-            max_body
+            max_body,
+            delivery
+        );
+    }
+    if let Some(q) = &config.startup.queue {
+        println!(
+            "queue {}  max_bytes {}  max_dead_letters {}",
+            q.path.display(),
+            q.max_bytes,
+            q.max_dead_letters
         );
     }
     for w in config.warnings.iter().chain(&memory_warning(config)) {

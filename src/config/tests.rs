@@ -1621,3 +1621,136 @@ fn a_ttl_shorter_than_the_senders_redeliveries_warns_without_a_signed_timestamp(
     );
     assert!(redelivery(&load_ok(&off)).is_empty());
 }
+
+#[test]
+fn a_route_is_sync_unless_it_says_queued() {
+    let c = load_ok(MINIMAL);
+    assert_eq!(c.live.routes[0].delivery, DeliveryMode::Sync);
+    assert!(c.startup.queue.is_none());
+}
+
+#[test]
+fn queued_routes_take_the_queue_defaults_and_their_own_options() {
+    let c = load_ok(
+        "upstream: { url: http://127.0.0.1:3000 }
+queue:
+  path: q/store.redb
+  max_bytes: 64MiB
+  max_dead_letters: 50
+  concurrency: 8
+  max_backoff: 1m
+routes:
+  - { name: a, path: /a, provider: github, secrets: [{ env: S }], delivery: queued }
+  - name: b
+    path: /b
+    provider: github
+    secrets: [{ env: S }]
+    delivery: { mode: queued, concurrency: 2, rate: 50, max_attempts: 3, max_age: 1h, initial_backoff: 100ms, status: 200 }
+  - { name: c, path: /c, provider: github, secrets: [{ env: S }], delivery: sync }
+",
+    );
+    let q = c.startup.queue.as_ref().unwrap();
+    assert_eq!(q.path, Path::new("./q/store.redb"));
+    assert_eq!(q.max_bytes, 64 * 1024 * 1024);
+    assert_eq!(q.max_dead_letters, 50);
+    let DeliveryMode::Queued(a) = c.live.routes[0].delivery else {
+        panic!("a is queued")
+    };
+    assert_eq!(a.concurrency, 8);
+    assert_eq!(a.rate, None);
+    assert_eq!(a.max_attempts, 30);
+    assert_eq!(a.max_age, Duration::from_secs(24 * 3600));
+    assert_eq!(a.initial_backoff, Duration::from_secs(1));
+    assert_eq!(a.max_backoff, Duration::from_secs(60));
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    assert_eq!(a, c.live.queue_defaults);
+    let DeliveryMode::Queued(b) = c.live.routes[1].delivery else {
+        panic!("b is queued")
+    };
+    assert_eq!(
+        (b.concurrency, b.rate, b.max_attempts, b.status),
+        (2, Some(50.0), 3, StatusCode::OK)
+    );
+    assert_eq!(b.max_age, Duration::from_secs(3600));
+    assert_eq!(b.initial_backoff, Duration::from_millis(100));
+    assert_eq!(
+        b.max_backoff,
+        Duration::from_secs(60),
+        "the queue's default"
+    );
+    assert_eq!(c.live.routes[2].delivery, DeliveryMode::Sync);
+}
+
+#[test]
+fn queue_mistakes_are_reported_where_they_are() {
+    let ps = problems(
+        "upstream: { url: http://127.0.0.1:3000 }
+routes:
+  - { name: a, path: /a, provider: github, secrets: [{ env: S }], delivery: queued }
+  - { name: b, path: /b, provider: github, secrets: [{ env: S }], delivery: later }
+",
+    );
+    assert!(find(&ps, "routes[0].delivery")
+        .message
+        .contains("queue.path"));
+    assert!(find(&ps, "routes[1].delivery")
+        .message
+        .contains("unknown delivery \"later\""));
+
+    let ps = problems(
+        "upstream: { url: http://127.0.0.1:3000 }
+queue: { path: /tmp/q.redb, max_bytes: lots, status: 302, initial_backoff: 1m, max_backoff: 1s }
+routes:
+  - name: a
+    path: /a
+    provider: github
+    secrets: [{ env: S }]
+    delivery: { mode: queued, concurrency: 0, rate: -1, max_attempts: 0 }
+  - name: b
+    path: /b
+    provider: github
+    secrets: [{ env: S }]
+    delivery: { concurrency: 2 }
+",
+    );
+    find(&ps, "queue.max_bytes");
+    assert!(find(&ps, "queue.status").message.contains("not a 2xx"));
+    assert!(find(&ps, "queue.initial_backoff")
+        .message
+        .contains("at most max_backoff"));
+    find(&ps, "routes[0].delivery.concurrency");
+    find(&ps, "routes[0].delivery.rate");
+    find(&ps, "routes[0].delivery.max_attempts");
+    assert!(find(&ps, "routes[1].delivery.mode")
+        .message
+        .contains("mode: queued"));
+    let line = find(&ps, "routes[0].delivery.concurrency").line;
+    assert_eq!(line, Some(8), "{ps:#?}");
+
+    // A typo in the options map is named, not "matched no variant".
+    let e = err_text(
+        "upstream: { url: http://127.0.0.1:3000 }
+queue: { path: /tmp/q.redb }
+routes:
+  - { name: a, path: /a, provider: github, secrets: [{ env: S }], delivery: { mode: queued, concurency: 2 } }
+",
+    );
+    assert!(e.contains("concurency"), "{e}");
+}
+
+#[test]
+fn the_queue_store_needs_a_restart_and_warns_without_an_admin_token() {
+    let text = "upstream: { url: http://127.0.0.1:3000 }
+queue: { path: /tmp/a.redb }
+routes:
+  - { name: a, path: /a, provider: github, secrets: [{ env: S }], delivery: queued }
+";
+    let a = load_ok(text);
+    let b = load_ok(&text.replace("/tmp/a.redb", "/tmp/b.redb"));
+    assert_eq!(changed_keys(&a.startup, &b.startup), ["queue.path"]);
+    assert!(
+        a.warnings.iter().any(|w| w.contains("admin.token is not")),
+        "{:?}",
+        a.warnings
+    );
+}

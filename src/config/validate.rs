@@ -321,9 +321,14 @@ impl Validator<'_> {
                 .as_ref()
                 .and_then(|t| self.secret("admin.token", t, "admin.token")),
         };
-        if admin.token.is_some() && !admin.debug {
+        if admin.token.is_some() && !admin.debug && raw.queue.path.is_none() {
             self.warnings.push(
-                "admin.token is set but admin.debug is false: /debug/* is off, the token guards nothing".into(),
+                "admin.token is set but admin.debug is false and there is no queue: /debug/* and /queue/* are off, the token guards nothing".into(),
+            );
+        }
+        if admin.token.is_none() && raw.queue.path.is_some() {
+            self.warnings.push(
+                "queue.path is set but admin.token is not: the admin port's /queue endpoints (listing, bodies on request, replay, purge) are open to whoever reaches it; set admin.token".into(),
             );
         }
         let recent_rejections = raw
