@@ -164,7 +164,9 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
             return;
         }
     };
-    meta.attempts += 1;
+    // The schedule's counts, not the store's: the last retry's may not be committed yet.
+    meta.attempts = due.attempts + 1;
+    meta.due_ms = due.due_ms;
     let received_at = rfc3339(meta.received_ms);
     let result = send(&upstream, id, &meta, &received_at, request).await;
     let route: &str = &due.route;

@@ -377,6 +377,9 @@ struct Slot {
     route: Arc<str>,
     received_ms: u64,
     bytes: u64,
+    /// Attempts made. Kept here, not read back from the store: a retry's new count is
+    /// committed with the next group, and the retry may fall due before that.
+    attempts: u32,
 }
 
 /// One route's deliveries.
@@ -410,6 +413,10 @@ impl Lane {
 pub(crate) struct Due {
     pub id: u64,
     pub route: Arc<str>,
+    /// When it fell due: a route-wide pause puts it back at this place.
+    pub due_ms: u64,
+    /// Attempts made before this one.
+    pub attempts: u32,
 }
 
 impl Index {
@@ -432,6 +439,7 @@ impl Index {
                 route,
                 received_ms: meta.received_ms,
                 bytes: meta.bytes,
+                attempts: meta.attempts,
             },
         );
     }
@@ -481,7 +489,8 @@ impl Index {
     /// An attempt ended: the delivery leaves the schedule (delivered, or dead: then `dead`
     /// keeps its size), or comes back due at `retry_at`.
     fn finish(&mut self, id: u64, retry_at: Option<u64>, dead: bool) -> Option<u64> {
-        let slot = self.pending.get(&id)?;
+        let slot = self.pending.get_mut(&id)?;
+        slot.attempts = slot.attempts.saturating_add(1);
         let route = slot.route.clone();
         let (received, bytes) = (slot.received_ms, slot.bytes);
         let lane = self.lanes.get_mut(&route)?;
@@ -533,6 +542,8 @@ impl Index {
                 start.push(Due {
                     id,
                     route: route.clone(),
+                    due_ms: due,
+                    attempts: self.pending.get(&id).map_or(0, |s| s.attempts),
                 });
             }
         }

@@ -582,3 +582,61 @@ async fn what_waits_survives_a_restart_and_is_delivered_after_it() {
     );
     proxy.stop().await;
 }
+
+#[tokio::test]
+async fn attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit() {
+    // Retries due within milliseconds, faster than the group commit that records them: each
+    // delivery still gets attempts 1 and 2, no more (a regression: the count was read back from
+    // the store, which could still hold the previous one).
+    let dir = tempfile::tempdir().unwrap();
+    let up = Upstream::start(|_| Reply::status(500)).await;
+    let delivery =
+        "{ mode: queued, concurrency: 8, max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }";
+    let proxy = start(&up, dir.path(), delivery, "").await;
+    for i in 0..20 {
+        assert_eq!(
+            deliver(&proxy.url("/q"), &format!("evt_n{i}")).await.status,
+            202
+        );
+    }
+    poll(POLL, async || {
+        let l = admin(&proxy, http::Method::GET, "/queue/dead").await.json();
+        (l.as_array().is_some_and(|a| a.len() == 20)).then_some(())
+    })
+    .await
+    .expect("twenty dead letters");
+    let mut by_delivery: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in up.requests() {
+        by_delivery
+            .entry(
+                r.headers["hookgate-delivery-id"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+            .or_default()
+            .push(
+                r.headers["hookgate-delivery-attempt"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+    }
+    assert_eq!(by_delivery.len(), 20);
+    for (id, attempts) in &by_delivery {
+        assert_eq!(attempts, &["1", "2"], "delivery {id}");
+    }
+    let m = proxy.metrics().await;
+    assert_eq!(
+        sample(
+            &m,
+            r#"hookgate_queue_attempts_total{outcome="rejected",route="q"}"#
+        ),
+        Some(40.0)
+    );
+    assert_eq!(
+        sample(&m, r#"hookgate_queue_retries_total{route="q"}"#),
+        Some(20.0)
+    );
+    proxy.stop().await;
+}
