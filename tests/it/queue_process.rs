@@ -261,7 +261,7 @@ async fn sigterm_leaves_what_waits_for_the_next_start() {
         dir.path(),
         &app,
         ports,
-        "{ mode: queued, initial_backoff: 20ms, max_backoff: 100ms }",
+        "{ mode: queued, concurrency: 1, initial_backoff: 20ms, max_backoff: 100ms }",
     );
     let mut hg = start(&cfg, dir.path(), ports, 0).await;
     let client = Client::builder(TokioExecutor::new()).build_http();
@@ -404,4 +404,72 @@ async fn the_queue_cli_lists_shows_replays_and_purges_dead_letters() {
     assert_eq!(cli(&cfg, &["ls"]).1.trim(), "(none)");
     let (ok, _, err) = cli(&cfg, &["replay", "999999"]);
     assert!(!ok && err.contains("no such dead letter"), "{err}");
+}
+
+#[tokio::test]
+async fn a_reload_changes_how_queued_deliveries_are_attempted() {
+    let dir = tempfile::tempdir().unwrap();
+    let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let f2 = failures.clone();
+    // Fails as many requests as `failures` says, then accepts.
+    let up = Upstream::start(move |_| {
+        let failing = f2
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        Reply::status(if failing { 500 } else { 200 })
+    })
+    .await;
+    let ports = (free_port(), free_port());
+    let one = "{ mode: queued, max_attempts: 1, initial_backoff: 10ms, max_backoff: 20ms }";
+    let cfg = write_config(dir.path(), &up.url(), ports, one);
+    let hg = start(&cfg, dir.path(), ports, 0).await;
+    let client = Client::builder(TokioExecutor::new()).build_http();
+    failures.store(1, Ordering::SeqCst);
+    assert_eq!(
+        try_deliver(&client, &hg.url("/q"), "evt_rl_1", &event("evt_rl_1")).await,
+        Told::Accepted
+    );
+    poll(POLL, async || {
+        (hg.metric(r#"hookgate_queue_dead_lettered_total{route="q"}"#)
+            .await
+            == Some(1.0))
+        .then_some(())
+    })
+    .await
+    .expect("one attempt, then a dead letter");
+    // The same route, now allowed five attempts: the next delivery survives two failures.
+    let five = "{ mode: queued, max_attempts: 5, initial_backoff: 10ms, max_backoff: 20ms }";
+    write_config(dir.path(), &up.url(), ports, five);
+    hg.signal("-HUP");
+    poll(POLL, async || {
+        (hg.metric(r#"hookgate_config_reloads_total{result="success"}"#)
+            .await
+            == Some(1.0))
+        .then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("no reload\n{}", hg.logs()));
+    failures.store(2, Ordering::SeqCst);
+    assert_eq!(
+        try_deliver(&client, &hg.url("/q"), "evt_rl_2", &event("evt_rl_2")).await,
+        Told::Accepted
+    );
+    poll(POLL, async || {
+        (hg.metric(r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#)
+            .await
+            == Some(1.0))
+        .then_some(())
+    })
+    .await
+    .expect("delivered on its third attempt, under the new policy");
+    assert_eq!(
+        hg.metric(r#"hookgate_queue_retries_total{route="q"}"#)
+            .await,
+        Some(2.0)
+    );
+    assert_eq!(
+        hg.metric(r#"hookgate_queue_dead_lettered_total{route="q"}"#)
+            .await,
+        Some(1.0)
+    );
 }
