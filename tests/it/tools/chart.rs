@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_yaml::Value;
@@ -26,9 +28,10 @@ const KUBE_VERSIONS: [&str; 2] = ["1.29.0", "1.33.0"];
 /// prometheus-operator kinds: not in kubernetes-validate's schemas, checked by `check_crd`.
 const CRD_KINDS: [&str; 3] = ["ServiceMonitor", "PodMonitor", "PrometheusRule"];
 /// The values scenarios under charts/hookgate/ci that must exist (more may).
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 6] = [
     "standalone-minimal",
     "standalone-full",
+    "standalone-queue",
     "sidecar",
     "native-sidecar",
     "existing-configmap",
@@ -230,6 +233,11 @@ fn seq(v: &Value) -> &[Value] {
 /// The ConfigMap's config.yaml, written to `dir` and passed through `hookgate check
 /// --no-secrets`; returns it parsed.
 fn check_rendered_config(dir: &Path, label: &str, cm: &Value) -> Value {
+    check_rendered_config_out(dir, label, cm).0
+}
+
+/// [`check_rendered_config`], and what `hookgate check` printed.
+fn check_rendered_config_out(dir: &Path, label: &str, cm: &Value) -> (Value, String) {
     let text = s(&cm["data"]["config.yaml"]);
     let path = dir.join(format!("{label}.config.yaml"));
     std::fs::write(&path, text).unwrap();
@@ -237,7 +245,7 @@ fn check_rendered_config(dir: &Path, label: &str, cm: &Value) -> Value {
         .args(["check", "--no-secrets", "--config"])
         .arg(&path));
     assert!(out.contains("ok"), "{label}: {out}");
-    serde_yaml::from_str(text).unwrap()
+    (serde_yaml::from_str(text).unwrap(), out)
 }
 
 /// The pod template of a workload and its hookgate container (in containers or, as a native
@@ -757,6 +765,13 @@ fn check_standalone(
             assert!(kinds(objects).contains(k), "{label}: no {k}");
         }
     }
+    if label == "standalone-queue" {
+        // The queue on PVCs: a StatefulSet, a claim per replica, the queue's alerts.
+        assert_eq!(kind(deploy), "StatefulSet", "{label}");
+        assert_eq!(replicas, 2);
+        assert_eq!(claims, ["hookgate-queue"], "{label}");
+        assert_eq!(queue_alerts(objects).len(), 3, "{label}");
+    }
     if label == "standalone-minimal" {
         assert_eq!(
             kinds(objects),
@@ -970,8 +985,8 @@ fn queue_storage_follows_mode_and_persistence() {
     // queue.enabled: the rendered config gets queue.path and queue.max_bytes, and the container a
     // writable volume at the path's folder: an emptyDir (standalone Deployment, or the sidecar
     // templates in the app's pod) or one PersistentVolumeClaim per replica (a StatefulSet in
-    // place of the Deployment). The configs are parsed, not run through `hookgate check`: the
-    // `queue:` keys are the ones issue 15 fixes.
+    // place of the Deployment). Every rendered config passes `hookgate check --no-secrets`
+    // (queue.path is absolute, so where the file is written does not matter).
     if !have_tools(
         "queue_storage_follows_mode_and_persistence",
         &["helm", "kubernetes-validate"],
@@ -989,16 +1004,34 @@ fn queue_storage_follows_mode_and_persistence() {
     let parsed = |path: &Path| -> Value {
         serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     };
-    let config = |objects: &[Value]| -> Value {
-        let cm = named(objects, "ConfigMap", "hg-hookgate");
-        serde_yaml::from_str(s(&cm["data"]["config.yaml"])).unwrap()
+    // hookgate reads the queue's store where the chart mounts it, and the queued routes as such.
+    let config = |label: &str, objects: &[Value]| -> Value {
+        let (cfg, out) = check_rendered_config_out(
+            tmp.path(),
+            label,
+            named(objects, "ConfigMap", "hg-hookgate"),
+        );
+        if let Some(path) = cfg["queue"]["path"].as_str() {
+            assert!(Path::new(path).is_absolute(), "{label}: {path}");
+            assert!(out.contains(&format!("queue {path} ")), "{label}: {out}");
+        }
+        let queued = seq(&cfg["routes"])
+            .iter()
+            .filter(|r| r["delivery"] == "queued" || r["delivery"]["mode"] == "queued")
+            .count();
+        assert_eq!(
+            out.matches(" delivery=queued(").count(),
+            queued,
+            "{label}: {out}"
+        );
+        cfg
     };
     let rules = ["--set", "metrics.prometheusRule.enabled=true"];
 
     // Off (the default): no queue in the config, no volume, no queue alerts.
     let minimal = chart.join("ci/standalone-minimal-values.yaml");
     let off = template(&chart, &[&minimal], &rules);
-    assert!(config(&off).get("queue").is_none());
+    assert!(config("queue-off", &off).get("queue").is_none());
     let pod = &one(&off, "Deployment")["spec"]["template"];
     assert_eq!(mount_and_volume(pod, "hookgate-queue"), (None, None));
     assert_eq!(queue_alerts(&off), Vec::<String>::new());
@@ -1039,7 +1072,7 @@ config:
         &fullname,
     );
     assert!(!kinds(&objects).contains("StatefulSet"), "{label}");
-    let cfg = config(&objects);
+    let cfg = config(label, &objects);
     assert_eq!(s(&cfg["queue"]["path"]), "/var/lib/hookgate/queue.redb");
     assert_eq!(s(&cfg["queue"]["max_bytes"]), "512MiB");
     assert_eq!(
@@ -1106,7 +1139,7 @@ queue:
     let (mount, volume) = mount_and_volume(pod, "hookgate-queue");
     assert_eq!(s(&mount.unwrap()["mountPath"]), "/data/queue");
     assert!(volume.is_none(), "{label}: the claim is the volume");
-    let cfg = config(&objects);
+    let cfg = config(label, &objects);
     assert_eq!(s(&cfg["queue"]["path"]), "/data/queue/hookgate.redb");
     assert_eq!(s(&cfg["queue"]["max_bytes"]), "1GiB");
     assert_eq!(s(&cfg["routes"][1]["name"]), "github");
@@ -1137,7 +1170,7 @@ queue:
     check_sidecar_mode("sidecar-queue", &objects);
     assert!(!kinds(&objects).contains("StatefulSet"));
     assert_eq!(
-        s(&config(&objects)["queue"]["path"]),
+        s(&config("sidecar-queue", &objects)["queue"]["path"]),
         "/var/lib/hookgate/queue.redb"
     );
     assert_eq!(queue_alerts(&objects).len(), 3);
@@ -1185,7 +1218,7 @@ queue:
             Value::Mapping(Default::default())
         );
         assert_eq!(
-            s(&config(&objects)["queue"]["path"]),
+            s(&config(label, &objects)["queue"]["path"]),
             "/var/lib/hookgate/queue.redb"
         );
     }
@@ -1715,8 +1748,8 @@ fn substitute(expr: &str) -> String {
 }
 
 /// Whether an expression reads the delivery queue's series (`hookgate_queue_*`, and the
-/// `queue_*` outcomes of `hookgate_requests_total`). The live hookgate has no queued route:
-/// these must evaluate, without data.
+/// `queue_*` outcomes of `hookgate_requests_total`): counts the queue's panels and alerts,
+/// which must return data like the rest.
 fn reads_queue(expr: &str) -> bool {
     expr.contains("hookgate_queue_") || expr.contains("queue_full")
 }
@@ -1832,25 +1865,34 @@ async fn dashboard_and_alert_queries_run_on_real_prometheus() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
 
-    // Every 4th delivery gets a 500 from the app: upstream errors have data too.
-    let up = Upstream::start(|n| Reply::status(if n % 4 == 3 { 500 } else { 200 })).await;
+    // Every 4th delivery gets a 500 from the app (upstream errors have data too), until the
+    // test sets `app_status` to answer everything with one status (the queued routes' phases).
+    let app_status = Arc::new(AtomicU16::new(0));
+    let status = app_status.clone();
+    let up = Upstream::start(move |n| {
+        Reply::status(match status.load(Ordering::SeqCst) {
+            0 if n % 4 == 3 => 500,
+            0 => 200,
+            forced => forced,
+        })
+    })
+    .await;
     let (port, admin, prom) = (free_port(), free_port(), free_port());
 
-    // hookgate runs with the config the chart renders (ports, upstream and secret path set for
-    // this machine); the same render gives the rules and the dashboard.
+    // hookgate runs with the config the chart renders (ports, upstream, secret and queue paths
+    // set for this machine); the same render gives the rules and the dashboard. Besides the sync
+    // route `custom`, two queued routes with the same scheme: `queued` (one attempt per 1000 s:
+    // the first delivery goes at once, the next waits, so depth and oldest age are not 0) and
+    // `dead-letter` (two attempts, then a dead letter). The queue alerts' thresholds are
+    // lowered so that this traffic trips them.
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
     let secret_file = dir.join("secrets/custom");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
-    let values = format!(
-        r#"
-listenAddress: 127.0.0.1
-containerPorts: {{ http: {port}, admin: {admin} }}
-config:
-  upstream: {{ url: "{upstream}", timeout: 2s }}
-  log: {{ format: json, level: error }}
-  routes:
-    - name: custom
-      path: /hook
+    let route = |name: &str, path: &str, delivery: &str| {
+        format!(
+            r#"
+    - name: {name}
+      path: {path}
       verify:
         header: X-Signature
         prefix: "sha256="
@@ -1859,31 +1901,51 @@ config:
       dedup_key: {{ json: /id }}
       secrets:
         - {{ id: current, file: "{secret}" }}
+      delivery: {delivery}"#,
+            secret = secret_file.display(),
+        )
+    };
+    let values = format!(
+        r#"
+listenAddress: 127.0.0.1
+containerPorts: {{ http: {port}, admin: {admin} }}
+queue:
+  enabled: true
+  path: "{queue}"
+  maxBytes: 16MiB
+config:
+  upstream: {{ url: "{upstream}", timeout: 2s }}
+  log: {{ format: json, level: error }}
+  routes:{custom}{queued}{dead_letter}
 metrics:
-  prometheusRule: {{ enabled: true }}
+  prometheusRule:
+    enabled: true
+    queueOldestAge: {{ thresholdSeconds: 2 }}
+    queueNearlyFull: {{ threshold: 0 }}
   dashboard: {{ enabled: true }}
 "#,
+        queue = dir.join("queue/queue.redb").display(),
         upstream = up.url(),
-        secret = secret_file.display(),
+        custom = route("custom", "/hook", "sync"),
+        queued = route("queued", "/queued", "{ mode: queued, rate: 0.001 }"),
+        dead_letter = route(
+            "dead-letter",
+            "/dead-letter",
+            "{ mode: queued, max_attempts: 2, initial_backoff: 10ms, max_backoff: 10ms }",
+        ),
     );
     let values_file = dir.join("values.yaml");
     std::fs::write(&values_file, values).unwrap();
+    lint(&chart_dir(), &[&values_file]);
     let objects = template(&chart_dir(), &[&values_file], &[]);
-    let config = dir.join("config.yaml");
-    std::fs::write(
-        &config,
-        s(&named(&objects, "ConfigMap", "hg-hookgate")["data"]["config.yaml"]),
-    )
-    .unwrap();
-    // The rules as rendered with queue.enabled, which adds the queue alerts. hookgate runs the
-    // config rendered without it: it has no queued route, so the queue's series have no data
-    // here (see `reads_queue`).
-    let queue_objects = template(
-        &chart_dir(),
-        &[&values_file],
-        &["--set", "queue.enabled=true"],
+    let cm = named(&objects, "ConfigMap", "hg-hookgate");
+    let cfg = check_rendered_config(dir, "live", cm);
+    assert_eq!(
+        s(&cfg["queue"]["path"]),
+        dir.join("queue/queue.redb").to_str().unwrap()
     );
-    let rule = one(&queue_objects, "PrometheusRule");
+    let config = dir.join("live.config.yaml");
+    let rule = one(&objects, "PrometheusRule");
     let rules_file = promtool_check_rules(dir, "live", rule);
     let dash: serde_json::Value =
         serde_json::from_str(s(
@@ -2049,8 +2111,60 @@ scrape_configs:
         a.body
     );
 
+    // The queued routes. The app answers 500: each delivery to `dead-letter` is answered 202,
+    // attempted twice (one retry) and becomes a dead letter.
+    let queued_post = async |path: &str, id: &str| {
+        let body = format!(r#"{{"id":"{id}"}}"#);
+        let h = signed(SECRET, now_unix(), &body);
+        let a = post_exact(&format!("http://127.0.0.1:{port}{path}"), &refs(&h), body).await;
+        assert_eq!(a.status, 202, "{path} {id}: {:?}", a.body);
+        let queued = a
+            .headers
+            .get("hookgate-queued")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(queued, Some("true"), "{path} {id}");
+    };
+    let scraped = |series: &str| -> Option<f64> {
+        http_get(admin, "/metrics").and_then(|(_, text)| sample(&text, series))
+    };
+    app_status.store(500, Ordering::SeqCst);
+    for i in 0..2 {
+        queued_post("/dead-letter", &format!("evt_dead_{i}")).await;
+    }
+    wait_until("2 dead letters", &hookgate_log, WAIT, || {
+        scraped("hookgate_queue_dead_letters{route=\"dead-letter\"}") == Some(2.0)
+    })
+    .await;
+    // At least: an attempt reads the delivery's attempt count back from the store, and a retry
+    // due (10ms) before the previous attempt's count is committed repeats attempt 1, so a
+    // delivery may get one attempt more than max_attempts. The counts are the queue tests'
+    // business; here each series needs data.
+    let at_least = |series: &str, n: f64| {
+        let got = scraped(series);
+        assert!(
+            got.is_some_and(|v| v >= n),
+            "{series}: {got:?}, want >= {n}"
+        );
+    };
+    at_least(
+        "hookgate_queue_attempts_total{outcome=\"rejected\",route=\"dead-letter\"}",
+        4.0,
+    );
+    at_least("hookgate_queue_retries_total{route=\"dead-letter\"}", 2.0);
+    // Then 200: the first delivery to `queued` is delivered, the second waits for its turn.
+    app_status.store(200, Ordering::SeqCst);
+    for i in 0..2 {
+        queued_post("/queued", &format!("evt_queued_{i}")).await;
+    }
+    wait_until("1 delivered, 1 waiting", &hookgate_log, WAIT, || {
+        scraped("hookgate_queue_attempts_total{outcome=\"delivered\",route=\"queued\"}")
+            == Some(1.0)
+            && scraped("hookgate_queue_depth{route=\"queued\"}") == Some(1.0)
+    })
+    .await;
+
     // Every dashboard expression returns data with at least one defined value; every alert
-    // expression evaluates, and each series it reads exists (the queue's: they evaluate).
+    // expression evaluates, and each series it reads exists.
     let dashboard: Vec<(String, String)> = dashboard_exprs(&dash)
         .into_iter()
         .map(|(n, e)| (n, substitute(&e)))
@@ -2097,7 +2211,6 @@ scrape_configs:
         let mut problems = Vec::new();
         for (n, e) in dashboard.iter().chain(&variables) {
             match query(prom, e).await {
-                Ok(r) if r.is_empty() && reads_queue(e) => {}
                 Ok(r) if r.is_empty() => problems.push(format!("{n}: no data: {e}")),
                 Ok(r) if !finite(&r) => problems.push(format!("{n}: only NaN: {e}")),
                 Ok(_) => {}
@@ -2108,15 +2221,17 @@ scrape_configs:
             if let Err(err) = query(prom, e).await {
                 problems.push(format!("{n}: {err}: {e}"));
             }
-            for sel in selectors(e).into_iter().filter(|s| !reads_queue(s)) {
+            for sel in selectors(e) {
                 match query(prom, &sel).await {
                     Ok(r) if !r.is_empty() => {}
                     other => problems.push(format!("{n}: series {sel}: {other:?}")),
                 }
             }
         }
-        // The rules as Prometheus evaluates them: all healthy, and the two that this traffic
-        // trips (11 of 37 requests rejected, 1 in 4 forwards failing) are pending.
+        // The rules as Prometheus evaluates them: all healthy, and those that this traffic
+        // trips are pending or firing: on `custom`, 11 of 37 requests rejected and 1 in 4
+        // forwards failing; on the queued routes, dead letters, a delivery waiting over 2 s and
+        // the queue holding more than 0 bytes.
         let rules = query_json(prom, "/api/v1/rules").await;
         let mut evaluated = 0;
         for r in rules["data"]["groups"]
@@ -2154,6 +2269,9 @@ scrape_configs:
             "HookgateRejectionRatioHigh invalid_signature",
             "HookgateRejectionRatioHigh stale_timestamp",
             "HookgateUpstreamErrors ",
+            "HookgateDeadLettersGrowing ",
+            "HookgateQueueOldestAge ",
+            "HookgateQueueNearlyFull ",
         ] {
             if !active.contains(want) {
                 problems.push(format!("alert {want:?} not pending: {active:?}"));
