@@ -5,7 +5,9 @@
 //! It binds where `admin_listen` says, often every interface of a pod, so it answers only what
 //! it must: the metrics and probes to GET and HEAD (scrapers and kubelets send nothing else),
 //! and `/debug/*` only when `admin.debug` is on, to GET, and with `admin.token` set, only to a
-//! matching `Authorization: Bearer` (compared in constant time).
+//! matching `Authorization: Bearer` (compared in constant time). `/queue/*` (a queue's
+//! deliveries, their bodies on request, replay, purge) requires that token when it is set, and
+//! without one answers only loopback peers.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +40,7 @@ impl Readiness {
 pub async fn handle(
     gate: Arc<Gate>,
     ready: Readiness,
+    peer: std::net::SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let text = |status: StatusCode, body: &'static str| {
@@ -59,15 +62,8 @@ pub async fn handle(
     }
     if path == "/queue" || path.starts_with("/queue/") {
         let admin = gate.live().admin.clone();
-        if let Some(token) = &admin.token {
-            if !bearer_matches(&req, token.expose()) {
-                let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
-                r.headers_mut().insert(
-                    WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"hookgate-queue\""),
-                );
-                return Ok(r);
-            }
+        if let Some(refusal) = queue_refusal(&admin, peer, &req) {
+            return Ok(refusal);
         }
         let Some(queue) = gate.queue.clone() else {
             return Ok(text(
@@ -142,6 +138,37 @@ pub async fn handle(
         ),
     };
     Ok(resp)
+}
+
+/// Why a `/queue` request is refused, if it is: bodies, replay and purge are for the bearer
+/// of `admin.token` when one is set, and without one for this host only (`hookgate queue`
+/// run beside it, or through `kubectl exec`), never for wherever the port is reachable from.
+fn queue_refusal<B>(
+    admin: &crate::config::AdminConfig,
+    peer: std::net::SocketAddr,
+    req: &Request<B>,
+) -> Option<Response<Full<Bytes>>> {
+    let text = |status: StatusCode, body: &'static str| {
+        let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        *r.status_mut() = status;
+        r
+    };
+    match &admin.token {
+        None if !peer.ip().is_loopback() => Some(text(
+            StatusCode::FORBIDDEN,
+            "forbidden: /queue/* answers only this host unless admin.token is set\n",
+        )),
+        None => None,
+        Some(token) if bearer_matches(req, token.expose()) => None,
+        Some(_) => {
+            let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+            r.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"hookgate-queue\""),
+            );
+            Some(r)
+        }
+    }
 }
 
 /// The queue's admin API (`hookgate queue` speaks to it): listings are metadata only; a body
@@ -295,4 +322,40 @@ fn bearer_matches<B>(req: &Request<B>, token: &[u8]) -> bool {
         return false;
     };
     given.trim_ascii().ct_eq(token).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AdminConfig;
+    use crate::secret::Secret;
+
+    #[test]
+    fn the_queue_api_wants_the_token_or_a_local_peer() {
+        let req = |auth: Option<&str>| {
+            let mut r = Request::get("/queue/dead");
+            if let Some(a) = auth {
+                r = r.header(AUTHORIZATION, a);
+            }
+            r.body(()).unwrap()
+        };
+        let local: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let remote: std::net::SocketAddr = "10.1.2.3:5000".parse().unwrap();
+        let open = AdminConfig::default();
+        assert!(queue_refusal(&open, local, &req(None)).is_none());
+        assert!(queue_refusal(&open, "[::1]:1".parse().unwrap(), &req(None)).is_none());
+        let r = queue_refusal(&open, remote, &req(None)).unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let guarded = AdminConfig {
+            debug: false,
+            token: Some(Secret::new(b"t0ken".to_vec())),
+        };
+        for peer in [local, remote] {
+            assert!(queue_refusal(&guarded, peer, &req(Some("Bearer t0ken"))).is_none());
+            let r = queue_refusal(&guarded, peer, &req(Some("Bearer nope"))).unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            let r = queue_refusal(&guarded, peer, &req(None)).unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
 }

@@ -239,10 +239,10 @@ async fn serve(
             incoming,
             builder,
             None,
-            move |_peer, _meter| {
+            move |peer: std::net::SocketAddr, _meter| {
                 let gate = gate.clone();
                 let ready = ready.clone();
-                tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), req))
+                tower::service_fn(move |req| admin::handle(gate.clone(), ready.clone(), peer, req))
             },
             Arc::new(|e: &hyper::Error, peer| {
                 tracing::debug!(listener = "admin", %peer, error = %e, "connection ended with an error");

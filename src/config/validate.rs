@@ -328,7 +328,7 @@ impl Validator<'_> {
         }
         if admin.token.is_none() && raw.queue.path.is_some() {
             self.warnings.push(
-                "queue.path is set but admin.token is not: the admin port's /queue endpoints (listing, bodies on request, replay, purge) are open to whoever reaches it; set admin.token".into(),
+                "queue.path is set but admin.token is not: the admin port's /queue endpoints (listing, bodies on request, replay, purge) answer only this host (hookgate queue run beside it); set admin.token to reach them from elsewhere".into(),
             );
         }
         let recent_rejections = raw
