@@ -31,6 +31,12 @@ const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
 /// At most this many changes in one commit: bounds a commit's time and the answer's wait.
 const MAX_BATCH: usize = 4096;
 
+/// redb's own page cache (its default is 1 GiB): the file's pages are read back once per
+/// attempt at most, and the kernel's page cache keeps them anyway; memory a sidecar must plan
+/// for stays this small however long the backlog. Measured: RSS 253 MB with 100 000 deliveries
+/// waiting on the default, see docs/performance.md.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// A change for the writer.
 pub(super) enum Op {
     /// A new delivery: stored durably, then scheduled, then its id answered.
@@ -83,7 +89,7 @@ pub(super) fn open(path: &Path) -> Result<Database, QueueError> {
             source: e,
         })?;
     }
-    let mut db = match Database::create(path) {
+    let mut db = match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
         Ok(db) => db,
         Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
             return Err(QueueError::Io {
