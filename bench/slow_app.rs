@@ -62,8 +62,10 @@ fn main() {
                         answered.fetch_add(1, Ordering::Relaxed);
                         let mut resp =
                             Response::new(Full::new(Bytes::from_static(b"{\"ok\":true}")));
-                        resp.headers_mut()
-                            .insert("content-type", "application/json".parse().unwrap());
+                        resp.headers_mut().insert(
+                            http::header::CONTENT_TYPE,
+                            http::HeaderValue::from_static("application/json"),
+                        );
                         Ok::<_, Infallible>(resp)
                     }
                 });
