@@ -89,8 +89,7 @@ pub struct NewDelivery {
 impl Queue {
     /// Opens the store (refusing a damaged one), rebuilds the schedule and starts the writer.
     pub fn open(config: &QueueConfig, metrics: &Metrics) -> Result<Self, QueueError> {
-        let db = store::open(&config.path)?;
-        let index = store::load(&db, &config.path)?;
+        let (db, index) = store::open(&config.path)?;
         let held = index.bytes();
         let queue_metrics =
             QueueMetrics::new(metrics).map_err(|e| QueueError::Store(e.to_string()))?;

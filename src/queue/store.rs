@@ -75,10 +75,12 @@ impl Op {
     }
 }
 
-/// Opens (or creates) the store, checking the whole file first: a damaged store must stop
-/// hookgate at start, never be read half-way (redb panics on a damaged page it was not told to
-/// check) or silently emptied.
-pub(super) fn open(path: &Path) -> Result<Database, QueueError> {
+/// Opens (or creates) the store, checks the whole file, and reads the schedule back. A damaged
+/// store must stop hookgate at start, never be read half-way or silently emptied: redb reports
+/// most damage as an error, but some damaged pages make it panic (`unreachable!` on a page
+/// type it does not know), so every read of the file here runs under `catch_unwind`, and a
+/// damaged database handle is leaked rather than dropped (its drop would write to the file).
+pub(super) fn open(path: &Path) -> Result<(Database, Index), QueueError> {
     let damaged = |detail: String| QueueError::Damaged {
         path: path.to_owned(),
         detail,
@@ -89,15 +91,39 @@ pub(super) fn open(path: &Path) -> Result<Database, QueueError> {
             source: e,
         })?;
     }
-    let mut db = match Database::builder().set_cache_size(CACHE_BYTES).create(path) {
-        Ok(db) => db,
-        Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))) => {
+    let created = quietly(|| Database::builder().set_cache_size(CACHE_BYTES).create(path));
+    let mut db = match created {
+        Ok(Ok(db)) => db,
+        // Not a redb file at all comes as InvalidData: damage too, with what to do.
+        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(e))))
+            if e.kind() != std::io::ErrorKind::InvalidData =>
+        {
             return Err(QueueError::Io {
                 path: path.to_owned(),
                 source: e,
             })
         }
-        Err(e) => return Err(damaged(e.to_string())),
+        Ok(Err(e)) => return Err(damaged(e.to_string())),
+        Err(panic) => return Err(damaged(panic)),
+    };
+    match quietly(|| prepare(&mut db, path)) {
+        Ok(Ok(index)) => Ok((db, index)),
+        Ok(Err(e)) => {
+            std::mem::forget(db);
+            Err(e)
+        }
+        Err(panic) => {
+            std::mem::forget(db);
+            Err(damaged(panic))
+        }
+    }
+}
+
+/// The whole file checked, the tables there, the schedule read back.
+fn prepare(db: &mut Database, path: &Path) -> Result<Index, QueueError> {
+    let damaged = |detail: String| QueueError::Damaged {
+        path: path.to_owned(),
+        detail,
     };
     match db.check_integrity() {
         Ok(true) => {}
@@ -118,11 +144,40 @@ pub(super) fn open(path: &Path) -> Result<Database, QueueError> {
         tx.open_table(COUNTERS).map_err(create)?;
     }
     tx.commit().map_err(|e| damaged(e.to_string()))?;
-    Ok(db)
+    load(db, path)
+}
+
+thread_local! {
+    /// Set while `quietly` runs on this thread: its panics are expected, and reported as errors.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into its message, without the panic hook printing it (on this
+/// thread only: other threads' panics are reported as usual).
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result.map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "the store could not be read".to_owned())
+    })
 }
 
 /// Reads every waiting delivery's and dead letter's metadata (never a body) into a schedule.
-pub(super) fn load(db: &Database, path: &Path) -> Result<Index, QueueError> {
+fn load(db: &Database, path: &Path) -> Result<Index, QueueError> {
     let damaged = |detail: String| QueueError::Damaged {
         path: path.to_owned(),
         detail,
@@ -353,4 +408,32 @@ fn write(
 fn json(meta: &Meta) -> Vec<u8> {
     // A struct of strings and integers always serializes.
     serde_json::to_vec(meta).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_reading_the_store_is_an_error() {
+        assert_eq!(quietly(|| 7), Ok(7));
+        let e = quietly(|| -> u8 { panic!("Invalid page type byte 165") });
+        assert_eq!(e, Err("Invalid page type byte 165".to_owned()));
+        let e = quietly(|| -> u8 { std::panic::panic_any(5_u32) });
+        assert_eq!(e, Err("the store could not be read".to_owned()));
+    }
+
+    #[test]
+    fn a_store_that_is_not_a_store_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.redb");
+        let junk = vec![0xA5_u8; 64 * 1024];
+        std::fs::write(&path, &junk).unwrap();
+        match open(&path) {
+            Err(QueueError::Damaged { detail, .. }) => assert!(!detail.is_empty()),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("opened a file of junk"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), junk);
+    }
 }

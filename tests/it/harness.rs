@@ -448,7 +448,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Whether hookgate's admin port answers `/readyz` with 200 right now.
-async fn answers_ready(admin: u16) -> bool {
+pub async fn answers_ready(admin: u16) -> bool {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let req = Request::get(format!("http://127.0.0.1:{admin}/readyz"))
         .body(Full::default())
