@@ -147,26 +147,35 @@ fn prepare(db: &mut Database, path: &Path) -> Result<Index, QueueError> {
     load(db, path)
 }
 
-thread_local! {
-    /// Set while `quietly` runs on this thread: its panics are expected, and reported as errors.
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
+/// The threads running `quietly` now: their panics are expected, and reported as errors.
+static QUIET: std::sync::Mutex<Vec<std::thread::ThreadId>> = std::sync::Mutex::new(Vec::new());
 
-/// Runs `f`, turning a panic into its message, without the panic hook printing it (on this
+/// Runs `f`, turning a panic into its message, without the panic hook printing it (for this
 /// thread only: other threads' panics are reported as usual).
 fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     static HOOK: std::sync::Once = std::sync::Once::new();
+    let quiet = || {
+        QUIET
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(std::cell::Cell::get) {
+            let me = std::thread::current().id();
+            let expected = QUIET
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&me);
+            if !expected {
                 previous(info);
             }
         }));
     });
-    QUIET.with(|q| q.set(true));
+    let me = std::thread::current().id();
+    quiet().push(me);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
+    quiet().retain(|t| *t != me);
     result.map_err(|panic| {
         panic
             .downcast_ref::<String>()
