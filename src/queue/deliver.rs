@@ -137,13 +137,13 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
         Ok(Some(found)) => found,
         Ok(None) => {
             // Removed meanwhile (a purge raced the schedule): nothing to deliver.
-            shared.lock_index().finish(id, None, false);
+            shared.lock_index().finish(&due.route, id, None, false);
             return;
         }
         Err(e) => {
             tracing::error!(route = %due.route, delivery = id, error = %e, "cannot read a queued delivery; it becomes a dead letter");
             let now = now_ms();
-            shared.lock_index().finish(id, None, true);
+            shared.lock_index().finish(&due.route, id, None, true);
             shared
                 .metrics
                 .dead_lettered
@@ -181,7 +181,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
             let freed = {
                 let mut index = shared.lock_index();
                 index.resume(route);
-                index.finish(id, None, false)
+                index.finish(&due.route, id, None, false)
             };
             if let Some(bytes) = freed {
                 shared.unreserve(bytes);
@@ -214,7 +214,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
             let route_wait =
                 app_down.then(|| shared.lock_index().pause(route, now, retry_after, &policy));
             if let Some(reason) = out_of {
-                shared.lock_index().finish(id, None, true);
+                shared.lock_index().finish(&due.route, id, None, true);
                 shared
                     .metrics
                     .dead_lettered
@@ -234,7 +234,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
                     }
                 };
                 meta.due_ms = at;
-                shared.lock_index().finish(id, Some(at), false);
+                shared.lock_index().finish(&due.route, id, Some(at), false);
                 shared.metrics.retries.with_label_values(&[route]).inc();
                 tracing::warn!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, result = %last, outcome, next_try_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), route_paused = app_down, "queued delivery attempt failed; it will be retried");
                 let _ = shared.send(store::Op::Retry { id, meta });

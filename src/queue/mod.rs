@@ -15,7 +15,7 @@ mod deliver;
 mod record;
 mod store;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
@@ -119,7 +119,7 @@ impl Queue {
         *lock(&shared.writer) = Some(handle);
         let (pending, dead) = {
             let i = shared.lock_index();
-            (i.pending.len(), i.dead.len())
+            (i.waiting(), i.dead.len())
         };
         tracing::info!(path = %config.path.display(), pending, dead_letters = dead, bytes = held, "queue store opened");
         Ok(Self { shared })
@@ -241,7 +241,7 @@ impl Queue {
                 (
                     name.to_string(),
                     serde_json::json!({
-                        "pending": lane.ids.len(),
+                        "pending": lane.waiting.len(),
                         "in_progress": lane.in_flight,
                         "dead_letters": lane.dead,
                         "oldest_age_seconds": lane.oldest_ms().map(|t| now.saturating_sub(t) / 1000),
@@ -250,7 +250,7 @@ impl Queue {
             })
             .collect();
         serde_json::json!({
-            "pending": index.pending.len(),
+            "pending": index.waiting(),
             "dead_letters": index.dead.len(),
             "bytes": self.shared.bytes.load(Ordering::Relaxed),
             "max_bytes": self.shared.config.max_bytes,
@@ -268,7 +268,7 @@ impl Queue {
                 let name: &str = name;
                 m.depth
                     .with_label_values(&[name])
-                    .set(i64::try_from(lane.ids.len()).unwrap_or(i64::MAX));
+                    .set(i64::try_from(lane.waiting.len()).unwrap_or(i64::MAX));
                 let age = lane.oldest_ms().map_or(0, |t| now.saturating_sub(t));
                 m.oldest_age
                     .with_label_values(&[name])
@@ -365,15 +365,15 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 /// The schedule: every waiting delivery by route in due order, and the dead letters' sizes.
+/// About 100 bytes per waiting delivery (it is what a backlog costs in memory: sizing.rs).
 #[derive(Default)]
 pub(crate) struct Index {
     lanes: BTreeMap<Arc<str>, Lane>,
-    pending: HashMap<u64, Slot>,
     dead: BTreeMap<u64, (Arc<str>, u64)>,
 }
 
+/// A waiting delivery, in its route's lane.
 struct Slot {
-    route: Arc<str>,
     received_ms: u64,
     bytes: u64,
     /// Attempts made. Kept here, not read back from the store: a retry's new count is
@@ -384,8 +384,8 @@ struct Slot {
 /// One route's deliveries.
 #[derive(Default)]
 struct Lane {
-    /// Waiting, by id (acceptance order), with when each was accepted.
-    ids: BTreeMap<u64, u64>,
+    /// Waiting, by id (acceptance order).
+    waiting: BTreeMap<u64, Slot>,
     /// Not being attempted, by due time then id.
     ready: BTreeSet<(u64, u64)>,
     /// Being attempted.
@@ -404,7 +404,7 @@ struct Lane {
 
 impl Lane {
     fn oldest_ms(&self) -> Option<u64> {
-        self.ids.first_key_value().map(|(_, &t)| t)
+        self.waiting.first_key_value().map(|(_, s)| s.received_ms)
     }
 }
 
@@ -429,18 +429,20 @@ impl Index {
     }
 
     fn add_pending(&mut self, id: u64, meta: &Meta) {
-        let (route, lane) = self.lane(&meta.route);
-        lane.ids.insert(id, meta.received_ms);
-        lane.ready.insert((meta.due_ms, id));
-        self.pending.insert(
+        let (_, lane) = self.lane(&meta.route);
+        lane.waiting.insert(
             id,
             Slot {
-                route,
                 received_ms: meta.received_ms,
                 bytes: meta.bytes,
                 attempts: meta.attempts,
             },
         );
+        lane.ready.insert((meta.due_ms, id));
+    }
+
+    fn waiting(&self) -> usize {
+        self.lanes.values().map(|l| l.waiting.len()).sum()
     }
 
     fn add_dead(&mut self, id: u64, meta: &Meta) {
@@ -485,24 +487,28 @@ impl Index {
         }
     }
 
-    /// An attempt ended: the delivery leaves the schedule (delivered, or dead: then `dead`
-    /// keeps its size), or comes back due at `retry_at`.
-    fn finish(&mut self, id: u64, retry_at: Option<u64>, dead: bool) -> Option<u64> {
-        let slot = self.pending.get_mut(&id)?;
-        slot.attempts = slot.attempts.saturating_add(1);
-        let route = slot.route.clone();
-        let (received, bytes) = (slot.received_ms, slot.bytes);
-        let lane = self.lanes.get_mut(&route)?;
+    /// An attempt at `route`'s delivery `id` ended: it leaves the schedule (delivered, or
+    /// dead: then `dead` keeps its size; returns its size), or comes back due at `retry_at`.
+    fn finish(
+        &mut self,
+        route: &Arc<str>,
+        id: u64,
+        retry_at: Option<u64>,
+        dead: bool,
+    ) -> Option<u64> {
+        let lane = self.lanes.get_mut(route)?;
         lane.in_flight = lane.in_flight.saturating_sub(1);
+        let slot = lane.waiting.get_mut(&id)?;
+        slot.attempts = slot.attempts.saturating_add(1);
+        let bytes = slot.bytes;
         if let Some(at) = retry_at {
             lane.ready.insert((at, id));
-            return Some(received);
+            return Some(bytes);
         }
-        lane.ids.remove(&id);
-        self.pending.remove(&id);
+        lane.waiting.remove(&id);
         if dead {
             lane.dead += 1;
-            self.dead.insert(id, (route, bytes));
+            self.dead.insert(id, (route.clone(), bytes));
         }
         Some(bytes)
     }
@@ -542,7 +548,7 @@ impl Index {
                     id,
                     route: route.clone(),
                     due_ms: due,
-                    attempts: self.pending.get(&id).map_or(0, |s| s.attempts),
+                    attempts: lane.waiting.get(&id).map_or(0, |s| s.attempts),
                 });
             }
         }
@@ -550,8 +556,13 @@ impl Index {
     }
 
     fn bytes(&self) -> u64 {
-        self.pending.values().map(|s| s.bytes).sum::<u64>()
-            + self.dead.values().map(|(_, b)| b).sum::<u64>()
+        let waiting: u64 = self
+            .lanes
+            .values()
+            .flat_map(|l| l.waiting.values())
+            .map(|s| s.bytes)
+            .sum();
+        waiting + self.dead.values().map(|(_, b)| b).sum::<u64>()
     }
 }
 
