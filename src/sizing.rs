@@ -23,6 +23,16 @@ pub const PROCESS_BYTES: u64 = 32 * 1024 * 1024;
 /// (13.4 KB before their first request); rounded up.
 pub const CONNECTION_BYTES: u64 = 24 * 1024;
 
+/// The queue's store cache (src/queue/store.rs).
+pub const QUEUE_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Memory the queue's schedule keeps per waiting delivery, and the stored size planned per
+/// delivery (a webhook's head and a small body): `queue.max_bytes` of such deliveries waiting.
+/// Measured 2026-12-05: 103 B per delivery with a million waiting (the schedule alone);
+/// rounded up for the allocator's slack.
+pub const QUEUE_BYTES_PER_WAITING: u64 = 150;
+pub const QUEUE_PLANNED_DELIVERY_BYTES: u64 = 1024;
+
 /// Heads are read into buffers that grow by doubling: the memory behind
 /// `limits.max_header_bytes` may be up to twice the bytes counted.
 const HEAD_BUFFER_FACTOR: u64 = 2;
@@ -74,8 +84,18 @@ fn connections(config: &Config) -> u64 {
         .saturating_add((l.max_header_bytes as u64).saturating_mul(HEAD_BUFFER_FACTOR))
 }
 
+/// The queue's store cache and its schedule with `queue.max_bytes` of deliveries waiting.
+fn queue(config: &Config) -> u64 {
+    config.startup.queue.as_ref().map_or(0, |q| {
+        (q.max_bytes / QUEUE_PLANNED_DELIVERY_BYTES)
+            .saturating_mul(QUEUE_BYTES_PER_WAITING)
+            .saturating_add(QUEUE_CACHE_BYTES)
+    })
+}
+
 /// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
-/// the memory dedup store full, the connections and their unfinished heads, and the process.
+/// the memory dedup store full, the queue full, the connections and their unfinished heads,
+/// and the process.
 pub fn estimate(config: &Config) -> u64 {
     let store = if config.startup.dedup.redis.is_none() {
         config
@@ -88,6 +108,7 @@ pub fn estimate(config: &Config) -> u64 {
     };
     (config.live.limits.max_buffered as u64)
         .saturating_add(store)
+        .saturating_add(queue(config))
         .saturating_add(connections(config))
         .saturating_add(PROCESS_BYTES)
 }
@@ -111,8 +132,16 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
     } else {
         String::new()
     };
+    let queued = match &config.startup.queue {
+        Some(q) => format!(
+            " + ~{} for the queue (queue.max_bytes {} of ~{QUEUE_PLANNED_DELIVERY_BYTES} B deliveries waiting, ~{QUEUE_BYTES_PER_WAITING} B of memory each, and its cache)",
+            mib(queue(config)),
+            mib(q.max_bytes),
+        ),
+        None => String::new(),
+    };
     Some(format!(
-        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store} + ~{} for connections and their unfinished heads (limits.max_connections, limits.max_header_bytes) + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
+        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store}{queued} + ~{} for connections and their unfinished heads (limits.max_connections, limits.max_header_bytes) + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
         mib(limit),
         mib(need),
         mib(config.live.limits.max_buffered as u64),
@@ -141,6 +170,21 @@ mod tests {
             crate::config::Secrets::Load,
         )
         .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_full_queue_counts_its_schedule_and_cache() {
+        let mib = 1024 * 1024;
+        let base = estimate(&config(""));
+        let q = config("queue: { path: /tmp/q.redb, max_bytes: 100MiB }");
+        assert_eq!(
+            estimate(&q) - base,
+            100 * 1024 * QUEUE_BYTES_PER_WAITING + QUEUE_CACHE_BYTES
+        );
+        let big = config("queue: { path: /tmp/q.redb, max_bytes: 1GiB }");
+        let w = memory_warning(&big, 256 * mib).expect("1 GiB of waiting deliveries");
+        assert!(w.contains("for the queue (queue.max_bytes 1024 MiB"), "{w}");
+        assert_eq!(memory_warning(&q, 512 * mib), None);
     }
 
     #[test]
