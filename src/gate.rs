@@ -607,6 +607,7 @@ impl Gate {
         policy: DeliveryPolicy,
         notes: &mut Notes,
     ) -> Answer {
+        let reject = d.route.reject_status;
         let gate = self.clone();
         let handles = handles.clone();
         let task = tokio::spawn(async move {
@@ -614,21 +615,7 @@ impl Gate {
                 Some(queue) => queue.enqueue(queued(&d)).await,
                 None => Err(crate::queue::QueueError::Closed),
             };
-            if let Some(claim) = &d.claim {
-                let step = if result.is_ok() {
-                    Settle::Commit
-                } else {
-                    Settle::Release
-                };
-                let settled = match step {
-                    Settle::Commit => handles.store.commit(claim).await,
-                    Settle::Release => handles.store.release(claim).await,
-                };
-                if let Err(e) = settled {
-                    gate.recorder
-                        .unsettled(&d.series, &d.route.name, &claim.key.id, step, &e);
-                }
-            }
+            settle(&gate, &handles, &d.claim, &d.series, result.is_ok()).await;
             result
         });
         let result = match task.await {
@@ -651,10 +638,7 @@ impl Gate {
                     Outcome::QueueFull => "the delivery queue is full; retry later",
                     _ => "the delivery queue cannot take this delivery now; retry later",
                 };
-                (
-                    outcome,
-                    error_response(outcome, StatusCode::UNAUTHORIZED, message),
-                )
+                (outcome, error_response(outcome, reject, message))
             }
         }
     }
@@ -796,19 +780,32 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
     if let Ok(r) = &result {
         d.series.upstream_response(r.response.status());
     }
-    if let Some(claim) = &d.claim {
-        let step = match &result {
-            Ok(r) if r.response.status().is_success() => Settle::Commit,
-            _ => Settle::Release,
-        };
-        let settled = match step {
-            Settle::Commit => handles.store.commit(claim).await,
-            Settle::Release => handles.store.release(claim).await,
-        };
-        if let Err(e) = settled {
-            gate.recorder
-                .unsettled(&d.series, &d.route.name, &claim.key.id, step, &e);
-        }
-    }
+    let accepted = matches!(&result, Ok(r) if r.response.status().is_success());
+    settle(&gate, &handles, &d.claim, &d.series, accepted).await;
     result
+}
+
+/// A delivery's claim settled: done when the app accepted it (or the queue stored it), freed
+/// for the sender's retry otherwise. A store that cannot settle it is recorded.
+async fn settle(
+    gate: &Gate,
+    handles: &Handles,
+    claim: &Option<ClaimToken>,
+    series: &RouteMetrics,
+    accepted: bool,
+) {
+    let Some(claim) = claim else { return };
+    let step = if accepted {
+        Settle::Commit
+    } else {
+        Settle::Release
+    };
+    let settled = match step {
+        Settle::Commit => handles.store.commit(claim).await,
+        Settle::Release => handles.store.release(claim).await,
+    };
+    if let Err(e) = settled {
+        gate.recorder
+            .unsettled(series, &claim.key.route, &claim.key.id, step, &e);
+    }
 }
