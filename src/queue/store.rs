@@ -359,23 +359,18 @@ fn write(
                     }
                 }
                 Op::Replay { id, now_ms, reply } => {
-                    let ids: Vec<u64> = match id {
-                        Some(id) => vec![id],
-                        None => dead
-                            .iter()?
-                            .filter_map(|r| r.ok().map(|(k, _)| k.value()))
-                            .collect(),
-                    };
                     let mut n = 0;
-                    for id in ids {
-                        let Some(m) = dead.remove(id)? else { continue };
-                        let Ok(mut meta) = serde_json::from_slice::<Meta>(m.value()) else {
+                    for id in chosen(&dead, id)? {
+                        // Read before removing: a dead letter that cannot be read back stays.
+                        let meta = dead
+                            .get(id)?
+                            .and_then(|m| serde_json::from_slice::<Meta>(m.value()).ok());
+                        let request = dead_req.get(id)?.map(|v| v.value().to_vec());
+                        let (Some(mut meta), Some(request)) = (meta, request) else {
                             continue;
                         };
-                        drop(m);
-                        let Some(request) = dead_req.remove(id)?.map(|v| v.value().to_vec()) else {
-                            continue;
-                        };
+                        dead.remove(id)?;
+                        dead_req.remove(id)?;
                         meta.attempts = 0;
                         meta.due_ms = now_ms;
                         meta.dead_ms = None;
@@ -388,15 +383,8 @@ fn write(
                     after.counts.push((reply, n));
                 }
                 Op::Purge { id, reply } => {
-                    let ids: Vec<u64> = match id {
-                        Some(id) => vec![id],
-                        None => dead
-                            .iter()?
-                            .filter_map(|r| r.ok().map(|(k, _)| k.value()))
-                            .collect(),
-                    };
                     let mut n = 0;
-                    for id in ids {
+                    for id in chosen(&dead, id)? {
                         if dead.remove(id)?.is_some() {
                             dead_req.remove(id)?;
                             after.dropped.push(id);
@@ -412,6 +400,17 @@ fn write(
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The dead letters an admin request names: one, or all (`None`).
+fn chosen(dead: &redb::Table<u64, &[u8]>, id: Option<u64>) -> Result<Vec<u64>, redb::Error> {
+    match id {
+        Some(id) => Ok(vec![id]),
+        None => dead
+            .iter()?
+            .map(|r| r.map(|(k, _)| k.value()).map_err(redb::Error::from))
+            .collect(),
+    }
 }
 
 fn json(meta: &Meta) -> Vec<u8> {
