@@ -300,9 +300,10 @@ async fn serve(
         d.stop(left);
         d.finish().await;
     }
-    if let Some(queue) = &gate.queue {
-        // Intake has drained: commit what it stored and stop the writer.
-        queue.close();
+    if let Some(queue) = gate.queue.clone() {
+        // Intake has drained: commit what it stored and stop the writer (a thread join: off
+        // this event loop).
+        let _ = tokio::task::spawn_blocking(move || queue.close()).await;
     }
     let _ = stop_admin.send(true);
     let _ = admin_task.await;

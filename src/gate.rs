@@ -611,8 +611,9 @@ impl Gate {
         let gate = self.clone();
         let handles = handles.clone();
         let task = tokio::spawn(async move {
+            let mut d = d;
             let result = match &gate.queue {
-                Some(queue) => queue.enqueue(queued(&d)).await,
+                Some(queue) => queue.enqueue(queued(&mut d)).await,
                 None => Err(crate::queue::QueueError::Closed),
             };
             settle(&gate, &handles, &d.claim, &d.series, result.is_ok()).await;
@@ -728,19 +729,20 @@ fn outbound(
     parts
 }
 
-/// What the queue stores of a delivery: the request as a sync forward would send it.
-fn queued(d: &Delivery) -> NewDelivery {
+/// What the queue stores of a delivery: the request as a sync forward would send it. Its head
+/// is moved out (the delivery keeps its claim and its places in the bounds until stored).
+fn queued(d: &mut Delivery) -> NewDelivery {
     NewDelivery {
         route: d.route.name.to_string(),
-        event_id: d.event_id.clone(),
+        event_id: d.event_id.take(),
         request: crate::queue::Request {
             method: d.parts.method.clone(),
-            uri: d.parts.uri.clone(),
-            headers: d.parts.headers.clone(),
+            uri: std::mem::take(&mut d.parts.uri),
+            headers: std::mem::take(&mut d.parts.headers),
             client_ip: d.peer.ip(),
             verified: d.verdict.is_none().then(|| d.route.name.to_string()),
             verdict: d.verdict.map(|v| v.code().to_owned()),
-            body: d.body.clone(),
+            body: std::mem::take(&mut d.body),
         },
     }
 }

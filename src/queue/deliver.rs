@@ -136,8 +136,10 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
     let (mut meta, request) = match load(&queue, id) {
         Ok(Some(found)) => found,
         Ok(None) => {
-            // Removed meanwhile (a purge raced the schedule): nothing to deliver.
+            // Removed meanwhile (a purge raced the schedule), or its request is missing:
+            // nothing to deliver; whatever is left of it goes.
             shared.lock_index().finish(&due.route, id, None, false);
+            let _ = shared.send(store::Op::Delivered { id });
             return;
         }
         Err(e) => {
