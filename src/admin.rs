@@ -43,15 +43,6 @@ pub async fn handle(
     peer: std::net::SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let text = |status: StatusCode, body: &'static str| {
-        let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-        *r.status_mut() = status;
-        r.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        r
-    };
     let path = req.uri().path();
     let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
     if known && !matches!(*req.method(), Method::GET | Method::HEAD) {
@@ -87,15 +78,12 @@ pub async fn handle(
                 .insert(ALLOW, HeaderValue::from_static("GET"));
             return Ok(r);
         }
-        if let Some(token) = &admin.token {
-            if !bearer_matches(&req, token.expose()) {
-                let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
-                r.headers_mut().insert(
-                    WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"hookgate-debug\""),
-                );
-                return Ok(r);
-            }
+        if let Some(refusal) = admin
+            .token
+            .as_ref()
+            .and_then(|t| unauthorized(t, &req, "Bearer realm=\"hookgate-debug\""))
+        {
+            return Ok(refusal);
         }
     }
     let resp = match path {
@@ -148,27 +136,40 @@ fn queue_refusal<B>(
     peer: std::net::SocketAddr,
     req: &Request<B>,
 ) -> Option<Response<Full<Bytes>>> {
-    let text = |status: StatusCode, body: &'static str| {
-        let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-        *r.status_mut() = status;
-        r
-    };
     match &admin.token {
-        None if !peer.ip().is_loopback() => Some(text(
+        Some(token) => unauthorized(token, req, "Bearer realm=\"hookgate-queue\""),
+        None if peer.ip().is_loopback() => None,
+        None => Some(text(
             StatusCode::FORBIDDEN,
             "forbidden: /queue/* answers only this host unless admin.token is set\n",
         )),
-        None => None,
-        Some(token) if bearer_matches(req, token.expose()) => None,
-        Some(_) => {
-            let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
-            r.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"hookgate-queue\""),
-            );
-            Some(r)
-        }
     }
+}
+
+/// 401 with `WWW-Authenticate: challenge` unless `req` carries the bearer `token`.
+fn unauthorized<B>(
+    token: &crate::secret::Secret,
+    req: &Request<B>,
+    challenge: &'static str,
+) -> Option<Response<Full<Bytes>>> {
+    if bearer_matches(req, token.expose()) {
+        return None;
+    }
+    let mut r = text(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+    r.headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    Some(r)
+}
+
+/// A plain-text answer.
+fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
 }
 
 /// The queue's admin API (`hookgate queue` speaks to it): listings are metadata only; a body
@@ -179,72 +180,88 @@ fn queue_refusal<B>(
 /// - `POST /queue/replay/ID`, `POST /queue/replay/all`: dead letters back to the queue
 /// - `POST /queue/purge/ID`, `POST /queue/purge`: dead letters removed
 async fn queue_api<B>(queue: &Queue, req: &Request<B>) -> Response<Full<Bytes>> {
-    let segments: Vec<&str> = req.uri().path().split('/').skip(2).collect();
+    match queue_answer(queue, req).await {
+        Ok(v) => json(StatusCode::OK, &v),
+        Err((status, message)) => json(status, &serde_json::json!({ "error": message })),
+    }
+}
+
+async fn queue_answer<B>(
+    queue: &Queue,
+    req: &Request<B>,
+) -> Result<serde_json::Value, (StatusCode, String)> {
+    let segments: Vec<&str> = req
+        .uri()
+        .path()
+        .split('/')
+        .skip(2)
+        .filter(|s| !s.is_empty())
+        .collect();
     let query = req.uri().query().unwrap_or("");
     let param = |name: &str| {
         query
             .split('&')
             .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
     };
+    let id = |text: &str| {
+        text.parse::<u64>().map_err(|_| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("{text:?} is not a delivery id"),
+            )
+        })
+    };
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;
-    let result: Result<serde_json::Value, (StatusCode, String)> = match (segments.as_slice(), get, post) {
-        ([] | [""], true, _) => Ok(queue.summary()),
-        ([state @ ("dead" | "pending")], true, _) => {
+    match segments.as_slice() {
+        [] if get => Ok(queue.summary()),
+        [which @ ("dead" | "pending")] if get => {
             let limit = param("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
-            let state = if *state == "dead" { State::Dead } else { State::Pending };
-            queue
-                .list(state, limit)
-                .map(|list| list.iter().map(|(id, m)| listing(*id, state, m, None)).collect())
-                .map_err(internal)
-        }
-        (["deliveries", id], true, _) => match id.parse::<u64>() {
-            Err(_) => Err((StatusCode::BAD_REQUEST, format!("{id:?} is not a delivery id"))),
-            Ok(id) => {
-                let body = param("body") == Some("true");
-                match queue.show(id, body) {
-                    Ok(Some((state, meta, request))) => Ok(listing(id, state, &meta, request.as_ref())),
-                    Ok(None) => Err((StatusCode::NOT_FOUND, format!("no delivery {id}"))),
-                    Err(e) => Err(internal(e)),
-                }
-            }
-        },
-        (["replay", which], _, true) | (["purge", which], _, true) => {
-            let id = match *which {
-                "all" => None,
-                id => match id.parse::<u64>() {
-                    Ok(id) => Some(id),
-                    Err(_) => {
-                        return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": format!("{id:?} is not a delivery id")}))
-                    }
-                },
-            };
-            let done = if segments[0] == "replay" {
-                queue.replay(id).await
+            let state = if *which == "dead" {
+                State::Dead
             } else {
-                queue.purge(id).await
+                State::Pending
             };
-            match done {
-                Ok(0) if id.is_some() => Err((StatusCode::NOT_FOUND, "no such dead letter".into())),
-                Ok(n) => Ok(serde_json::json!({ segments[0]: n })),
+            let list = queue.list(state, limit).map_err(internal)?;
+            Ok(list
+                .iter()
+                .map(|(id, m)| listing(*id, state, m, None))
+                .collect())
+        }
+        ["deliveries", text] if get => {
+            let id = id(text)?;
+            match queue.show(id, param("body") == Some("true")) {
+                Ok(Some((state, meta, request))) => Ok(listing(id, state, &meta, request.as_ref())),
+                Ok(None) => Err((StatusCode::NOT_FOUND, format!("no delivery {id}"))),
                 Err(e) => Err(internal(e)),
             }
         }
-        (["purge"], _, true) => match queue.purge(None).await {
-            Ok(n) => Ok(serde_json::json!({ "purge": n })),
-            Err(e) => Err(internal(e)),
-        },
-        (["dead" | "pending" | "deliveries", ..] | [] | [""], false, _) | (["replay" | "purge", ..], _, false) => {
-            Err((StatusCode::METHOD_NOT_ALLOWED, "listings take GET; replay and purge take POST".into()))
+        // `purge` alone is every dead letter, as is `all`; otherwise one, by id.
+        [action @ ("replay" | "purge"), rest @ ..] if post && rest.len() <= 1 => {
+            let one = match rest {
+                [] if *action == "purge" => None,
+                ["all"] => None,
+                [text] => Some(id(text)?),
+                _ => return Err((StatusCode::NOT_FOUND, "say which: /queue/replay/ID or /queue/replay/all".into())),
+            };
+            let done = if *action == "replay" {
+                queue.replay(one).await
+            } else {
+                queue.purge(one).await
+            };
+            match done.map_err(internal)? {
+                0 if one.is_some() => Err((StatusCode::NOT_FOUND, "no such dead letter".into())),
+                n => Ok(serde_json::json!({ *action: n })),
+            }
         }
+        [] | ["dead" | "pending" | "deliveries" | "replay" | "purge", ..] => Err((
+            StatusCode::METHOD_NOT_ALLOWED,
+            "listings take GET; replay and purge take POST".into(),
+        )),
         _ => Err((
             StatusCode::NOT_FOUND,
             "not found; try /queue, /queue/dead, /queue/pending, /queue/deliveries/ID, POST /queue/replay/ID|all, POST /queue/purge[/ID]".into(),
         )),
-    };
-    match result {
-        Ok(v) => json(StatusCode::OK, &v),
-        Err((status, message)) => json(status, &serde_json::json!({ "error": message })),
     }
 }
 
