@@ -77,6 +77,15 @@ async fn admin(proxy: &Proxy, method: http::Method, path: &str) -> Answer {
     .await
 }
 
+/// The scrape in which `series` reaches `value`, within the harness's wait.
+pub async fn wait_sample(proxy: &Proxy, series: &str, value: f64) -> Option<String> {
+    poll(POLL, async || {
+        let m = proxy.metrics().await;
+        (sample(&m, series) == Some(value)).then_some(m)
+    })
+    .await
+}
+
 async fn wait_count(up: &Upstream, n: usize) {
     poll(POLL, async || (up.count() >= n).then_some(()))
         .await
@@ -120,14 +129,11 @@ async fn a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical
             .await,
         1.0
     );
-    poll(POLL, async || {
-        let m = proxy.metrics().await;
-        (sample(
-            &m,
-            r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
-        ) == Some(1.0))
-        .then_some(())
-    })
+    wait_sample(
+        &proxy,
+        r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
+        1.0,
+    )
     .await
     .expect("the attempt is counted");
     let m = proxy.metrics().await;
@@ -180,14 +186,11 @@ async fn failures_are_retried_until_the_app_accepts() {
         .map(|r| r.headers["hookgate-delivery-id"].clone())
         .collect();
     assert_eq!(ids.len(), 1, "one delivery, four attempts");
-    poll(POLL, async || {
-        let m = proxy.metrics().await;
-        (sample(
-            &m,
-            r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
-        ) == Some(1.0))
-        .then_some(m)
-    })
+    wait_sample(
+        &proxy,
+        r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
+        1.0,
+    )
     .await
     .map(|m| {
         assert_eq!(
@@ -259,14 +262,11 @@ async fn a_timeout_is_a_failed_attempt_and_is_retried() {
     let proxy = start(&up, dir.path(), FAST, "").await;
     assert_eq!(deliver(&proxy.url("/q"), "evt_slow").await.status, 202);
     wait_count(&up, 2).await;
-    let m = poll(POLL, async || {
-        let m = proxy.metrics().await;
-        (sample(
-            &m,
-            r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
-        ) == Some(1.0))
-        .then_some(m)
-    })
+    let m = wait_sample(
+        &proxy,
+        r#"hookgate_queue_attempts_total{outcome="delivered",route="q"}"#,
+        1.0,
+    )
     .await
     .expect("delivered on the second attempt");
     assert_eq!(
