@@ -180,6 +180,8 @@ async fn sigkill_under_load_loses_nothing_that_was_acknowledged() {
         hg.logs()
     );
     for s in &seen {
+        // Under this load the app keeps up and nothing is usually refused, so this rarely
+        // has anything to check; a_full_queue_answers_503_and_loses_nothing_it_accepted does.
         assert!(
             !refused.contains(s.as_str()),
             "{s} was refused but reached the app"
