@@ -59,7 +59,7 @@ pub async fn handle(
         let Some(queue) = gate.queue.clone() else {
             return Ok(text(
                 StatusCode::NOT_FOUND,
-                "not found: no queue (set queue.path and restart)\n",
+                "not found: no queue (set queue.path or queue.backend: redis, and restart)\n",
             ));
         };
         return Ok(queue_api(&queue, &req).await);
@@ -89,13 +89,15 @@ pub async fn handle(
     let resp = match path {
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" if !ready.get() => text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n"),
-        "/readyz" if !gate.ready() => text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: the dedup store (redis) is unreachable\n",
-        ),
-        "/readyz" => text(StatusCode::OK, "ready\n"),
+        "/readyz" => match gate.unready() {
+            Some(why) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {why}\n"),
+            ),
+            None => text(StatusCode::OK, "ready\n"),
+        },
         "/metrics" => {
-            gate.refresh_gauges();
+            gate.refresh_gauges().await;
             match gate.recorder.metrics.encode() {
                 Ok(buf) => {
                     let mut r = Response::new(Full::new(Bytes::from(buf)));
@@ -162,8 +164,8 @@ fn unauthorized<B>(
 }
 
 /// A plain-text answer.
-fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -214,7 +216,7 @@ async fn queue_answer<B>(
     let get = req.method() == Method::GET;
     let post = req.method() == Method::POST;
     match segments.as_slice() {
-        [] if get => Ok(queue.summary()),
+        [] if get => queue.summary().await.map_err(internal),
         [which @ ("dead" | "pending")] if get => {
             let limit = param("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
             let state = if *which == "dead" {
@@ -222,7 +224,7 @@ async fn queue_answer<B>(
             } else {
                 State::Pending
             };
-            let list = queue.list(state, limit).map_err(internal)?;
+            let list = queue.list(state, limit).await.map_err(internal)?;
             Ok(list
                 .iter()
                 .map(|(id, m)| listing(*id, state, m, None))
@@ -230,7 +232,7 @@ async fn queue_answer<B>(
         }
         ["deliveries", text] if get => {
             let id = id(text)?;
-            match queue.show(id, param("body") == Some("true")) {
+            match queue.show(id, param("body") == Some("true")).await {
                 Ok(Some((state, meta, request))) => Ok(listing(id, state, &meta, request.as_ref())),
                 Ok(None) => Err((StatusCode::NOT_FOUND, format!("no delivery {id}"))),
                 Err(e) => Err(internal(e)),

@@ -74,7 +74,7 @@ pub struct Gate {
     pub heads: Arc<HeadBudget>,
     /// The listener's open connections, once it runs (for the gauge).
     pub connections: OnceLock<OpenConnections>,
-    /// The durable queue of queued routes, when `queue.path` was set at start.
+    /// The durable queue of queued routes, when `queue.path` or `queue.backend` was set at start.
     pub queue: Option<Queue>,
 }
 
@@ -632,7 +632,7 @@ impl Gate {
             Err(e) => {
                 let outcome = Outcome::from(&e);
                 notes.detail = Some(match (&e, &self.queue) {
-                    (crate::queue::QueueError::Closed, None) => "the route is queued but no queue was opened at start (queue.path needs a restart)".to_owned(),
+                    (crate::queue::QueueError::Closed, None) => "the route is queued but no queue was opened at start (queue.path or queue.backend need a restart)".to_owned(),
                     _ => error_chain(&e),
                 });
                 let message = match outcome {
@@ -652,10 +652,17 @@ impl Gate {
         let _all_free = self.limiter.acquire_many(all).await;
     }
 
-    /// Ready for traffic as far as the gate is concerned: a dedup store that cannot be reached
-    /// makes every delivery a 503, unless configured to forward without it.
-    pub fn ready(&self) -> bool {
-        self.store.healthy() || self.live().dedup.on_unavailable == OnUnavailable::Forward
+    /// Why the gate is not ready for traffic, if it is not: a dedup store that cannot be
+    /// reached makes every delivery a 503 (unless configured to forward without it), and so
+    /// does a queue on Redis that cannot be reached.
+    pub fn unready(&self) -> Option<&'static str> {
+        if !self.store.healthy() && self.live().dedup.on_unavailable != OnUnavailable::Forward {
+            return Some("the dedup store (redis) is unreachable");
+        }
+        if self.queue.as_ref().is_some_and(|q| !q.healthy()) {
+            return Some("the queue's redis is unreachable");
+        }
+        None
     }
 }
 

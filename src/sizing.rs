@@ -86,11 +86,17 @@ fn connections(config: &Config) -> u64 {
 
 /// The queue's store cache and its schedule with `queue.max_bytes` of deliveries waiting.
 fn queue(config: &Config) -> u64 {
-    config.startup.queue.as_ref().map_or(0, |q| {
-        (q.max_bytes / QUEUE_PLANNED_DELIVERY_BYTES)
-            .saturating_mul(QUEUE_BYTES_PER_WAITING)
-            .saturating_add(QUEUE_CACHE_BYTES)
-    })
+    // The Redis backend keeps deliveries in Redis; this replica holds a few per route.
+    config
+        .startup
+        .queue
+        .as_ref()
+        .filter(|q| q.path().is_some())
+        .map_or(0, |q| {
+            (q.max_bytes / QUEUE_PLANNED_DELIVERY_BYTES)
+                .saturating_mul(QUEUE_BYTES_PER_WAITING)
+                .saturating_add(QUEUE_CACHE_BYTES)
+        })
 }
 
 /// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
@@ -132,7 +138,7 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
     } else {
         String::new()
     };
-    let queued = match &config.startup.queue {
+    let queued = match config.startup.queue.as_ref().filter(|q| q.path().is_some()) {
         Some(q) => format!(
             " + ~{} for the queue (queue.max_bytes {} of ~{QUEUE_PLANNED_DELIVERY_BYTES} B deliveries waiting, ~{QUEUE_BYTES_PER_WAITING} B of memory each, and its cache)",
             mib(queue(config)),

@@ -56,11 +56,13 @@ pub fn print(path: &Path, config: &Config) {
         );
     }
     if let Some(q) = &config.startup.queue {
+        let store = match &q.store {
+            hookgate::config::QueueStore::Embedded { path } => path.display().to_string(),
+            hookgate::config::QueueStore::Redis { redis: r } => format!("redis {}", r.url),
+        };
         println!(
-            "queue {}  max_bytes {}  max_dead_letters {}",
-            q.path.display(),
-            q.max_bytes,
-            q.max_dead_letters
+            "queue {store}  max_bytes {}  max_dead_letters {}",
+            q.max_bytes, q.max_dead_letters
         );
     }
     for w in config.warnings.iter().chain(&memory_warning(config)) {

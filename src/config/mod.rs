@@ -116,7 +116,7 @@ pub struct Startup {
     pub shutdown_grace: Duration,
     /// Threads serving requests, each with its own event loop and upstream pool.
     pub workers: usize,
-    /// The durable queue's store, when `queue.path` is set.
+    /// The durable queue's store, when `queue.path` (or `queue.backend: redis`) is set.
     pub queue: Option<QueueConfig>,
 }
 
@@ -142,17 +142,50 @@ impl Live {
     }
 }
 
-/// The durable queue's store (`queue.path`, `queue.max_bytes`, `queue.max_dead_letters`): a
-/// restart puts a change in force.
+/// The durable queue's store (`queue.backend`, `queue.path` or `queue.redis`,
+/// `queue.max_bytes`, `queue.max_dead_letters`, `queue.visibility_timeout`): a restart puts a
+/// change in force.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueConfig {
-    /// The store file (redb).
-    pub path: PathBuf,
+    /// Where deliveries are kept (written flat: `queue.backend`, `queue.path`, `queue.redis`).
+    #[serde(flatten)]
+    pub store: QueueStore,
     /// Bytes of deliveries held, waiting and dead letters together; past it new deliveries are
     /// answered 503 + Retry-After.
     pub max_bytes: u64,
     /// Dead letters kept; the oldest is dropped (logged and counted) past it.
     pub max_dead_letters: usize,
+    /// Redis: a delivery taken by a replica that has not touched it for this long (it died)
+    /// is taken over by another. A live replica renews what it holds well before.
+    pub visibility_timeout: Duration,
+}
+
+/// Where the queue keeps deliveries (`queue.backend`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "backend")]
+pub enum QueueStore {
+    /// A redb file on a local disk (`queue.path`): one replica, synced before each answer.
+    Embedded { path: PathBuf },
+    /// Redis Streams (`queue.redis`, or `dedup.redis`'s connection): shared by replicas; as
+    /// durable as the server's persistence (`appendfsync`).
+    Redis { redis: RedisSettings },
+}
+
+impl QueueConfig {
+    /// The store file, for the embedded backend.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match &self.store {
+            QueueStore::Embedded { path } => Some(path),
+            QueueStore::Redis { .. } => None,
+        }
+    }
+}
+
+/// `embedded` or `redis`, as the config writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueBackendKind {
+    Embedded,
+    Redis,
 }
 
 /// How a route's deliveries reach the app (`delivery:`).

@@ -7,7 +7,10 @@ use http::StatusCode;
 
 use super::raw::{RawDelivery, RawDeliveryOptions, RawQueue};
 use super::validate::Validator;
-use super::{DeliveryKind, DeliveryMode, DeliveryPolicy, QueueConfig};
+use super::{
+    DeliveryKind, DeliveryMode, DeliveryPolicy, QueueBackendKind, QueueConfig, QueueStore,
+};
+use crate::dedup::RedisSettings;
 
 pub const DEFAULT_QUEUE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 pub const DEFAULT_MAX_DEAD_LETTERS: usize = 10_000;
@@ -21,12 +24,21 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 30;
 /// Senders' own retry windows are one to three days; a day of trying covers an app's outage
 /// and leaves the dead letter inside the sender's window for a look.
 pub const DEFAULT_DELIVERY_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// Long enough that a replica busy with a slow app is not taken for dead (it renews every
+/// third of it); short enough that a dead replica's deliveries wait half a minute at most.
+pub const DEFAULT_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const MIN_VISIBILITY_TIMEOUT: Duration = Duration::from_secs(1);
 pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 impl Validator<'_> {
-    /// The store (`None` without `queue.path`) and the delivery defaults of queued routes.
-    pub(super) fn queue(&mut self, raw: &RawQueue) -> (Option<QueueConfig>, DeliveryPolicy) {
+    /// The store (`None` without `queue.path` or `queue.backend`) and the delivery defaults of
+    /// queued routes. `dedup_redis`: the dedup store's connection, the Redis backend's default.
+    pub(super) fn queue(
+        &mut self,
+        raw: &RawQueue,
+        dedup_redis: Option<&RedisSettings>,
+    ) -> (Option<QueueConfig>, DeliveryPolicy) {
         let max_bytes = raw
             .max_bytes
             .as_deref()
@@ -40,10 +52,70 @@ impl Validator<'_> {
             MAX_DEAD_LETTERS_CAP,
         );
         let defaults = self.policy("queue", &raw.defaults(), &base_policy());
-        let store = raw.path.as_ref().map(|p| QueueConfig {
-            path: self.base.join(p),
+        let visibility_timeout = self.duration(
+            "queue.visibility_timeout",
+            raw.visibility_timeout.as_deref(),
+            DEFAULT_VISIBILITY_TIMEOUT,
+        );
+        if visibility_timeout < MIN_VISIBILITY_TIMEOUT {
+            self.problem(
+                "queue.visibility_timeout",
+                "at least 1s: a live replica renews what it holds every third of it",
+            );
+        }
+        let backend = raw.backend.as_ref().map(|b| {
+            self.choice(
+                "queue.backend",
+                Some(b),
+                QueueBackendKind::Embedded,
+                "use embedded or redis",
+            )
+        });
+        let store = match (backend, &raw.path, &raw.redis) {
+            (None, None, None) => None,
+            (None | Some(QueueBackendKind::Embedded), Some(p), None) => {
+                Some(QueueStore::Embedded {
+                    path: self.base.join(p),
+                })
+            }
+            (None | Some(QueueBackendKind::Embedded), None, _) => {
+                self.problem(
+                    "queue.path",
+                    "the embedded queue needs a file: set queue.path (or `backend: redis`)",
+                );
+                None
+            }
+            (None | Some(QueueBackendKind::Embedded), Some(_), Some(_)) => {
+                self.problem("queue.redis", "set `backend: redis` to use it");
+                None
+            }
+            (Some(QueueBackendKind::Redis), path, redis) => {
+                if path.is_some() {
+                    self.problem(
+                        "queue.path",
+                        "the redis backend keeps deliveries in Redis; remove queue.path",
+                    );
+                }
+                match (redis, dedup_redis) {
+                    (Some(r), _) => self
+                        .redis("queue.redis", r)
+                        .map(|redis| QueueStore::Redis { redis }),
+                    (None, Some(d)) => Some(QueueStore::Redis { redis: d.clone() }),
+                    (None, None) => {
+                        self.problem(
+                            "queue.redis",
+                            "backend redis needs `redis: { url: redis://host:6379 }` (or dedup.redis)",
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let store = store.map(|store| QueueConfig {
+            store,
             max_bytes: max_bytes.unwrap_or(0) as u64,
             max_dead_letters,
+            visibility_timeout,
         });
         if max_bytes == Some(0) {
             self.problem("queue.max_bytes", "must be more than 0");
@@ -83,7 +155,7 @@ impl Validator<'_> {
         if !queue_configured {
             self.problem(
                 path.clone(),
-                "a queued route needs the queue's store: set queue.path (a file on a local disk that survives restarts)",
+                "a queued route needs the queue's store: set queue.path (a file on a local disk that survives restarts) or `queue.backend: redis`",
             );
         }
         let policy = match options {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::{Backend, DeliveryKind, LogFormat, Mode, OnUnavailable, QueryPolicy};
+use super::{Backend, DeliveryKind, LogFormat, Mode, OnUnavailable, QueryPolicy, QueueBackendKind};
 use crate::verify::{Algorithm, Encoding, SecretEncoding, TimestampFormat};
 
 /// A name from a closed set, as the config writes it.
@@ -60,6 +60,16 @@ impl Named for Backend {
     fn from_name(name: &str) -> Option<Self> {
         match name {
             "memory" => Some(Self::Memory),
+            "redis" => Some(Self::Redis),
+            _ => None,
+        }
+    }
+}
+
+impl Named for QueueBackendKind {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "embedded" => Some(Self::Embedded),
             "redis" => Some(Self::Redis),
             _ => None,
         }
@@ -167,9 +177,18 @@ pub(super) struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawQueue {
-    /// The store file (relative paths resolve against the config's folder). Required when a
-    /// route is queued.
+    /// `embedded` (a file on this replica's disk, the default) or `redis` (Redis Streams,
+    /// shared by replicas).
+    pub backend: Option<Choice<QueueBackendKind>>,
+    /// The embedded store's file (relative paths resolve against the config's folder).
+    /// Required when a route is queued on the embedded backend.
     pub path: Option<PathBuf>,
+    /// The Redis backend's connection, as `dedup.redis` (without `on_unavailable`); default
+    /// `dedup.redis`'s own when the dedup store is Redis too.
+    pub redis: Option<RawRedis>,
+    /// Redis backend: how long a delivery taken by a replica that stopped waits before another
+    /// replica takes it over. Default 30s.
+    pub visibility_timeout: Option<String>,
     /// Bytes of deliveries held (waiting and dead letters); past it new ones get 503. Default 1GiB.
     pub max_bytes: Option<String>,
     /// Dead letters kept; the oldest goes past it. Default 10000.

@@ -1650,7 +1650,7 @@ routes:
 ",
     );
     let q = c.startup.queue.as_ref().unwrap();
-    assert_eq!(q.path, Path::new("./q/store.redb"));
+    assert_eq!(q.path().unwrap(), Path::new("./q/store.redb"));
     assert_eq!(q.max_bytes, 64 * 1024 * 1024);
     assert_eq!(q.max_dead_letters, 50);
     let DeliveryMode::Queued(a) = c.live.routes[0].delivery else {
@@ -1753,4 +1753,81 @@ routes:
         "{:?}",
         a.warnings
     );
+}
+
+#[test]
+fn the_queue_on_redis_takes_its_own_connection_or_the_dedup_one() {
+    let route = "routes:
+  - { name: a, path: /a, provider: github, secrets: [{ env: S }], delivery: queued }
+";
+    let own = load_ok(&format!(
+        "upstream: {{ url: http://127.0.0.1:3000 }}
+queue: {{ backend: redis, redis: {{ url: redis://127.0.0.1:6390, key_prefix: \"hg:\" }}, visibility_timeout: 5s }}
+{route}"
+    ));
+    let q = own.startup.queue.as_ref().unwrap();
+    assert!(q.path().is_none());
+    assert_eq!(q.visibility_timeout, Duration::from_secs(5));
+    match &q.store {
+        QueueStore::Redis { redis } => {
+            assert_eq!(redis.url, "redis://127.0.0.1:6390");
+            assert_eq!(redis.key_prefix, "hg:");
+        }
+        QueueStore::Embedded { .. } => panic!("{q:?}"),
+    }
+
+    let shared = load_ok(&format!(
+        "upstream: {{ url: http://127.0.0.1:3000 }}
+dedup: {{ backend: redis, redis: {{ url: redis://127.0.0.1:6391 }} }}
+queue: {{ backend: redis }}
+{route}"
+    ));
+    let q = shared.startup.queue.as_ref().unwrap();
+    assert_eq!(q.visibility_timeout, Duration::from_secs(30));
+    match &q.store {
+        QueueStore::Redis { redis } => assert_eq!(redis.url, "redis://127.0.0.1:6391"),
+        QueueStore::Embedded { .. } => panic!("{q:?}"),
+    }
+    // Moving the queue is a restart, named by the key the user wrote.
+    let moved = load_ok(&format!(
+        "upstream: {{ url: http://127.0.0.1:3000 }}
+queue: {{ backend: redis, redis: {{ url: redis://127.0.0.1:6392, key_prefix: \"hg:\" }}, visibility_timeout: 5s }}
+{route}"
+    ));
+    assert_eq!(changed_keys(&own.startup, &moved.startup), ["queue.redis"]);
+
+    for (queue, key, says) in [
+        ("{ backend: redis }", "queue.redis", "dedup.redis"),
+        (
+            "{ backend: redis, path: /tmp/q.redb, redis: { url: redis://h } }",
+            "queue.path",
+            "remove queue.path",
+        ),
+        (
+            "{ redis: { url: redis://h } }",
+            "queue.path",
+            "set queue.path",
+        ),
+        (
+            "{ path: /tmp/q.redb, redis: { url: redis://h } }",
+            "queue.redis",
+            "backend: redis",
+        ),
+        ("{ backend: kafka }", "queue.backend", "embedded or redis"),
+        (
+            "{ backend: redis, redis: { url: redis://h }, visibility_timeout: 100ms }",
+            "queue.visibility_timeout",
+            "at least 1s",
+        ),
+        (
+            "{ backend: redis, redis: { url: http://h } }",
+            "queue.redis.url",
+            "",
+        ),
+    ] {
+        let e = err_text(&format!(
+            "upstream: {{ url: http://127.0.0.1:3000 }}\nqueue: {queue}\n{route}"
+        ));
+        assert!(e.contains(key) && e.contains(says), "{queue}: {e}");
+    }
 }

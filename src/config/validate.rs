@@ -321,14 +321,15 @@ impl Validator<'_> {
                 .as_ref()
                 .and_then(|t| self.secret("admin.token", t, "admin.token")),
         };
-        if admin.token.is_some() && !admin.debug && raw.queue.path.is_none() {
+        let has_queue = raw.queue.path.is_some() || raw.queue.backend.is_some();
+        if admin.token.is_some() && !admin.debug && !has_queue {
             self.warnings.push(
                 "admin.token is set but admin.debug is false and there is no queue: /debug/* and /queue/* are off, the token guards nothing".into(),
             );
         }
-        if admin.token.is_none() && raw.queue.path.is_some() {
+        if admin.token.is_none() && has_queue {
             self.warnings.push(
-                "queue.path is set but admin.token is not: the admin port's /queue endpoints (listing, bodies on request, replay, purge) answer only this host (hookgate queue run beside it); set admin.token to reach them from elsewhere".into(),
+                "a queue is set but admin.token is not: the admin port's /queue endpoints (listing, bodies on request, replay, purge) answer only this host (hookgate queue run beside it); set admin.token to reach them from elsewhere".into(),
             );
         }
         let recent_rejections = raw
@@ -345,7 +346,7 @@ impl Validator<'_> {
         if raw.routes.is_empty() {
             self.problem("routes", "at least one route is needed");
         }
-        let (queue, queue_defaults) = self.queue(&raw.queue);
+        let (queue, queue_defaults) = self.queue(&raw.queue, store.redis.as_ref());
         let mut routes = Vec::new();
         let mut names = HashSet::new();
         let mut by_path = HashMap::new();
@@ -487,7 +488,7 @@ impl Validator<'_> {
                 (None, OnUnavailable::Reject)
             }
             (Backend::Redis, Some(r)) => (
-                self.redis(r),
+                self.redis("dedup.redis", r),
                 self.choice(
                     "dedup.redis.on_unavailable",
                     r.on_unavailable.as_ref(),
@@ -549,18 +550,19 @@ impl Validator<'_> {
         (store, policy)
     }
 
-    fn redis(&mut self, raw: &RawRedis) -> Option<RedisSettings> {
+    /// A Redis connection's settings, at `key` (`dedup.redis` or `queue.redis`).
+    pub(super) fn redis(&mut self, key: &str, raw: &RawRedis) -> Option<RedisSettings> {
         let url = match raw.url.as_deref() {
             Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => u.to_owned(),
             Some(_) => {
                 self.problem(
-                    "dedup.redis.url",
+                    format!("{key}.url"),
                     "write it like redis://host:6379/0 (rediss:// for TLS)",
                 );
                 return None;
             }
             None => {
-                self.problem("dedup.redis.url", "required, like redis://host:6379/0");
+                self.problem(format!("{key}.url"), "required, like redis://host:6379/0");
                 return None;
             }
         };
@@ -572,7 +574,7 @@ impl Validator<'_> {
                 .is_some_and(|auth| auth.contains('@'))
             {
                 self.problem(
-                    "dedup.redis.url",
+                    format!("{key}.url"),
                     "put no credentials in the URL; use `password: { env: NAME }` or `{ file: PATH }`",
                 );
             }
@@ -580,9 +582,9 @@ impl Validator<'_> {
         let password = raw
             .password
             .as_ref()
-            .and_then(|p| self.secret("dedup.redis.password", p, "dedup.redis.password"));
+            .and_then(|p| self.secret(&format!("{key}.password"), p, &format!("{key}.password")));
         let timeout = self.duration(
-            "dedup.redis.timeout",
+            &format!("{key}.timeout"),
             raw.timeout.as_deref(),
             DEFAULT_REDIS_TIMEOUT,
         );

@@ -44,6 +44,31 @@ pub struct RedisSettings {
     pub timeout: Duration,
 }
 
+impl RedisSettings {
+    /// A client for these settings (credentials from `username`/`password`, never the URL).
+    pub fn client(&self) -> Result<redis::Client, RedisError> {
+        let mut info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())?;
+        let mut settings = info.redis_settings().clone();
+        if let Some(user) = &self.username {
+            settings = settings.set_username(user);
+        }
+        if let Some(pw) = &self.password {
+            settings = settings.set_password(String::from_utf8_lossy(pw.expose()));
+        }
+        info = info.set_redis_settings(settings);
+        redis::Client::open(info)
+    }
+
+    /// A connection manager bounded by `timeout`, reconnecting by itself.
+    pub fn manager_config(&self) -> ConnectionManagerConfig {
+        ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(2))
+    }
+}
+
 /// How often the connection is checked (readiness) while idle.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 /// First and longest wait between connection attempts at startup.
@@ -116,25 +141,11 @@ impl RedisStore {
     /// while Redis is still unreachable at startup. `workers`: how many worker threads will use
     /// the store (each gets its own connection; see the module docs).
     pub fn start(cfg: &RedisSettings, ttls: Ttls, workers: usize) -> Result<Self, DedupError> {
-        let mut info = redis::IntoConnectionInfo::into_connection_info(cfg.url.as_str())
-            .map_err(DedupError::Settings)?;
-        let mut settings = info.redis_settings().clone();
-        if let Some(user) = &cfg.username {
-            settings = settings.set_username(user);
-        }
-        if let Some(pw) = &cfg.password {
-            settings = settings.set_password(String::from_utf8_lossy(pw.expose()));
-        }
-        info = info.set_redis_settings(settings);
-        let client = redis::Client::open(info).map_err(DedupError::Settings)?;
+        let client = cfg.client().map_err(DedupError::Settings)?;
         let seed = std::collections::hash_map::RandomState::new()
             .build_hasher()
             .finish();
-        let manager_cfg = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(cfg.timeout))
-            .set_response_timeout(Some(cfg.timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(2));
+        let manager_cfg = cfg.manager_config();
         let store = Self {
             inner: Arc::new(Inner {
                 conn: OnceCell::new(),

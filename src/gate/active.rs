@@ -99,7 +99,7 @@ impl Gate {
     }
 
     /// Brings gauges up to date before a scrape.
-    pub fn refresh_gauges(&self) {
+    pub async fn refresh_gauges(&self) {
         let metrics = &self.recorder.metrics;
         let active = self.active.load();
         let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
@@ -122,7 +122,7 @@ impl Gate {
                     queue.init_route(&route.name);
                 }
             }
-            queue.refresh_gauges();
+            queue.refresh_gauges().await;
         }
         for route in &active.live.routes {
             if let Some(n) = self.store.entries(&route.name) {

@@ -16,7 +16,8 @@ use http::StatusCode;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{now_ms, store, Due, Queue, Request, IDLE_CHECK};
+use super::redis::Lease;
+use super::{now_ms, store, Backend, Due, Queue, QueueError, Request, IDLE_CHECK};
 use crate::config::DeliveryPolicy;
 use crate::forward::{Attempt, ForwardError, ForwardMeta, Relayed, Upstream};
 
@@ -75,25 +76,73 @@ impl Deliverer {
     }
 }
 
+/// Where the deliverer settles what it attempts: the embedded store's writer, or Redis
+/// through the deliverer's own connection and lease.
+#[derive(Clone)]
+enum Link {
+    Embedded,
+    Redis(Arc<Lease>),
+}
+
+/// How often a Redis deliverer looks for new deliveries when nothing wakes it (another
+/// replica's intake, a retry falling due).
+const POLL: Duration = Duration::from_millis(100);
+
 async fn run(
     queue: Queue,
     upstream: Upstream,
     policy_of: PolicyOf,
     mut stop: watch::Receiver<Option<tokio::time::Instant>>,
 ) {
+    let Some(link) = link(&queue, &mut stop).await else {
+        return;
+    };
     let mut attempts = JoinSet::new();
+    let mut redis_ok = true;
+    let mut next_renew = tokio::time::Instant::now();
     let deadline = loop {
         if let Some(deadline) = *stop.borrow() {
             break deadline;
         }
+        if let Link::Redis(lease) = &link {
+            let now = tokio::time::Instant::now();
+            let mut r = Ok(());
+            if now >= next_renew {
+                r = lease.renew().await;
+                next_renew = now + renew_every(&queue);
+            }
+            if r.is_ok() {
+                r = take(&queue, lease, &policy_of).await;
+            }
+            match (r, redis_ok) {
+                (Err(e), true) => {
+                    tracing::warn!(error = %e, "queue: cannot take deliveries from redis; retrying");
+                    redis_ok = false;
+                }
+                (Ok(()), false) => {
+                    tracing::info!("queue: taking deliveries from redis again");
+                    redis_ok = true;
+                }
+                _ => {}
+            }
+        }
         let (due, next) = queue.shared.lock_index().take_due(now_ms(), &policy_of);
         for d in due {
             let policy = policy_of(&d.route);
-            attempts.spawn(attempt(queue.clone(), upstream.clone(), d, policy));
+            attempts.spawn(attempt(
+                queue.clone(),
+                link.clone(),
+                upstream.clone(),
+                d,
+                policy,
+            ));
         }
-        let wait = next.map_or(IDLE_CHECK, |t| {
+        let mut wait = next.map_or(IDLE_CHECK, |t| {
             Duration::from_millis(t.saturating_sub(now_ms())).min(IDLE_CHECK)
         });
+        if matches!(link, Link::Redis(_)) {
+            wait = wait.min(POLL);
+        }
         tokio::select! {
             () = queue.shared.wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
@@ -115,10 +164,81 @@ async fn run(
             "grace period over: queued deliveries still being attempted stay queued for the next start"
         );
     }
+    attempts.abort_all();
+    if let Link::Redis(lease) = &link {
+        let n = lease.release_all().await;
+        if n > 0 {
+            tracing::info!(
+                released = n,
+                "queue: deliveries this replica held and did not settle are handed to the next replica to look"
+            );
+        }
+    }
+}
+
+/// The deliverer's link to the store; for Redis, once a connection of its own (driven by this
+/// thread's event loop) is open. None: asked to stop first.
+async fn link(
+    queue: &Queue,
+    stop: &mut watch::Receiver<Option<tokio::time::Instant>>,
+) -> Option<Link> {
+    let Backend::Redis(r) = &queue.shared.backend else {
+        return Some(Link::Embedded);
+    };
+    let mut wait = Duration::from_millis(100);
+    loop {
+        if stop.borrow().is_some() {
+            return None;
+        }
+        match r.connect().await {
+            Ok(conn) => return Some(Link::Redis(Arc::new(Lease::new(r, conn)))),
+            Err(e) => {
+                tracing::warn!(error = %e, "queue: the deliverer cannot connect to redis; retrying")
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Held entries are renewed three times per visibility timeout: a busy event loop or a slow
+/// Redis answer does not let another replica take over what this one is attempting.
+fn renew_every(queue: &Queue) -> Duration {
+    match &queue.shared.backend {
+        Backend::Redis(r) => r.visibility() / 3,
+        Backend::Embedded(_) => IDLE_CHECK,
+    }
+}
+
+/// Takes from Redis what each route has room for (twice its concurrency, held here and not
+/// settled), unless the route waits for its app.
+async fn take(queue: &Queue, lease: &Lease, policy_of: &PolicyOf) -> Result<(), QueueError> {
+    let now = now_ms();
+    for route in lease.routes().await? {
+        if queue.shared.lock_index().paused(&route, now) {
+            continue;
+        }
+        let room = policy_of(&route)
+            .concurrency
+            .saturating_mul(2)
+            .saturating_sub(lease.held_for(&route));
+        if room == 0 {
+            continue;
+        }
+        let taken = lease.take(&route, room).await?;
+        let mut index = queue.shared.lock_index();
+        for t in taken {
+            index.add_pending(t.id, &t.meta);
+        }
+    }
+    Ok(())
 }
 
 /// How an attempt ended.
-enum Result {
+enum Ended {
     Delivered(StatusCode),
     Failed {
         outcome: &'static str,
@@ -130,16 +250,16 @@ enum Result {
     },
 }
 
-async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPolicy) {
+async fn attempt(queue: Queue, link: Link, upstream: Upstream, due: Due, policy: DeliveryPolicy) {
     let shared = &queue.shared;
     let id = due.id;
-    let (mut meta, request) = match load(&queue, id) {
+    let (mut meta, request) = match link.load(&queue, id).await {
         Ok(Some(found)) => found,
         Ok(None) => {
             // Removed meanwhile (a purge raced the schedule), or its request is missing:
             // nothing to deliver; whatever is left of it goes.
             shared.lock_index().finish(&due.route, id, None, false);
-            let _ = shared.send(store::Op::Delivered { id });
+            link.delivered(&queue, &due.route, id).await;
             return;
         }
         Err(e) => {
@@ -162,7 +282,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
                 dead_ms: Some(now),
                 dead_reason: Some(format!("unreadable: {e}")),
             };
-            let _ = shared.send(store::Op::Dead { id, meta });
+            link.dead(&queue, id, meta).await;
             return;
         }
     };
@@ -174,7 +294,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
     let route: &str = &due.route;
     let now = now_ms();
     match result {
-        Result::Delivered(status) => {
+        Ended::Delivered(status) => {
             shared
                 .metrics
                 .attempts
@@ -185,13 +305,13 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
                 index.resume(route);
                 index.finish(&due.route, id, None, false)
             };
-            if let Some(bytes) = freed {
+            if let (Some(bytes), Link::Embedded) = (freed, &link) {
                 shared.unreserve(bytes);
             }
-            let _ = shared.send(store::Op::Delivered { id });
+            link.delivered(&queue, &due.route, id).await;
             tracing::info!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, status = status.as_u16(), outcome = "delivered", waited_ms = now.saturating_sub(meta.received_ms), "queued delivery accepted by the app");
         }
-        Result::Failed {
+        Ended::Failed {
             outcome,
             last,
             retry_after,
@@ -225,7 +345,7 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
                 meta.dead_ms = Some(now);
                 meta.dead_reason = Some(reason.into());
                 tracing::warn!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, result = %last, outcome, reason, "queued delivery failed for good: it is a dead letter now (hookgate queue ls)");
-                let _ = shared.send(store::Op::Dead { id, meta });
+                link.dead(&queue, id, meta).await;
             } else {
                 let (at, wait) = match route_wait {
                     Some(wait) => (meta.due_ms, wait),
@@ -236,24 +356,97 @@ async fn attempt(queue: Queue, upstream: Upstream, due: Due, policy: DeliveryPol
                     }
                 };
                 meta.due_ms = at;
-                shared.lock_index().finish(&due.route, id, Some(at), false);
                 shared.metrics.retries.with_label_values(&[route]).inc();
                 tracing::warn!(target: "hookgate::queue", route, delivery = id, event_id = meta.event_id.as_deref(), attempt = meta.attempts, result = %last, outcome, next_try_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), route_paused = app_down, "queued delivery attempt failed; it will be retried");
-                let _ = shared.send(store::Op::Retry { id, meta });
+                link.retry(&queue, &due.route, id, meta, app_down).await;
             }
         }
     }
     shared.wake.notify_one();
 }
 
-/// The stored delivery, read back (a read transaction: never waits for the writer).
-fn load(
-    queue: &Queue,
-    id: u64,
-) -> std::result::Result<Option<(super::Meta, Request)>, super::QueueError> {
-    match queue.show(id, true)? {
-        Some((super::State::Pending, meta, Some(request))) => Ok(Some((meta, request))),
-        _ => Ok(None),
+impl Link {
+    /// The stored delivery, read back (embedded: a read transaction, never waiting for the
+    /// writer).
+    async fn load(
+        &self,
+        queue: &Queue,
+        id: u64,
+    ) -> Result<Option<(super::Meta, Request)>, QueueError> {
+        let found = match (self, &queue.shared.backend) {
+            (Link::Redis(lease), Backend::Redis(r)) => r.show(Some(lease.conn()), id, true).await?,
+            (_, Backend::Embedded(e)) => store::show(e.db(), id, true)?,
+            (Link::Embedded, Backend::Redis(r)) => r.show(None, id, true).await?,
+        };
+        match found {
+            Some((super::State::Pending, meta, Some(request))) => Ok(Some((meta, request))),
+            _ => Ok(None),
+        }
+    }
+
+    /// The app accepted it (the schedule has forgotten it already).
+    async fn delivered(&self, queue: &Queue, route: &str, id: u64) {
+        match (self, &queue.shared.backend) {
+            (Link::Redis(lease), _) => {
+                if let Err(e) = lease.done(route, id).await {
+                    tracing::warn!(route, delivery = id, error = %e, "queue: cannot settle a delivered delivery in redis: it will be delivered again after the visibility timeout");
+                }
+            }
+            (Link::Embedded, Backend::Embedded(e)) => {
+                let _ = e.send(store::Op::Delivered { id });
+            }
+            (Link::Embedded, Backend::Redis(_)) => {}
+        }
+    }
+
+    /// Another try at `meta.due_ms`. `stays`: the app is down, so the delivery keeps its place
+    /// here; otherwise, on Redis, it goes back for any replica to take when due.
+    async fn retry(
+        &self,
+        queue: &Queue,
+        route: &Arc<str>,
+        id: u64,
+        meta: super::Meta,
+        stays: bool,
+    ) {
+        let keep_here = stays || matches!(self, Link::Embedded);
+        let at = keep_here.then_some(meta.due_ms);
+        queue.shared.lock_index().finish(route, id, at, false);
+        let r = match (self, &queue.shared.backend) {
+            (Link::Redis(lease), _) if stays => lease.touch(id, &meta).await,
+            (Link::Redis(lease), _) => lease.retry(id, &meta).await,
+            (Link::Embedded, Backend::Embedded(e)) => e.send(store::Op::Retry { id, meta }),
+            (Link::Embedded, Backend::Redis(_)) => Ok(()),
+        };
+        if let Err(e) = r {
+            tracing::warn!(route = %route, delivery = id, error = %e, "queue: cannot record a failed attempt; the delivery is tried again after the visibility timeout");
+        }
+    }
+
+    /// It failed for good (the schedule has moved it already).
+    async fn dead(&self, queue: &Queue, id: u64, meta: super::Meta) {
+        let route = meta.route.clone();
+        match (self, &queue.shared.backend) {
+            (Link::Redis(lease), _) => match lease.dead(id, &meta).await {
+                Ok(dropped) => {
+                    if !dropped.is_empty() {
+                        queue
+                            .shared
+                            .metrics
+                            .dead_letters_dropped
+                            .inc_by(dropped.len() as u64);
+                        tracing::warn!(dropped = ?dropped, "queue: the oldest dead letters were dropped: queue.max_dead_letters reached");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(route, delivery = id, error = %e, "queue: cannot make a delivery a dead letter in redis; it is tried again after the visibility timeout");
+                }
+            },
+            (Link::Embedded, Backend::Embedded(e)) => {
+                let _ = e.send(store::Op::Dead { id, meta });
+            }
+            (Link::Embedded, Backend::Redis(_)) => {}
+        }
     }
 }
 
@@ -263,7 +456,7 @@ async fn send(
     meta: &super::Meta,
     received_at: &str,
     request: Request,
-) -> Result {
+) -> Ended {
     let mut builder = http::Request::builder()
         .method(request.method.clone())
         .uri(request.uri.clone());
@@ -273,7 +466,7 @@ async fn send(
     let parts = match builder.body(()) {
         Ok(r) => r.into_parts().0,
         Err(e) => {
-            return Result::Failed {
+            return Ended::Failed {
                 outcome: "unavailable",
                 last: format!("cannot build the request: {e}"),
                 retry_after: None,
@@ -297,9 +490,9 @@ async fn send(
     classify(upstream.send(&parts, request.body, &fm).await)
 }
 
-fn classify(r: std::result::Result<Relayed, ForwardError>) -> Result {
+fn classify(r: Result<Relayed, ForwardError>) -> Ended {
     match r {
-        Ok(r) if r.response.status().is_success() => Result::Delivered(r.response.status()),
+        Ok(r) if r.response.status().is_success() => Ended::Delivered(r.response.status()),
         Ok(r) => {
             let status = r.response.status();
             let retry_after = matches!(
@@ -312,20 +505,20 @@ fn classify(r: std::result::Result<Relayed, ForwardError>) -> Result {
                 status,
                 StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
             );
-            Result::Failed {
+            Ended::Failed {
                 outcome: "rejected",
                 last: status.as_u16().to_string(),
                 retry_after,
                 app_down: busy,
             }
         }
-        Err(e @ ForwardError::Timeout(_)) => Result::Failed {
+        Err(e @ ForwardError::Timeout(_)) => Ended::Failed {
             outcome: "timeout",
             last: format!("timeout: {e}"),
             retry_after: None,
             app_down: true,
         },
-        Err(e) => Result::Failed {
+        Err(e) => Ended::Failed {
             outcome: "unavailable",
             last: format!("unavailable: {}", crate::outcome::error_chain(&e)),
             retry_after: None,

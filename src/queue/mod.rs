@@ -4,6 +4,7 @@
 //!
 //! - `store.rs`: the redb file and the one writer thread that commits changes in groups.
 //! - `record.rs`: what is stored of a delivery (metadata apart from the request's bytes).
+//! - `redis.rs`: the same on Redis Streams (`queue.backend: redis`), shared by replicas.
 //! - `deliver.rs`: the deliverer, on a thread of its own: what is due, per route, within its
 //!   concurrency and rate; one attempt at a time per delivery; backoff with full jitter.
 //!
@@ -13,6 +14,7 @@
 
 mod deliver;
 mod record;
+mod redis;
 mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,10 +26,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prometheus::{
     Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
 };
-use redb::{Database, ReadableDatabase};
 use tokio::sync::{oneshot, Notify};
 
-use crate::config::QueueConfig;
+use crate::config::{QueueConfig, QueueStore};
 use crate::metrics::Metrics;
 
 pub use deliver::{Deliverer, PolicyOf};
@@ -58,17 +59,23 @@ pub struct Queue {
 }
 
 pub(crate) struct Shared {
-    db: Database,
-    path: PathBuf,
+    backend: Backend,
     config: QueueConfig,
-    ops: Mutex<Option<mpsc::Sender<store::Op>>>,
-    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// What this process schedules: every waiting delivery (embedded), or those this replica
+    /// has taken from Redis and not settled yet.
     index: Mutex<Index>,
     /// The deliverer waits on it: something new is due.
     wake: Notify,
-    /// Bytes of deliveries held (waiting and dead), reserved before a delivery is written.
+    /// Embedded: bytes of deliveries held (waiting and dead), reserved before a delivery is
+    /// written. (Redis counts them in Redis, where every replica sees them.)
     bytes: AtomicU64,
     metrics: QueueMetrics,
+}
+
+/// Where deliveries are kept.
+pub(crate) enum Backend {
+    Embedded(store::Embedded),
+    Redis(redis::RedisQueue),
 }
 
 /// Where a delivery is.
@@ -87,49 +94,66 @@ pub struct NewDelivery {
 }
 
 impl Queue {
-    /// Opens the store (refusing a damaged one), rebuilds the schedule and starts the writer.
+    /// Opens the store: the embedded file (refusing a damaged one, rebuilding the schedule
+    /// and starting the writer), or the Redis backend (connecting in the background: until
+    /// Redis answers, intake answers 503 and `/readyz` says not ready).
     pub fn open(config: &QueueConfig, metrics: &Metrics) -> Result<Self, QueueError> {
-        let (db, index) = store::open(&config.path)?;
-        let held = index.bytes();
         let queue_metrics =
             QueueMetrics::new(metrics).map_err(|e| QueueError::Store(e.to_string()))?;
         queue_metrics
             .max_bytes
             .set(i64::try_from(config.max_bytes).unwrap_or(i64::MAX));
-        let (tx, rx) = mpsc::channel();
-        let shared = Arc::new(Shared {
-            db,
-            path: config.path.clone(),
-            config: config.clone(),
-            ops: Mutex::new(Some(tx)),
-            writer: Mutex::new(None),
-            index: Mutex::new(index),
-            wake: Notify::new(),
-            bytes: AtomicU64::new(held),
-            metrics: queue_metrics,
-        });
-        let for_writer = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name("hookgate-queue-writer".into())
-            .spawn(move || store::run(&for_writer, rx))
-            .map_err(|e| QueueError::Io {
-                path: config.path.clone(),
-                source: e,
-            })?;
-        *lock(&shared.writer) = Some(handle);
-        let (pending, dead) = {
-            let i = shared.lock_index();
-            (i.waiting(), i.dead.len())
-        };
-        tracing::info!(path = %config.path.display(), pending, dead_letters = dead, bytes = held, "queue store opened");
-        Ok(Self { shared })
+        match &config.store {
+            QueueStore::Embedded { path } => {
+                let (db, index) = store::open(path)?;
+                let held = index.bytes();
+                let (tx, rx) = mpsc::channel();
+                let shared = Arc::new(Shared {
+                    backend: Backend::Embedded(store::Embedded::new(db, path.clone(), tx)),
+                    config: config.clone(),
+                    index: Mutex::new(index),
+                    wake: Notify::new(),
+                    bytes: AtomicU64::new(held),
+                    metrics: queue_metrics,
+                });
+                let for_writer = shared.clone();
+                let handle = std::thread::Builder::new()
+                    .name("hookgate-queue-writer".into())
+                    .spawn(move || store::run(&for_writer, rx))
+                    .map_err(|e| QueueError::Io {
+                        path: path.clone(),
+                        source: e,
+                    })?;
+                if let Backend::Embedded(e) = &shared.backend {
+                    e.set_writer(handle);
+                }
+                let (pending, dead) = {
+                    let i = shared.lock_index();
+                    (i.waiting(), i.dead.len())
+                };
+                tracing::info!(path = %path.display(), pending, dead_letters = dead, bytes = held, "queue store opened");
+                Ok(Self { shared })
+            }
+            QueueStore::Redis { redis: settings } => {
+                let backend = redis::RedisQueue::start(settings, config)?;
+                let shared = Arc::new(Shared {
+                    backend: Backend::Redis(backend),
+                    config: config.clone(),
+                    index: Mutex::new(Index::default()),
+                    wake: Notify::new(),
+                    bytes: AtomicU64::new(0),
+                    metrics: queue_metrics,
+                });
+                tracing::info!(url = %settings.url, "queue on redis");
+                Ok(Self { shared })
+            }
+        }
     }
 
-    /// Stores a delivery durably; its id once it is on disk.
+    /// Stores a delivery durably; its id once it is on disk (or in Redis).
     pub async fn enqueue(&self, d: NewDelivery) -> Result<u64, QueueError> {
         let request = d.request.encode();
         let bytes = request.len() as u64;
-        self.shared.reserve(bytes)?;
         let now = now_ms();
         let meta = Meta {
             route: d.route,
@@ -142,147 +166,160 @@ impl Queue {
             dead_ms: None,
             dead_reason: None,
         };
-        let (reply, answer) = oneshot::channel();
-        let sent = self.shared.send(store::Op::Enqueue {
-            meta,
-            request,
-            reply,
-        });
-        let result = match sent {
-            Ok(()) => answer.await.unwrap_or(Err(QueueError::Closed)),
-            Err(e) => Err(e),
-        };
-        if result.is_err() {
-            self.shared.unreserve(bytes);
+        match &self.shared.backend {
+            Backend::Redis(r) => {
+                let id = r.enqueue(&meta, &request).await?;
+                self.shared.wake.notify_one();
+                Ok(id)
+            }
+            Backend::Embedded(e) => {
+                self.shared.reserve(bytes)?;
+                let (reply, answer) = oneshot::channel();
+                let sent = e.send(store::Op::Enqueue {
+                    meta,
+                    request,
+                    reply,
+                });
+                let result = match sent {
+                    Ok(()) => answer.await.unwrap_or(Err(QueueError::Closed)),
+                    Err(e) => Err(e),
+                };
+                if result.is_err() {
+                    self.shared.unreserve(bytes);
+                }
+                result
+            }
         }
-        result
     }
 
     /// Metadata of waiting deliveries or dead letters, oldest first.
-    pub fn list(&self, state: State, limit: usize) -> Result<Vec<(u64, Meta)>, QueueError> {
-        let table = match state {
-            State::Pending => store::PENDING,
-            State::Dead => store::DEAD,
-        };
-        let rtx = self.shared.db.begin_read().map_err(store_error)?;
-        let t = rtx.open_table(table).map_err(store_error)?;
-        let mut out = Vec::new();
-        for row in redb::ReadableTable::iter(&t)
-            .map_err(store_error)?
-            .take(limit)
-        {
-            let (k, v) = row.map_err(store_error)?;
-            if let Ok(meta) = serde_json::from_slice(v.value()) {
-                out.push((k.value(), meta));
-            }
+    pub async fn list(&self, state: State, limit: usize) -> Result<Vec<(u64, Meta)>, QueueError> {
+        match &self.shared.backend {
+            Backend::Embedded(e) => store::list(e.db(), state, limit),
+            Backend::Redis(r) => r.list(state, limit).await,
         }
-        Ok(out)
     }
 
     /// One delivery, waiting or dead; its request (body included) only when asked.
-    pub fn show(
+    pub async fn show(
         &self,
         id: u64,
         with_request: bool,
     ) -> Result<Option<(State, Meta, Option<Request>)>, QueueError> {
-        let rtx = self.shared.db.begin_read().map_err(store_error)?;
-        for (state, meta_t, req_t) in [
-            (State::Pending, store::PENDING, store::PENDING_REQUEST),
-            (State::Dead, store::DEAD, store::DEAD_REQUEST),
-        ] {
-            let t = rtx.open_table(meta_t).map_err(store_error)?;
-            let Some(v) = redb::ReadableTable::get(&t, id).map_err(store_error)? else {
-                continue;
-            };
-            let meta: Meta = serde_json::from_slice(v.value()).map_err(store_error)?;
-            let request = if with_request {
-                let r = rtx.open_table(req_t).map_err(store_error)?;
-                let bytes = redb::ReadableTable::get(&r, id)
-                    .map_err(store_error)?
-                    .map(|b| b.value().to_vec());
-                match bytes {
-                    Some(b) => Some(Request::decode(&b).map_err(QueueError::Store)?),
-                    None => None,
-                }
-            } else {
-                None
-            };
-            return Ok(Some((state, meta, request)));
+        match &self.shared.backend {
+            Backend::Embedded(e) => store::show(e.db(), id, with_request),
+            Backend::Redis(r) => r.show(None, id, with_request).await,
         }
-        Ok(None)
     }
 
     /// Dead letters back to the queue, due now: one, or all.
     pub async fn replay(&self, id: Option<u64>) -> Result<usize, QueueError> {
-        let (reply, answer) = oneshot::channel();
-        self.shared.send(store::Op::Replay {
-            id,
-            now_ms: now_ms(),
-            reply,
-        })?;
-        answer.await.unwrap_or(Err(QueueError::Closed))
+        match &self.shared.backend {
+            Backend::Redis(r) => {
+                let n = r.replay(id).await?;
+                self.shared.wake.notify_one();
+                Ok(n)
+            }
+            Backend::Embedded(e) => {
+                let (reply, answer) = oneshot::channel();
+                e.send(store::Op::Replay {
+                    id,
+                    now_ms: now_ms(),
+                    reply,
+                })?;
+                answer.await.unwrap_or(Err(QueueError::Closed))
+            }
+        }
     }
 
     /// Dead letters removed: one, or all.
     pub async fn purge(&self, id: Option<u64>) -> Result<usize, QueueError> {
-        let (reply, answer) = oneshot::channel();
-        self.shared.send(store::Op::Purge { id, reply })?;
-        answer.await.unwrap_or(Err(QueueError::Closed))
+        match &self.shared.backend {
+            Backend::Redis(r) => r.purge(id).await,
+            Backend::Embedded(e) => {
+                let (reply, answer) = oneshot::channel();
+                e.send(store::Op::Purge { id, reply })?;
+                answer.await.unwrap_or(Err(QueueError::Closed))
+            }
+        }
     }
 
-    /// Per-route counts and totals, for the admin API.
-    pub fn summary(&self) -> serde_json::Value {
+    /// Per-route counts and totals, for the admin API. `in_progress`: attempts running on
+    /// this replica.
+    pub async fn summary(&self) -> Result<serde_json::Value, QueueError> {
         let now = now_ms();
-        let index = self.shared.lock_index();
-        let routes: serde_json::Map<String, serde_json::Value> = index
+        let in_flight: BTreeMap<String, usize> = self
+            .shared
+            .lock_index()
             .lanes
             .iter()
-            .map(|(name, lane)| {
+            .map(|(name, lane)| (name.to_string(), lane.in_flight))
+            .collect();
+        let stats = match &self.shared.backend {
+            Backend::Embedded(_) => self.shared.lock_index().stats(),
+            Backend::Redis(r) => r.stats().await?,
+        };
+        let routes: serde_json::Map<String, serde_json::Value> = stats
+            .routes
+            .iter()
+            .map(|(name, route)| {
                 (
-                    name.to_string(),
+                    name.clone(),
                     serde_json::json!({
-                        "pending": lane.waiting.len(),
-                        "in_progress": lane.in_flight,
-                        "dead_letters": lane.dead,
-                        "oldest_age_seconds": lane.oldest_ms().map(|t| now.saturating_sub(t) / 1000),
+                        "pending": route.pending,
+                        "in_progress": in_flight.get(name).copied().unwrap_or(0),
+                        "dead_letters": route.dead,
+                        "oldest_age_seconds": route.oldest_ms.map(|t| now.saturating_sub(t) / 1000),
                     }),
                 )
             })
             .collect();
-        serde_json::json!({
-            "pending": index.waiting(),
-            "dead_letters": index.dead.len(),
-            "bytes": self.shared.bytes.load(Ordering::Relaxed),
+        let bytes = match &self.shared.backend {
+            Backend::Embedded(_) => self.shared.bytes.load(Ordering::Relaxed),
+            Backend::Redis(_) => stats.bytes,
+        };
+        Ok(serde_json::json!({
+            "backend": match &self.shared.backend {
+                Backend::Embedded(_) => "embedded",
+                Backend::Redis(_) => "redis",
+            },
+            "pending": stats.routes.values().map(|r| r.pending).sum::<usize>(),
+            "dead_letters": stats.dead,
+            "bytes": bytes,
             "max_bytes": self.shared.config.max_bytes,
             "routes": routes,
-        })
+        }))
     }
 
-    /// Sets the gauges that are read off the schedule (before a scrape).
-    pub fn refresh_gauges(&self) {
+    /// Sets the gauges (before a scrape): read off the schedule (embedded), or from Redis (the
+    /// last counts read, while it does not answer).
+    pub async fn refresh_gauges(&self) {
         let m = &self.shared.metrics;
         let now = now_ms();
-        {
-            let index = self.shared.lock_index();
-            for (name, lane) in &index.lanes {
-                let name: &str = name;
-                m.depth
-                    .with_label_values(&[name])
-                    .set(i64::try_from(lane.waiting.len()).unwrap_or(i64::MAX));
-                let age = lane.oldest_ms().map_or(0, |t| now.saturating_sub(t));
-                m.oldest_age
-                    .with_label_values(&[name])
-                    .set(i64::try_from(age / 1000).unwrap_or(i64::MAX));
-                m.dead_letters
-                    .with_label_values(&[name])
-                    .set(i64::try_from(lane.dead).unwrap_or(i64::MAX));
+        let (stats, disk) = match &self.shared.backend {
+            Backend::Embedded(e) => {
+                let mut stats = self.shared.lock_index().stats();
+                stats.bytes = self.shared.bytes.load(Ordering::Relaxed);
+                (stats, std::fs::metadata(e.path()).ok().map(|md| md.len()))
             }
+            Backend::Redis(r) => (r.stats().await.unwrap_or_else(|_| r.last_stats()), None),
+        };
+        for (name, route) in &stats.routes {
+            let name: &str = name;
+            m.depth
+                .with_label_values(&[name])
+                .set(i64::try_from(route.pending).unwrap_or(i64::MAX));
+            let age = route.oldest_ms.map_or(0, |t| now.saturating_sub(t));
+            m.oldest_age
+                .with_label_values(&[name])
+                .set(i64::try_from(age / 1000).unwrap_or(i64::MAX));
+            m.dead_letters
+                .with_label_values(&[name])
+                .set(i64::try_from(route.dead).unwrap_or(i64::MAX));
         }
-        m.bytes
-            .set(i64::try_from(self.shared.bytes.load(Ordering::Relaxed)).unwrap_or(i64::MAX));
-        if let Ok(md) = std::fs::metadata(&self.shared.path) {
-            m.disk_bytes
-                .set(i64::try_from(md.len()).unwrap_or(i64::MAX));
+        m.bytes.set(i64::try_from(stats.bytes).unwrap_or(i64::MAX));
+        if let Some(len) = disk {
+            m.disk_bytes.set(i64::try_from(len).unwrap_or(i64::MAX));
         }
     }
 
@@ -297,33 +334,54 @@ impl Queue {
         for o in deliver::ATTEMPT_OUTCOMES {
             m.attempts.with_label_values(&[route, o]);
         }
+        if let Backend::Redis(r) = &self.shared.backend {
+            r.know_route(route);
+        }
     }
 
-    /// Commits what is waiting and stops the writer; later changes are refused.
+    /// Embedded: commits what is waiting and stops the writer; later changes are refused.
     pub fn close(&self) {
-        if let Some(tx) = lock(&self.shared.ops).take() {
-            let _ = tx.send(store::Op::Stop);
-        }
-        if let Some(writer) = lock(&self.shared.writer).take() {
-            if writer.join().is_err() {
-                tracing::error!("the queue's writer thread panicked");
-            }
+        if let Backend::Embedded(e) = &self.shared.backend {
+            e.close();
         }
     }
 
-    pub fn path(&self) -> &std::path::Path {
-        &self.shared.path
+    /// Whether the store can take deliveries: always for the file (a failing disk answers
+    /// each delivery 503), while the last contact succeeded for Redis.
+    pub fn healthy(&self) -> bool {
+        match &self.shared.backend {
+            Backend::Embedded(_) => true,
+            Backend::Redis(r) => r.healthy(),
+        }
+    }
+
+    /// The embedded store's file.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match &self.shared.backend {
+            Backend::Embedded(e) => Some(e.path()),
+            Backend::Redis(_) => None,
+        }
     }
 }
 
-impl Shared {
-    fn send(&self, op: store::Op) -> Result<(), QueueError> {
-        match &*lock(&self.ops) {
-            Some(tx) => tx.send(op).map_err(|_| QueueError::Closed),
-            None => Err(QueueError::Closed),
-        }
-    }
+/// Counts for the admin API and the gauges.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Stats {
+    pub routes: BTreeMap<String, RouteStats>,
+    pub dead: usize,
+    pub bytes: u64,
+}
 
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RouteStats {
+    /// Waiting, being attempted included.
+    pub pending: usize,
+    pub dead: usize,
+    /// When the oldest waiting delivery was accepted (Unix milliseconds).
+    pub oldest_ms: Option<u64>,
+}
+
+impl Shared {
     /// Room for `bytes` more, or `Full`.
     fn reserve(&self, bytes: u64) -> Result<(), QueueError> {
         let max = self.config.max_bytes;
@@ -479,6 +537,11 @@ impl Index {
         wait
     }
 
+    /// Whether the route waits for its app now.
+    fn paused(&self, route: &str, now: u64) -> bool {
+        self.lanes.get(route).is_some_and(|l| l.paused_until > now)
+    }
+
     /// The route's app accepted a delivery: no pause any more.
     fn resume(&mut self, route: &str) {
         if let Some(lane) = self.lanes.get_mut(route) {
@@ -555,6 +618,28 @@ impl Index {
         (start, next)
     }
 
+    /// The schedule's counts (the embedded backend's whole queue).
+    fn stats(&self) -> Stats {
+        Stats {
+            routes: self
+                .lanes
+                .iter()
+                .map(|(name, lane)| {
+                    (
+                        name.to_string(),
+                        RouteStats {
+                            pending: lane.waiting.len(),
+                            dead: lane.dead,
+                            oldest_ms: lane.oldest_ms(),
+                        },
+                    )
+                })
+                .collect(),
+            dead: self.dead.len(),
+            bytes: 0,
+        }
+    }
+
     fn bytes(&self) -> u64 {
         let waiting: u64 = self
             .lanes
@@ -577,7 +662,7 @@ pub(crate) struct QueueMetrics {
     pub attempts: IntCounterVec,
     pub retries: IntCounterVec,
     pub dead_lettered: IntCounterVec,
-    dead_letters_dropped: IntCounter,
+    pub dead_letters_dropped: IntCounter,
     commit_size: Histogram,
     fsync_seconds: Histogram,
 }

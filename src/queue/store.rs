@@ -6,8 +6,8 @@
 //! after the commit that holds its delivery has returned. See docs/queue.md for the choice of
 //! store (the A/B against fjall).
 
-use std::path::Path;
-use std::sync::mpsc;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 use redb::{
@@ -15,8 +15,8 @@ use redb::{
 };
 use tokio::sync::oneshot;
 
-use super::record::Meta;
-use super::{Index, QueueError, Shared};
+use super::record::{Meta, Request};
+use super::{lock, store_error, Backend, Index, QueueError, Shared, State};
 
 /// Waiting deliveries: id → metadata (JSON), and id → the stored request.
 pub(super) const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
@@ -36,6 +36,110 @@ const MAX_BATCH: usize = 4096;
 /// for stays this small however long the backlog. Measured: RSS 253 MB with 100 000 deliveries
 /// waiting on the default, see docs/performance.md.
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The embedded backend: the file, and the channel to its writer thread.
+pub(crate) struct Embedded {
+    db: Database,
+    path: PathBuf,
+    ops: Mutex<Option<mpsc::Sender<Op>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Embedded {
+    pub(super) fn new(db: Database, path: PathBuf, ops: mpsc::Sender<Op>) -> Self {
+        Self {
+            db,
+            path,
+            ops: Mutex::new(Some(ops)),
+            writer: Mutex::new(None),
+        }
+    }
+
+    pub(super) fn set_writer(&self, handle: std::thread::JoinHandle<()>) {
+        *lock(&self.writer) = Some(handle);
+    }
+
+    pub(super) fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn send(&self, op: Op) -> Result<(), QueueError> {
+        match &*lock(&self.ops) {
+            Some(tx) => tx.send(op).map_err(|_| QueueError::Closed),
+            None => Err(QueueError::Closed),
+        }
+    }
+
+    /// Commits what is waiting and stops the writer; later changes are refused.
+    pub(super) fn close(&self) {
+        if let Some(tx) = lock(&self.ops).take() {
+            let _ = tx.send(Op::Stop);
+        }
+        if let Some(writer) = lock(&self.writer).take() {
+            if writer.join().is_err() {
+                tracing::error!("the queue's writer thread panicked");
+            }
+        }
+    }
+}
+
+/// Metadata of waiting deliveries or dead letters, oldest first (a read transaction: never
+/// waits for the writer).
+pub(super) fn list(
+    db: &Database,
+    state: State,
+    limit: usize,
+) -> Result<Vec<(u64, Meta)>, QueueError> {
+    let table = match state {
+        State::Pending => PENDING,
+        State::Dead => DEAD,
+    };
+    let rtx = db.begin_read().map_err(store_error)?;
+    let t = rtx.open_table(table).map_err(store_error)?;
+    let mut out = Vec::new();
+    for row in t.iter().map_err(store_error)?.take(limit) {
+        let (k, v) = row.map_err(store_error)?;
+        if let Ok(meta) = serde_json::from_slice(v.value()) {
+            out.push((k.value(), meta));
+        }
+    }
+    Ok(out)
+}
+
+/// One delivery, waiting or dead; its request (body included) only when asked.
+pub(super) fn show(
+    db: &Database,
+    id: u64,
+    with_request: bool,
+) -> Result<Option<(State, Meta, Option<Request>)>, QueueError> {
+    let rtx = db.begin_read().map_err(store_error)?;
+    for (state, meta_t, req_t) in [
+        (State::Pending, PENDING, PENDING_REQUEST),
+        (State::Dead, DEAD, DEAD_REQUEST),
+    ] {
+        let t = rtx.open_table(meta_t).map_err(store_error)?;
+        let Some(v) = t.get(id).map_err(store_error)? else {
+            continue;
+        };
+        let meta: Meta = serde_json::from_slice(v.value()).map_err(store_error)?;
+        let request = if with_request {
+            let r = rtx.open_table(req_t).map_err(store_error)?;
+            let bytes = r.get(id).map_err(store_error)?.map(|b| b.value().to_vec());
+            match bytes {
+                Some(b) => Some(Request::decode(&b).map_err(QueueError::Store)?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        return Ok(Some((state, meta, request)));
+    }
+    Ok(None)
+}
 
 /// A change for the writer.
 pub(super) enum Op {
@@ -211,6 +315,9 @@ fn load(db: &Database, path: &Path) -> Result<Index, QueueError> {
 
 /// The writer thread's loop: a batch per commit, until `Stop` or every sender is gone.
 pub(super) fn run(shared: &Shared, ops: mpsc::Receiver<Op>) {
+    let Backend::Embedded(store) = &shared.backend else {
+        return;
+    };
     while let Ok(first) = ops.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -220,7 +327,7 @@ pub(super) fn run(shared: &Shared, ops: mpsc::Receiver<Op>) {
             }
         }
         let stop = batch.iter().any(|op| matches!(op, Op::Stop));
-        commit(shared, batch);
+        commit(shared, store, batch);
         if stop {
             return;
         }
@@ -240,7 +347,7 @@ struct After {
     counts: Vec<(oneshot::Sender<Result<usize, QueueError>>, usize)>,
 }
 
-fn commit(shared: &Shared, batch: Vec<Op>) {
+fn commit(shared: &Shared, store: &Embedded, batch: Vec<Op>) {
     let sync = batch.iter().any(Op::needs_sync);
     let enqueues = batch
         .iter()
@@ -248,7 +355,7 @@ fn commit(shared: &Shared, batch: Vec<Op>) {
         .count();
     let started = Instant::now();
     let mut after = After::default();
-    let result = write(shared, batch, sync, &mut after);
+    let result = write(shared, store, batch, sync, &mut after);
     if sync {
         let m = &shared.metrics;
         m.fsync_seconds.observe(started.elapsed().as_secs_f64());
@@ -257,7 +364,7 @@ fn commit(shared: &Shared, batch: Vec<Op>) {
         }
     }
     if let Err(e) = result {
-        tracing::error!(path = %shared.path.display(), error = %e, "cannot write to the queue store; the deliveries of this batch were not accepted");
+        tracing::error!(path = %store.path.display(), error = %e, "cannot write to the queue store; the deliveries of this batch were not accepted");
         // Each producer gives back the room it reserved when it reads the error.
         for (_, _, reply) in after.enqueued {
             let _ = reply.send(Err(QueueError::Store(e.to_string())));
@@ -295,11 +402,12 @@ fn commit(shared: &Shared, batch: Vec<Op>) {
 
 fn write(
     shared: &Shared,
+    store: &Embedded,
     batch: Vec<Op>,
     sync: bool,
     after: &mut After,
 ) -> Result<(), redb::Error> {
-    let mut tx = shared.db.begin_write()?;
+    let mut tx = store.db.begin_write()?;
     tx.set_durability(if sync {
         Durability::Immediate
     } else {
