@@ -13,14 +13,47 @@ use http_body_util::Full;
 use crate::harness::*;
 use crate::proxy::{refs, signed, ENV, SECRET};
 
-/// A queued route `q` (the generic scheme of the proxy tests, dedup on `/id`) and a sync route
-/// `s`, with the queue in `dir`; `delivery` is the queued route's `delivery:` value.
-pub fn queued_config(dir: &std::path::Path, delivery: &str, queue_extra: &str) -> String {
+/// Where a test's queue is kept: a file in a temporary directory, or a Redis server of the
+/// test's own. The same tests run on both (`both!` below).
+pub enum Store {
+    File(tempfile::TempDir),
+    Redis(RedisServer),
+}
+
+impl Store {
+    pub fn file() -> Self {
+        Store::File(tempfile::tempdir().unwrap())
+    }
+
+    /// None outside CI when redis-server is not installed.
+    pub async fn redis() -> Option<Self> {
+        RedisServer::start().await.map(Store::Redis)
+    }
+
+    /// The `queue:` keys that choose this store.
+    pub fn yaml(&self) -> String {
+        match self {
+            Store::File(dir) => format!("  path: {}", dir.path().join("queue.redb").display()),
+            Store::Redis(r) => format!(
+                "  backend: redis\n  redis: {{ url: \"redis://127.0.0.1:{}\" }}",
+                r.port
+            ),
+        }
+    }
+
+    /// A queued route `q` (the generic scheme of the proxy tests, dedup on `/id`) and a sync
+    /// route `s`, with the queue here; `delivery` is the queued route's `delivery:` value.
+    pub fn config(&self, delivery: &str, queue_extra: &str) -> String {
+        queued_config_with(&self.yaml(), delivery, queue_extra)
+    }
+}
+
+fn queued_config_with(store: &str, delivery: &str, queue_extra: &str) -> String {
     format!(
         r#"
 upstream: {{ url: "{{upstream}}", timeout: 500ms }}
 queue:
-  path: {path}
+{store}
 {queue_extra}
 routes:
   - name: q
@@ -42,8 +75,7 @@ routes:
       timestamp: {{ header: X-Timestamp }}
     dedup_key: {{ json: /id }}
     secrets: [{{ env: CUR }}]
-"#,
-        path = dir.join("queue.redb").display()
+"#
     )
 }
 
@@ -61,9 +93,11 @@ pub async fn deliver(url: &str, id: &str) -> Answer {
     post_exact(url, &refs(&h), body).await
 }
 
-async fn start(up: &Upstream, dir: &std::path::Path, delivery: &str, extra: &str) -> Proxy {
-    let yaml = queued_config(dir, delivery, extra);
-    Proxy::start(&yaml, &up.url(), ENV, TestClock::at(now_unix()).clock()).await
+async fn start(up: &Upstream, store: &Store, delivery: &str, extra: &str) -> Proxy {
+    let yaml = store.config(delivery, extra);
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(now_unix()).clock()).await;
+    wait_ready(proxy.admin.port()).await;
+    proxy
 }
 
 async fn admin(proxy: &Proxy, method: http::Method, path: &str) -> Answer {
@@ -92,11 +126,9 @@ async fn wait_count(up: &Upstream, n: usize) {
         .unwrap_or_else(|| panic!("the app saw {} requests, not {n}", up.count()));
 }
 
-#[tokio::test]
-async fn a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical(store: Store) {
     let up = Upstream::ok().await;
-    let proxy = start(&up, dir.path(), "queued", "").await;
+    let proxy = start(&up, &store, "queued", "").await;
     let a = deliver(&proxy.url("/q"), "evt_1").await;
     assert_eq!(a.status, 202, "{:?}", a.body);
     assert_eq!(a.headers["hookgate-queued"], "true");
@@ -138,18 +170,18 @@ async fn a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical
     .expect("the attempt is counted");
     let m = proxy.metrics().await;
     assert_eq!(sample(&m, r#"hookgate_queue_depth{route="q"}"#), Some(0.0));
-    assert!(sample(&m, "hookgate_queue_fsync_seconds_count").unwrap() >= 1.0);
-    assert!(sample(&m, "hookgate_queue_commit_size_count").unwrap() >= 1.0);
-    assert!(sample(&m, "hookgate_queue_disk_bytes").unwrap() > 0.0);
+    if let Store::File(_) = store {
+        assert!(sample(&m, "hookgate_queue_fsync_seconds_count").unwrap() >= 1.0);
+        assert!(sample(&m, "hookgate_queue_commit_size_count").unwrap() >= 1.0);
+        assert!(sample(&m, "hookgate_queue_disk_bytes").unwrap() > 0.0);
+    }
     assert_eq!(up.count(), 1);
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn a_forgery_is_refused_and_never_queued() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_forgery_is_refused_and_never_queued(store: Store) {
     let up = Upstream::ok().await;
-    let proxy = start(&up, dir.path(), "queued", "").await;
+    let proxy = start(&up, &store, "queued", "").await;
     let body = event("evt_forged");
     let h = signed("not-the-secret", now_unix(), &body);
     let a = post_exact(&proxy.url("/q"), &refs(&h), body).await;
@@ -162,11 +194,9 @@ async fn a_forgery_is_refused_and_never_queued() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn failures_are_retried_until_the_app_accepts() {
-    let dir = tempfile::tempdir().unwrap();
+async fn failures_are_retried_until_the_app_accepts(store: Store) {
     let up = Upstream::start(|n| Reply::status(if n < 3 { 500 } else { 200 })).await;
-    let proxy = start(&up, dir.path(), FAST, "").await;
+    let proxy = start(&up, &store, FAST, "").await;
     assert_eq!(deliver(&proxy.url("/q"), "evt_r").await.status, 202);
     wait_count(&up, 4).await;
     let attempts: Vec<String> = up
@@ -212,9 +242,7 @@ async fn failures_are_retried_until_the_app_accepts() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn retry_after_on_429_is_honoured() {
-    let dir = tempfile::tempdir().unwrap();
+async fn retry_after_on_429_is_honoured(store: Store) {
     let up = Upstream::start(|n| {
         if n == 0 {
             Reply {
@@ -227,7 +255,7 @@ async fn retry_after_on_429_is_honoured() {
     })
     .await;
     let times = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let proxy = start(&up, dir.path(), FAST, "").await;
+    let proxy = start(&up, &store, FAST, "").await;
     assert_eq!(deliver(&proxy.url("/q"), "evt_429").await.status, 202);
     poll(POLL, async || {
         let n = up.count();
@@ -248,9 +276,7 @@ async fn retry_after_on_429_is_honoured() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn a_timeout_is_a_failed_attempt_and_is_retried() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_timeout_is_a_failed_attempt_and_is_retried(store: Store) {
     let up = Upstream::start(|n| {
         if n == 0 {
             Reply::delayed(200, Duration::from_secs(2))
@@ -259,7 +285,7 @@ async fn a_timeout_is_a_failed_attempt_and_is_retried() {
         }
     })
     .await;
-    let proxy = start(&up, dir.path(), FAST, "").await;
+    let proxy = start(&up, &store, FAST, "").await;
     assert_eq!(deliver(&proxy.url("/q"), "evt_slow").await.status, 202);
     wait_count(&up, 2).await;
     let m = wait_sample(
@@ -279,16 +305,14 @@ async fn a_timeout_is_a_failed_attempt_and_is_retried() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn dead_letters_are_listed_without_bodies_shown_on_request_replayed_and_purged() {
-    let dir = tempfile::tempdir().unwrap();
+async fn dead_letters_are_listed_without_bodies_shown_on_request_replayed_and_purged(store: Store) {
     let accept = Arc::new(AtomicBool::new(false));
     let a2 = accept.clone();
     let up =
         Upstream::start(move |_| Reply::status(if a2.load(Ordering::SeqCst) { 200 } else { 500 }))
             .await;
     let delivery = "{ mode: queued, max_attempts: 2, initial_backoff: 10ms, max_backoff: 20ms }";
-    let proxy = start(&up, dir.path(), delivery, "").await;
+    let proxy = start(&up, &store, delivery, "").await;
     let a = deliver(&proxy.url("/q"), "evt_dead").await;
     assert_eq!(a.status, 202);
     let id = a.headers["hookgate-delivery-id"]
@@ -373,14 +397,13 @@ async fn dead_letters_are_listed_without_bodies_shown_on_request_replayed_and_pu
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn an_app_down_then_up_gets_everything_in_acceptance_order() {
-    let dir = tempfile::tempdir().unwrap();
+async fn an_app_down_then_up_gets_everything_in_acceptance_order(store: Store) {
     let port = free_port();
     // Nothing listens on `port` yet: every attempt is refused.
     let up_url = format!("http://127.0.0.1:{port}");
-    let yaml = queued_config(dir.path(), FAST, "");
+    let yaml = store.config(FAST, "");
     let proxy = Proxy::start(&yaml, &up_url, ENV, TestClock::at(now_unix()).clock()).await;
+    wait_ready(proxy.admin.port()).await;
     let mut ids = Vec::new();
     for i in 0..20 {
         let a = deliver(&proxy.url("/q"), &format!("evt_{i:02}")).await;
@@ -423,13 +446,12 @@ async fn an_app_down_then_up_gets_everything_in_acceptance_order() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn a_full_queue_answers_503_and_loses_nothing_it_accepted() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_full_queue_answers_503_and_loses_nothing_it_accepted(store: Store) {
     let port = free_port();
     let up_url = format!("http://127.0.0.1:{port}");
-    let yaml = queued_config(dir.path(), FAST, "  max_bytes: 4KiB");
+    let yaml = store.config(FAST, "  max_bytes: 4KiB");
     let proxy = Proxy::start(&yaml, &up_url, ENV, TestClock::at(now_unix()).clock()).await;
+    wait_ready(proxy.admin.port()).await;
     let (mut accepted, mut refused) = (Vec::new(), Vec::new());
     for i in 0..40 {
         let id = format!("evt_full_{i}");
@@ -471,9 +493,7 @@ async fn a_full_queue_answers_503_and_loses_nothing_it_accepted() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn rate_and_concurrency_bound_what_the_app_gets() {
-    let dir = tempfile::tempdir().unwrap();
+async fn rate_and_concurrency_bound_what_the_app_gets(store: Store) {
     let now_in = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
     let (n2, m2) = (now_in.clone(), most.clone());
@@ -489,7 +509,7 @@ async fn rate_and_concurrency_bound_what_the_app_gets() {
         Reply::delayed(200, Duration::from_millis(50))
     })
     .await;
-    let proxy = start(&up, dir.path(), "{ mode: queued, concurrency: 2 }", "").await;
+    let proxy = start(&up, &store, "{ mode: queued, concurrency: 2 }", "").await;
     for i in 0..12 {
         assert_eq!(
             deliver(&proxy.url("/q"), &format!("evt_c{i}")).await.status,
@@ -505,11 +525,10 @@ async fn rate_and_concurrency_bound_what_the_app_gets() {
     proxy.stop().await;
 
     // rate: 20/s: 10 deliveries take at least 9 intervals of 50 ms.
-    let dir = tempfile::tempdir().unwrap();
     let up = Upstream::ok().await;
     let proxy = start(
         &up,
-        dir.path(),
+        &store,
         "{ mode: queued, concurrency: 8, rate: 20 }",
         "",
     )
@@ -530,11 +549,9 @@ async fn rate_and_concurrency_bound_what_the_app_gets() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn sync_routes_beside_a_queue_relay_the_app_s_answer_as_before() {
-    let dir = tempfile::tempdir().unwrap();
+async fn sync_routes_beside_a_queue_relay_the_app_s_answer_as_before(store: Store) {
     let up = Upstream::start(|_| Reply::status(201)).await;
-    let proxy = start(&up, dir.path(), "queued", "").await;
+    let proxy = start(&up, &store, "queued", "").await;
     let a = deliver(&proxy.url("/s"), "evt_sync").await;
     assert_eq!(a.status, 201);
     assert!(a.headers.get("hookgate-queued").is_none());
@@ -552,13 +569,12 @@ async fn sync_routes_beside_a_queue_relay_the_app_s_answer_as_before() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn what_waits_survives_a_restart_and_is_delivered_after_it() {
-    let dir = tempfile::tempdir().unwrap();
+async fn what_waits_survives_a_restart_and_is_delivered_after_it(store: Store) {
     let port = free_port();
     let up_url = format!("http://127.0.0.1:{port}");
-    let yaml = queued_config(dir.path(), FAST, "");
+    let yaml = store.config(FAST, "");
     let proxy = Proxy::start(&yaml, &up_url, ENV, TestClock::at(now_unix()).clock()).await;
+    wait_ready(proxy.admin.port()).await;
     for i in 0..5 {
         assert_eq!(
             deliver(&proxy.url("/q"), &format!("evt_keep{i}"))
@@ -570,6 +586,7 @@ async fn what_waits_survives_a_restart_and_is_delivered_after_it() {
     proxy.stop().await;
     let up = Upstream::start_on(port, |_| Reply::status(200)).await;
     let proxy = Proxy::start(&yaml, &up_url, ENV, TestClock::at(now_unix()).clock()).await;
+    wait_ready(proxy.admin.port()).await;
     wait_count(&up, 5).await;
     let seen: Vec<_> = up
         .requests()
@@ -583,16 +600,14 @@ async fn what_waits_survives_a_restart_and_is_delivered_after_it() {
     proxy.stop().await;
 }
 
-#[tokio::test]
-async fn attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit() {
+async fn attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit(store: Store) {
     // Retries due within milliseconds, faster than the group commit that records them: each
     // delivery still gets attempts 1 and 2, no more (a regression: the count was read back from
     // the store, which could still hold the previous one).
-    let dir = tempfile::tempdir().unwrap();
     let up = Upstream::start(|_| Reply::status(500)).await;
     let delivery =
         "{ mode: queued, concurrency: 8, max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }";
-    let proxy = start(&up, dir.path(), delivery, "").await;
+    let proxy = start(&up, &store, delivery, "").await;
     for i in 0..20 {
         assert_eq!(
             deliver(&proxy.url("/q"), &format!("evt_n{i}")).await.status,
@@ -640,3 +655,41 @@ async fn attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit
     );
     proxy.stop().await;
 }
+
+/// Each test on both stores: `queue::embedded::NAME` and `queue::redis::NAME`.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Store::file()).await;
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(store) = super::Store::redis().await else { return };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical,
+    a_forgery_is_refused_and_never_queued,
+    failures_are_retried_until_the_app_accepts,
+    retry_after_on_429_is_honoured,
+    a_timeout_is_a_failed_attempt_and_is_retried,
+    dead_letters_are_listed_without_bodies_shown_on_request_replayed_and_purged,
+    an_app_down_then_up_gets_everything_in_acceptance_order,
+    a_full_queue_answers_503_and_loses_nothing_it_accepted,
+    rate_and_concurrency_bound_what_the_app_gets,
+    sync_routes_beside_a_queue_relay_the_app_s_answer_as_before,
+    what_waits_survives_a_restart_and_is_delivered_after_it,
+    attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit,
+);
