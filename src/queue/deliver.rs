@@ -262,6 +262,16 @@ async fn attempt(queue: Queue, link: Link, upstream: Upstream, due: Due, policy:
             link.delivered(&queue, &due.route, id).await;
             return;
         }
+        Err(e @ QueueError::Unreachable(_)) => {
+            // Not the delivery's fault: Redis did not answer. It stays where it is (this
+            // replica's pending entry), to be taken again after the visibility timeout.
+            shared.lock_index().finish(&due.route, id, None, false);
+            if let Link::Redis(lease) = &link {
+                lease.let_go(id);
+            }
+            tracing::warn!(route = %due.route, delivery = id, error = %e, "cannot read a queued delivery now; it is tried again after the visibility timeout");
+            return;
+        }
         Err(e) => {
             tracing::error!(route = %due.route, delivery = id, error = %e, "cannot read a queued delivery; it becomes a dead letter");
             let now = now_ms();

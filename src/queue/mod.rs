@@ -42,6 +42,10 @@ pub enum QueueError {
     Closed,
     #[error("the queue store failed: {0}")]
     Store(String),
+    /// Redis did not answer (or the answer was lost): nothing is known to have changed, and
+    /// the same step may succeed later.
+    #[error("the queue's redis is unreachable: {0}")]
+    Unreachable(String),
     #[error("the queue store {} is damaged ({detail}). hookgate will not start on it, so that nothing it holds is lost or half read: move the file aside (keep it to inspect or recover) to start with an empty queue, or restore it from a backup", path.display())]
     Damaged { path: PathBuf, detail: String },
     #[error("cannot open the queue store {}: {source}", path.display())]

@@ -200,7 +200,11 @@ struct Inner {
 }
 
 fn redis_error(e: RedisError) -> QueueError {
-    QueueError::Store(format!("redis: {e}"))
+    if is_down(&e) {
+        QueueError::Unreachable(e.to_string())
+    } else {
+        QueueError::Store(format!("redis: {e}"))
+    }
 }
 
 impl RedisQueue {
@@ -269,7 +273,7 @@ impl RedisQueue {
             .conn
             .get()
             .cloned()
-            .ok_or_else(|| QueueError::Store("redis: not connected yet".into()))
+            .ok_or_else(|| QueueError::Unreachable("not connected yet".into()))
     }
 
     /// Runs `op` on the intake's connection, noting whether Redis answered.
@@ -860,6 +864,12 @@ impl Lease {
         }
         let mut c = self.conn.clone();
         pipe.query_async::<()>(&mut c).await.map_err(redis_error)
+    }
+
+    /// Stops holding a delivery without settling it: it is taken again (by any replica, this
+    /// one included) after the visibility timeout.
+    pub(super) fn let_go(&self, id: u64) {
+        lock(&self.held).remove(&id);
     }
 
     /// Settles a held delivery: the app accepted it.

@@ -382,6 +382,29 @@ impl RedisServer {
 
     /// Starts one on `port` (a restart on the same port, for outage tests).
     pub async fn on(port: u16) -> Option<Self> {
+        Self::with(port, &["--appendonly", "no"]).await
+    }
+
+    /// One that syncs every write to its append-only file in `dir` before answering
+    /// (`appendfsync always`); started again on the same port and `dir`, it has every write it
+    /// acknowledged.
+    pub async fn durable(port: u16, dir: &std::path::Path) -> Option<Self> {
+        let dir = dir.to_str().unwrap();
+        Self::with(
+            port,
+            &[
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                dir,
+            ],
+        )
+        .await
+    }
+
+    async fn with(port: u16, args: &[&str]) -> Option<Self> {
         let child = match std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -390,9 +413,8 @@ impl RedisServer {
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
             ])
+            .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -17,6 +17,7 @@ mod props;
 mod proxy;
 mod queue;
 mod queue_process;
+mod queue_redis;
 mod reload;
 mod sign;
 mod tools;

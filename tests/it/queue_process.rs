@@ -62,7 +62,7 @@ async fn start(
 
 /// What the sender learnt of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Told {
+pub(crate) enum Told {
     Accepted,
     Refused,
     /// No answer: the connection died with the process.
@@ -70,7 +70,7 @@ enum Told {
 }
 
 /// Sends one delivery; never panics on a dead connection.
-async fn try_deliver(
+pub(crate) async fn try_deliver(
     client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     url: &str,
     id: &str,
