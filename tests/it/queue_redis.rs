@@ -247,3 +247,84 @@ async fn redis_killed_and_restarted_under_load_loses_nothing_acknowledged() {
     );
     drop(redis);
 }
+
+/// `hookgate queue ...` with the config of one replica (its admin port).
+fn cli(cfg: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(crate::process::BIN)
+        .args(["--config", cfg.to_str().unwrap(), "queue"])
+        .args(args)
+        .envs(ENV.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn dead_letters_are_shared_listed_replayed_and_purged_from_any_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let accept = Arc::new(AtomicBool::new(false));
+    let a2 = accept.clone();
+    let up =
+        Upstream::start(move |_| Reply::status(if a2.load(Ordering::SeqCst) { 200 } else { 500 }))
+            .await;
+    let delivery = "{ mode: queued, max_attempts: 1 }";
+    let (pa, pb) = ((free_port(), free_port()), (free_port(), free_port()));
+    let cfg_a = write_config(dir.path(), "a", &up.url(), redis.port, pa, delivery);
+    let cfg_b = write_config(dir.path(), "b", &up.url(), redis.port, pb, delivery);
+    let a = start(&cfg_a, pa).await;
+    let b = start(&cfg_b, pb).await;
+    for id in ["evt_x1", "evt_x2"] {
+        assert_eq!(deliver(&a.url("/q"), id).await.status, 202);
+    }
+    // Listed through B, though A accepted them.
+    let listed = poll(POLL, async || {
+        let (ok, out, err) = cli(&cfg_b, &["ls"]);
+        assert!(ok, "{err}");
+        (out.contains("evt_x1") && out.contains("evt_x2")).then_some(out)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no dead letters listed\n{}", a.logs()));
+    assert!(listed.contains("max_attempts"), "{listed}");
+    let id = listed
+        .lines()
+        .find(|l| l.contains("evt_x1"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let (ok, with_body, _) = cli(&cfg_a, &["show", &id, "--body"]);
+    assert!(ok && with_body.contains("link.clicked"), "{with_body}");
+
+    accept.store(true, Ordering::SeqCst);
+    let (ok, out, err) = cli(&cfg_b, &["replay", "--all"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "2 dead letter(s) back in the queue");
+    poll(POLL, async || (up.count() >= 4).then_some(()))
+        .await
+        .expect("both replayed and delivered");
+    assert_eq!(cli(&cfg_a, &["ls"]).1.trim(), "(none)");
+
+    accept.store(false, Ordering::SeqCst);
+    assert_eq!(deliver(&b.url("/q"), "evt_x3").await.status, 202);
+    poll(POLL, async || {
+        cli(&cfg_a, &["ls"]).1.contains("evt_x3").then_some(())
+    })
+    .await
+    .expect("the third is a dead letter");
+    let (ok, out, err) = cli(&cfg_a, &["purge"]);
+    assert!(ok, "{err}");
+    assert!(out.contains('1'), "{out}");
+    assert_eq!(cli(&cfg_b, &["ls"]).1.trim(), "(none)");
+    let m = b.metrics().await;
+    assert_eq!(
+        sample(&m, r#"hookgate_queue_dead_letters{route="q"}"#),
+        Some(0.0)
+    );
+    assert_eq!(sample(&m, "hookgate_queue_bytes"), Some(0.0));
+}
