@@ -343,6 +343,8 @@ struct After {
     enqueued: Vec<(u64, Meta, IdReply)>,
     /// Dead letters gone (purged, or the oldest past `max_dead_letters`).
     dropped: Vec<u64>,
+    /// Of those, dead letters dropped for room (counted once committed).
+    overflowed: u64,
     replayed: Vec<(u64, Meta)>,
     counts: Vec<(oneshot::Sender<Result<usize, QueueError>>, usize)>,
 }
@@ -389,6 +391,7 @@ fn commit(shared: &Shared, store: &Embedded, batch: Vec<Op>) {
             index.add_pending(*id, meta);
         }
     }
+    shared.metrics.dead_letters_dropped.inc_by(after.overflowed);
     if !after.enqueued.is_empty() || !after.replayed.is_empty() {
         shared.wake.notify_one();
     }
@@ -462,7 +465,7 @@ fn write(
                             max_dead_letters = shared.config.max_dead_letters,
                             "dead letter dropped: the list is full (queue.max_dead_letters)"
                         );
-                        shared.metrics.dead_letters_dropped.inc();
+                        after.overflowed += 1;
                         after.dropped.push(k);
                     }
                 }

@@ -656,6 +656,49 @@ async fn attempts_are_counted_exactly_even_when_a_retry_is_due_before_its_commit
     proxy.stop().await;
 }
 
+async fn past_max_dead_letters_the_oldest_dead_letter_is_dropped_and_counted(store: Store) {
+    let up = Upstream::start(|_| Reply::status(500)).await;
+    let proxy = start(
+        &up,
+        &store,
+        "{ mode: queued, max_attempts: 1 }",
+        "  max_dead_letters: 2",
+    )
+    .await;
+    for i in 0..3 {
+        assert_eq!(
+            deliver(&proxy.url("/q"), &format!("evt_md{i}"))
+                .await
+                .status,
+            202
+        );
+        // One at a time, so "oldest" is the first one sent.
+        wait_sample(
+            &proxy,
+            r#"hookgate_queue_dead_lettered_total{route="q"}"#,
+            f64::from(i + 1),
+        )
+        .await
+        .expect("a dead letter");
+    }
+    let m = wait_sample(&proxy, "hookgate_queue_dead_letters_dropped_total", 1.0)
+        .await
+        .expect("the oldest dropped and counted");
+    assert_eq!(
+        sample(&m, r#"hookgate_queue_dead_letters{route="q"}"#),
+        Some(2.0)
+    );
+    let dead = admin(&proxy, http::Method::GET, "/queue/dead").await.json();
+    let ids: Vec<&str> = dead
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["evt_md1", "evt_md2"]);
+    proxy.stop().await;
+}
+
 /// Each test on both stores: `queue::embedded::NAME` and `queue::redis::NAME`.
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
@@ -680,6 +723,7 @@ macro_rules! both {
 }
 
 both!(
+    past_max_dead_letters_the_oldest_dead_letter_is_dropped_and_counted,
     a_queued_delivery_is_answered_202_at_once_then_delivered_byte_identical,
     a_forgery_is_refused_and_never_queued,
     failures_are_retried_until_the_app_accepts,
