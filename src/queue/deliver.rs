@@ -383,10 +383,12 @@ impl Link {
         queue: &Queue,
         id: u64,
     ) -> Result<Option<(super::Meta, Request)>, QueueError> {
-        let found = match (self, &queue.shared.backend) {
-            (Link::Redis(lease), Backend::Redis(r)) => r.show(Some(lease.conn()), id, true).await?,
-            (_, Backend::Embedded(e)) => store::show(e.db(), id, true)?,
-            (Link::Embedded, Backend::Redis(r)) => r.show(None, id, true).await?,
+        let found = match self {
+            Link::Redis(lease) => lease.load(id).await?,
+            Link::Embedded => match &queue.shared.backend {
+                Backend::Embedded(e) => store::show(e.db(), id, true)?,
+                Backend::Redis(_) => None,
+            },
         };
         match found {
             Some((super::State::Pending, meta, Some(request))) => Ok(Some((meta, request))),
@@ -394,18 +396,25 @@ impl Link {
         }
     }
 
+    /// A change for the embedded store's writer.
+    fn write(queue: &Queue, op: store::Op) -> Result<(), QueueError> {
+        match &queue.shared.backend {
+            Backend::Embedded(e) => e.send(op),
+            Backend::Redis(_) => Ok(()),
+        }
+    }
+
     /// The app accepted it (the schedule has forgotten it already).
     async fn delivered(&self, queue: &Queue, route: &str, id: u64) {
-        match (self, &queue.shared.backend) {
-            (Link::Redis(lease), _) => {
+        match self {
+            Link::Redis(lease) => {
                 if let Err(e) = lease.done(route, id).await {
                     tracing::warn!(route, delivery = id, error = %e, "queue: cannot settle a delivered delivery in redis: it will be delivered again after the visibility timeout");
                 }
             }
-            (Link::Embedded, Backend::Embedded(e)) => {
-                let _ = e.send(store::Op::Delivered { id });
+            Link::Embedded => {
+                let _ = Self::write(queue, store::Op::Delivered { id });
             }
-            (Link::Embedded, Backend::Redis(_)) => {}
         }
     }
 
@@ -422,11 +431,10 @@ impl Link {
         let keep_here = stays || matches!(self, Link::Embedded);
         let at = keep_here.then_some(meta.due_ms);
         queue.shared.lock_index().finish(route, id, at, false);
-        let r = match (self, &queue.shared.backend) {
-            (Link::Redis(lease), _) if stays => lease.touch(id, &meta).await,
-            (Link::Redis(lease), _) => lease.retry(id, &meta).await,
-            (Link::Embedded, Backend::Embedded(e)) => e.send(store::Op::Retry { id, meta }),
-            (Link::Embedded, Backend::Redis(_)) => Ok(()),
+        let r = match self {
+            Link::Redis(lease) if stays => lease.touch(id, &meta).await,
+            Link::Redis(lease) => lease.retry(id, &meta).await,
+            Link::Embedded => Self::write(queue, store::Op::Retry { id, meta }),
         };
         if let Err(e) = r {
             tracing::warn!(route = %route, delivery = id, error = %e, "queue: cannot record a failed attempt; the delivery is tried again after the visibility timeout");
@@ -436,26 +444,23 @@ impl Link {
     /// It failed for good (the schedule has moved it already).
     async fn dead(&self, queue: &Queue, id: u64, meta: super::Meta) {
         let route = meta.route.clone();
-        match (self, &queue.shared.backend) {
-            (Link::Redis(lease), _) => match lease.dead(id, &meta).await {
-                Ok(dropped) => {
-                    if !dropped.is_empty() {
-                        queue
-                            .shared
-                            .metrics
-                            .dead_letters_dropped
-                            .inc_by(dropped.len() as u64);
-                        tracing::warn!(dropped = ?dropped, "queue: the oldest dead letters were dropped: queue.max_dead_letters reached");
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(route, delivery = id, error = %e, "queue: cannot make a delivery a dead letter in redis; it is tried again after the visibility timeout");
-                }
-            },
-            (Link::Embedded, Backend::Embedded(e)) => {
-                let _ = e.send(store::Op::Dead { id, meta });
+        let lease = match self {
+            Link::Redis(lease) => lease,
+            Link::Embedded => {
+                let _ = Self::write(queue, store::Op::Dead { id, meta });
+                return;
             }
-            (Link::Embedded, Backend::Redis(_)) => {}
+        };
+        match lease.dead(id, &meta).await {
+            Ok(dropped) if !dropped.is_empty() => {
+                let n = u64::try_from(dropped.len()).unwrap_or(u64::MAX);
+                queue.shared.metrics.dead_letters_dropped.inc_by(n);
+                tracing::warn!(dropped = ?dropped, "queue: the oldest dead letters were dropped: queue.max_dead_letters reached");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(route, delivery = id, error = %e, "queue: cannot make a delivery a dead letter in redis; it is tried again after the visibility timeout");
+            }
         }
     }
 }

@@ -653,8 +653,15 @@ impl Lease {
         }
     }
 
-    pub(super) fn conn(&self) -> &ConnectionManager {
-        &self.conn
+    /// A held delivery, its request included, through this lease's connection.
+    pub(super) async fn load(
+        &self,
+        id: u64,
+    ) -> Result<Option<(State, Meta, Option<Request>)>, QueueError> {
+        let queue = RedisQueue {
+            inner: self.queue.clone(),
+        };
+        queue.show(Some(&self.conn), id, true).await
     }
 
     fn p(&self) -> &str {
