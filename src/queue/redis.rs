@@ -23,7 +23,6 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::streams::{StreamAutoClaimReply, StreamClaimReply, StreamId, StreamReadReply};
 use redis::{RedisError, Script, Value};
 
 use super::record::{Meta, Request};
@@ -32,14 +31,14 @@ use crate::config::{QueueConfig, RedisSettings};
 
 /// The consumer group every replica reads with.
 const GROUP: &str = "hookgate";
+/// How often a deliverer reads again which routes have deliveries.
+const ROUTES_EVERY_MS: u64 = 1000;
 /// The consumer a stopping replica hands what it holds to.
 const RELEASED: &str = "released";
 /// How often the intake's connection is checked (readiness) while idle.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 /// First and longest wait between connection attempts.
 const CONNECT_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(5));
-/// Retries moved back to the stream per route per round.
-const PROMOTE_BATCH: usize = 256;
 
 const ENQUEUE: &str = r"
 local p = ARGV[1]
@@ -110,27 +109,63 @@ if redis.call('HGET', d, 'state') == 'pending' then redis.call('HSET', d, 'meta'
 return 0
 ";
 
-/// Takes up to ARGV[5] entries the `released` consumer holds, oldest first (one step, so two
-/// replicas never both take one).
-const TAKE_RELEASED: &str = r"
-local pending = redis.call('XPENDING', ARGV[1], ARGV[2], '-', '+', tonumber(ARGV[5]), ARGV[3])
-if #pending == 0 then return {} end
-local ids = {}
-for i, e in ipairs(pending) do ids[i] = e[1] end
-return redis.call('XCLAIM', ARGV[1], ARGV[2], ARGV[4], 0, unpack(ids))
-";
-
-const PROMOTE: &str = r"
+/// A deliverer's round for one route, in one step: due retries go back to the stream (in
+/// acceptance order); then it takes, up to ARGV[5] in all, what a stopping replica handed to
+/// the `released` consumer (accepted before anything new), what a dead replica held unrenewed
+/// for ARGV[6] ms (when ARGV[6] > 0), and new entries. Returns the number taken over from dead
+/// replicas, then per entry: its stream id, the delivery id, the delivery's state and metadata
+/// (false when gone).
+const TAKE: &str = r"
 local p = ARGV[1]
 local route = ARGV[2]
-local ids = redis.call('ZRANGEBYSCORE', p .. 'r:' .. route, '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
--- What is due goes back in acceptance order.
-table.sort(ids, function(a, b) return tonumber(a) < tonumber(b) end)
-for _, id in ipairs(ids) do
-  redis.call('ZREM', p .. 'r:' .. route, id)
-  redis.call('XADD', p .. 's:' .. route, '*', 'id', id)
+local me = ARGV[3]
+local cap = tonumber(ARGV[5])
+local idle = tonumber(ARGV[6])
+local s = p .. 's:' .. route
+local r = p .. 'r:' .. route
+local due = redis.call('ZRANGEBYSCORE', r, '-inf', ARGV[4], 'LIMIT', 0, 256)
+table.sort(due, function(a, b) return tonumber(a) < tonumber(b) end)
+for _, id in ipairs(due) do
+  redis.call('ZREM', r, id)
+  redis.call('XADD', s, '*', 'id', id)
 end
-return #ids
+local out = {}
+local function add(entries)
+  for _, e in ipairs(entries) do
+    if #out >= cap then return end
+    if type(e) == 'table' then
+      local id = ''
+      local f = e[2]
+      if type(f) == 'table' then
+        for i = 1, #f, 2 do if f[i] == 'id' then id = f[i + 1] end end
+      end
+      table.insert(out, { e[1], id })
+    end
+  end
+end
+local pending = redis.call('XPENDING', s, 'hookgate', '-', '+', cap, 'released')
+if #pending > 0 then
+  local ids = {}
+  for i, e in ipairs(pending) do ids[i] = e[1] end
+  add(redis.call('XCLAIM', s, 'hookgate', me, 0, unpack(ids)))
+end
+local before = #out
+if idle > 0 and #out < cap then
+  local claimed = redis.call('XAUTOCLAIM', s, 'hookgate', me, idle, '0-0', 'COUNT', cap - #out)
+  add(claimed[2])
+end
+local taken_over = #out - before
+if #out < cap then
+  local read = redis.call('XREADGROUP', 'GROUP', 'hookgate', me, 'COUNT', cap - #out, 'STREAMS', s, '>')
+  if read then add(read[1][2]) end
+end
+local reply = { taken_over }
+for _, e in ipairs(out) do
+  local st = { false, false }
+  if e[2] ~= '' then st = redis.call('HMGET', p .. 'd:' .. e[2], 'state', 'meta') end
+  table.insert(reply, { e[1], e[2], st[1], st[2] })
+end
+return reply
 ";
 
 const REPLAY: &str = r"
@@ -166,8 +201,7 @@ struct Scripts {
     enqueue: Script,
     settle: Script,
     touch: Script,
-    take_released: Script,
-    promote: Script,
+    take: Script,
     replay: Script,
     purge: Script,
 }
@@ -232,8 +266,7 @@ impl RedisQueue {
                 enqueue: Script::new(ENQUEUE),
                 settle: Script::new(SETTLE),
                 touch: Script::new(TOUCH),
-                take_released: Script::new(TAKE_RELEASED),
-                promote: Script::new(PROMOTE),
+                take: Script::new(TAKE),
                 replay: Script::new(REPLAY),
                 purge: Script::new(PURGE),
             },
@@ -624,6 +657,9 @@ async fn maintain(weak: Weak<Inner>) {
     }
 }
 
+/// One entry of TAKE's answer: stream entry id, delivery id, state, metadata.
+type TakenEntry = (String, String, Option<String>, Option<Vec<u8>>);
+
 /// A delivery taken from a route's stream by this replica's deliverer.
 pub(super) struct Taken {
     pub id: u64,
@@ -640,6 +676,8 @@ pub(crate) struct Lease {
     /// Routes whose consumer group exists (as far as this replica knows).
     groups: Mutex<BTreeSet<String>>,
     last_claim: Mutex<HashMap<String, u64>>,
+    /// The routes, and when they were read (Unix ms).
+    routes: Mutex<(u64, Vec<String>)>,
 }
 
 impl Lease {
@@ -650,6 +688,7 @@ impl Lease {
             held: Mutex::new(HashMap::new()),
             groups: Mutex::new(BTreeSet::new()),
             last_claim: Mutex::new(HashMap::new()),
+            routes: Mutex::new((0, Vec::new())),
         }
     }
 
@@ -676,8 +715,16 @@ impl Lease {
             .count()
     }
 
-    /// The routes to take from.
+    /// The routes to take from: those configured, and those Redis has seen (read again every
+    /// second at most: a route new to every replica's config is rare).
     pub(super) async fn routes(&self) -> Result<Vec<String>, QueueError> {
+        let now = now_ms();
+        {
+            let cached = lock(&self.routes);
+            if now.saturating_sub(cached.0) < ROUTES_EVERY_MS && !cached.1.is_empty() {
+                return Ok(cached.1.clone());
+            }
+        }
         let mut c = self.conn.clone();
         let seen: Vec<String> = redis::cmd("SMEMBERS")
             .arg(format!("{}routes", self.p()))
@@ -686,7 +733,9 @@ impl Lease {
             .map_err(redis_error)?;
         let mut all = lock(&self.queue.known).clone();
         all.extend(seen);
-        Ok(all.into_iter().collect())
+        let all: Vec<String> = all.into_iter().collect();
+        *lock(&self.routes) = (now, all.clone());
+        Ok(all)
     }
 
     /// Takes up to `capacity` deliveries of `route`: due retries go back to the stream first,
@@ -701,18 +750,6 @@ impl Lease {
         let p = self.p().to_owned();
         let stream = format!("{p}s:{route}");
         self.ensure_group(&mut c, route, &stream).await?;
-        let mut call = self.queue.scripts.promote.prepare_invoke();
-        call.arg(&p).arg(route).arg(now_ms()).arg(PROMOTE_BATCH);
-        let _: i64 = call.invoke_async(&mut c).await.map_err(redis_error)?;
-        // What a stopped replica handed back first: it was accepted before anything new.
-        let mut call = self.queue.scripts.take_released.prepare_invoke();
-        call.arg(&stream)
-            .arg(GROUP)
-            .arg(RELEASED)
-            .arg(&self.queue.consumer)
-            .arg(capacity);
-        let released: StreamClaimReply = call.invoke_async(&mut c).await.map_err(redis_error)?;
-        let mut entries: Vec<StreamId> = released.ids;
         let visibility = u64::try_from(self.queue.visibility.as_millis()).unwrap_or(u64::MAX);
         let now = now_ms();
         let claim_due = {
@@ -724,77 +761,53 @@ impl Lease {
             }
             due
         };
-        if claim_due {
-            let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-                .arg(&stream)
-                .arg(GROUP)
-                .arg(&self.queue.consumer)
-                .arg(visibility)
-                .arg("0-0")
-                .arg("COUNT")
-                .arg(capacity)
-                .query_async(&mut c)
-                .await
-                .map_err(redis_error)?;
-            if !reply.claimed.is_empty() {
-                tracing::info!(
-                    route,
-                    taken_over = reply.claimed.len(),
-                    "queue: taking over deliveries a stopped replica held"
-                );
-            }
-            entries.extend(reply.claimed);
+        let mut call = self.queue.scripts.take.prepare_invoke();
+        call.arg(&p)
+            .arg(route)
+            .arg(&self.queue.consumer)
+            .arg(now)
+            .arg(capacity)
+            .arg(if claim_due { visibility } else { 0 });
+        let reply: Vec<Value> = call
+            .invoke_async(&mut c)
+            .await
+            .map_err(|e| self.forget_group_on(route, e))?;
+        let mut reply = reply.into_iter();
+        let taken_over: usize = reply
+            .next()
+            .map(redis::from_redis_value)
+            .transpose()
+            .map_err(super::store_error)?
+            .unwrap_or(0);
+        if taken_over > 0 {
+            tracing::info!(
+                route,
+                taken_over,
+                "queue: taking over deliveries a stopped replica held"
+            );
         }
-        entries.truncate(capacity);
-        let room = capacity.saturating_sub(entries.len());
-        if room > 0 {
-            let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-                .arg("GROUP")
-                .arg(GROUP)
-                .arg(&self.queue.consumer)
-                .arg("COUNT")
-                .arg(room)
-                .arg("STREAMS")
-                .arg(&stream)
-                .arg(">")
-                .query_async(&mut c)
-                .await
-                .map_err(|e| self.forget_group_on(route, e))?;
-            entries.extend(reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids));
-        }
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<Option<u64>> = entries
-            .iter()
-            .map(|e| e.get::<String>("id").and_then(|s| s.parse().ok()))
-            .collect();
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            pipe.cmd("HMGET")
-                .arg(format!("{p}d:{}", id.unwrap_or(0)))
-                .arg("state")
-                .arg("meta");
-        }
-        let found: Vec<(Option<String>, Option<Vec<u8>>)> =
-            pipe.query_async(&mut c).await.map_err(redis_error)?;
+        let entries: Vec<TakenEntry> = reply
+            .map(redis::from_redis_value)
+            .collect::<Result<_, _>>()
+            .map_err(super::store_error)?;
         let mut taken = Vec::new();
         let mut stale = Vec::new();
-        for ((entry, id), (state, meta)) in entries.into_iter().zip(ids).zip(found) {
+        for (entry, id, state, meta) in entries {
+            let id = id.parse::<u64>().ok();
             let meta = meta.and_then(|m| serde_json::from_slice::<Meta>(&m).ok());
             match (id, state.as_deref(), meta) {
                 (Some(id), Some("pending"), Some(meta)) => {
                     let mut held = lock(&self.held);
                     if held.contains_key(&id) {
                         // Already held here: the older entry stays the one settled.
-                        stale.push(entry.id);
+                        stale.push(entry);
                         continue;
                     }
-                    held.insert(id, (route.to_owned(), entry.id));
+                    held.insert(id, (route.to_owned(), entry));
                     taken.push(Taken { id, meta });
                 }
                 // Settled meanwhile (by the replica this was taken over from), or purged.
-                _ => stale.push(entry.id),
+                _ => stale.push(entry),
             }
         }
         if !stale.is_empty() {
