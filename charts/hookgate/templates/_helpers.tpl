@@ -119,20 +119,62 @@ listenAddress and containerPorts (the probes and the Service depend on them).
 {{- end -}}
 
 {{/*
-config.queue from the queue values: path and max_bytes are the chart's (the volume is mounted at
-the path's folder); the rest of config.queue (max_dead_letters, the queued routes' defaults)
-passes through. A queued route needs queue.enabled. (dict "ctx" $ctx "cfg" $cfg): edits $cfg.
+config.queue from the queue values: max_bytes is the chart's, and so are path with the embedded
+backend (the volume is mounted at the path's folder; backend left out, hookgate's default) and
+backend: redis with the Redis one (no path, no volume); with backend redis, queue.redis.url and
+queue.redis.passwordKey go into config.queue.redis. The rest of config.queue (max_dead_letters,
+visibility_timeout, redis's other settings, the queued routes' defaults) passes through. A queued
+route needs queue.enabled. (dict "ctx" $ctx "cfg" $cfg): edits $cfg.
 */}}
 {{- define "hookgate.configQueue" -}}
-{{- $q := .ctx.Values.queue -}}
+{{- $ctx := .ctx -}}
+{{- $q := $ctx.Values.queue -}}
 {{- $cfg := .cfg -}}
 {{- $cq := $cfg.queue | default dict -}}
 {{- if or (hasKey $cq "path") (hasKey $cq "max_bytes") -}}
 {{- fail "hookgate: do not set config.queue.path or config.queue.max_bytes; the chart sets them from queue.path and queue.maxBytes (and mounts the queue's storage at the path's folder)" -}}
 {{- end -}}
+{{- if hasKey $cq "backend" -}}
+{{- fail "hookgate: do not set config.queue.backend; the chart sets it from queue.backend (embedded or redis)" -}}
+{{- end -}}
 {{- if $q.enabled -}}
+{{- $redis := $q.redis | default dict -}}
+{{- if eq (include "hookgate.queueBackend" $ctx) "redis" -}}
+{{- $_ := set $cq "backend" "redis" -}}
+{{- $conn := deepCopy ($cq.redis | default dict) -}}
+{{- if $redis.url -}}
+{{- if $conn.url -}}
+{{- fail "hookgate: set queue.redis.url or config.queue.redis.url, not both" -}}
+{{- end -}}
+{{- $_ := set $conn "url" $redis.url -}}
+{{- end -}}
+{{- if $redis.passwordKey -}}
+{{- if not $ctx.Values.secrets.existingSecret -}}
+{{- fail "hookgate: queue.redis.passwordKey names a key of secrets.existingSecret; set secrets.existingSecret" -}}
+{{- end -}}
+{{- if hasKey $conn "password" -}}
+{{- fail "hookgate: set queue.redis.passwordKey or config.queue.redis.password, not both" -}}
+{{- end -}}
+{{- if not $conn.url -}}
+{{- fail "hookgate: queue.redis.passwordKey is the password of the queue's own Redis connection, which needs a url: set queue.redis.url (or config.queue.redis.url); to use config.dedup.redis's connection, leave passwordKey empty (its password is config.dedup.redis.password)" -}}
+{{- end -}}
+{{- $_ := set $conn "password" (dict "file" (printf "%s/%s" $ctx.Values.secrets.mountPath $redis.passwordKey)) -}}
+{{- end -}}
+{{- if $conn -}}
+{{- if not $conn.url -}}
+{{- fail "hookgate: config.queue.redis has no url: set queue.redis.url (or config.queue.redis.url), e.g. redis://redis-master.redis.svc:6379" -}}
+{{- end -}}
+{{- $_ := set $cq "redis" $conn -}}
+{{- else if not ((($cfg.dedup | default dict).redis) | default dict) -}}
+{{- fail "hookgate: queue.backend is redis but no Redis connection is set: set queue.redis.url (e.g. redis://redis-master.redis.svc:6379), config.queue.redis, or config.dedup.redis (hookgate then uses the dedup store's connection)" -}}
+{{- end -}}
+{{- else -}}
+{{- if or $redis.url $redis.passwordKey -}}
+{{- fail "hookgate: queue.redis.url and queue.redis.passwordKey are for queue.backend: redis; set queue.backend=redis, or leave them empty for the embedded queue" -}}
+{{- end -}}
 {{- $_ := set $cq "path" $q.path -}}
-{{- $_ := set $cq "max_bytes" (include "hookgate.queueMaxBytes" .ctx) -}}
+{{- end -}}
+{{- $_ := set $cq "max_bytes" (include "hookgate.queueMaxBytes" $ctx) -}}
 {{- $_ := set $cfg "queue" $cq -}}
 {{- else -}}
 {{- range $cfg.routes -}}
@@ -144,15 +186,25 @@ passes through. A queued route needs queue.enabled. (dict "ctx" $ctx "cfg" $cfg)
 {{- end -}}
 {{- end -}}
 
+{{/* queue.backend: embedded (the default) or redis. */}}
+{{- define "hookgate.queueBackend" -}}
+{{- .Values.queue.backend | default "embedded" -}}
+{{- end -}}
+
+{{/* "true" when the container mounts the queue's volume hookgate-queue: the embedded backend. */}}
+{{- define "hookgate.queueVolume" -}}
+{{- if and .Values.queue.enabled (ne (include "hookgate.queueBackend" .) "redis") -}}true{{- end -}}
+{{- end -}}
+
 {{/* queue.maxBytes as hookgate reads it (a string; a number of bytes stays a whole number). */}}
 {{- define "hookgate.queueMaxBytes" -}}
 {{- $m := .Values.queue.maxBytes -}}
 {{- if kindIs "string" $m -}}{{ $m }}{{- else -}}{{ int64 $m }}{{- end -}}
 {{- end -}}
 
-{{/* "true" when the standalone pod is a StatefulSet: the queue on a PVC. */}}
+{{/* "true" when the standalone pod is a StatefulSet: the embedded queue on a PVC. */}}
 {{- define "hookgate.statefulSet" -}}
-{{- if and (eq .Values.mode "standalone") .Values.queue.enabled (eq .Values.queue.persistence.type "pvc") -}}true{{- end -}}
+{{- if and (eq .Values.mode "standalone") (include "hookgate.queueVolume" .) (eq .Values.queue.persistence.type "pvc") -}}true{{- end -}}
 {{- end -}}
 
 {{/* A size in bytes (a float, printed), from hookgate's syntax (1GiB, 512MB) or a Kubernetes
@@ -173,7 +225,10 @@ quantity (2Gi, 500M); empty when it is neither. Only for comparing sizes. */}}
 {{/* Refuses queue values that cannot work (templates/validate.yaml). */}}
 {{- define "hookgate.validateQueue" -}}
 {{- $q := .Values.queue -}}
-{{- if $q.enabled -}}
+{{- if and $q.enabled (eq (include "hookgate.queueBackend" .) "redis") (eq $q.persistence.type "pvc") -}}
+{{- fail "hookgate: queue.persistence.type=pvc with queue.backend=redis: with backend redis the queue's persistence is Redis's (run it with appendonly yes and appendfsync always; see README, Queued delivery), hookgate keeps no file and the chart mounts no volume; remove queue.persistence.type (or set it to emptyDir)" -}}
+{{- end -}}
+{{- if (include "hookgate.queueVolume" .) -}}
 {{- if and (eq $q.persistence.type "pvc") (ne .Values.mode "standalone") -}}
 {{- fail "hookgate: queue.persistence.type=pvc needs mode: standalone (the chart then renders a StatefulSet with a claim per replica); in sidecar mode the pod is your chart's: use queue.persistence.type=emptyDir (hookgate.sidecar.volumes renders it)" -}}
 {{- end -}}

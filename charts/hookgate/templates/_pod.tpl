@@ -1,6 +1,6 @@
 {{/*
 The hookgate container, its volumes and pod annotations: shared by the standalone workload
-(Deployment, or StatefulSet with the queue on a PVC) and the sidecar templates (_sidecar.tpl).
+(Deployment, or StatefulSet with the embedded queue on a PVC) and the sidecar templates (_sidecar.tpl).
 All take hookgate's own context.
 */}}
 
@@ -82,7 +82,7 @@ All take hookgate's own context.
     {{- end }}
     - name: hookgate-tmp
       mountPath: /tmp
-    {{- if $v.queue.enabled }}
+    {{- if include "hookgate.queueVolume" $ctx }}
     # The queue's store, writable (the root filesystem is read-only).
     - name: hookgate-queue
       mountPath: {{ dir $v.queue.path }}
@@ -92,8 +92,8 @@ All take hookgate's own context.
     {{- end }}
 {{- end -}}
 
-{{/* The volumes the container mounts, as list items (hookgate-queue: an emptyDir with the queue on,
-unless the StatefulSet's claim provides it). */}}
+{{/* The volumes the container mounts, as list items (hookgate-queue: an emptyDir with the embedded
+queue on, unless the StatefulSet's claim provides it; none with queue.backend redis). */}}
 {{- define "hookgate.volumesSpec" -}}
 {{- $v := .Values -}}
 - name: hookgate-config
@@ -118,7 +118,7 @@ unless the StatefulSet's claim provides it). */}}
   emptyDir:
     sizeLimit: 16Mi
 {{- /* On a PVC the StatefulSet's volumeClaimTemplates provide hookgate-queue. */}}
-{{- if and $v.queue.enabled (ne $v.queue.persistence.type "pvc") }}
+{{- if and (include "hookgate.queueVolume" .) (ne $v.queue.persistence.type "pvc") }}
 - name: hookgate-queue
   emptyDir:
     {{- with $v.queue.persistence.sizeLimit }}

@@ -62,7 +62,7 @@ which put it in the right place by themselves. */}}
 {{- end -}}
 
 {{/* The volumes the container mounts (config, signing secrets, /tmp, and with queue.enabled the
-queue's emptyDir), as list items. */}}
+embedded queue's emptyDir; none for queue.backend redis), as list items. */}}
 {{- define "hookgate.sidecar.volumes" -}}
 {{- $r := dict -}}
 {{- include "hookgate.sidecar.ctx" (dict "in" . "out" $r) -}}

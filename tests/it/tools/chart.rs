@@ -28,10 +28,11 @@ const KUBE_VERSIONS: [&str; 2] = ["1.29.0", "1.33.0"];
 /// prometheus-operator kinds: not in kubernetes-validate's schemas, checked by `check_crd`.
 const CRD_KINDS: [&str; 3] = ["ServiceMonitor", "PodMonitor", "PrometheusRule"];
 /// The values scenarios under charts/hookgate/ci that must exist (more may).
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "standalone-minimal",
     "standalone-full",
     "standalone-queue",
+    "standalone-queue-redis",
     "sidecar",
     "native-sidecar",
     "existing-configmap",
@@ -771,6 +772,44 @@ fn check_standalone(
         assert_eq!(replicas, 2);
         assert_eq!(claims, ["hookgate-queue"], "{label}");
         assert_eq!(queue_alerts(objects).len(), 3, "{label}");
+        // Each replica reports its own queue: the dashboard sums them.
+        let depth = queue_gauge_exprs(objects, "hookgate_queue_depth");
+        assert!(
+            depth.starts_with("sum by (route) (hookgate_queue_depth{"),
+            "{depth}"
+        );
+    }
+    if label == "standalone-queue-redis" {
+        // The queue on Redis, shared by the replicas: a Deployment, no claim, no queue volume,
+        // the queue's alerts all the same.
+        assert_eq!(kind(deploy), "Deployment", "{label}");
+        assert!(!kinds(objects).contains("StatefulSet"), "{label}");
+        assert_eq!(replicas, 3);
+        assert!(claims.is_empty(), "{label}");
+        assert_eq!(
+            mount_and_volume(pod, "hookgate-queue"),
+            (None, None),
+            "{label}"
+        );
+        assert_eq!(
+            queue_alerts(objects),
+            [
+                "HookgateQueueOldestAge",
+                "HookgateDeadLettersGrowing",
+                "HookgateQueueNearlyFull"
+            ],
+            "{label}"
+        );
+        // Every replica reports the whole queue: one value per release, not a sum of pods.
+        for gauge in ["hookgate_queue_depth", "hookgate_queue_dead_letters"] {
+            let e = queue_gauge_exprs(objects, gauge);
+            assert!(
+                e.starts_with(&format!(
+                    "sum by (route) (max by (namespace, route) ({gauge}{{"
+                )),
+                "{label}: {e}"
+            );
+        }
     }
     if label == "standalone-minimal" {
         assert_eq!(
@@ -780,6 +819,23 @@ fn check_standalone(
             )
         );
     }
+}
+
+/// The dashboard's expression reading the queue gauge `gauge` (a route's depth or dead letters).
+fn queue_gauge_exprs(objects: &[Value], gauge: &str) -> String {
+    let cm = named(
+        objects,
+        "ConfigMap",
+        &format!("{RELEASE}-hookgate-dashboard"),
+    );
+    let json: serde_json::Value = serde_json::from_str(s(&cm["data"]["hookgate.json"])).unwrap();
+    let found: Vec<String> = dashboard_exprs(&json)
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.contains(&format!("({gauge}{{")))
+        .collect();
+    assert_eq!(found.len(), 1, "{gauge}: {found:?}");
+    found[0].clone()
 }
 
 /// A sidecar-mode render: only the config and monitoring; the pod is the app chart's.
@@ -917,6 +973,73 @@ fn schema_and_guards_reject_mistakes() {
         fails(&chart.join("ci/sidecar-values.yaml"), &with_queue(&pvc))
             .contains("queue.persistence.type=pvc needs mode: standalone")
     );
+
+    // The queue on Redis: the schema, then the guards.
+    assert!(lint_fails("queue.backend=kafka").contains("backend"));
+    assert!(
+        lint_fails("queue.redis.url=redis://user:hunter2@redis:6379").contains("url"),
+        "no credentials in the URL (a ConfigMap): passwordKey"
+    );
+    assert!(lint_fails("queue.redis.db=1").contains("db"));
+    let on_redis = |extra: &[&'static str]| -> Vec<&str> {
+        [&queue[..], &["--set", "queue.backend=redis"][..], extra].concat()
+    };
+    let url = ["--set", "queue.redis.url=redis://redis:6379"];
+    let err = fails(&minimal, &on_redis(&[&url[..], &pvc[..]].concat()));
+    assert!(
+        err.contains("queue.persistence.type=pvc with queue.backend=redis")
+            && err.contains("persistence is Redis's"),
+        "{err}"
+    );
+    let err = fails(&minimal, &on_redis(&[]));
+    assert!(
+        err.contains("no Redis connection is set")
+            && err.contains("queue.redis.url")
+            && err.contains("config.dedup.redis"),
+        "{err}"
+    );
+    let err = fails(
+        &minimal,
+        &on_redis(
+            &[
+                &url[..],
+                &[
+                    "--set",
+                    "queue.redis.passwordKey=redis-password",
+                    "--set",
+                    "secrets.existingSecret=",
+                ][..],
+            ]
+            .concat(),
+        ),
+    );
+    assert!(
+        err.contains("queue.redis.passwordKey names a key of secrets.existingSecret"),
+        "{err}"
+    );
+    assert!(fails(
+        &minimal,
+        &on_redis(&["--set", "config.queue.redis.key_prefix=hg:"])
+    )
+    .contains("config.queue.redis has no url"));
+    assert!(fails(
+        &minimal,
+        &on_redis(
+            &[
+                &url[..],
+                &["--set", "config.queue.redis.url=redis://other:6379"][..]
+            ]
+            .concat()
+        )
+    )
+    .contains("not both"));
+    assert!(fails(
+        &minimal,
+        &with_queue(&["--set", "config.queue.backend=redis"])
+    )
+    .contains("do not set config.queue.backend"));
+    assert!(fails(&minimal, &with_queue(&url))
+        .contains("queue.redis.url and queue.redis.passwordKey are for queue.backend: redis"));
 }
 
 #[test]
@@ -1014,6 +1137,17 @@ fn queue_storage_follows_mode_and_persistence() {
         if let Some(path) = cfg["queue"]["path"].as_str() {
             assert!(Path::new(path).is_absolute(), "{label}: {path}");
             assert!(out.contains(&format!("queue {path} ")), "{label}: {out}");
+        }
+        if cfg["queue"]["backend"] == "redis" {
+            // Its own connection, or the dedup store's.
+            let url = cfg["queue"]["redis"]["url"]
+                .as_str()
+                .or(cfg["dedup"]["redis"]["url"].as_str())
+                .unwrap_or_else(|| panic!("{label}: no Redis url"));
+            assert!(
+                out.contains(&format!("queue redis {url} ")),
+                "{label}: {out}"
+            );
         }
         let queued = seq(&cfg["routes"])
             .iter()
@@ -1162,6 +1296,92 @@ queue:
     );
     assert_eq!(class("queue.persistence.storageClass="), None);
 
+    // On Redis (the ci scenario): the Deployment, never a StatefulSet, and no queue volume; the
+    // config names the backend and the connection, with no path.
+    let label = "queue-redis";
+    let redis = chart.join("ci/standalone-queue-redis-values.yaml");
+    let objects = template(&chart, &[&redis], &[]);
+    kube_validate(tmp.path(), label, &objects);
+    check_standalone(
+        label,
+        &parsed(&redis),
+        &objects,
+        Some("hookgate-signing"),
+        &fullname,
+    );
+    assert!(!kinds(&objects).contains("StatefulSet"), "{label}");
+    let pod = &one(&objects, "Deployment")["spec"]["template"];
+    assert_eq!(
+        mount_and_volume(pod, "hookgate-queue"),
+        (None, None),
+        "{label}"
+    );
+    let cfg = config(label, &objects);
+    let q = &cfg["queue"];
+    assert_eq!(s(&q["backend"]), "redis", "{label}");
+    assert!(
+        q.get("path").is_none(),
+        "{label}: no file with backend redis"
+    );
+    assert_eq!(s(&q["max_bytes"]), "2GiB");
+    assert_eq!(
+        s(&q["redis"]["url"]),
+        "redis://redis-master.redis.svc.cluster.local:6379/0"
+    );
+    assert_eq!(
+        s(&q["redis"]["password"]["file"]),
+        "/var/run/secrets/hookgate/redis-password",
+        "queue.redis.passwordKey: a file of the Secret"
+    );
+    assert_eq!(
+        s(&q["redis"]["key_prefix"]),
+        "hookgate:shop:",
+        "config.queue.redis passes through"
+    );
+    assert_eq!(s(&q["visibility_timeout"]), "30s");
+    assert_eq!(q["max_dead_letters"], 50000);
+    assert_eq!(queue_alerts(&objects).len(), 3, "{label}");
+    // No queue.redis.url: config.queue.redis as written, or else hookgate takes the dedup
+    // store's connection (no queue.redis rendered).
+    let minimal_redis = [
+        "--set",
+        "queue.enabled=true",
+        "--set",
+        "queue.backend=redis",
+        "--set",
+        "config.routes[0].delivery=queued",
+    ];
+    for (label, extra, url) in [
+        (
+            "queue-redis-config",
+            r#"config.queue={"redis":{"url":"redis://queue.redis:6379","timeout":"2s"}}"#,
+            Some("redis://queue.redis:6379"),
+        ),
+        (
+            "queue-redis-dedup",
+            r#"config.dedup={"backend":"redis","redis":{"url":"redis://dedup.redis:6379"}}"#,
+            None,
+        ),
+    ] {
+        let args = [&minimal_redis[..], &["--set-json", extra][..]].concat();
+        run(lint_cmd("helm", &chart, &[&minimal]).args(&args));
+        let objects = template(&chart, &[&minimal], &args);
+        let pod = &one(&objects, "Deployment")["spec"]["template"];
+        assert_eq!(
+            mount_and_volume(pod, "hookgate-queue"),
+            (None, None),
+            "{label}"
+        );
+        let cfg = config(label, &objects);
+        assert_eq!(s(&cfg["queue"]["backend"]), "redis", "{label}");
+        assert!(cfg["queue"].get("path").is_none(), "{label}");
+        assert_eq!(
+            cfg["queue"]["redis"]["url"].as_str(),
+            url,
+            "{label}: {cfg:?}"
+        );
+    }
+
     // Sidecar mode: the chart renders the config (and the alerts), no workload.
     let sidecar = chart.join("ci/sidecar-values.yaml");
     let on = ["--set", "queue.enabled=true"];
@@ -1222,6 +1442,32 @@ queue:
             "/var/lib/hookgate/queue.redb"
         );
     }
+    // On Redis the app's pod gets no queue volume.
+    let redis = [
+        &on[..],
+        &[
+            "--set",
+            "hookgate.queue.backend=redis",
+            "--set",
+            "hookgate.queue.redis.url=redis://redis:6379",
+        ][..],
+    ]
+    .concat();
+    let label = "node-app-redis-queue";
+    run(lint_cmd("helm", &app, &[]).args(&redis));
+    let objects = template(&app, &[], &redis);
+    kube_validate(tmp.path(), label, &objects);
+    let pod = &one(&objects, "Deployment")["spec"]["template"];
+    check_container(label, pod, Some("node-app-webhook-secrets"), "hg-hookgate");
+    assert_eq!(
+        mount_and_volume(pod, "hookgate-queue"),
+        (None, None),
+        "{label}"
+    );
+    let cfg = config(label, &objects);
+    assert_eq!(s(&cfg["queue"]["backend"]), "redis", "{label}");
+    assert!(cfg["queue"].get("path").is_none(), "{label}");
+
     // A PVC is the standalone StatefulSet's: refused in sidecar mode, from the app chart too.
     let err = run_failing(&mut template_cmd(
         &app,
