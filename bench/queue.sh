@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Queued delivery (issue 15): a route with `delivery: queued` answers the sender 202 once the
 # delivery is synced to the queue's store (redb, queue.path), and a deliverer sends it to the
-# app with retries. Four measurements, each a PHASE:
+# app with retries. With QUEUE_BACKEND=redis (issue 16) the store is a redis-server started here
+# (Redis Streams, queue.backend: redis), durable per its appendfsync. Four measurements, each a
+# PHASE:
 #
 #   latency   sender-side latency, open loop (bench/openloop.rs, as bench/latency.sh), at RATES:
 #               queued-slow  the queued route, the app taking SLOW_MS (2 s) per request
@@ -13,17 +15,22 @@
 #                            app's address: the backlog grows as with the slow app, but the
 #                            deliverer pauses (tells the store's size from the app's slowness)
 #             hookgate is restarted (fresh store) for each target and run, and warmed with WARMUP
-#             unmeasured requests (its dedup store full, as latency.sh; the queued targets
-#             keep them as a backlog). Every request must be `queued` (or `forwarded`).
+#             unmeasured requests (its dedup store full, as latency.sh; queued-slow and
+#             queued-down keep them as a backlog, queued-fast waits for its deliverer to send
+#             them on: DRAIN_WAIT). Every request must be `queued` (or `forwarded`).
 #   enqueue   enqueue throughput, closed loop: wrk -c WRK_CONNS against the queued route with the
 #             app fast (nginx) and with the app down (nothing listens: pure enqueue, every
 #             attempt refused and retried later). Durable acks/s (2xx/s, each checked `queued`
 #             in hookgate_requests_total), deliveries per synced commit, fsync p50/p99 of the
 #             commits (histogram), hookgate's CPU per request (its deliverer's work included).
+#             With QUEUE_BACKEND=redis: redis-server's CPU per request and commands per delivery
+#             too (its CPU is not in hookgate's), and no commit/fsync histogram (hookgate's
+#             are the embedded store's).
 #   disk      the app down, FILL (100 000) deliveries enqueued (openloop at FILL_RATE), then the
 #             store's size: hookgate_queue_disk_bytes, ls -l and du of the file, per delivery.
 #   recovery  (after disk, on its store) KILLS times: SIGKILL hookgate, start it again, time from
 #             exec to GET /readyz 200 on the admin port; the "queue store opened" log line.
+#             disk and recovery are the embedded store's: skipped (with a message) on redis.
 #
 # Usage: bench/queue.sh                       (about 12 minutes plus the build)
 # Knobs (environment):
@@ -31,17 +38,30 @@
 #   RATES="1000 5000"  DURATION=10  CONNS=50  REPEAT=2   open loop (latency phase)
 #   TARGETS="queued-slow queued-fast sync-fast"           latency phase targets
 #   WARMUP=120000      unmeasured requests at 20 000/s after each hookgate start (latency); 0 = none
+#   DRAIN_WAIT=120     queued-fast: after the warm-up, wait up to this many seconds for the queue to
+#                      be empty (the deliverer sending the warm-up on), so the runs measure an
+#                      empty queue; the depth and the time it took go to raw/latency-drain-*.txt
 #   SLOW_MS=2000       the slow app's time per request
 #   QCONC=64           the queued route's delivery concurrency
 #   WRK_CONNS=64  WRK_DURATION=15s  WRK_WARMUP=3s  WRK_REPEAT=2  COUNT=500000   enqueue phase
 #   FILL=100000  FILL_RATE=10000  KILLS=3       disk and recovery phases
 #   QUEUE_DIR=         where the store files go (default: the temporary folder under /tmp); must be
-#                      a real disk, not tmpfs (checked: fsync on tmpfs costs nothing)
+#                      a real disk, not tmpfs (checked: fsync on tmpfs costs nothing). On redis:
+#                      redis-server's --dir (its append-only files) is QUEUE_DIR/redis
+#   QUEUE_BACKEND=embedded  the queue's store: embedded (redb, a file in QUEUE_DIR) or redis: a
+#                      redis-server started here on 127.0.0.1:BASE+6 (--save "" --appendonly yes
+#                      --appendfsync REDIS_FSYNC, its other settings the defaults, automatic AOF
+#                      rewrites included), hookgate's `queue: { backend: redis, redis: { url } }`;
+#                      FLUSHALL and an AOF rewrite (so an empty AOF) before each hookgate start
+#   REDIS_FSYNC=always appendfsync with QUEUE_BACKEND=redis: always (an ack after the fsync, as
+#                      the embedded store), everysec (up to a second of acked deliveries lost on
+#                      a machine crash), no
 #   QUEUE_MAX_BYTES=4GiB   queue.max_bytes
 #   BODY_BYTES=1024, HOOKGATE_BIN, HOOKGATE_LOG, HOOKGATE_WORKERS, BENCH_PORT_BASE, PIN, KEEP: as
 #                      in run.sh. OUT=bench/results/queue-<UTC time>
 # Ports: BASE (nginx app), BASE+1 (nginx proxy, unused), BASE+2 hookgate, BASE+3 its admin,
-# BASE+4 the "app down" address (nothing may listen there), BASE+5 the slow app.
+# BASE+4 the "app down" address (nothing may listen there), BASE+5 the slow app, BASE+6 the
+# queue's redis-server (QUEUE_BACKEND=redis).
 # Everything binds and targets 127.0.0.1 only; every run is bounded.
 set -euo pipefail
 
@@ -54,6 +74,7 @@ CONNS=${CONNS:-50}
 REPEAT=${REPEAT:-2}
 TARGETS=${TARGETS:-"queued-slow queued-fast sync-fast"}
 WARMUP=${WARMUP:-120000}
+DRAIN_WAIT=${DRAIN_WAIT:-120}
 SLOW_MS=${SLOW_MS:-2000}
 QCONC=${QCONC:-64}
 WRK_CONNS=${WRK_CONNS:-64}
@@ -66,6 +87,8 @@ FILL_RATE=${FILL_RATE:-10000}
 KILLS=${KILLS:-3}
 QUEUE_MAX_BYTES=${QUEUE_MAX_BYTES:-4GiB}
 BODY_BYTES=${BODY_BYTES:-1024}
+QUEUE_BACKEND=${QUEUE_BACKEND:-embedded}
+REDIS_FSYNC=${REDIS_FSYNC:-always}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-$BENCH/results/queue-$STAMP}
 . "$BENCH/lib.sh"
@@ -84,10 +107,22 @@ hookgate_log_rotate() {
 }
 P_DOWN=$P_REDIS  # nothing listens here: the app is down
 P_SLOW=$P_FLOOR  # bench/slow_app.rs
+P_QREDIS=$P_NJS  # the queue's redis-server (QUEUE_BACKEND=redis)
 ROUTE=tolinku-queued
 
+case $QUEUE_BACKEND in
+    embedded) ;;
+    redis)
+        case $REDIS_FSYNC in always | everysec | no) ;; *) die "REDIS_FSYNC=$REDIS_FSYNC: use always, everysec or no" ;; esac
+        for t in redis-server redis-cli; do
+            command -v "$t" >/dev/null || die "missing: $t (QUEUE_BACKEND=redis). Install it with:
+    apt-get update && apt-get install -y redis-server"
+        done
+        ;;
+    *) die "QUEUE_BACKEND=$QUEUE_BACKEND: use embedded or redis" ;;
+esac
 check_tools
-check_ports
+check_ports "$P_QREDIS"
 build_hookgate
 log "cargo build --release --example openloop --example slow_app"
 (cd "$ROOT" && cargo build --release --example openloop --example slow_app) >&2 || die "cannot build bench/openloop.rs or bench/slow_app.rs"
@@ -101,8 +136,63 @@ QDIR=$(cd "$QDIR" && pwd)
 fstype=$(stat -f -c %T "$QDIR")
 [[ $fstype != tmpfs && $fstype != ramfs ]] || die "QUEUE_DIR $QDIR is on $fstype: fsync costs nothing there; use a folder on a disk"
 SLOW_PID=""
-trap 'rc=$?; stop_pid "$SLOW_PID" TERM; (exit $rc); cleanup' EXIT
+# set +e: under errexit `(exit $rc)` would end the trap there, before cleanup (a failed run left
+# nginx, hookgate and redis-server running). cleanup stops redis-server too.
+trap 'rc=$?; set +e; stop_pid "$SLOW_PID" TERM; (exit $rc); cleanup' EXIT
 start_nginx
+
+# QUEUE_BACKEND=redis: the queue's redis-server (REDIS_PID: lib.sh's cleanup stops it), its files
+# on the disk under test.
+rcli() { redis-cli -h 127.0.0.1 -p "$P_QREDIS" "$@"; }
+start_queue_redis() {
+    mkdir -p "$QDIR/redis"
+    rm -rf "$QDIR/redis/appendonlydir"
+    log "redis-server on 127.0.0.1:$P_QREDIS (appendonly yes, appendfsync $REDIS_FSYNC, dir $QDIR/redis)"
+    "${SERVER_CPU[@]}" redis-server --bind 127.0.0.1 --port "$P_QREDIS" --save '' --appendonly yes \
+        --appendfsync "$REDIS_FSYNC" --dir "$QDIR/redis" --logfile "$OUT/redis.log" &
+    REDIS_PID=$!
+    for _ in $(seq 100); do
+        [[ $(rcli PING 2>/dev/null) == PONG ]] && return 0
+        kill -0 "$REDIS_PID" 2>/dev/null || die "redis-server exited at start; see $OUT/redis.log"
+        sleep 0.1
+    done
+    die "redis-server did not answer on $P_QREDIS within 10s; see $OUT/redis.log"
+}
+# An empty Redis (as the embedded store's fresh file): FLUSHALL, then an AOF rewrite, waited
+# for, so every run starts from an empty append-only file.
+flush_queue_redis() {
+    [[ $(rcli FLUSHALL) == OK ]] || die "redis FLUSHALL failed"
+    rcli BGREWRITEAOF >/dev/null
+    for _ in $(seq 300); do
+        rcli INFO persistence | grep -q '^aof_rewrite_in_progress:0' &&
+            ! rcli INFO persistence | grep -q '^aof_rewrite_scheduled:1' && return 0
+        sleep 0.1
+    done
+    die "redis-server's AOF rewrite did not finish within 30s"
+}
+# redis_info FILE: the counters this script reads (INFO stats, persistence, cpu, memory;
+# empty on the embedded backend).
+redis_info() {
+    if [[ $QUEUE_BACKEND == redis ]]; then
+        rcli INFO all | tr -d '\r' | grep -E '^(total_commands_processed|aof_rewrites|aof_delayed_fsync|aof_current_size|used_memory|used_cpu_(sys|user)|cmdstat_[a-z]*|errorstat_[A-Za-z]*):' >"$1"
+    else
+        : >"$1"
+    fi
+}
+# rinfo KEY FILE: a value of redis_info's FILE ("-" when absent).
+rinfo() { awk -F: -v k="$1" '$1 == k {print $2; f = 1} END {if (!f) print "-"}' "$2"; }
+# redis_delta BEFORE AFTER REQUESTS: "commands per request, AOF rewrites, delayed fsyncs" between
+# two redis_info files ("- - -" on the embedded backend).
+redis_delta() {
+    [[ $QUEUE_BACKEND == redis ]] || { echo "- - -"; return; }
+    awk -v c0="$(rinfo total_commands_processed "$1")" -v c1="$(rinfo total_commands_processed "$2")" -v n="$3" \
+        -v r0="$(rinfo aof_rewrites "$1")" -v r1="$(rinfo aof_rewrites "$2")" \
+        -v f0="$(rinfo aof_delayed_fsync "$1")" -v f1="$(rinfo aof_delayed_fsync "$2")" \
+        'BEGIN {printf "%.2f %d %d\n", (c1 - c0) / n, r1 - r0, f1 - f0}'
+}
+# redis_ticks: CPU ticks of the queue's redis-server (0 on the embedded backend).
+redis_ticks() { if [[ -n $REDIS_PID ]]; then ticks "$REDIS_PID"; else echo 0; fi; }
+[[ $QUEUE_BACKEND == redis ]] && start_queue_redis
 
 export TOLINKU_WEBHOOK_SECRET="bench-tolinku-$RANDOM$RANDOM"
 export GITHUB_WEBHOOK_SECRET="bench-github-$RANDOM$RANDOM"
@@ -116,6 +206,11 @@ HG_LOG=$WORK/hookgate.log
     echo "nproc: $(nproc); cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo); memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "kernel: $(uname -sr); os: $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"); nginx: $("$NGINX" -v 2>&1); wrk: $( (wrk -v 2>&1 || true) | head -1 | sed 's/ Copyright.*//')"
     echo "queue store folder: $QDIR ($fstype on $(df --output=source "$QDIR" | tail -1))"
+    if [[ $QUEUE_BACKEND == redis ]]; then
+        echo "queue backend: redis (QUEUE_BACKEND=redis), appendfsync $REDIS_FSYNC (REDIS_FSYNC): $(redis-server --version | awk '{print $1, $2, $3}') on 127.0.0.1:$P_QREDIS, --save '' --appendonly yes --appendfsync $REDIS_FSYNC --dir $QDIR/redis, other settings default; its CPU reported apart from hookgate's"
+    else
+        echo "queue backend: embedded (redb file; QUEUE_BACKEND=embedded)"
+    fi
     echo "hookgate: $("$HG" --version 2>&1), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (work tree modified)'), log level ${HOOKGATE_LOG:-info}, workers ${HOOKGATE_WORKERS:-default}"
     echo "rustc: $(rustc -V 2>/dev/null || echo '?')"
     echo "phases: $PHASES; bodies $BODY_BYTES bytes, unique ids; queued route: delivery { mode: queued, concurrency: $QCONC }, queue.max_bytes $QUEUE_MAX_BYTES"
@@ -125,6 +220,8 @@ HG_LOG=$WORK/hookgate.log
 } | tee "$OUT/machine.txt" >&2
 
 HZ=$(getconf CLK_TCK)
+BACKEND_TAG=$QUEUE_BACKEND
+[[ $QUEUE_BACKEND != redis ]] || BACKEND_TAG=redis-$REDIS_FSYNC
 # hookgate's /metrics without the comments and the series at 0 (most of its 250 KB).
 metrics() { curl -fsS "http://127.0.0.1:$P_ADMIN/metrics" | awk '!/^#/ && $NF != 0'; }
 # hookgate's CPU ticks by thread name (workers, the queue's writer and deliverer, the logger...).
@@ -164,24 +261,45 @@ hookgate_config() {
       - { id: bench, env: TOLINKU_WEBHOOK_SECRET }
     delivery: { mode: queued, concurrency: $QCONC }
 
-queue:
-  path: $2
-  max_bytes: $QUEUE_MAX_BYTES
 EOF
+    if [[ $QUEUE_BACKEND == redis ]]; then
+        printf 'queue:\n  backend: redis\n  redis: { url: "redis://127.0.0.1:%s" }\n' "$P_QREDIS" >>"$WORK/hookgate.yaml"
+    else
+        printf 'queue:\n  path: %s\n' "$2" >>"$WORK/hookgate.yaml"
+    fi
+    echo "  max_bytes: $QUEUE_MAX_BYTES" >>"$WORK/hookgate.yaml"
     [[ -n ${HOOKGATE_WORKERS:-} ]] && echo "workers: $HOOKGATE_WORKERS" >>"$WORK/hookgate.yaml"
     cp "$WORK/hookgate.yaml" "$OUT/hookgate.yaml"
 }
 
-# start_hg APP_PORT STORE [keep]: a new hookgate on STORE (removed first unless "keep").
+# start_hg APP_PORT STORE [keep]: a new hookgate on STORE (removed first unless "keep"; on
+# redis, STORE is unused and Redis is flushed instead).
 start_hg() {
     stop_pid "$HG_PID" TERM
     HG_PID=""
     hookgate_log_rotate >/dev/null
-    [[ ${3:-} == keep ]] || rm -f "$2"
+    if [[ ${3:-} != keep ]]; then
+        if [[ $QUEUE_BACKEND == redis ]]; then flush_queue_redis; else rm -f "$2"; fi
+    fi
     hookgate_config "$1" "$2"
     "${SERVER_CPU[@]}" "$HG" --config "$WORK/hookgate.yaml" 2>>"$HG_LOG" &
     HG_PID=$!
     wait_http "http://127.0.0.1:$P_ADMIN/readyz" hookgate "$HG_PID"
+}
+
+# drain FILE: waits (up to DRAIN_WAIT seconds) for hookgate_queue_depth 0; writes the depth found
+# and the time taken to FILE.
+drain() {
+    local t0=$EPOCHREALTIME depth first
+    first=$(kv depth "$(python3 "$BENCH/queue_metrics.py" gauges <(metrics))")
+    depth=$first
+    while ((depth > 0)); do
+        awk -v s="$t0" -v e="$EPOCHREALTIME" -v m="$DRAIN_WAIT" 'BEGIN {exit !(e - s > m)}' && break
+        sleep 0.2
+        depth=$(kv depth "$(python3 "$BENCH/queue_metrics.py" gauges <(metrics))")
+    done
+    echo "after the warm-up: depth $first; $depth after $(awk -v s="$t0" -v e="$EPOCHREALTIME" 'BEGIN {printf "%.1f", e - s}') s" | tee "$1" >&2
+    ((depth == 0)) || echo "queue.sh: WARNING: the queue did not drain within ${DRAIN_WAIT}s (depth $depth); measuring anyway" >&2
 }
 
 gen() { # count threads prefix out
@@ -191,8 +309,8 @@ gen() { # count threads prefix out
 
 # --- latency ---------------------------------------------------------------------------------
 phase_latency() {
-    local run target rate app route url n tag res before after d sent want got t0 t1 e0 e1 depth
-    printf 'target\trate\trun\tsent\tok\tnon2xx\terrors\tlate\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us\thg_cpu_pct\tdepth\tmean_commit\tfsync_p50_ms\tfsync_p99_ms\n' >"$OUT/latency.tsv"
+    local run target rate app route url n tag res before after d sent want got t0 t1 e0 e1 depth r0 r1 rd
+    printf 'target\trate\trun\tsent\tok\tnon2xx\terrors\tlate\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us\thg_cpu_pct\tdepth\tmean_commit\tfsync_p50_ms\tfsync_p99_ms\tbackend\tredis_cpu_pct\tredis_cmds_per_req\taof_rewrites\n' >"$OUT/latency.tsv"
     for run in $(seq "$REPEAT"); do
         for target in $TARGETS; do
             case $target in
@@ -211,6 +329,9 @@ phase_latency() {
                 "${CLIENT_CPU[@]}" "$LOADGEN" "$url" 20000 $(((WARMUP + 19999) / 20000)) "$CONNS" "$WORK/req.0" \
                     >"$OUT/raw/latency-warmup-$target-$run.txt" 2>&1 || die "the warm-up failed; see $OUT/raw/latency-warmup-$target-$run.txt"
                 hookgate_log_rotate >/dev/null
+                # The app fast: measure with the queue empty. The embedded deliverer has sent the
+                # warm-up on by now; Redis's may still be sending it (tens of thousands).
+                if [[ $target == queued-fast ]]; then drain "$OUT/raw/latency-drain-$target-$run.txt"; fi
             fi
             for rate in $RATES; do
                 n=$((rate * DURATION + rate))
@@ -218,27 +339,32 @@ phase_latency() {
                 gen "$n" 1 "q-lat-$run-$rate-$target-" "$WORK/req"
                 log "  $target at $rate/s (run $run)"
                 metrics >"$OUT/raw/$tag.metrics-before.txt"
+                redis_info "$OUT/raw/$tag.redis-before.txt"
                 thread_ticks >"$WORK/th0"
-                t0=$(ticks "$HG_PID"); e0=$EPOCHREALTIME
+                t0=$(ticks "$HG_PID"); r0=$(redis_ticks); e0=$EPOCHREALTIME
                 "${CLIENT_CPU[@]}" "$LOADGEN" "$url" "$rate" "$DURATION" "$CONNS" "$WORK/req.0" >"$OUT/raw/$tag.txt" 2>&1 ||
                     die "openloop failed for $tag; see $OUT/raw/$tag.txt"
-                t1=$(ticks "$HG_PID"); e1=$EPOCHREALTIME
+                t1=$(ticks "$HG_PID"); r1=$(redis_ticks); e1=$EPOCHREALTIME
                 thread_ticks >"$WORK/th1"
                 echo "hookgate threads, % of a core: $(thread_cpu "$WORK/th0" "$WORK/th1" "$(awk -v s="$e0" -v e="$e1" 'BEGIN {print e - s}')")" | tee "$OUT/raw/$tag.threads.txt" >&2
                 sleep 0.3
                 metrics >"$OUT/raw/$tag.metrics-after.txt"
+                redis_info "$OUT/raw/$tag.redis-after.txt"
                 hookgate_log_rotate >/dev/null
                 res=$(grep '^RESULT' "$OUT/raw/$tag.txt")
                 d=$(python3 "$BENCH/queue_metrics.py" delta "$OUT/raw/$tag.metrics-before.txt" "$OUT/raw/$tag.metrics-after.txt" "$route")
                 depth=$(python3 "$BENCH/queue_metrics.py" gauges "$OUT/raw/$tag.metrics-after.txt")
                 sent=$(kv sent "$res"); got=$(kv "$want" "$d")
+                read -r -a rd <<<"$(redis_delta "$OUT/raw/$tag.redis-before.txt" "$OUT/raw/$tag.redis-after.txt" "$sent")"
                 ((got == sent)) || die "$tag: hookgate counted $got $want of $sent requests ($d); see $OUT/hookgate.log"
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$rate" "$run" \
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$rate" "$run" \
                     "$sent" "$(kv ok "$res")" "$(kv non2xx "$res")" "$(kv errors "$res")" "$(kv late "$res")" \
                     "$(kv p50_us "$res")" "$(kv p90_us "$res")" "$(kv p99_us "$res")" "$(kv p999_us "$res")" "$(kv max_us "$res")" \
                     "$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v s="$e0" -v e="$e1" 'BEGIN {printf "%.0f", 100 * t / hz / (e - s)}')" \
-                    "$(kv depth "$depth")" "$(kv mean_commit "$d")" "$(kv fsync_p50_ms "$d")" "$(kv fsync_p99_ms "$d")" >>"$OUT/latency.tsv"
-                tail -1 "$OUT/latency.tsv" | awk -F'\t' '{printf "   %-11s %5s/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.1f ms  late %s  non2xx %s  hookgate %s%% CPU  depth %s  commit %s  fsync p50/p99 %s/%s ms\n", $1, $2, $9/1000, $11/1000, $12/1000, $13/1000, $8, $6, $14, $15, $16, $17, $18}' >&2
+                    "$(kv depth "$depth")" "$(kv mean_commit "$d")" "$(kv fsync_p50_ms "$d")" "$(kv fsync_p99_ms "$d")" \
+                    "$BACKEND_TAG" "$([[ $QUEUE_BACKEND == redis ]] && awk -v t=$((r1 - r0)) -v hz="$HZ" -v s="$e0" -v e="$e1" 'BEGIN {printf "%.0f", 100 * t / hz / (e - s)}' || echo -)" \
+                    "${rd[0]}" "${rd[1]}" >>"$OUT/latency.tsv"
+                tail -1 "$OUT/latency.tsv" | awk -F'\t' '{printf "   %-11s %5s/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.1f ms  late %s  non2xx %s  hookgate %s%% CPU  depth %s  commit %s  fsync p50/p99 %s/%s ms  redis %s%% CPU, %s cmds/req, %s AOF rewrites\n", $1, $2, $9/1000, $11/1000, $12/1000, $13/1000, $8, $6, $14, $15, $16, $17, $18, $20, $21, $22}' >&2
             done
         done
     done
@@ -247,9 +373,9 @@ phase_latency() {
 
 # --- enqueue ---------------------------------------------------------------------------------
 phase_enqueue() {
-    local rep app port tag url res d t0 t1 e0 e1 reqs non2xx secs
+    local rep app port tag url res d t0 t1 e0 e1 r0 r1 rd reqs non2xx secs
     url="http://127.0.0.1:$P_HG/webhooks/$ROUTE"
-    printf 'app\trun\trequests\tnon2xx\tsocket_errors\tduration_s\tacks_per_s\tp50_ms\tp99_ms\tqueued\tother\tcommits\tmean_commit\tfsync_p50_ms\tfsync_p99_ms\tfsync_mean_ms\thg_cpu_pct\thg_us_per_req\tattempts\n' >"$OUT/enqueue.tsv"
+    printf 'app\trun\trequests\tnon2xx\tsocket_errors\tduration_s\tacks_per_s\tp50_ms\tp99_ms\tqueued\tother\tcommits\tmean_commit\tfsync_p50_ms\tfsync_p99_ms\tfsync_mean_ms\thg_cpu_pct\thg_us_per_req\tattempts\tbackend\tredis_cpu_pct\tredis_us_per_req\tredis_cmds_per_req\taof_rewrites\taof_delayed_fsync\n' >"$OUT/enqueue.tsv"
     for rep in $(seq "$WRK_REPEAT"); do
         for app in fast down; do
             case $app in fast) port=$P_UP ;; down) port=$P_DOWN ;; esac
@@ -265,24 +391,27 @@ phase_enqueue() {
             gen "$COUNT" 2 "q-enq-$rep-$app-" "$WORK/req"
             hookgate_log_rotate >/dev/null
             metrics >"$OUT/raw/$tag.metrics-before.txt"
+            redis_info "$OUT/raw/$tag.redis-before.txt"
             echo "\$ wrk -t2 -c$WRK_CONNS -d$WRK_DURATION --latency -s bench/signed.lua $url -- REQ" >"$OUT/raw/$tag.txt"
             thread_ticks >"$WORK/th0"
-            t0=$(ticks "$HG_PID"); e0=$EPOCHREALTIME
+            t0=$(ticks "$HG_PID"); r0=$(redis_ticks); e0=$EPOCHREALTIME
             "${CLIENT_CPU[@]}" wrk -t2 -c"$WRK_CONNS" -d"$WRK_DURATION" --latency -s "$BENCH/signed.lua" "$url" -- "$WORK/req" >>"$OUT/raw/$tag.txt" 2>&1 ||
                 die "wrk failed for $tag; see $OUT/raw/$tag.txt"
-            t1=$(ticks "$HG_PID"); e1=$EPOCHREALTIME
+            t1=$(ticks "$HG_PID"); r1=$(redis_ticks); e1=$EPOCHREALTIME
             thread_ticks >"$WORK/th1"
             echo "hookgate threads, % of a core: $(thread_cpu "$WORK/th0" "$WORK/th1" "$(awk -v s="$e0" -v e="$e1" 'BEGIN {print e - s}')")" | tee "$OUT/raw/$tag.threads.txt" >&2
             sleep 0.5
             metrics >"$OUT/raw/$tag.metrics-after.txt"
+            redis_info "$OUT/raw/$tag.redis-after.txt"
             hookgate_log_rotate >/dev/null
             res=$(grep '^RESULT' "$OUT/raw/$tag.txt")
             d=$(python3 "$BENCH/queue_metrics.py" delta "$OUT/raw/$tag.metrics-before.txt" "$OUT/raw/$tag.metrics-after.txt" "$ROUTE")
             reqs=$(kv requests "$res"); non2xx=$(kv non2xx "$res"); secs=$(kv duration_s "$res")
+            read -r -a rd <<<"$(redis_delta "$OUT/raw/$tag.redis-before.txt" "$OUT/raw/$tag.redis-after.txt" "$reqs")"
             [[ $(kv repeats "$res") == 0 ]] || echo "queue.sh: WARNING: $tag repeated ids (raise COUNT)" >&2
             (($(kv queued "$d") >= reqs && non2xx == 0)) ||
                 echo "queue.sh: WARNING: $tag: $reqs answers, $non2xx non-2xx, hookgate counted $d" >&2
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$reqs" "$non2xx" \
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$rep" "$reqs" "$non2xx" \
                 "$(($(kv err_connect "$res") + $(kv err_read "$res") + $(kv err_write "$res") + $(kv err_timeout "$res")))" "$secs" \
                 "$(awk -v n="$reqs" -v x="$non2xx" -v s="$secs" 'BEGIN {printf "%.0f", (n - x) / s}')" \
                 "$(awk -v u="$(kv p50_us "$res")" 'BEGIN {printf "%.3f", u / 1000}')" "$(awk -v u="$(kv p99_us "$res")" 'BEGIN {printf "%.3f", u / 1000}')" \
@@ -290,8 +419,11 @@ phase_enqueue() {
                 "$(kv fsync_p50_ms "$d")" "$(kv fsync_p99_ms "$d")" "$(kv fsync_mean_ms "$d")" \
                 "$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v s="$e0" -v e="$e1" 'BEGIN {printf "%.0f", 100 * t / hz / (e - s)}')" \
                 "$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$reqs" 'BEGIN {printf "%.1f", 1e6 * t / hz / n}')" \
-                "$(kv attempts "$d")" >>"$OUT/enqueue.tsv"
-            tail -1 "$OUT/enqueue.tsv" | awk -F'\t' '{printf "   app %-4s  %s acks/s  p50 %s ms  p99 %s ms  non2xx %s  queued %s of %s  commit %s  fsync p50/p99 %s/%s ms  hookgate %s%% CPU, %s us/req  attempts %s\n", $1, $7, $8, $9, $4, $10, $3, $13, $14, $15, $17, $18, $19}' >&2
+                "$(kv attempts "$d")" "$BACKEND_TAG" \
+                "$([[ $QUEUE_BACKEND == redis ]] && awk -v t=$((r1 - r0)) -v hz="$HZ" -v s="$e0" -v e="$e1" 'BEGIN {printf "%.0f", 100 * t / hz / (e - s)}' || echo -)" \
+                "$([[ $QUEUE_BACKEND == redis ]] && awk -v t=$((r1 - r0)) -v hz="$HZ" -v n="$reqs" 'BEGIN {printf "%.1f", 1e6 * t / hz / n}' || echo -)" \
+                "${rd[0]}" "${rd[1]}" "${rd[2]}" >>"$OUT/enqueue.tsv"
+            tail -1 "$OUT/enqueue.tsv" | awk -F'\t' '{printf "   app %-4s  %s acks/s  p50 %s ms  p99 %s ms  non2xx %s  queued %s of %s  commit %s  fsync p50/p99 %s/%s ms  hookgate %s%% CPU, %s us/req  attempts %s  redis %s%% CPU, %s us/req, %s cmds/req, %s AOF rewrites, %s delayed fsyncs\n", $1, $7, $8, $9, $4, $10, $3, $13, $14, $15, $17, $18, $19, $21, $22, $23, $24, $25}' >&2
             rm -f "$WORK"/req.*
         done
     done
@@ -386,12 +518,30 @@ for phase in $PHASES; do
     case $phase in
         latency) phase_latency ;;
         enqueue) phase_enqueue ;;
-        disk) phase_disk ;;
-        recovery) phase_recovery ;;
+        disk | recovery)
+            if [[ $QUEUE_BACKEND == redis ]]; then
+                log "$phase: skipped (the embedded store's file; QUEUE_BACKEND=redis keeps the queue in Redis)"
+            else
+                "phase_$phase"
+            fi
+            ;;
         *) die "unknown phase $phase (latency enqueue disk recovery)" ;;
     esac
 done
 stop_pid "$HG_PID" TERM
 hookgate_log_rotate >/dev/null
-python3 "$BENCH/queue_metrics.py" summary "$OUT" | tee "$OUT/summary.md"
+{
+    python3 "$BENCH/queue_metrics.py" summary "$OUT"
+    if [[ $QUEUE_BACKEND == redis ]]; then
+        # queue_metrics.py knows the embedded store's columns; the redis-server's are added here.
+        echo "## redis-server (queue backend, appendfsync $REDIS_FSYNC): CPU apart from hookgate's; no commit/fsync histogram on this backend"
+        echo
+        echo "| run | redis CPU % | redis µs/req | hookgate µs/req | Redis commands per request | AOF rewrites | delayed fsyncs |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        if [[ -f $OUT/enqueue.tsv ]]; then awk -F'\t' 'NR > 1 {printf "| enqueue, app %s, run %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $21, $22, $18, $23, $24, $25}' "$OUT/enqueue.tsv"; fi
+        # open loop: CPU per request = % of a core × 10 000 / rate.
+        if [[ -f $OUT/latency.tsv ]]; then awk -F'\t' 'NR > 1 {printf "| latency, %s at %s/s, run %s | %s | %.1f | %.1f | %s | %s | |\n", $1, $2, $3, $20, $20 * 1e4 / $2, $14 * 1e4 / $2, $21, $22}' "$OUT/latency.tsv"; fi
+        echo
+    fi
+} | tee "$OUT/summary.md"
 log "results in $OUT"
