@@ -235,7 +235,7 @@ impl Validator<'_> {
                         format!("{path}.provider"),
                         format!(
                             "unknown provider {p:?}; known: {}",
-                            presets::NAMES.join(", ")
+                            presets::names().collect::<Vec<_>>().join(", ")
                         ),
                     );
                     return None;

@@ -539,7 +539,7 @@ fn generic_defaults() {
 
 #[test]
 fn every_preset_loads() {
-    for name in presets::NAMES {
+    for name in presets::names() {
         let p = presets::lookup(name).unwrap();
         let secret_env = match (p.scheme.secret_encoding, p.scheme.algorithm) {
             (SecretEncoding::Whsec, _) => "SW",

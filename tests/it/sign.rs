@@ -12,7 +12,7 @@ const NOW: i64 = 1_764_000_000;
 #[tokio::test]
 async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
     let mut unsupported = Vec::new();
-    for name in presets::NAMES {
+    for name in presets::names() {
         let preset = presets::lookup(name).unwrap();
         let secret = match preset.scheme.secret_encoding {
             SecretEncoding::Base64 if preset.scheme.algorithm.is_asymmetric() => {
@@ -62,7 +62,7 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
                         || preset.scheme.signature_json.is_some();
                     assert!(s, "{name}: sign failed: {e}");
                     assert!(e.to_string().contains("cannot sign"), "{name}: {e}");
-                    unsupported.push(*name);
+                    unsupported.push(name);
                     continue;
                 }
             };
@@ -85,7 +85,7 @@ fn readme_lists_every_preset() {
     // The provider table lives in docs/providers.md; the README links to it.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let providers = std::fs::read_to_string(root.join("docs/providers.md")).unwrap();
-    for name in presets::NAMES {
+    for name in presets::names() {
         assert!(
             providers.contains(&format!("| `{name}` |")),
             "docs/providers.md's provider table lacks {name}"
