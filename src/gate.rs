@@ -459,9 +459,9 @@ impl Gate {
         verified: Option<&Verified>,
         notes: &mut Notes,
     ) -> Option<Arc<str>> {
-        let id: Arc<str> = route.dedup_key.as_ref()?.extract(msg, verified?)?.into();
-        notes.event_id = Some(id.to_string());
-        Some(id)
+        let k = route.dedup_key.as_ref()?.extract(msg, verified?)?;
+        notes.event_id = Some(k.id);
+        Some(k.key.into())
     }
 
     /// One copy of each header verification read: copies that differ are refused (400

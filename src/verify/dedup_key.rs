@@ -35,6 +35,22 @@ pub enum KeySource {
     /// signs: a replay re-encoding or reordering the form keeps its key. Other bodies: as
     /// `BodySha256`.
     SignedFormSha256,
+    /// A delivery id the sender documents for recognising its redeliveries but does not sign
+    /// (GitHub's `X-GitHub-Delivery`), combined with the body hash. A redelivery (same id,
+    /// same bytes) is a duplicate; a distinct event that happens to have the same bytes (a
+    /// new id) is delivered. The price: a captured delivery replayed with a changed id is
+    /// forwarded again, as it is with any unsigned id. Without the header: the next source.
+    DeliveryHeader(HeaderName),
+}
+
+/// What a verified message is known by: the id shown to the app and in logs
+/// (`Hookgate-Event-Id`) and the key the dedup store remembers. The key names its source, so
+/// an id from one source never equals a key from another (a body `id` of `sha256:…` is not a
+/// body hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventKey {
+    pub id: String,
+    pub key: String,
 }
 
 impl std::fmt::Display for DedupKeySpec {
@@ -50,6 +66,9 @@ impl std::fmt::Display for DedupKeySpec {
                 KeySource::Json(p) => write!(f, "json {p}")?,
                 KeySource::BodySha256 => f.write_str("body_sha256")?,
                 KeySource::SignedFormSha256 => f.write_str("signed form parameters' sha256")?,
+                KeySource::DeliveryHeader(h) => {
+                    write!(f, "header {h} (unsigned) with body_sha256")?
+                }
             }
         }
         Ok(())
@@ -57,43 +76,82 @@ impl std::fmt::Display for DedupKeySpec {
 }
 
 impl DedupKeySpec {
-    /// The delivery id of a verified message, if any source yields one.
-    pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<String> {
-        let id = self.sources.iter().find_map(|source| match source {
-            KeySource::SchemeId => verified.id.clone(),
-            KeySource::Header(name) => msg
-                .header(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+    /// The id and dedup key of a verified message, if any source yields one.
+    pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<EventKey> {
+        self.sources.iter().find_map(|source| source.read(msg, verified))
+    }
+}
+
+fn body_sha256(body: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(body)))
+}
+
+fn header_text(msg: &Message<'_>, name: &HeaderName) -> Option<String> {
+    msg.header(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+impl KeySource {
+    fn read(&self, msg: &Message<'_>, verified: &Verified) -> Option<EventKey> {
+        let tagged = |tag: &str, id: String| {
+            let key = format!("{tag}:{id}");
+            EventKey { id, key }
+        };
+        let key = match self {
+            KeySource::SchemeId => tagged("id", verified.id.clone()?),
+            KeySource::Header(name) => tagged("header", header_text(msg, name)?),
             // An empty string is no id (a number's text never is empty).
-            KeySource::Json(ptr) => msg
-                .json_scalar(ptr)
-                .map(Scalar::into_text)
-                .filter(|id| !id.is_empty()),
+            KeySource::Json(ptr) => tagged(
+                "json",
+                msg.json_scalar(ptr)
+                    .map(Scalar::into_text)
+                    .filter(|id| !id.is_empty())?,
+            ),
             KeySource::BodySha256 => {
-                Some(format!("sha256:{}", hex::encode(Sha256::digest(msg.body))))
+                let id = body_sha256(msg.body);
+                EventKey {
+                    key: id.clone(),
+                    id,
+                }
             }
             KeySource::SignedFormSha256 => {
                 let form = msg
                     .header(&http::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-                Some(if form {
+                let id = if form {
                     let signed = canonical_form(msg.body);
                     format!("form-sha256:{}", hex::encode(Sha256::digest(signed)))
                 } else {
-                    format!("sha256:{}", hex::encode(Sha256::digest(msg.body)))
-                })
+                    body_sha256(msg.body)
+                };
+                EventKey {
+                    key: id.clone(),
+                    id,
+                }
             }
-        })?;
-        if id.len() > MAX_KEY_LEN {
-            return Some(format!(
-                "sha256:{}",
-                hex::encode(Sha256::digest(id.as_bytes()))
-            ));
-        }
-        Some(id)
+            KeySource::DeliveryHeader(name) => {
+                let id = header_text(msg, name)?;
+                let key = format!("delivery:{id}/{}", body_sha256(msg.body));
+                EventKey { id, key }
+            }
+        };
+        Some(bounded(key))
     }
+}
+
+/// Ids past `MAX_KEY_LEN` are shown and stored as their SHA-256 (the key keeps its source
+/// tag), bounding memory per entry whatever a sender puts in its id.
+fn bounded(mut k: EventKey) -> EventKey {
+    if k.id.len() > MAX_KEY_LEN {
+        k.id = body_sha256(k.id.as_bytes());
+    }
+    if k.key.len() > MAX_KEY_LEN {
+        let tag = k.key.split(':').next().unwrap_or_default().to_owned();
+        k.key = format!("{tag}~{}", body_sha256(k.key.as_bytes()));
+    }
+    k
 }

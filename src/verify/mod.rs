@@ -19,7 +19,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 
-pub use dedup_key::{DedupKeySpec, KeySource};
+pub use dedup_key::{DedupKeySpec, EventKey, KeySource};
 pub use json::Scalar;
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};

@@ -311,6 +311,12 @@ impl B {
         self.0.dedup_key.sources = vec![KeySource::Json(pointer.into()), KeySource::BodySha256];
         self
     }
+    /// Dedup on a delivery id the sender documents but does not sign, with the body hash
+    /// (`KeySource::DeliveryHeader`); without the header, the body hash alone.
+    fn dedup_delivery_header(mut self, name: &'static str) -> Self {
+        self.0.dedup_key.sources = vec![KeySource::DeliveryHeader(h(name)), KeySource::BodySha256];
+        self
+    }
     fn dedup(mut self, sources: Vec<KeySource>) -> Self {
         self.0.dedup_key.sources = sources;
         self
@@ -353,9 +359,12 @@ fn lookup_first(name: &str) -> Option<Preset> {
             .ts_json("/timestamp", Rfc3339)
             .dedup_json("/id")
             .build(),
-        // GitHub: no timestamp. The delivery id is not signed, so dedup uses the body hash.
+        // GitHub: no timestamp. `X-GitHub-Delivery` is not signed but is what GitHub keeps for a
+        // redelivery: dedup on it with the body hash, so a redelivery is dropped and a distinct
+        // event with identical bytes (two pushes of the same ref state) is not.
         "github" => B::new("github", "x-hub-signature-256")
             .prefix("sha256=")
+            .dedup_delivery_header("x-github-delivery")
             .build(),
         // Stripe: `t=..,v1=..[,v1=..]` over `{t}.{body}`; the `whsec_` secret is used as raw
         // UTF-8. Dedup on the body's signed `evt_...` id.
@@ -381,8 +390,10 @@ fn lookup_first(name: &str) -> Option<Preset> {
             .dedup_json("/event_id")
             .build(),
         // Shopify: base64 over the body. `X-Shopify-Triggered-At` is not signed, so no
-        // freshness check; `X-Shopify-Webhook-Id` is not signed, so dedup on the body hash.
-        // The newer event deliveries use `shopify-hmac-sha256`.
+        // freshness check. `X-Shopify-Webhook-Id` (kept across retries) and
+        // `X-Shopify-Event-Id` are not signed: dedup on them with the body hash (Shopify's
+        // "ignore duplicate webhooks" guide names both). The newer event deliveries use
+        // `shopify-hmac-sha256`.
         "shopify" => B::new("shopify", "x-shopify-hmac-sha256")
             .enc(Base64)
             .family(HeaderSet {
@@ -390,6 +401,11 @@ fn lookup_first(name: &str) -> Option<Preset> {
                 timestamp: None,
                 id: None,
             })
+            .dedup(vec![
+                KeySource::DeliveryHeader(h("x-shopify-webhook-id")),
+                KeySource::DeliveryHeader(h("x-shopify-event-id")),
+                KeySource::BodySha256,
+            ])
             .build(),
         // Twilio: HMAC-SHA1 (Auth Token) over the public URL plus the sorted form parameters;
         // JSON bodies are covered by `bodySHA256` in the URL instead. No timestamp. A
@@ -456,16 +472,13 @@ fn lookup_first(name: &str) -> Option<Preset> {
             .ts_header("x-hubspot-request-timestamp", UnixMs)
             .public_url()
             .build(),
-        // GitLab: a plain token, which authenticates the sender but not the body. The token
-        // signs nothing, so the Idempotency-Key header (same across retries) is as good as
-        // anything; the body hash is the fallback for older GitLab versions.
+        // GitLab: a plain token, which authenticates the sender but not the body. The
+        // Idempotency-Key header (same across retries) with the body hash; the body hash alone
+        // for older GitLab versions.
         "gitlab" => B::new("gitlab", "x-gitlab-token")
             .alg(Algorithm::Token)
             .enc(Encoding::Raw)
-            .dedup(vec![
-                KeySource::Header(h("idempotency-key")),
-                KeySource::BodySha256,
-            ])
+            .dedup_delivery_header("idempotency-key")
             .build(),
         // Intercom: `sha1=<hex>` HMAC-SHA1 over the body; the notification `id` is signed (and
         // kept across retries, whose bodies differ in `delivery_attempts`).
@@ -534,12 +547,19 @@ fn lookup_first(name: &str) -> Option<Preset> {
             .max_age(600)
             .build(),
         // Jira Cloud admin webhooks with a secret: WebSub style `sha256=<hex>`.
-        // `X-Atlassian-Webhook-Identifier` is not signed: dedup on the body hash.
-        "jira" => B::new("jira", "x-hub-signature").prefix("sha256=").build(),
+        // `X-Atlassian-Webhook-Identifier` is not signed but stays the same across retries:
+        // dedup on it with the body hash.
+        "jira" => B::new("jira", "x-hub-signature")
+            .prefix("sha256=")
+            .dedup_delivery_header("x-atlassian-webhook-identifier")
+            .build(),
         "coinbase" => B::new("coinbase", "x-cc-webhook-signature")
             .dedup_json("/event/id")
             .build(),
-        "razorpay" => B::new("razorpay", "x-razorpay-signature").build(),
+        // `x-razorpay-event-id` is not signed; Razorpay's docs name it for spotting retries.
+        "razorpay" => B::new("razorpay", "x-razorpay-signature")
+            .dedup_delivery_header("x-razorpay-event-id")
+            .build(),
         // Okta event hooks: a static secret in a header of your choosing (Authorization by
         // default); hookgate answers the one-time verification GET.
         "okta" => B::new("okta", "authorization")
