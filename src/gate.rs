@@ -612,11 +612,13 @@ impl Gate {
         let handles = handles.clone();
         let task = tokio::spawn(async move {
             let mut d = d;
+            let shown = d.event_id.clone();
             let result = match &gate.queue {
                 Some(queue) => queue.enqueue(queued(&mut d)).await,
                 None => Err(crate::queue::QueueError::Closed),
             };
-            settle(&gate, &handles, &d.claim, &d.series, result.is_ok()).await;
+            let settled = (result.is_ok(), shown.as_deref());
+            settle(&gate, &handles, &d.claim, &d.series, settled).await;
             result
         });
         let result = match task.await {
@@ -790,18 +792,20 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
         d.series.upstream_response(r.response.status());
     }
     let accepted = matches!(&result, Ok(r) if r.response.status().is_success());
-    settle(&gate, &handles, &d.claim, &d.series, accepted).await;
+    let settled = (accepted, d.event_id.as_deref());
+    settle(&gate, &handles, &d.claim, &d.series, settled).await;
     result
 }
 
 /// A delivery's claim settled: done when the app accepted it (or the queue stored it), freed
-/// for the sender's retry otherwise. A store that cannot settle it is recorded.
+/// for the sender's retry otherwise. A store that cannot settle it is recorded, under the id
+/// the log showed for the delivery (the store's key also names the id's source).
 async fn settle(
     gate: &Gate,
     handles: &Handles,
     claim: &Option<ClaimToken>,
     series: &RouteMetrics,
-    accepted: bool,
+    (accepted, shown): (bool, Option<&str>),
 ) {
     let Some(claim) = claim else { return };
     let step = if accepted {
@@ -814,7 +818,8 @@ async fn settle(
         Settle::Release => handles.store.release(claim).await,
     };
     if let Err(e) = settled {
+        let id = shown.unwrap_or(&claim.key.id);
         gate.recorder
-            .unsettled(series, &claim.key.route, &claim.key.id, step, &e);
+            .unsettled(series, &claim.key.route, id, step, &e);
     }
 }

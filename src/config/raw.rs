@@ -527,6 +527,9 @@ pub(super) struct RawDedupKey {
     pub header: Option<String>,
     /// A JSON pointer into the signed body.
     pub json: Option<String>,
+    /// A delivery id header the sender documents for its redeliveries but does not sign,
+    /// remembered together with the body hash (tried after `header` and `json`).
+    pub delivery_header: Option<String>,
     /// The body's SHA-256.
     pub body_sha256: Option<bool>,
 }

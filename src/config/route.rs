@@ -495,13 +495,18 @@ impl Validator<'_> {
                 sources.push(KeySource::Json(p));
             }
         }
+        if let Some(h) = &k.delivery_header {
+            if let Some(h) = self.header(&format!("{kp}.delivery_header"), h) {
+                sources.push(KeySource::DeliveryHeader(h));
+            }
+        }
         if k.body_sha256 == Some(true) {
             sources.push(KeySource::BodySha256);
         }
         if sources.is_empty() {
             self.problem(
                 &kp,
-                "set header, json or body_sha256: true (or `dedup: false` to turn dedup off)",
+                "set header, json, delivery_header or body_sha256: true (or `dedup: false` to turn dedup off)",
             );
         }
         DedupKeySpec { sources }

@@ -1831,3 +1831,23 @@ queue: {{ backend: redis, redis: {{ url: redis://127.0.0.1:6392, key_prefix: \"h
         assert!(e.contains(key) && e.contains(says), "{queue}: {e}");
     }
 }
+
+#[test]
+fn dedup_key_delivery_header_is_remembered_with_the_body_hash() {
+    let c = load_ok(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: X-Sig\n    dedup_key: { delivery_header: X-Delivery, body_sha256: true }\n    secrets: [{env: S}]\n",
+    ));
+    assert_eq!(
+        c.live.routes[0].dedup_key,
+        Some(DedupKeySpec {
+            sources: vec![
+                KeySource::DeliveryHeader(HeaderName::from_static("x-delivery")),
+                KeySource::BodySha256
+            ]
+        })
+    );
+    let text = err_text(&with_route(
+        "  - name: g\n    path: /g\n    verify:\n      header: X-Sig\n    dedup_key: { delivery_header: \"bad header\" }\n    secrets: [{env: S}]\n",
+    ));
+    assert!(text.contains("dedup_key.delivery_header"), "{text}");
+}

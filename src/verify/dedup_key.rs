@@ -78,7 +78,9 @@ impl std::fmt::Display for DedupKeySpec {
 impl DedupKeySpec {
     /// The id and dedup key of a verified message, if any source yields one.
     pub fn extract(&self, msg: &Message<'_>, verified: &Verified) -> Option<EventKey> {
-        self.sources.iter().find_map(|source| source.read(msg, verified))
+        self.sources
+            .iter()
+            .find_map(|source| source.read(msg, verified))
     }
 }
 
@@ -154,4 +156,109 @@ fn bounded(mut k: EventKey) -> EventKey {
         k.key = format!("{tag}~{}", body_sha256(k.key.as_bytes()));
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, Method, Uri};
+
+    fn key(spec: Vec<KeySource>, headers: &HeaderMap, body: &[u8], id: Option<&str>) -> EventKey {
+        let (method, uri) = (Method::POST, Uri::from_static("/hook"));
+        let msg = Message::new(&method, &uri, headers, body, None);
+        let v = Verified {
+            key_index: 0,
+            signed_at_ms: None,
+            skew_seconds: None,
+            id: id.map(str::to_owned),
+        };
+        DedupKeySpec { sources: spec }
+            .extract(&msg, &v)
+            .expect("a key")
+    }
+
+    #[test]
+    fn keys_from_different_sources_never_collide() {
+        let body = br#"{"id":"x"}"#;
+        let hash = format!("sha256:{}", hex::encode(Sha256::digest(body)));
+        // A body whose `id` is the text of another body's hash key...
+        let forged = format!(r#"{{"id":"{hash}"}}"#);
+        let json = key(
+            vec![KeySource::Json("/id".into())],
+            &HeaderMap::new(),
+            forged.as_bytes(),
+            None,
+        );
+        assert_eq!(json.id, hash, "shown as sent");
+        let by_hash = key(vec![KeySource::BodySha256], &HeaderMap::new(), body, None);
+        assert_ne!(json.key, by_hash.key, "...is remembered under another key");
+        // Likewise a signed id and a JSON id of the same text.
+        let signed = key(
+            vec![KeySource::SchemeId],
+            &HeaderMap::new(),
+            body,
+            Some("x"),
+        );
+        let json = key(
+            vec![KeySource::Json("/id".into())],
+            &HeaderMap::new(),
+            body,
+            None,
+        );
+        assert_eq!((signed.id.as_str(), json.id.as_str()), ("x", "x"));
+        assert_ne!(signed.key, json.key);
+    }
+
+    #[test]
+    fn a_delivery_id_is_remembered_with_the_body_hash() {
+        let spec = || {
+            vec![
+                KeySource::DeliveryHeader(HeaderName::from_static("x-delivery")),
+                KeySource::BodySha256,
+            ]
+        };
+        let mut h = HeaderMap::new();
+        h.insert("x-delivery", " d-1 ".parse().unwrap());
+        let a = key(spec(), &h, b"same", None);
+        assert_eq!(a.id, "d-1");
+        assert_ne!(
+            a.key,
+            key(spec(), &h, b"other", None).key,
+            "other bytes, other key"
+        );
+        h.insert("x-delivery", "d-2".parse().unwrap());
+        assert_ne!(
+            a.key,
+            key(spec(), &h, b"same", None).key,
+            "another delivery"
+        );
+        let bare = key(spec(), &HeaderMap::new(), b"same", None);
+        assert_eq!(
+            bare.key,
+            format!("sha256:{}", hex::encode(Sha256::digest(b"same")))
+        );
+    }
+
+    #[test]
+    fn long_ids_are_bounded_and_keep_their_source() {
+        let long = "i".repeat(500);
+        let k = key(
+            vec![KeySource::SchemeId],
+            &HeaderMap::new(),
+            b"",
+            Some(&long),
+        );
+        assert!(
+            k.id.len() <= MAX_KEY_LEN && k.key.len() <= MAX_KEY_LEN + 8,
+            "{k:?}"
+        );
+        assert!(k.key.starts_with("id~sha256:"), "{}", k.key);
+        let j = key(
+            vec![KeySource::Json("/id".into())],
+            &HeaderMap::new(),
+            format!(r#"{{"id":"{long}"}}"#).as_bytes(),
+            None,
+        );
+        assert_ne!(k.key, j.key);
+    }
 }

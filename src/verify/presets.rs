@@ -6,8 +6,10 @@
 //! may override any field of a preset with a `verify:` block.
 //!
 //! Dedup keys come from signed material whenever the sender provides it (a signed id, a body
-//! field, else the body hash). Where only an unsigned header identifies a delivery, it is not
-//! used by default: anyone replaying a capture could change it.
+//! field). Where the sender documents only an unsigned delivery id that it keeps across
+//! redeliveries, the key is that id with the body hash (`dedup_delivery_header`): a distinct
+//! event with identical bytes is not dropped, and a replay with a changed id is forwarded again
+//! (docs/providers.md weighs the two). Else, the body hash.
 
 use http::HeaderName;
 
@@ -403,7 +405,9 @@ fn lookup_first(name: &str) -> Option<Preset> {
             })
             .dedup(vec![
                 KeySource::DeliveryHeader(h("x-shopify-webhook-id")),
+                KeySource::DeliveryHeader(h("shopify-webhook-id")),
                 KeySource::DeliveryHeader(h("x-shopify-event-id")),
+                KeySource::DeliveryHeader(h("shopify-event-id")),
                 KeySource::BodySha256,
             ])
             .build(),
@@ -412,10 +416,10 @@ fn lookup_first(name: &str) -> Option<Preset> {
         // SharedKey signs with HMAC-SHA256 and says so in
         // `X-Twilio-Webhooks-Signature-Settings: key=..,algorithm=HMAC_SHA256` (twilio-python
         // 9.13 `get_signature_algorithm`). Like its SDKs, accept the URL with or without the
-        // default port. Dedup: the body hash. For a form body that is weaker than it looks:
-        // the signature covers the decoded, sorted parameters, not their encoding, so a
-        // replayed capture re-encoded (pairs reordered, `%41` for `A`) still verifies and
-        // hashes differently.
+        // default port. Dedup: the hash of the signed form parameters, not of the body: the
+        // signature covers the decoded, sorted parameters, not their encoding, so a replayed
+        // capture re-encoded (pairs reordered, `%41` for `A`) still verifies and must hash
+        // the same.
         "twilio" => B::new("twilio", "x-twilio-signature")
             .alg(Algorithm::HmacSha1)
             .enc(Base64)
@@ -448,8 +452,7 @@ fn lookup_first(name: &str) -> Option<Preset> {
         // Twitch EventSub: `sha256=<hex>` over id + timestamp + body (no separators); the
         // message id is signed, so it is the dedup key. The callback verification challenge
         // is signed like any message and forwarded untouched. Twitch's docs and twurple reject
-        // notifications older than 10 minutes; a preset cannot set `max_age` yet, so routes
-        // keep the 5-minute default (set `max_age: 10m` on the route to match Twitch).
+        // notifications older than 10 minutes: the preset's `max_age`.
         "twitch" => B::new("twitch", "twitch-eventsub-message-signature")
             .prefix("sha256=")
             .payload("{id}{timestamp}{body}")
@@ -577,10 +580,9 @@ fn lookup_first(name: &str) -> Option<Preset> {
         // (an unsigned POST the app must echo: hookgate rejects it, see tools/vectors/README).
         "asana" => B::new("asana", "x-hook-signature").build(),
         // Dropbox: hex over the body; hookgate echoes the GET `?challenge=` (route needs
-        // `methods: [GET, POST]`). Bodies name accounts, not changes: identical bodies are
-        // distinct notifications, so the body-hash dedup drops real ones (docs/providers.md).
-        // Notifications only say "something changed for these accounts", so two genuine ones
-        // can be byte-identical: no dedup (the app fetches changes by cursor anyway).
+        // `methods: [GET, POST]`). Notifications only say "something changed for these
+        // accounts", so two genuine ones can be byte-identical: no dedup (the app fetches
+        // changes by cursor anyway).
         "dropbox" => B::new("dropbox", "x-dropbox-signature")
             .handshake(Handshake::DropboxChallenge)
             .dedup(vec![])

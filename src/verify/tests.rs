@@ -473,7 +473,7 @@ fn twilio_dedup_key_survives_reencoding_a_form() {
             skew_seconds: None,
             id: None,
         };
-        p.dedup_key.extract(&msg, &v).unwrap()
+        p.dedup_key.extract(&msg, &v).unwrap().key
     };
     let a = key_of(b"MessageSid=SM1&Body=Hi+there");
     assert_eq!(
@@ -579,22 +579,36 @@ fn fixtures_verify_at_signed_at() {
                 .content_type
                 .as_deref()
                 .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-            match (&f.provider[..], &case.event_id) {
-                ("twilio", None) if form => {
-                    let signed = crate::verify::canonical_form(&body);
-                    assert_eq!(
-                        dk,
-                        format!("form-sha256:{}", hex::encode(sha2::Sha256::digest(signed))),
-                        "{l}"
-                    );
+            // A delivery id header the sender documents (unsigned), when the case carries it:
+            // shown as sent, remembered with the body hash.
+            let delivery = p.dedup_key.sources.iter().find_map(|s| match s {
+                KeySource::DeliveryHeader(h) => map
+                    .get(h)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.trim().to_owned()),
+                _ => None,
+            });
+            let body_key = body_sha256_key(&body);
+            if let Some(d) = delivery {
+                assert_eq!(dk.id, d, "{l}");
+                assert_eq!(dk.key, format!("delivery:{d}/{body_key}"), "{l}");
+            } else {
+                match (&f.provider[..], &case.event_id) {
+                    ("twilio", None) if form => {
+                        let signed = crate::verify::canonical_form(&body);
+                        let want =
+                            format!("form-sha256:{}", hex::encode(sha2::Sha256::digest(signed)));
+                        assert_eq!((&dk.id, &dk.key), (&want, &want), "{l}");
+                    }
+                    (_, Some(id)) => {
+                        assert_eq!(&dk.id, id, "{l}");
+                        // The key names where the id came from.
+                        let tag = if p.scheme.id.is_some() { "id" } else { "json" };
+                        assert_eq!(dk.key, format!("{tag}:{id}"), "{l}");
+                    }
+                    // No event_id: the sender signs no delivery id, so the body hash is the key.
+                    (_, None) => assert_eq!((&dk.id, &dk.key), (&body_key, &body_key), "{l}"),
                 }
-                ("github", _) => {
-                    assert_eq!(case.event_id, None, "{l}: github fixtures have no event_id");
-                    assert_eq!(dk, body_sha256_key(&body), "{l}");
-                }
-                (_, Some(id)) => assert_eq!(&dk, id, "{l}"),
-                // No event_id: the sender signs no delivery id, so the body hash is the key.
-                (_, None) => assert_eq!(dk, body_sha256_key(&body), "{l}"),
             }
 
             // The timestamp window holds at both edges (of the exact signed instant).
@@ -1405,7 +1419,10 @@ fn standard_webhooks_documented_vector() {
                 let method = post();
                 let uri = hook_uri();
                 let msg = Message::new(&method, &uri, &map, SW_BODY, None);
-                assert_eq!(p.dedup_key.extract(&msg, &v).as_deref(), Some(SW_ID));
+                assert_eq!(
+                    p.dedup_key.extract(&msg, &v).map(|k| k.id).as_deref(),
+                    Some(SW_ID)
+                );
             }
             // Signature lists: an unknown version and an Ed25519 entry first, then ours.
             let list = format!("v1a,AAAA v2,BBBB {SW_SIG}");

@@ -835,8 +835,15 @@ pub(crate) async fn start_hookgate(cfg: &BinConfig, name: &str) -> Binary {
 
 /// The reads a test needs to see the dedup state in the shared `RedisServer`.
 impl RedisServer {
+    /// The store key of the body id `id`: the scenarios' route dedups on `json: /id`, and
+    /// keys name their source.
     pub(crate) fn key(&self, id: &str) -> String {
-        format!("{KEY_PREFIX}{ROUTE}:{id}")
+        self.stored(&format!("json:{id}"))
+    }
+
+    /// The Redis key of a dedup key as the store was handed it.
+    pub(crate) fn stored(&self, key: &str) -> String {
+        format!("{KEY_PREFIX}{ROUTE}:{key}")
     }
 
     pub(crate) async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> T {

@@ -892,3 +892,77 @@ async fn an_accepted_delivery_whose_answer_cannot_be_relayed_is_still_accepted()
         1.0
     );
 }
+
+/// GitHub signs no delivery id: the key is `X-GitHub-Delivery` with the body hash. Two genuine
+/// events with identical bytes (two pushes leaving a branch in the same state) are both
+/// delivered; GitHub's redelivery of either is a duplicate.
+#[tokio::test]
+async fn a_distinct_event_with_identical_bytes_is_delivered_and_a_redelivery_is_not() {
+    let up = Upstream::ok().await;
+    let yaml = r#"
+upstream: { url: "{upstream}", timeout: 2s }
+routes:
+  - name: gh
+    path: /gh
+    provider: github
+    secrets: [{ id: current, env: GH }]
+"#;
+    let proxy = Proxy::start(
+        yaml,
+        &up.url(),
+        &[("GH", SECRET)],
+        TestClock::at(1_764_000_000).clock(),
+    )
+    .await;
+    let url = proxy.url("/gh");
+    let body = r#"{"ref":"refs/heads/main","after":"0000000000000000000000000000000000000000"}"#;
+    let sig = format!(
+        "sha256={}",
+        hmac_sha256_hex(SECRET.as_bytes(), &[body.as_bytes()])
+    );
+    let send = |delivery: &'static str| {
+        let (url, sig) = (url.clone(), sig.clone());
+        async move {
+            post(
+                &url,
+                &[
+                    ("X-Hub-Signature-256", sig.as_str()),
+                    ("X-GitHub-Delivery", delivery),
+                    ("X-GitHub-Event", "push"),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let first = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+    let second = "8a1c9c70-cc78-11e3-8c4a-1a2b3c4d5e6f";
+    for d in [first, second] {
+        let a = send(d).await;
+        assert_eq!(a.status, 200, "{d}: {:?}", a.body);
+        assert!(a.headers.get("hookgate-duplicate").is_none(), "{d}");
+    }
+    assert_eq!(up.count(), 2, "both events reach the app");
+    let seen = up.requests();
+    assert_eq!(seen[0].headers["hookgate-event-id"], first);
+    assert_eq!(seen[1].headers["hookgate-event-id"], second);
+    // Redeliveries keep their id: duplicates, not forwarded.
+    for d in [first, second] {
+        let a = send(d).await;
+        assert_eq!(a.headers["hookgate-duplicate"], "true", "{d}");
+    }
+    assert_eq!(up.count(), 2);
+    // Without the header, the body hash alone: the same bytes once more are a duplicate of
+    // nothing yet (a new key), then of themselves.
+    let bare = [("X-Hub-Signature-256", sig.as_str())];
+    assert!(post(&url, &bare, body)
+        .await
+        .headers
+        .get("hookgate-duplicate")
+        .is_none());
+    assert_eq!(
+        post(&url, &bare, body).await.headers["hookgate-duplicate"],
+        "true"
+    );
+    assert_eq!(up.count(), 3);
+}

@@ -146,7 +146,7 @@ async fn crashed_claimer_blocks_the_id_until_the_in_flight_ttl() {
     let claimed_at = Instant::now();
     drop(crashed); // never commits nor releases
 
-    let pttl = redis.pttl(&redis.key("evt_orphan")).await;
+    let pttl = redis.pttl(&redis.stored("evt_orphan")).await;
     assert!(pttl > 0 && pttl <= 600, "PTTL {pttl}ms");
     assert_eq!(survivor.claim(key()).await.unwrap(), Claim::InFlight);
     let token = loop {
