@@ -180,7 +180,7 @@ route needs queue.enabled. (dict "ctx" $ctx "cfg" $cfg): edits $cfg.
 {{- range $cfg.routes -}}
 {{- $d := .delivery -}}
 {{- if or (and (kindIs "string" $d) (eq $d "queued")) (and (kindIs "map" $d) (eq (toString (($d | default dict).mode)) "queued")) -}}
-{{- fail (printf "hookgate: route %q has delivery: queued but queue.enabled is false; set queue.enabled=true (the chart then sets config.queue.path and mounts the queue's storage; see README, Queued delivery)" (toString .name)) -}}
+{{- fail (printf "hookgate: route %q has delivery: queued but queue.enabled is false; set queue.enabled=true (the chart then sets config.queue: on the embedded backend its path and the queue's storage, with queue.backend=redis the Redis connection; see README, Queued delivery)" (toString .name)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
