@@ -10,6 +10,7 @@ mod key;
 mod payload;
 pub mod presets;
 pub mod scheme;
+pub mod sns;
 
 use std::cell::RefCell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

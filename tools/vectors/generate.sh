@@ -75,6 +75,8 @@ node "$HERE/gen_node.mjs" "$TMP"                 # github, tolinku (+ SDK / docs
 "$PY_SDKS_VENV/bin/python" "$HERE/py-sdks/gen.py" "$TMP"  # slack, paddle, twilio, airtable (+ SDK verify, stdlib re-derivation)
 python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (docs; stdlib verify)
 "$HERE/svix-asym/generate.sh" "$TMP"             # clerk, resend, v1a, discord, sendgrid, gitlab, okta, mailgun (own pins; SDK verify, crosscheck)
+mkdir -p "$TMP/sns"
+"$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); its own dir until the preset lands
 "$VENV/bin/python" "$HERE/crosscheck.py" "$TMP"  # independent stdlib re-derivation, shape check
 node "$HERE/check_stripe_npm.mjs" "$TMP"         # stripe.json against npm stripe
 
@@ -87,6 +89,10 @@ if [[ $mode == check ]]; then
       status=1
     fi
   done
+  if ! cmp -s "$TMP/sns/sns.json" "$REPO/tests/fixtures/sns/sns.json"; then
+    log "DIFFERS: tests/fixtures/sns/sns.json"
+    status=1
+  fi
   [[ $status == 0 ]] && log "check OK: committed fixtures are exactly what the generator produces"
   exit $status
 fi
@@ -95,4 +101,6 @@ mkdir -p "$OUT"
 for f in "${FILES[@]}"; do
   cp "$TMP/$f" "$OUT/$f"
 done
+mkdir -p "$REPO/tests/fixtures/sns"
+cp "$TMP/sns/sns.json" "$REPO/tests/fixtures/sns/sns.json"
 log "wrote ${FILES[*]} to tests/fixtures/vectors/"
