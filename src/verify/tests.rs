@@ -467,6 +467,10 @@ const FIXTURE_FILES: &[(&str, &str)] = &[
         "trendmicro-conformity",
         include_str!("../../tests/fixtures/vectors/trendmicro-conformity.json"),
     ),
+    (
+        "segment",
+        include_str!("../../tests/fixtures/vectors/segment.json"),
+    ),
 ];
 
 fn fixtures() -> Vec<Fixture> {

@@ -27,6 +27,7 @@ const NAMES: &[&str] = &[
     "clearbit",
     "signal-sciences",
     "trendmicro-conformity",
+    "segment",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -138,6 +139,15 @@ fn build(name: &str) -> Option<Preset> {
         "trendmicro-conformity" => {
             B::new("trendmicro-conformity", "x-conformity-signature").build()
         }
+        // Segment Webhooks destinations: `X-Signature: <hex>`, HMAC-SHA1 of the body keyed with
+        // the destination's shared secret (Segment docs; segmentio/action-destinations
+        // `webhook/index.ts` `extendRequest`). No timestamp. The body is the event, whose
+        // `messageId` is the source's id for it (signed with the body). A batched Actions
+        // delivery signs only its first event's data: it cannot verify (docs/senders/segment.md).
+        "segment" => B::new("segment", "x-signature")
+            .alg(Algorithm::HmacSha1)
+            .dedup_json("/messageId")
+            .build(),
         _ => return None,
     };
     Some(p)

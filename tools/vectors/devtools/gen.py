@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Vectors for developer-tool / infrastructure senders: openai, replicate, workos, heroku,
 circleci, buildkite, terraform, launchdarkly, alchemy, mongodb, sonatype, autodesk, clearbit,
-signal-sciences, trendmicro-conformity.
+signal-sciences, trendmicro-conformity, segment.
 
 Run through gen.sh (it builds the pinned venv from requirements.txt next to this file).
 Usage: gen.py OUT_DIR
@@ -713,7 +713,7 @@ def launchdarkly_cases():
          compact(b("5", T0 + 29500, kind="member", title="Ada invited grace@example.com", name="grace"))),
     ]
     return simple_cases("launchdarkly", "X-LD-Signature", "sha256", "hex", "", secret, bodies,
-                        lambda n, body: [("User-Agent", "LaunchDarkly/1.0")], json_id("/_id"),
+                        lambda n, body: [], json_id("/_id"),
                         launchdarkly_verify)
 
 
@@ -975,6 +975,41 @@ def trendmicro_conformity_cases():
                         lambda n, body: [], lambda n, b, h: None, conformity_verify)
 
 
+def segment_verify(headers, body, secret, now):
+    """Segment docs (Webhooks and Webhooks (Actions) destinations): X-Signature is a
+    hex-encoded SHA1 HMAC of the request body with the shared secret."""
+    got = header({"headers": headers}, "x-signature")
+    return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha1).hexdigest())
+
+
+def segment_cases():
+    def secret(label):  # the destination's Shared Secret, chosen by you
+        return det("segment-secret-" + label, 32)
+
+    def track(label, at, event, props, user="user-42"):
+        # Segment sends the event as JSON.stringify makes it: compact.
+        return {"anonymousId": det_uuid("seg-anon-" + label),
+                "context": {"library": {"name": "analytics.js", "version": "2.11.1"}, "ip": "203.0.113.7"},
+                "event": event, "integrations": {}, "messageId": "ajs-" + det_hex("seg-msg-" + label, 32),
+                "originalTimestamp": iso(at - 1, ".123"), "properties": props,
+                "receivedAt": iso(at, ".456"), "sentAt": iso(at - 1, ".200"), "timestamp": iso(at - 1, ".379"),
+                "type": "track", "userId": user}
+
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1500, compact(track("1", T0 + 1500, "Order Completed", {"total": 42.5, "currency": "EUR"}))),
+        ("large_1kib", ["old"], "old", T0 + 8700,
+         compact(track("2", T0 + 8700, "Article Viewed", {"title": "Long read", "excerpt": filler(1000)}))),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 15900, odd_body(b'"type":"identify","userId":"user-7"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23100,
+         compact(track("4", T0 + 23100, "Produit ajout\u00e9", {"name": "Caf\u00e9 \u2615 \u62ff\u94c1", "price": 3.2},
+                       user="jos\u00e9"))),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30300,
+         compact(track("5", T0 + 30300, "Signed Up", {"plan": "pro"}))),
+    ]
+    return simple_cases("segment", "X-Signature", "sha1", "hex", "", secret, bodies,
+                        lambda n, body: [], json_id("/messageId"), segment_verify)
+
+
 # --------------------------------------------------------------------------- main
 
 def main(out_dir):
@@ -1041,6 +1076,11 @@ def main(out_dir):
          "no Trend Micro signer: hex HMAC-SHA256 of the (compact JSON) body (Python stdlib) in X-Conformity-Signature "
          "per cloudone.trendmicro.com/docs/conformity/webhook-communication",
          trendmicro_conformity_cases())
+    emit(out_dir, "segment",
+         "no Segment signer in Python: hex HMAC-SHA1 of the body (Python stdlib) in X-Signature, as the Webhooks "
+         "destinations' docs and segmentio/action-destinations webhook extendRequest (createHmac('sha1', sharedSecret)"
+         ".update(JSON.stringify(data)) over the single event sent) compute it",
+         segment_cases())
 
 
 if __name__ == "__main__":
