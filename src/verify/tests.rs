@@ -406,6 +406,71 @@ const FIXTURE_FILES: &[(&str, &str)] = &[
         "mailgun",
         include_str!("../../tests/fixtures/vectors/mailgun.json"),
     ),
+    // devtools catalogue (tools/vectors/devtools).
+    (
+        "openai",
+        include_str!("../../tests/fixtures/vectors/openai.json"),
+    ),
+    (
+        "replicate",
+        include_str!("../../tests/fixtures/vectors/replicate.json"),
+    ),
+    (
+        "workos",
+        include_str!("../../tests/fixtures/vectors/workos.json"),
+    ),
+    (
+        "heroku",
+        include_str!("../../tests/fixtures/vectors/heroku.json"),
+    ),
+    (
+        "circleci",
+        include_str!("../../tests/fixtures/vectors/circleci.json"),
+    ),
+    (
+        "buildkite",
+        include_str!("../../tests/fixtures/vectors/buildkite.json"),
+    ),
+    (
+        "terraform",
+        include_str!("../../tests/fixtures/vectors/terraform.json"),
+    ),
+    (
+        "launchdarkly",
+        include_str!("../../tests/fixtures/vectors/launchdarkly.json"),
+    ),
+    (
+        "alchemy",
+        include_str!("../../tests/fixtures/vectors/alchemy.json"),
+    ),
+    (
+        "mongodb",
+        include_str!("../../tests/fixtures/vectors/mongodb.json"),
+    ),
+    (
+        "sonatype",
+        include_str!("../../tests/fixtures/vectors/sonatype.json"),
+    ),
+    (
+        "autodesk",
+        include_str!("../../tests/fixtures/vectors/autodesk.json"),
+    ),
+    (
+        "clearbit",
+        include_str!("../../tests/fixtures/vectors/clearbit.json"),
+    ),
+    (
+        "signal-sciences",
+        include_str!("../../tests/fixtures/vectors/signal-sciences.json"),
+    ),
+    (
+        "trendmicro-conformity",
+        include_str!("../../tests/fixtures/vectors/trendmicro-conformity.json"),
+    ),
+    (
+        "segment",
+        include_str!("../../tests/fixtures/vectors/segment.json"),
+    ),
 ];
 
 fn fixtures() -> Vec<Fixture> {
@@ -2268,9 +2333,10 @@ fn sign_round_trip_presets() {
         };
         let v = round_trip(&p.scheme, secret, body, now, public_url);
         match &p.scheme.timestamp {
-            // A millisecond header carries the clock exactly.
+            // A millisecond header or signature parameter (WorkOS `t=`) carries the clock
+            // exactly.
             Some(TimestampRule {
-                source: TimestampSource::Header,
+                source: TimestampSource::Header | TimestampSource::SignatureParam(_),
                 format: TimestampFormat::UnixMs,
             }) => {
                 assert_eq!(v.signed_at_ms, Some(1_764_000_000_500), "{name}");
