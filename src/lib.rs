@@ -6,13 +6,15 @@
 //!
 //! What a user of the crate needs is public: running hookgate (`app`, `config`, `clock`,
 //! `reload`, `logging`), verifying and signing deliveries in-process (`verify`, `sender`,
-//! `secret`), the dedup stores (`dedup`) and the outcome codes answers carry (`outcome`). The
+//! `secret`), the dedup stores (`dedup`), outbound fetches of what senders publish
+//! (`fetch`: key sets, certificates) and the outcome codes answers carry (`outcome`). The
 //! rest is the request path's own machinery.
 
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod dedup;
+pub mod fetch;
 pub mod logging;
 pub mod outcome;
 pub mod queue;

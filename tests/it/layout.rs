@@ -78,6 +78,13 @@ fn verify_is_a_leaf() {
 }
 
 #[test]
+fn fetch_knows_only_the_clock() {
+    // The outbound fetcher is groundwork for verification (JWKS, SNS certificates) but must
+    // not reach into it: the caller hands it URLs and a parser, and gets documents back.
+    assert_imports_only("fetch", &["clock"]);
+}
+
+#[test]
 fn dedup_knows_nothing_of_http_or_verification() {
     assert_imports_only("dedup", &["secret"]);
     for file in files("dedup") {

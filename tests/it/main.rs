@@ -7,6 +7,7 @@
 
 mod diagnostics;
 mod faults;
+mod fetch;
 mod handshakes;
 mod harness;
 mod hostile;
