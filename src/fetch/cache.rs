@@ -413,6 +413,9 @@ impl<T: Send + Sync + 'static> Shared<T> {
                     "fetched"
                 );
             }
+            // Busy is this process's own limit, not the sender's state: not worth a warning
+            // each time a flood meets it.
+            Err(FetchError::Busy) => tracing::debug!(url = %redact_uri(uri), "fetch refused: busy"),
             Err(err) => {
                 let age = previous.as_ref().map(|d| d.age(now).as_secs());
                 tracing::warn!(
@@ -431,6 +434,8 @@ impl<T: Send + Sync + 'static> Shared<T> {
                     slot.good = Some(doc.clone());
                     slot.failure = None;
                 }
+                // Busy says nothing of the URL: the next caller may try again at once.
+                Err(FetchError::Busy) => {}
                 Err(err) => slot.failure = Some((now, err.clone())),
             }
         }

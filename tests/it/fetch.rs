@@ -490,7 +490,8 @@ async fn a_failed_refresh_keeps_the_last_good_copy_and_its_age() {
     assert_eq!(cache.entries()[0].last_error, None);
 }
 
-#[tokio::test]
+// Two worker threads: the fetch task may run beside the callers, as on a real worker pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_callers_share_one_fetch() {
     let server = Server::start(Reply::ok("shared")).await;
     let gate = Arc::new(Semaphore::new(0));
@@ -569,4 +570,66 @@ async fn entries_are_bounded() {
     // `/b` was the least recently used.
     assert_eq!(urls, vec![server.url("/a"), server.url("/c")]);
     assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn fetches_in_progress_are_capped_and_busy_is_not_remembered() {
+    let server = Server::start(Reply::ok("v")).await;
+    let gate = Arc::new(Semaphore::new(0));
+    *server.gate.lock().unwrap() = Some(gate.clone());
+    let client = Client::new(
+        server.allow(),
+        ClientSettings {
+            max_in_flight: 1,
+            ..server.settings()
+        },
+    )
+    .unwrap();
+    let (clock, _) = manual_clock();
+    let cache = Cache::new(client, text(), policy(), clock);
+    let (a, b) = (server.url("/a"), server.url("/b"));
+    let first = cache.get(&a);
+    tokio::pin!(first);
+    assert!(futures_util::poll!(&mut first).is_pending());
+    // The one slot is taken until the server answers `/a`; the fetch task holds it once it
+    // has run, so wait (by count, not time) for the server to see the request.
+    for _ in 0..10_000 {
+        if server.hits() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(server.hits(), 1);
+    assert_eq!(cache.get(&b).await.unwrap_err(), FetchError::Busy);
+    gate.add_permits(100);
+    assert_eq!(*first.await.unwrap().value, "v");
+    // No backoff after Busy: `/b` is fetched at once.
+    assert_eq!(*cache.get(&b).await.unwrap().value, "v");
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_fetch_completes_when_its_callers_are_gone() {
+    let server = Server::start(Reply::ok("kept")).await;
+    let gate = Arc::new(Semaphore::new(0));
+    *server.gate.lock().unwrap() = Some(gate.clone());
+    let (clock, _) = manual_clock();
+    let cache = Cache::new(server.client(), text(), policy(), clock);
+    let url = server.url("/doc");
+    {
+        let get = cache.get(&url);
+        tokio::pin!(get);
+        assert!(futures_util::poll!(&mut get).is_pending());
+        // Dropped here: the sender hung up.
+    }
+    gate.add_permits(100);
+    for _ in 0..10_000 {
+        if cache.peek(&url).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(*cache.peek(&url).unwrap().value, "kept");
+    assert_eq!(*cache.get(&url).await.unwrap().value, "kept");
+    assert_eq!(server.hits(), 1);
 }
