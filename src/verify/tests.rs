@@ -406,6 +406,28 @@ const FIXTURE_FILES: &[(&str, &str)] = &[
         "mailgun",
         include_str!("../../tests/fixtures/vectors/mailgun.json"),
     ),
+    // tools/vectors/tokens: JWTs by PyJWT (Netlify, monday.com), Basic auth (Chargebee,
+    // Pipedrive, Postmark).
+    (
+        "netlify",
+        include_str!("../../tests/fixtures/vectors/netlify.json"),
+    ),
+    (
+        "monday",
+        include_str!("../../tests/fixtures/vectors/monday.json"),
+    ),
+    (
+        "chargebee",
+        include_str!("../../tests/fixtures/vectors/chargebee.json"),
+    ),
+    (
+        "pipedrive",
+        include_str!("../../tests/fixtures/vectors/pipedrive.json"),
+    ),
+    (
+        "postmark",
+        include_str!("../../tests/fixtures/vectors/postmark.json"),
+    ),
 ];
 
 fn fixtures() -> Vec<Fixture> {
