@@ -281,3 +281,6 @@ pub(super) fn sign_hs256(
 
 const B64URL_NOPAD: base64::engine::GeneralPurpose =
     base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+#[cfg(test)]
+mod tests;
