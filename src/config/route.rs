@@ -254,7 +254,10 @@ impl Validator<'_> {
                 );
                 let h = match &v.header {
                     Some(h) => h.as_str(),
-                    None if in_authorization => "authorization",
+                    // An unknown algorithm is the problem to report, not the header.
+                    None if in_authorization || matches!(v.algorithm, Some(Choice::Unknown(_))) => {
+                        "authorization"
+                    }
                     None => {
                         self.problem(
                             format!("{path}.verify.header"),
