@@ -735,6 +735,15 @@ fn unix_ms(t: SystemTime) -> i64 {
     }
 }
 
+/// A public key of `alg`'s kind (RS256, ES256) standing in for a route's key when
+/// `check --no-secrets` reads none; it is the tests' key and verifies nothing real.
+pub fn placeholder_public_key(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::JwtEs256 => include_str!("jwt/test_p256_public.pem"),
+        _ => include_str!("jwt/test_rsa_public.pem"),
+    }
+}
+
 /// Inputs to `sign` that a sender chooses.
 pub struct SignInput<'a> {
     pub body: &'a [u8],

@@ -763,3 +763,21 @@ fn config_overrides_a_presets_claims() {
     let c = config("    provider: netlify\n", "sec").unwrap();
     assert_eq!(c.live.routes[0].scheme.jwt, Some(netlify_rule()));
 }
+
+#[test]
+fn check_without_secrets_accepts_public_key_routes() {
+    for alg in ["jwt-rs256", "jwt-es256"] {
+        let yaml = format!(
+            "upstream: {{ url: \"http://127.0.0.1:9\" }}\nroutes:\n  - name: r\n    path: /hook\n    verify: {{ algorithm: {alg} }}\n    secrets: [ {{ file: /nonexistent/key.pem }} ]\n"
+        );
+        let env = |_: &str| None;
+        let c = crate::config::parse(
+            &yaml,
+            "t.yaml",
+            std::path::Path::new("."),
+            &env,
+            crate::config::Secrets::Skip,
+        );
+        assert!(c.is_ok(), "{alg}: {:?}", c.err().map(|e| e.to_string()));
+    }
+}
