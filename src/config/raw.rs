@@ -439,7 +439,8 @@ pub(super) struct RawRoute {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawVerify {
-    /// `hmac-sha256`, `hmac-sha1` or `hmac-sha512` (presets use more).
+    /// `hmac-sha256`, `hmac-sha1`, `hmac-sha512`, `basic`, `jwt-hs256`, `jwt-rs256` or
+    /// `jwt-es256` (presets use more).
     pub algorithm: Option<Choice<Algorithm>>,
     /// The signature header.
     pub header: Option<String>,
@@ -461,6 +462,24 @@ pub(super) struct RawVerify {
     pub id: Option<RawId>,
     /// `raw` (the default), `base64`, `whsec` or `hex`.
     pub secret_encoding: Option<Choice<SecretEncoding>>,
+    /// With `algorithm: jwt-hs256|jwt-rs256|jwt-es256`: what the token's claims must say.
+    pub jwt: Option<RawJwt>,
+}
+
+/// A JWT signature's claims (`verify.jwt`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawJwt {
+    /// `iss` must equal this.
+    pub issuer: Option<String>,
+    /// `aud` must equal (or, as a list, contain) this.
+    pub audience: Option<String>,
+    /// A claim carrying the hex SHA-256 of the body, which must match (Netlify: `sha256`).
+    pub body_sha256_claim: Option<String>,
+    /// `iat` is the signed time: required, and held to `max_age` / `max_future_skew`.
+    pub iat: Option<bool>,
+    /// `exp` must be present (it is always checked when it is).
+    pub require_exp: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 
-use super::raw::{RawDedupKey, RawRoute, RawSecret, RawVerify};
+use super::raw::{Choice, RawDedupKey, RawJwt, RawRoute, RawSecret, RawVerify};
 use super::validate::Validator;
 use super::*;
 use crate::secret::Secret;
 use crate::verify::scheme::parse_payload_template;
 use crate::verify::{
-    presets, Algorithm, HeaderSet, IdSource, KeySource, Piece, SecretEncoding, SignatureFormat,
-    TimestampFormat, TimestampRule, TimestampSource,
+    presets, Algorithm, HeaderSet, IdSource, JwtRule, KeySource, Piece, SecretEncoding,
+    SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
 
 impl Validator<'_> {
@@ -158,10 +158,11 @@ impl Validator<'_> {
             }
         }
 
-        if scheme.algorithm == Algorithm::Token {
+        if scheme.algorithm.is_credential() {
             self.warnings.push(format!(
-                "route {}: a token scheme proves who sent a request, not that its body is unchanged; prefer the sender's signing option where it has one",
-                r.name
+                "route {}: a {} scheme proves who sent a request, not that its body is unchanged; prefer the sender's signing option where it has one",
+                r.name,
+                if scheme.algorithm == Algorithm::Basic { "Basic auth" } else { "token" }
             ));
         } else if !scheme.signs_body() {
             self.warnings.push(format!(
@@ -246,12 +247,24 @@ impl Validator<'_> {
                     self.problem(path, "a route needs `provider:` or a `verify:` block");
                     return None;
                 };
-                let Some(h) = &v.header else {
-                    self.problem(
-                        format!("{path}.verify.header"),
-                        "a generic scheme needs the signature header's name",
-                    );
-                    return None;
+                // Basic auth and JWTs live in `Authorization` unless the route says otherwise.
+                let in_authorization = matches!(
+                    &v.algorithm,
+                    Some(Choice::Known(a)) if *a == Algorithm::Basic || a.is_jwt()
+                );
+                let h = match &v.header {
+                    Some(h) => h.as_str(),
+                    // An unknown algorithm is the problem to report, not the header.
+                    None if in_authorization || matches!(v.algorithm, Some(Choice::Unknown(_))) => {
+                        "authorization"
+                    }
+                    None => {
+                        self.problem(
+                            format!("{path}.verify.header"),
+                            "a generic scheme needs the signature header's name",
+                        );
+                        return None;
+                    }
                 };
                 let header = self.header(&format!("{path}.verify.header"), h)?;
                 (
@@ -274,8 +287,9 @@ impl Validator<'_> {
             &format!("{vp}.algorithm"),
             v.algorithm.as_ref(),
             scheme.algorithm,
-            "use hmac-sha256, hmac-sha1 or hmac-sha512",
+            "use hmac-sha256, hmac-sha1, hmac-sha512, basic, jwt-hs256, jwt-rs256 or jwt-es256",
         );
+        self.jwt_rule(&vp, &mut scheme, v.jwt.as_ref());
         scheme.encoding = self.choice(
             &format!("{vp}.encoding"),
             v.encoding.as_ref(),
@@ -349,7 +363,13 @@ impl Validator<'_> {
                 Err(e) => self.problem(format!("{vp}.signed_payload"), e),
             }
         }
-        if let Some(t) = &v.timestamp {
+        if v.timestamp.is_some() && scheme.algorithm.is_jwt() {
+            self.problem(
+                format!("{vp}.timestamp"),
+                "a JWT's signed time is its iat claim: use jwt: { iat: true }",
+            );
+        }
+        if let Some(t) = v.timestamp.as_ref().filter(|_| !scheme.algorithm.is_jwt()) {
             let tp = format!("{vp}.timestamp");
             let format = self.choice(
                 &format!("{tp}.format"),
@@ -425,9 +445,9 @@ impl Validator<'_> {
         }
         // A timestamp outside the signed bytes can be rewritten by anyone replaying a capture,
         // so freshness checked on it would protect nothing. (One in the JSON body is signed with
-        // the body.)
+        // the body; a JWT's `iat` with the token.)
         if let Some(TimestampRule { source, .. }) = &scheme.timestamp {
-            let in_body = matches!(source, TimestampSource::Json(_));
+            let in_body = matches!(source, TimestampSource::Json(_) | TimestampSource::JwtIat);
             let in_signed_headers = matches!(source, TimestampSource::Header)
                 && scheme
                     .payload
@@ -450,6 +470,49 @@ impl Validator<'_> {
             }
         }
         Some((scheme, preset))
+    }
+
+    /// A JWT scheme's claims rule: the preset's (or none) with `verify.jwt` applied. Claims
+    /// only make sense for JWT algorithms, and a JWT's time is its `iat`, never a header.
+    fn jwt_rule(&mut self, vp: &str, scheme: &mut Scheme, raw: Option<&RawJwt>) {
+        if !scheme.algorithm.is_jwt() {
+            if raw.is_some() {
+                self.problem(
+                    format!("{vp}.jwt"),
+                    "jwt: applies to algorithm jwt-hs256, jwt-rs256 or jwt-es256",
+                );
+            }
+            scheme.jwt = None;
+            if scheme.timestamp.as_ref().map(|t| &t.source) == Some(&TimestampSource::JwtIat) {
+                scheme.timestamp = None;
+            }
+            return;
+        }
+        let rule = scheme.jwt.get_or_insert_with(JwtRule::default);
+        let Some(raw) = raw else { return };
+        let text = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        if raw.issuer.is_some() {
+            rule.issuer = text(&raw.issuer);
+        }
+        if raw.audience.is_some() {
+            rule.audience = text(&raw.audience);
+        }
+        if raw.body_sha256_claim.is_some() {
+            rule.body_sha256_claim = text(&raw.body_sha256_claim);
+        }
+        if let Some(e) = raw.require_exp {
+            rule.require_exp = e;
+        }
+        match raw.iat {
+            Some(true) => {
+                scheme.timestamp = Some(TimestampRule {
+                    source: TimestampSource::JwtIat,
+                    format: TimestampFormat::Unix,
+                });
+            }
+            Some(false) => scheme.timestamp = None,
+            None => {}
+        }
     }
 
     fn pointer(&mut self, path: &str, p: &str) -> Option<String> {
@@ -549,13 +612,26 @@ impl Validator<'_> {
             let label = format!("route {route}: secret {id:?}");
             let secret = self.secret(&sp, s, &label);
             let Some(secret) = secret else { continue };
-            let secret =
-                if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw {
-                    // A placeholder that decodes under every encoding.
-                    Secret::new("cGxhY2Vob2xkZXI=")
-                } else {
-                    secret
-                };
+            let secret = if self.secrets == Secrets::Skip
+                && matches!(scheme.algorithm, Algorithm::JwtRs256 | Algorithm::JwtEs256)
+            {
+                // A public key of the right kind, so `check --no-secrets` validates the rest.
+                Secret::new(crate::verify::placeholder_public_key(scheme.algorithm))
+            } else if self.secrets == Secrets::Skip && scheme.secret_encoding != SecretEncoding::Raw
+            {
+                // A placeholder that decodes under every encoding.
+                Secret::new("cGxhY2Vob2xkZXI=")
+            } else {
+                secret
+            };
+            if scheme.algorithm == Algorithm::Basic
+                && self.secrets != Secrets::Skip
+                && !secret.expose().contains(&b':')
+            {
+                self.warnings.push(format!(
+                    "route {route}: secret {id:?} has no `:`; Basic auth credentials are `user:pass` (RFC 7617), so no well-formed request can match it"
+                ));
+            }
             match Key::new(id.into(), &secret, scheme) {
                 Ok(k) => keys.push(k),
                 Err(e) => self.problem(&sp, format!("secret {}: {e}", j)),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, Engine as _};
 use hmac::{Hmac, Mac};
+use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 
 use super::scheme::{Algorithm, Scheme, SecretEncoding};
@@ -76,15 +77,29 @@ enum Material {
     },
     /// A token compared as is.
     Token(Secret),
+    /// Basic auth `user:pass`: compared through its SHA-256, so the comparison takes the
+    /// same time whatever the lengths (the secret kept for `sign`).
+    Basic {
+        digest: [u8; 32],
+        secret: Secret,
+    },
     Ed25519(ed25519_dalek::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
+    /// An RSA public key for RS256 (PKCS#1 v1.5 / SHA-256).
+    Rsa(Box<rsa::pkcs1v15::VerifyingKey<sha2::Sha256>>),
 }
 
 /// One of a route's secrets, ready to verify. `id` is the operator-chosen name reported in
 /// metrics and logs (which secret matched tells when an old one can be retired).
+///
+/// `kid` is the JWS key id a key answers to. Route secrets have none (each is tried in turn);
+/// a key set fetched from a JWKS URL will build one `Key` per JWK with `Key::public_jwt`
+/// and `with_kid`, and a token naming a `kid` is then checked only against keys with that id
+/// (or none).
 #[derive(Clone)]
 pub struct Key {
     pub id: Arc<str>,
+    kid: Option<Arc<str>>,
     material: Material,
 }
 
@@ -93,11 +108,14 @@ impl fmt::Debug for Key {
         let kind = match &self.material {
             Material::Mac { state, .. } => state.alg().as_str(),
             Material::Token(_) => "token",
+            Material::Basic { .. } => "basic auth",
             Material::Ed25519(_) => "ed25519 public key",
             Material::P256(_) => "p256 public key",
+            Material::Rsa(_) => "rsa public key",
         };
         f.debug_struct("Key")
             .field("id", &self.id)
+            .field("kid", &self.kid)
             .field("kind", &kind)
             .field("material", &"[redacted]")
             .finish()
@@ -118,6 +136,14 @@ pub enum KeyError {
     NotP256,
     #[error("this is a private signing key (whsk_); give hookgate the public key (whpk_)")]
     PrivateKey,
+    #[error("this is not an RSA public key (PEM `PUBLIC KEY` or `RSA PUBLIC KEY`, or base64 DER)")]
+    NotRsa,
+    #[error("this is not a P-256 public key (PEM `PUBLIC KEY`, or base64 DER)")]
+    NotP256Pem,
+    #[error("this looks like a PEM key, but jwt-hs256 takes the shared secret: a public key used as an HMAC secret lets anyone who has it sign (use jwt-rs256 or jwt-es256 for public keys)")]
+    PemAsHmacSecret,
+    #[error("this is a private key; give hookgate the sender's public key")]
+    PemPrivateKey,
 }
 
 /// The base64 inside a PEM block: `-----BEGIN/END ...-----` lines dropped, whitespace removed.
@@ -144,6 +170,15 @@ impl Key {
         let raw = secret.expose();
         if raw.is_empty() {
             return Err(KeyError::Empty);
+        }
+        match scheme.algorithm {
+            Algorithm::JwtRs256 | Algorithm::JwtEs256 => {
+                return Self::public_jwt(id, scheme.algorithm, raw);
+            }
+            // An operator who pastes the sender's public key where the HMAC secret goes has
+            // made a key anyone can sign with (the classic RS256/HS256 confusion): refuse it.
+            Algorithm::JwtHs256 if looks_like_pem(raw) => return Err(KeyError::PemAsHmacSecret),
+            _ => {}
         }
         let mut alg = scheme.algorithm;
         let bytes: Vec<u8> = match scheme.secret_encoding {
@@ -181,7 +216,23 @@ impl Key {
                 state: Box::new(MacState::new(alg, &bytes).ok_or(KeyError::Empty)?),
                 bytes: Secret::new(bytes),
             },
+            // A JWS HS256 key is the secret's bytes, as for any HMAC.
+            Algorithm::JwtHs256 => Material::Mac {
+                state: Box::new(
+                    MacState::new(Algorithm::HmacSha256, &bytes).ok_or(KeyError::Empty)?,
+                ),
+                bytes: Secret::new(bytes),
+            },
             Algorithm::Token => Material::Token(Secret::new(bytes)),
+            // `user:pass` (RFC 7617); a secret without `:` is warned about by the config, since
+            // only a client sending the same malformed credentials could match it.
+            Algorithm::Basic => Material::Basic {
+                digest: sha2::Sha256::digest(&bytes).into(),
+                secret: Secret::new(bytes),
+            },
+            Algorithm::JwtRs256 | Algorithm::JwtEs256 => {
+                return Self::public_jwt(id, alg, raw);
+            }
             Algorithm::Ed25519 => {
                 let arr: [u8; 32] = bytes
                     .as_slice()
@@ -200,16 +251,96 @@ impl Key {
                 Material::P256(key)
             }
         };
-        Ok(Self { id, material })
+        Ok(Self {
+            id,
+            kid: None,
+            material,
+        })
+    }
+
+    /// A sender's public key for RS256 or ES256 JWTs, from PEM (`PUBLIC KEY`, or PKCS#1
+    /// `RSA PUBLIC KEY` for RSA) or bare base64 DER. A JWKS fetcher builds its keys here too,
+    /// from each JWK converted to DER, then names them with `with_kid`.
+    pub fn public_jwt(id: Arc<str>, alg: Algorithm, raw: &[u8]) -> Result<Self, KeyError> {
+        let text = String::from_utf8_lossy(raw);
+        if text.contains("PRIVATE KEY") {
+            return Err(KeyError::PemPrivateKey);
+        }
+        let der = B64.decode(pem_body(raw));
+        let material = match alg {
+            Algorithm::JwtRs256 => {
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                use rsa::pkcs8::DecodePublicKey;
+                let der = der.map_err(|_| KeyError::NotRsa)?;
+                let key = rsa::RsaPublicKey::from_public_key_der(&der)
+                    .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(&der))
+                    .map_err(|_| KeyError::NotRsa)?;
+                Material::Rsa(Box::new(rsa::pkcs1v15::VerifyingKey::new(key)))
+            }
+            Algorithm::JwtEs256 => {
+                use p256::pkcs8::DecodePublicKey;
+                let der = der.map_err(|_| KeyError::NotP256Pem)?;
+                Material::P256(
+                    p256::ecdsa::VerifyingKey::from_public_key_der(&der)
+                        .map_err(|_| KeyError::NotP256Pem)?,
+                )
+            }
+            _ => return Err(KeyError::Empty),
+        };
+        Ok(Self {
+            id,
+            kid: None,
+            material,
+        })
+    }
+
+    /// This key answers to JWS key id `kid` (keys from a JWKS).
+    pub fn with_kid(mut self, kid: impl Into<Arc<str>>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// Whether this key may check a token whose header names `kid`: a key without a kid
+    /// (a route secret) may check any; one with a kid only tokens naming it or none.
+    pub(crate) fn answers_kid(&self, kid: Option<&str>) -> bool {
+        match (&self.kid, kid) {
+            (Some(mine), Some(theirs)) => &**mine == theirs,
+            _ => true,
+        }
+    }
+
+    /// Checks a JWS signature over `signing_input` (`header.payload`) with this key, for
+    /// `alg` (the route's JWT algorithm, never the token's say).
+    pub(crate) fn verifies_jws(&self, alg: Algorithm, signing_input: &[u8], sig: &[u8]) -> bool {
+        match (&self.material, alg) {
+            (Material::Mac { .. }, Algorithm::JwtHs256) => self
+                .mac(Algorithm::HmacSha256, &[signing_input])
+                .is_some_and(|mac| bool::from(mac.as_slice().ct_eq(sig))),
+            (Material::Rsa(key), Algorithm::JwtRs256) => {
+                use rsa::signature::Verifier;
+                rsa::pkcs1v15::Signature::try_from(sig)
+                    .is_ok_and(|s| key.verify(signing_input, &s).is_ok())
+            }
+            (Material::P256(key), Algorithm::JwtEs256) => {
+                use p256::ecdsa::signature::Verifier;
+                // JWS ES256 is the fixed 64-byte `r || s` (RFC 7518 3.4), never DER.
+                sig.len() == 64
+                    && p256::ecdsa::Signature::from_slice(sig)
+                        .is_ok_and(|s| key.verify(signing_input, &s).is_ok())
+            }
+            _ => false,
+        }
     }
 
     /// Whether this key can check signatures of `alg`.
     pub(crate) fn handles(&self, alg: Algorithm) -> bool {
         match &self.material {
-            Material::Mac { .. } => alg.is_hmac(),
+            Material::Mac { .. } => alg.is_hmac() || alg == Algorithm::JwtHs256,
             Material::Token(_) => alg == Algorithm::Token,
+            Material::Basic { .. } => alg == Algorithm::Basic,
             Material::Ed25519(_) => alg == Algorithm::Ed25519,
-            Material::P256(_) => alg == Algorithm::EcdsaP256Sha256,
+            Material::P256(_) => matches!(alg, Algorithm::EcdsaP256Sha256 | Algorithm::JwtEs256),
+            Material::Rsa(_) => alg == Algorithm::JwtRs256,
         }
     }
 
@@ -246,6 +377,10 @@ impl Key {
             Material::Token(secret) => mine.fold(false, |found, c| {
                 found | bool::from(c.bytes.as_slice().ct_eq(secret.expose()))
             }),
+            Material::Basic { digest, .. } => mine.fold(false, |found, c| {
+                let theirs: [u8; 32] = sha2::Sha256::digest(&c.bytes).into();
+                found | bool::from(theirs.ct_eq(digest))
+            }),
             Material::Ed25519(key) => {
                 let msg = message.concat();
                 mine.filter_map(|c| ed25519_dalek::Signature::from_slice(&c.bytes).ok())
@@ -261,14 +396,25 @@ impl Key {
                 })
                 .any(|sig| key.verify(&msg, &sig).is_ok())
             }
+            // JWTs are checked by `verifies_jws`, over the token's own signing input.
+            Material::Rsa(_) => false,
         }
     }
 
-    /// The raw token, for `sign` on token schemes.
+    /// The raw token, or the `user:pass` of Basic auth, for `sign` on credential schemes.
     pub(crate) fn token(&self) -> Option<&[u8]> {
         match &self.material {
-            Material::Token(s) => Some(s.expose()),
+            Material::Token(s) | Material::Basic { secret: s, .. } => Some(s.expose()),
             _ => None,
         }
     }
+}
+
+/// Whether a secret is a PEM block (`-----BEGIN ...`).
+fn looks_like_pem(raw: &[u8]) -> bool {
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    raw[start..].starts_with(b"-----BEGIN")
 }

@@ -6,6 +6,7 @@
 
 mod dedup_key;
 mod json;
+mod jwt;
 mod key;
 mod payload;
 pub mod presets;
@@ -27,8 +28,8 @@ pub use key::{Key, KeyError};
 pub use payload::canonical_form;
 pub(crate) use payload::form_decode;
 pub use scheme::{
-    Algorithm, Encoding, HeaderSet, IdSource, Piece, Scheme, SecretEncoding, SignatureFormat,
-    TimestampFormat, TimestampRule, TimestampSource,
+    Algorithm, Encoding, HeaderSet, IdSource, JwtRule, Piece, Scheme, SecretEncoding,
+    SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
 
 /// Signature entries looked at per request: a header with thousands of entries must not turn
@@ -206,7 +207,11 @@ pub fn precheck(scheme: &Scheme, msg: &Message<'_>) -> Result<(), VerifyError> {
     let Some(rule) = &scheme.timestamp else {
         return Ok(());
     };
-    if matches!(rule.source, TimestampSource::Json(_)) {
+    // A JWT's `iat` is read only from a verified token.
+    if matches!(
+        rule.source,
+        TimestampSource::Json(_) | TimestampSource::JwtIat
+    ) {
         return Ok(());
     }
     let raw = raw_timestamp(scheme, set, &sig_value, msg)?
@@ -225,6 +230,10 @@ pub fn verify_traced(
 ) -> Result<Verified, VerifyError> {
     let (set, sig_value) = signature_value(scheme, msg)?;
     let candidates = candidates(scheme, msg, &sig_value)?;
+    if scheme.algorithm.is_jwt() {
+        // The signed bytes and the time are the token's own.
+        return jwt::verify(scheme, keys, &candidates, msg, freshness, now, trace);
+    }
 
     // A timestamp inside the signed bytes is needed now; one outside them (Tolinku's body
     // field) is read only after the signature matched, so a forgery is reported as one.
@@ -487,17 +496,26 @@ fn candidates(
     let decoded: Vec<Candidate> = entries
         .iter()
         .filter_map(|(alg, e)| {
-            let encoding = if *alg == Algorithm::Token {
-                Encoding::Raw
-            } else {
-                scheme.encoding
+            let bytes = match alg {
+                Algorithm::Token => decode(Encoding::Raw, e),
+                // RFC 7617: the scheme name is case-insensitive; the credentials are base64.
+                Algorithm::Basic => strip_prefix_ignore_case(e, "Basic ")
+                    .and_then(|c| decode(Encoding::Base64, c.trim())),
+                // A JWT never contains a space, so an optional `Bearer ` is unambiguous.
+                a if a.is_jwt() => decode(
+                    Encoding::Raw,
+                    strip_prefix_ignore_case(e, "Bearer ").unwrap_or(e).trim(),
+                ),
+                _ => decode(scheme.encoding, e),
             };
-            decode(encoding, e).map(|bytes| Candidate { alg: *alg, bytes })
+            bytes.map(|bytes| Candidate { alg: *alg, bytes })
         })
         .collect();
     if decoded.is_empty() {
         return Err(VerifyError::MalformedSignature(match scheme.encoding {
             _ if entries.iter().all(|(_, e)| e.is_empty()) => "signature is empty",
+            _ if algorithm == Algorithm::Basic => "not `Basic base64(user:pass)`",
+            _ if algorithm.is_jwt() => "not a JWT",
             Encoding::Hex => "signature is not hex",
             Encoding::Base64 => "signature is not base64",
             Encoding::Base64Url => "signature is not base64url",
@@ -615,6 +633,8 @@ fn raw_timestamp(
                 )))
             }
         },
+        // Read by `jwt::verify` from the verified token, never as text.
+        TimestampSource::JwtIat => return Ok(None),
     };
     if raw.is_empty() || raw.len() > MAX_FIELD_LEN {
         return Err(VerifyError::InvalidTimestamp("empty or too long".into()));
@@ -713,6 +733,15 @@ fn unix_ms(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
         Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+    }
+}
+
+/// A public key of `alg`'s kind (RS256, ES256) standing in for a route's key when
+/// `check --no-secrets` reads none; it is the tests' key and verifies nothing real.
+pub fn placeholder_public_key(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::JwtEs256 => include_str!("jwt/test_p256_public.pem"),
+        _ => include_str!("jwt/test_rsa_public.pem"),
     }
 }
 
@@ -840,6 +869,16 @@ pub fn sign(
             .token()
             .map(|t| String::from_utf8_lossy(t).into_owned())
             .ok_or(SignError::Unsupported("not a token key"))?,
+        Algorithm::Basic => key
+            .token()
+            .map(|t| {
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(t)
+                )
+            })
+            .ok_or(SignError::Unsupported("not a Basic auth key"))?,
+        alg if alg.is_jwt() => jwt::sign_hs256(scheme, key, input.body, now_ms)?,
         alg => encode(
             scheme.encoding,
             &key.mac(alg, &parts)

@@ -20,6 +20,19 @@ pub enum Algorithm {
     /// An ECDSA P-256 / SHA-256 signature, DER encoded; the route holds the sender's public
     /// key (SendGrid).
     EcdsaP256Sha256,
+    /// HTTP Basic auth, `Authorization: Basic base64(user:pass)`; the route's secret is
+    /// `user:pass` (Chargebee, Pipedrive, Postmark). Like a token, it proves who sent the
+    /// request, not that its body is unchanged.
+    Basic,
+    /// A JWT (JWS compact serialisation) signed with HMAC-SHA256 under the route's secret; its
+    /// claims are checked as `Scheme::jwt` says (Netlify, monday.com).
+    JwtHs256,
+    /// A JWT signed with RSASSA-PKCS1-v1_5 / SHA-256; the route holds the sender's RSA public
+    /// key (PEM).
+    JwtRs256,
+    /// A JWT signed with ECDSA P-256 / SHA-256 (JWS's fixed 64-byte `r || s`); the route holds
+    /// the sender's P-256 public key (PEM).
+    JwtEs256,
 }
 
 impl Algorithm {
@@ -31,6 +44,10 @@ impl Algorithm {
             "token" => Some(Self::Token),
             "ed25519" => Some(Self::Ed25519),
             "ecdsa-p256-sha256" => Some(Self::EcdsaP256Sha256),
+            "basic" => Some(Self::Basic),
+            "jwt-hs256" => Some(Self::JwtHs256),
+            "jwt-rs256" => Some(Self::JwtRs256),
+            "jwt-es256" => Some(Self::JwtEs256),
             _ => None,
         }
     }
@@ -43,6 +60,10 @@ impl Algorithm {
             Self::Token => "token",
             Self::Ed25519 => "ed25519",
             Self::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+            Self::Basic => "basic",
+            Self::JwtHs256 => "jwt-hs256",
+            Self::JwtRs256 => "jwt-rs256",
+            Self::JwtEs256 => "jwt-es256",
         }
     }
 
@@ -52,7 +73,32 @@ impl Algorithm {
 
     /// Whether the route holds a public key rather than a shared secret.
     pub fn is_asymmetric(self) -> bool {
-        matches!(self, Self::Ed25519 | Self::EcdsaP256Sha256)
+        matches!(
+            self,
+            Self::Ed25519 | Self::EcdsaP256Sha256 | Self::JwtRs256 | Self::JwtEs256
+        )
+    }
+
+    /// Whether the signature is a JWT whose claims carry what is checked.
+    pub fn is_jwt(self) -> bool {
+        matches!(self, Self::JwtHs256 | Self::JwtRs256 | Self::JwtEs256)
+    }
+
+    /// The JWS `alg` a token must name for this algorithm: the token's own header never
+    /// chooses how it is checked (no algorithm confusion, no `none`).
+    pub fn jws_alg(self) -> Option<&'static str> {
+        match self {
+            Self::JwtHs256 => Some("HS256"),
+            Self::JwtRs256 => Some("RS256"),
+            Self::JwtEs256 => Some("ES256"),
+            _ => None,
+        }
+    }
+
+    /// Whether the header carries a credential rather than a signature over the request
+    /// (a token, Basic auth): nothing of the request is signed.
+    pub fn is_credential(self) -> bool {
+        matches!(self, Self::Token | Self::Basic)
     }
 }
 
@@ -146,6 +192,9 @@ pub enum TimestampSource {
     SignatureParam(String),
     /// A JSON pointer into the body (Tolinku `/timestamp`).
     Json(String),
+    /// The `iat` claim of a JWT signature (monday.com): signed with the token, required, and
+    /// held to the route's freshness window.
+    JwtIat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +312,23 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
+/// What a JWT signature's claims must say, besides being signed by one of the route's keys
+/// with the configured algorithm. `exp` and `nbf` are always enforced when present (with
+/// `max_future_skew` as the leeway); `iat` is the signed time when the scheme's timestamp is
+/// `TimestampSource::JwtIat`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JwtRule {
+    /// `iss` must equal this.
+    pub issuer: Option<String>,
+    /// `aud` must equal this (or, as an array, contain it).
+    pub audience: Option<String>,
+    /// A claim holding the hex SHA-256 of the raw body, which must match (Netlify's
+    /// `sha256`): with it the token authenticates the body too.
+    pub body_sha256_claim: Option<String>,
+    /// `exp` must be present.
+    pub require_exp: bool,
+}
+
 /// A complete, validated description of how a sender signs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scheme {
@@ -294,6 +360,8 @@ pub struct Scheme {
     /// or `https://h/x`): both spellings of `public_url` are tried (Twilio, whose SDKs do the
     /// same because its signer is inconsistent).
     pub url_default_port_optional: bool,
+    /// The claims a JWT signature must carry (JWT algorithms only).
+    pub jwt: Option<JwtRule>,
 }
 
 impl Default for Scheme {
@@ -323,15 +391,23 @@ impl Default for Scheme {
             body_sha256_query: None,
             algorithm_header: None,
             url_default_port_optional: false,
+            jwt: None,
         }
     }
 }
 
 impl Scheme {
     /// Whether the body is among the signed bytes, directly or through its hash. A token
-    /// (GitLab, Okta) signs nothing, whatever the payload template says.
+    /// (GitLab, Okta) or Basic auth signs nothing, whatever the payload template says; a JWT
+    /// signs the body only through a body-hash claim (Netlify).
     pub fn signs_body(&self) -> bool {
-        self.algorithm != Algorithm::Token
+        if self.algorithm.is_jwt() {
+            return self
+                .jwt
+                .as_ref()
+                .is_some_and(|j| j.body_sha256_claim.is_some());
+        }
+        !self.algorithm.is_credential()
             && (self.needs(&Piece::Body)
                 || self.needs(&Piece::FormParams)
                 || self.body_sha256_query.is_some())
@@ -340,7 +416,8 @@ impl Scheme {
     /// Whether the request's query string is part of what is signed (so a forwarded query is
     /// verified data).
     pub fn signs_query(&self) -> bool {
-        self.algorithm != Algorithm::Token
+        !self.algorithm.is_credential()
+            && !self.algorithm.is_jwt()
             && (self.needs(&Piece::Url)
                 || self.needs(&Piece::PathAndQuery)
                 || self.needs(&Piece::ContentfulPath))
