@@ -250,8 +250,9 @@ impl Gate {
         Err(refuse(notes, Outcome::BadRequest, why))
     }
 
-    /// Step 2, method. A provider's challenge GET (Dropbox, Okta) is answered here when the route
-    /// accepts GET: it forwards nothing and echoes only what the sender sent.
+    /// Step 2, method. A provider's setup request that is complete in its head (the challenge
+    /// GETs of Dropbox, Okta, Meta and Twitter, Graph's validation POST, the CloudEvents
+    /// `OPTIONS`) is answered here when the route accepts its method: it forwards nothing.
     fn method(&self, route: &Route, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
         if !route.methods.contains(req.method()) {
             let (outcome, mut resp) = refuse(
@@ -265,12 +266,20 @@ impl Gate {
             }
             return Err((outcome, resp));
         }
-        if req.method() == http::Method::GET {
-            if let Some(answer) = route.handshake.and_then(|hs| handshake::challenge(hs, req)) {
-                return Err((Outcome::Handshake, answer));
+        match route
+            .handshake
+            .and_then(|hs| handshake::challenge(hs, route, req))
+        {
+            Some(handshake::Challenge::Answer(answer)) => Err((Outcome::Handshake, answer)),
+            // A setup request that fails its own check (Meta's verify token): counted as a
+            // failed verification, answered 403 as the sender's docs expect.
+            Some(handshake::Challenge::Refuse(why)) => {
+                let (outcome, mut resp) = refuse(notes, Outcome::InvalidSignature, why);
+                *resp.status_mut() = StatusCode::FORBIDDEN;
+                Err((outcome, resp))
             }
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Step 3, precheck, before the body: what the scheme allows checking on the head alone

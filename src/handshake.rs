@@ -1,12 +1,18 @@
 //! Providers' endpoint-setup requests that hookgate answers itself, so the app never needs the
-//! signing secret for them: Zoom's signed URL validation, and the challenge GETs of Dropbox
-//! and Okta (echoes of what the sender sent; they forward nothing).
+//! signing secret for them: Zoom's signed URL validation, Azure Event Grid's subscription
+//! validation (verified like a delivery), Twitter's CRC (answered with the route's key), Meta's
+//! verification GET (checked against the route's `verify_token`), and the echoes of Dropbox,
+//! Okta, Microsoft Graph and the CloudEvents abuse-protection `OPTIONS`. None of them is
+//! forwarded, and every echoed value is bounded.
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
-use http::{Request, Response};
+use http::{Method, Request, Response};
 use http_body_util::Full;
+use subtle::ConstantTimeEq as _;
 
+use crate::config::Route;
 use crate::outcome::HttpResponse;
 use crate::verify::presets::Handshake;
 use crate::verify::{Algorithm, Key, Message};
@@ -14,29 +20,33 @@ use crate::verify::{Algorithm, Key, Message};
 /// The longest challenge echoed back; real ones are a few dozen characters.
 const MAX_CHALLENGE: usize = 256;
 
-/// Answers an unsigned challenge GET, if `req` is one.
-pub fn challenge<B>(hs: Handshake, req: &Request<B>) -> Option<HttpResponse> {
+/// Microsoft Graph's validation token is a sentence with a request id (about 120 characters);
+/// allow some room, but keep the echo bounded.
+const MAX_GRAPH_TOKEN: usize = 1024;
+
+/// What hookgate does with a setup request answered before the body is read.
+pub enum Challenge {
+    /// Answered: the sender gets this and nothing is forwarded.
+    Answer(HttpResponse),
+    /// A setup request that fails its check (Meta's verify token does not match): refused
+    /// with 403, and nothing is forwarded.
+    Refuse(&'static str),
+}
+
+/// Answers a setup request that is complete in its head (a challenge GET, Graph's validation
+/// POST, the CloudEvents `OPTIONS`), if `req` is one. Called once the route has accepted the
+/// method; any other request goes on to verification.
+pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Challenge> {
+    let method = req.method();
     match hs {
-        Handshake::DropboxChallenge => {
-            let value = req
-                .uri()
-                .query()?
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("challenge="))?;
-            let value = crate::verify::form_decode(value.as_bytes());
+        Handshake::DropboxChallenge if method == Method::GET => {
+            let value = form_decode(query_param(req, "challenge")?);
             if value.is_empty() || value.len() > MAX_CHALLENGE {
                 return None;
             }
-            let mut r = Response::new(Full::new(Bytes::from(value)));
-            r.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-            r.headers_mut().insert(
-                "x-content-type-options",
-                HeaderValue::from_static("nosniff"),
-            );
-            Some(r)
+            Some(Challenge::Answer(text(value)))
         }
-        Handshake::OktaChallenge => {
+        Handshake::OktaChallenge if method == Method::GET => {
             let value = req
                 .headers()
                 .get("x-okta-verification-challenge")?
@@ -45,9 +55,77 @@ pub fn challenge<B>(hs: Handshake, req: &Request<B>) -> Option<HttpResponse> {
             if value.is_empty() || value.len() > MAX_CHALLENGE {
                 return None;
             }
-            Some(json(&serde_json::json!({ "verification": value })))
+            Some(Challenge::Answer(json(
+                &serde_json::json!({ "verification": value }),
+            )))
         }
-        Handshake::ZoomUrlValidation => None,
+        Handshake::MetaVerifyToken if method == Method::GET => {
+            if form_decode(query_param(req, "hub.mode")?) != "subscribe" {
+                return None;
+            }
+            let challenge = form_decode(query_param(req, "hub.challenge")?);
+            let token = form_decode(query_param(req, "hub.verify_token").unwrap_or(""));
+            // From here on it is Meta's verification request: a wrong token is refused rather
+            // than passed on to signature verification (which a GET would fail anyway).
+            if challenge.is_empty() || challenge.len() > MAX_CHALLENGE {
+                return Some(Challenge::Refuse(
+                    "hub.challenge is empty or longer than 256 characters",
+                ));
+            }
+            let Some(expected) = &route.verify_token else {
+                return Some(Challenge::Refuse(
+                    "this route has no verify_token to check hub.verify_token against",
+                ));
+            };
+            if !bool::from(token.as_bytes().ct_eq(expected.expose())) {
+                return Some(Challenge::Refuse(
+                    "hub.verify_token does not match the route's verify_token",
+                ));
+            }
+            Some(Challenge::Answer(text(challenge)))
+        }
+        Handshake::TwitterCrc if method == Method::GET => {
+            let token = form_decode(query_param(req, "crc_token")?);
+            if token.is_empty() || token.len() > MAX_CHALLENGE {
+                return None;
+            }
+            // The first secret is the current one (the others verify deliveries signed
+            // before a rotation; X signs the CRC with the app's consumer secret of the day).
+            let key = route.keys.first()?;
+            let mac = key.mac(Algorithm::HmacSha256, &[token.as_bytes()])?;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(mac);
+            Some(Challenge::Answer(json(&serde_json::json!({
+                "response_token": format!("sha256={encoded}"),
+            }))))
+        }
+        Handshake::GraphValidationToken if method == Method::POST => {
+            let token = form_decode(query_param(req, "validationToken")?);
+            if token.is_empty() || token.len() > MAX_GRAPH_TOKEN {
+                return None;
+            }
+            Some(Challenge::Answer(text(token)))
+        }
+        Handshake::EventGridValidation if method == Method::OPTIONS => {
+            // CloudEvents 1.0 webhook abuse protection: consent to deliveries from the origin
+            // that asked. It grants nothing by itself: every delivery is still verified.
+            let origin = req.headers().get("webhook-request-origin")?;
+            if origin.is_empty() || origin.len() > MAX_CHALLENGE || origin.to_str().is_err() {
+                return None;
+            }
+            let mut r = Response::new(Full::new(Bytes::new()));
+            r.headers_mut()
+                .insert("webhook-allowed-origin", origin.clone());
+            if req.headers().contains_key("webhook-request-rate") {
+                r.headers_mut()
+                    .insert("webhook-allowed-rate", HeaderValue::from_static("*"));
+            }
+            r.headers_mut().insert(
+                http::header::ALLOW,
+                HeaderValue::from_static("POST, OPTIONS"),
+            );
+            Some(Challenge::Answer(r))
+        }
+        _ => None,
     }
 }
 
@@ -68,8 +146,55 @@ pub fn signed(hs: Handshake, msg: &Message<'_>, key: &Key) -> Option<HttpRespons
                 "encryptedToken": hex::encode(mac),
             })))
         }
-        Handshake::DropboxChallenge | Handshake::OktaChallenge => None,
+        Handshake::EventGridValidation => {
+            // Event Grid schema: the validation event is the only one in its array, and the
+            // `aeg-event-type` header says so too. It reached here verified: Event Grid sends
+            // the subscription's delivery headers (and its endpoint's query) with it.
+            let kind = msg.headers.get("aeg-event-type")?.as_bytes();
+            if !kind.eq_ignore_ascii_case(b"SubscriptionValidation") {
+                return None;
+            }
+            if msg.json_scalar("/0/eventType")?.into_string()?
+                != "Microsoft.EventGrid.SubscriptionValidationEvent"
+            {
+                return None;
+            }
+            let code = msg.json_scalar("/0/data/validationCode")?.into_string()?;
+            if code.is_empty() || code.len() > MAX_CHALLENGE {
+                return None;
+            }
+            Some(json(&serde_json::json!({ "validationResponse": code })))
+        }
+        Handshake::DropboxChallenge
+        | Handshake::OktaChallenge
+        | Handshake::MetaVerifyToken
+        | Handshake::TwitterCrc
+        | Handshake::GraphValidationToken => None,
     }
+}
+
+/// The raw value of the first `name=` parameter of the query, if any.
+fn query_param<'r, B>(req: &'r Request<B>, name: &str) -> Option<&'r str> {
+    req.uri().query()?.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == name).then_some(v)
+    })
+}
+
+fn form_decode(raw: &str) -> String {
+    crate::verify::form_decode(raw.as_bytes())
+}
+
+/// An echo, as text that no browser will sniff into markup.
+fn text(value: String) -> HttpResponse {
+    let mut r = Response::new(Full::new(Bytes::from(value)));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }
 
 fn json(v: &serde_json::Value) -> HttpResponse {

@@ -392,6 +392,9 @@ pub struct Route {
     pub public_url: Option<String>,
     /// A setup request of the provider's that hookgate answers itself.
     pub handshake: Option<Handshake>,
+    /// The token Meta's verification GET must carry (`hub.verify_token`); a secret, so it
+    /// never prints.
+    pub verify_token: Option<Secret>,
     /// Larger bodies get 413: the route's own `max_body`, else `limits.max_body`.
     pub max_body: usize,
     pub query: QueryPolicy,

@@ -434,6 +434,9 @@ pub(super) struct RawRoute {
     /// `sync` (the default: the sender gets the app's answer) or `queued` (stored, answered
     /// 202, delivered with retries), or `{ mode: queued, concurrency: .., ... }`.
     pub delivery: Option<RawDelivery>,
+    /// The token Meta's verification GET carries in `hub.verify_token` (`facebook`,
+    /// `instagram`, `whatsapp`): `{ env: NAME }`, `{ file: PATH }` or `{ value: .. }`.
+    pub verify_token: Option<RawSecret>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -171,6 +171,7 @@ impl Validator<'_> {
             ));
         }
         let keys = self.keys(path, &r.secrets, &scheme, &r.name);
+        let verify_token = self.verify_token(path, &r, handshake);
         let max_body = self.body_limit(
             &format!("{path}.max_body"),
             r.max_body.as_deref(),
@@ -213,6 +214,7 @@ impl Validator<'_> {
             dedup_key,
             public_url,
             handshake,
+            verify_token,
             max_body,
             query,
             delivery,
@@ -573,6 +575,27 @@ impl Validator<'_> {
             );
         }
         DedupKeySpec { sources }
+    }
+
+    /// The route's `verify_token`: only for a sender whose setup request carries one (Meta's
+    /// verification GET), so a token set on another route is a mistake worth saying.
+    fn verify_token(
+        &mut self,
+        path: &str,
+        r: &RawRoute,
+        handshake: Option<presets::Handshake>,
+    ) -> Option<Secret> {
+        let raw = r.verify_token.as_ref()?;
+        let sp = format!("{path}.verify_token");
+        if handshake != Some(presets::Handshake::MetaVerifyToken) {
+            self.problem(
+                &sp,
+                "only routes whose provider answers Meta's verification GET (facebook, instagram, whatsapp) use verify_token",
+            );
+            return None;
+        }
+        let label = format!("route {}: verify_token", r.name);
+        self.secret(&sp, raw, &label)
     }
 
     fn keys(

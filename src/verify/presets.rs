@@ -30,6 +30,22 @@ pub enum Handshake {
     DropboxChallenge,
     /// Okta's `GET` with `X-Okta-Verification-Challenge`: answer `{"verification": ...}`.
     OktaChallenge,
+    /// Meta's (Facebook, Instagram, WhatsApp) `GET ?hub.mode=subscribe&hub.challenge=..&
+    /// hub.verify_token=..`: echo the challenge as text when the token equals the route's
+    /// `verify_token` (compared in constant time); otherwise 403.
+    MetaVerifyToken,
+    /// Twitter/X Account Activity CRC, `GET ?crc_token=..`: answer
+    /// `{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}` with
+    /// the route's first (current) secret.
+    TwitterCrc,
+    /// Azure Event Grid: the verified `SubscriptionValidationEvent` POST (`aeg-event-type:
+    /// SubscriptionValidation`) is answered `{"validationResponse": code}`; the CloudEvents
+    /// abuse-protection `OPTIONS` with `WebHook-Request-Origin` is answered with
+    /// `WebHook-Allowed-Origin` (and `WebHook-Allowed-Rate: *` when a rate was asked).
+    EventGridValidation,
+    /// Microsoft Graph change notifications' `POST ?validationToken=..`: echo the decoded
+    /// token as text.
+    GraphValidationToken,
 }
 
 /// A provider's scheme, where its delivery id lives, and its setup handshake.
