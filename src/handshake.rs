@@ -86,7 +86,12 @@ pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Ch
         }
         Handshake::TwitterCrc if method == Method::GET => {
             let token = form_decode(query_param(req, "crc_token")?);
-            if token.is_empty() || token.len() > MAX_CHALLENGE {
+            // The answer is HMAC-SHA256(secret, token), the same MAC a delivery of body
+            // `token` carries, and the CRC is not authenticated: answering any token would
+            // sign any short body for whoever asks. X's tokens are base64-like; a string of
+            // those characters is never a JSON event, so only they are answered.
+            let token_like = |b: u8| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b);
+            if token.is_empty() || token.len() > MAX_CHALLENGE || !token.bytes().all(token_like) {
                 return None;
             }
             // The first secret is the current one (the others verify deliveries signed
@@ -202,4 +207,78 @@ fn json(v: &serde_json::Value) -> HttpResponse {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route() -> std::sync::Arc<Route> {
+        let env = |_: &str| Some("s".to_owned());
+        let yaml = "upstream: { url: \"http://127.0.0.1:9\" }\nroutes:\n  - name: g\n    path: /g\n    secrets: [{ env: S }]\n";
+        let cfg = crate::config::parse(
+            yaml,
+            "t.yaml",
+            std::path::Path::new("."),
+            &env,
+            crate::config::Secrets::Load,
+        )
+        .unwrap();
+        cfg.live.routes[0].clone()
+    }
+
+    fn req(method: &str, uri: &str) -> Request<()> {
+        Request::builder().method(method).uri(uri).body(()).unwrap()
+    }
+
+    // Microsoft Graph (learn.microsoft.com/graph/change-notifications-delivery-webhooks,
+    // "Notification endpoint validation"): POST `?validationToken=..`, answered within 10 s
+    // with 200, text/plain and the decoded token.
+    #[test]
+    fn graph_validation_token_is_echoed_decoded_and_bounded() {
+        let route = route();
+        let hs = Handshake::GraphValidationToken;
+        let token = "Validation%3a+Testing+client+application+reachability+for+subscription+Request-Id%3a+25a8ab3f-5a4b-4a2e-a1f8-d5d3a1ff5f5e";
+        let Some(Challenge::Answer(r)) = challenge(
+            hs,
+            &route,
+            &req("POST", &format!("/g?validationToken={token}")),
+        ) else {
+            panic!("not answered");
+        };
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
+        let body = futures_body(r);
+        assert_eq!(
+            body,
+            "Validation: Testing client application reachability for subscription Request-Id: 25a8ab3f-5a4b-4a2e-a1f8-d5d3a1ff5f5e"
+        );
+        // Only on POST, only a non-empty token of bounded length.
+        let get = req("GET", &format!("/g?validationToken={token}"));
+        assert!(challenge(hs, &route, &get).is_none());
+        assert!(challenge(hs, &route, &req("POST", "/g?validationToken=")).is_none());
+        assert!(challenge(hs, &route, &req("POST", "/g?xvalidationToken=abc")).is_none());
+        let long = format!("/g?validationToken={}", "v".repeat(MAX_GRAPH_TOKEN + 1));
+        assert!(challenge(hs, &route, &req("POST", &long)).is_none());
+    }
+
+    #[test]
+    fn query_params_match_whole_names() {
+        let r = req(
+            "GET",
+            "/x?xhub.mode=subscribe&hub.mode=subscribe&flag&hub.challenge=1",
+        );
+        assert_eq!(query_param(&r, "hub.mode"), Some("subscribe"));
+        assert_eq!(query_param(&r, "flag"), Some(""));
+        assert_eq!(query_param(&r, "mode"), None);
+    }
+
+    fn futures_body(r: HttpResponse) -> String {
+        use http_body_util::BodyExt as _;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt.block_on(r.into_body().collect()).unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
 }

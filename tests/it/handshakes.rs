@@ -474,3 +474,427 @@ mod okta {
         proxy.stop().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Meta, Twitter/X, Azure Event Grid and Microsoft Graph. Expected answers are computed here from
+// the senders' documented rules (harness HMAC, base64 crate), not with hookgate's code.
+
+mod social {
+    use base64::Engine as _;
+    use bytes::Bytes;
+    use http::Request;
+    use http_body_util::Full;
+
+    use crate::harness::*;
+
+    const NOW: i64 = 1_764_000_000;
+    const APP_SECRET: &str = "meta-app-secret-0123456789abcdef";
+    const VERIFY_TOKEN: &str = "meta-verify-token-Kq8z";
+
+    fn config(routes: &str) -> String {
+        format!("upstream: {{ url: \"{{upstream}}\", timeout: 2s }}\nroutes:\n{routes}")
+    }
+
+    async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut req = Request::builder().method(method).uri(url);
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        send(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await
+    }
+
+    async fn outcome(proxy: &Proxy, outcome: &str, route: &str) -> f64 {
+        sample(
+            &proxy.metrics().await,
+            &format!("hookgate_requests_total{{outcome=\"{outcome}\",route=\"{route}\"}}"),
+        )
+        .unwrap_or(0.0)
+    }
+
+    // --- Meta: `GET ?hub.mode=subscribe&hub.challenge=..&hub.verify_token=..`.
+
+    async fn meta_proxy() -> (Upstream, Proxy) {
+        let up = Upstream::ok().await;
+        let route = |name: &str, provider: &str, extra: &str| {
+            format!(
+                "  - name: {name}\n    path: /{name}\n    provider: {provider}\n{extra}    secrets:\n      - {{ id: s, env: META }}\n"
+            )
+        };
+        let yaml = config(
+            &[
+                route(
+                    "whatsapp",
+                    "whatsapp",
+                    "    methods: [GET, POST]\n    verify_token: { env: META_VERIFY }\n",
+                ),
+                route(
+                    "facebook",
+                    "facebook",
+                    "    methods: [GET, POST]\n    verify_token: { env: META_VERIFY }\n",
+                ),
+                route(
+                    "instagram-no-token",
+                    "instagram",
+                    "    methods: [GET, POST]\n",
+                ),
+                route(
+                    "facebook-post",
+                    "facebook",
+                    "    verify_token: { env: META_VERIFY }\n",
+                ),
+            ]
+            .concat(),
+        );
+        let proxy = Proxy::start(
+            &yaml,
+            &up.url(),
+            &[("META", APP_SECRET), ("META_VERIFY", VERIFY_TOKEN)],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        (up, proxy)
+    }
+
+    #[tokio::test]
+    async fn meta_verification_get_echoes_the_challenge_for_the_right_token() {
+        let (up, proxy) = meta_proxy().await;
+        for route in ["whatsapp", "facebook"] {
+            // As Meta sends it (developers.facebook.com, WhatsApp "Create a webhook endpoint").
+            let url = proxy.url(&format!(
+                "/{route}?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}"
+            ));
+            let a = request("GET", &url, &[], "").await;
+            assert_eq!(a.status, 200, "{route}: {:?}", a.body);
+            assert_eq!(a.body, Bytes::from_static(b"1158201444"));
+            assert_eq!(a.headers["content-type"], "text/plain");
+            assert_eq!(a.headers["x-content-type-options"], "nosniff");
+        }
+        // Percent-encoded values are decoded before comparing and echoing.
+        let url = proxy.url("/whatsapp?hub.mode=subscribe&hub.challenge=a%2Bb+c&hub.verify_token=meta-verify-token-Kq8%7A");
+        let a = request("GET", &url, &[], "").await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body, Bytes::from_static(b"a+b c"));
+        assert_eq!(up.count(), 0, "a verification must not reach the app");
+        assert_eq!(outcome(&proxy, "handshake", "whatsapp").await, 2.0);
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn meta_verification_get_with_a_wrong_or_missing_token_is_403() {
+        let (up, proxy) = meta_proxy().await;
+        let cases = [
+            (
+                "whatsapp",
+                "hub.mode=subscribe&hub.challenge=42&hub.verify_token=wrong",
+            ),
+            (
+                "whatsapp",
+                "hub.mode=subscribe&hub.challenge=42&hub.verify_token=",
+            ),
+            ("whatsapp", "hub.mode=subscribe&hub.challenge=42"),
+            // A prefix of the token is not the token.
+            (
+                "whatsapp",
+                "hub.mode=subscribe&hub.challenge=42&hub.verify_token=meta-verify",
+            ),
+            // Overlong challenge: refused, never echoed.
+            (
+                "facebook",
+                &*format!(
+                    "hub.mode=subscribe&hub.challenge={}&hub.verify_token={VERIFY_TOKEN}",
+                    "9".repeat(300)
+                ),
+            ),
+            // No verify_token configured: nothing can match.
+            (
+                "instagram-no-token",
+                &*format!("hub.mode=subscribe&hub.challenge=42&hub.verify_token={VERIFY_TOKEN}"),
+            ),
+        ];
+        for (route, query) in cases {
+            let a = request("GET", &proxy.url(&format!("/{route}?{query}")), &[], "").await;
+            assert_eq!(a.status, 403, "{route}?{query}: {:?}", a.body);
+            assert_eq!(a.error(), "invalid_signature");
+            assert!(!String::from_utf8_lossy(&a.body).contains("42"), "echoed");
+            assert!(!String::from_utf8_lossy(&a.body).contains(VERIFY_TOKEN));
+        }
+        // Without hub.mode=subscribe it is no verification: an unsigned GET like any other.
+        let url = proxy.url(&format!(
+            "/whatsapp?hub.challenge=42&hub.verify_token={VERIFY_TOKEN}"
+        ));
+        let a = request("GET", &url, &[], "").await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "missing_signature".into())
+        );
+        // POST-only route: 405, whatever the token.
+        let url = proxy.url(&format!(
+            "/facebook-post?hub.mode=subscribe&hub.challenge=42&hub.verify_token={VERIFY_TOKEN}"
+        ));
+        let a = request("GET", &url, &[], "").await;
+        assert_eq!(a.status, 405);
+        assert_eq!(up.count(), 0);
+        assert_eq!(outcome(&proxy, "invalid_signature", "whatsapp").await, 4.0);
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn meta_deliveries_are_verified_and_forwarded() {
+        let (up, proxy) = meta_proxy().await;
+        let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","messages":[{"from":"16315551234","id":"wamid.ABGGFlA5FpafAgo6EHyw","timestamp":"1764000000","text":{"body":"caf\u00e9 ✓"},"type":"text"}]},"field":"messages"}]}]}"#;
+        let sig = format!(
+            "sha256={}",
+            hmac_sha256_hex(APP_SECRET.as_bytes(), &[body.as_bytes()])
+        );
+        let a = post(
+            &proxy.url("/whatsapp"),
+            &[("X-Hub-Signature-256", &sig)],
+            body,
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(up.count(), 1);
+        // Signed with the verify token instead of the app secret: refused.
+        let forged = format!(
+            "sha256={}",
+            hmac_sha256_hex(VERIFY_TOKEN.as_bytes(), &[body.as_bytes()])
+        );
+        let a = post(
+            &proxy.url("/whatsapp"),
+            &[("X-Hub-Signature-256", &forged)],
+            body,
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "invalid_signature".into())
+        );
+        assert_eq!(up.count(), 1);
+        proxy.stop().await;
+    }
+
+    #[test]
+    fn verify_token_never_prints_and_belongs_to_meta_routes() {
+        let env = |n: &str| (n == "T").then(|| VERIFY_TOKEN.to_owned());
+        let yaml = "upstream: { url: \"http://127.0.0.1:9\" }\nroutes:\n  - name: fb\n    path: /fb\n    provider: facebook\n    methods: [GET, POST]\n    verify_token: { env: T }\n    secrets: [{ env: T }]\n";
+        let cfg = hookgate::config::parse(
+            yaml,
+            "t.yaml",
+            std::path::Path::new("."),
+            &env,
+            hookgate::config::Secrets::Load,
+        )
+        .unwrap();
+        let debug = format!("{cfg:?}");
+        assert!(debug.contains("verify_token"));
+        assert!(
+            !debug.contains(VERIFY_TOKEN),
+            "the verify token leaked into Debug"
+        );
+
+        let other = yaml.replace("provider: facebook", "provider: github");
+        let err = hookgate::config::parse(
+            &other,
+            "t.yaml",
+            std::path::Path::new("."),
+            &env,
+            hookgate::config::Secrets::Load,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("verify_token"), "{err}");
+        assert!(!err.contains(VERIFY_TOKEN));
+    }
+
+    // --- Twitter/X: the CRC, `GET ?crc_token=..`, answered with the route's first secret.
+
+    const CONSUMER_SECRET: &str = "twitter-consumer-secret-0123456789ABCDEFGHIJ";
+
+    fn b64_hmac(key: &[u8], msg: &[u8]) -> String {
+        let hex = hmac_sha256_hex(key, &[msg]);
+        base64::engine::general_purpose::STANDARD.encode(hex::decode(hex).unwrap())
+    }
+
+    #[tokio::test]
+    async fn twitter_crc_is_answered_with_the_current_secret() {
+        let up = Upstream::ok().await;
+        let yaml = config(
+            "  - name: x\n    path: /x\n    provider: twitter\n    methods: [GET, POST]\n    secrets:\n      - { id: current, env: NEW }\n      - { id: old, env: OLD }\n",
+        );
+        let proxy = Proxy::start(
+            &yaml,
+            &up.url(),
+            &[
+                ("NEW", CONSUMER_SECRET),
+                ("OLD", "the-previous-consumer-secret"),
+            ],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        let token = "ZjA0NGMyNTQtNWY0Ni00ZjU2LWIxZDEtZGJjNWRiNDg2NzE5";
+        let a = request(
+            "GET",
+            &proxy.url(&format!("/x?crc_token={token}&nonce=MTU2OTI0")),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.headers["content-type"], "application/json");
+        // X's rule: base64(HMAC-SHA256(consumer secret, crc_token)), prefixed `sha256=`.
+        let expected = format!(
+            "sha256={}",
+            b64_hmac(CONSUMER_SECRET.as_bytes(), token.as_bytes())
+        );
+        assert_eq!(a.json(), serde_json::json!({ "response_token": expected }));
+
+        // Overlong or empty tokens are no CRC: an unsigned GET. Nor is a token that could be a
+        // delivery body: the answer would be that body's signature (a signing oracle).
+        let forged_body = r#"{"for_user_id":"1","tweet_create_events":[]}"#;
+        let encoded: String = forged_body.bytes().map(|b| format!("%{b:02X}")).collect();
+        for q in [
+            "crc_token=",
+            &*format!("crc_token={}", "a".repeat(300)),
+            &*format!("crc_token={encoded}"),
+        ] {
+            let a = request("GET", &proxy.url(&format!("/x?{q}")), &[], "").await;
+            assert_eq!(
+                (a.status.as_u16(), a.error()),
+                (401, "missing_signature".into())
+            );
+        }
+
+        // Deliveries: `sha256=<base64>` over the body, either secret during a rotation.
+        let body = r#"{"for_user_id":"2244994945","tweet_create_events":[{"id_str":"1862000000000000000","text":"héllo"}]}"#;
+        for secret in [CONSUMER_SECRET, "the-previous-consumer-secret"] {
+            let sig = format!("sha256={}", b64_hmac(secret.as_bytes(), body.as_bytes()));
+            let a = post(
+                &proxy.url("/x"),
+                &[("x-twitter-webhooks-signature", &sig)],
+                body,
+            )
+            .await;
+            assert_eq!(a.status, 200, "{:?}", a.body);
+        }
+        assert_eq!(up.count(), 1, "the second is a duplicate of the first");
+        assert_eq!(outcome(&proxy, "handshake", "x").await, 1.0);
+        proxy.stop().await;
+    }
+
+    // --- Azure Event Grid: the validation event (verified like a delivery) and the CloudEvents
+    // OPTIONS.
+
+    const EG_TOKEN: &str = "Bearer eg-delivery-secret-0123456789";
+    const VALIDATION_CODE: &str = "512d38b6-c7b8-40c8-89fe-f46f9e9622b6";
+
+    fn validation_body() -> String {
+        format!(
+            "[{{\"id\":\"2d1781af-3a4c-4d7c-bd0c-e34b19da4e66\",\"topic\":\"/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\",\"subject\":\"\",\"data\":{{\"validationCode\":\"{VALIDATION_CODE}\",\"validationUrl\":\"https://rp-eastus2.eventgrid.azure.net:553/eventsubscriptions/myeventsub/validate?id=0000000000-0000-0000-0000-00000000000000&t=2022-10-28T04:23:35.1981776Z&apiVersion=2018-05-01-preview&token=1A1A1A1A\"}},\"eventType\":\"Microsoft.EventGrid.SubscriptionValidationEvent\",\"eventTime\":\"2022-10-28T04:23:35.1981776Z\",\"metadataVersion\":\"1\",\"dataVersion\":\"1\"}}]"
+        )
+    }
+
+    async fn eg_proxy() -> (Upstream, Proxy) {
+        let up = Upstream::ok().await;
+        let yaml = config(
+            "  - name: eg\n    path: /eg\n    provider: azure-event-grid\n    methods: [OPTIONS, POST]\n    secrets:\n      - { id: s, env: EG }\n",
+        );
+        let proxy = Proxy::start(
+            &yaml,
+            &up.url(),
+            &[("EG", EG_TOKEN)],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        (up, proxy)
+    }
+
+    #[tokio::test]
+    async fn event_grid_validation_is_answered_once_verified() {
+        let (up, proxy) = eg_proxy().await;
+        let body = validation_body();
+        let headers = [
+            ("aeg-event-type", "SubscriptionValidation"),
+            ("Authorization", EG_TOKEN),
+        ];
+        let a = post(&proxy.url("/eg"), &headers, body.clone()).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(
+            a.json(),
+            serde_json::json!({ "validationResponse": VALIDATION_CODE })
+        );
+        assert_eq!(up.count(), 0, "the validation must not reach the app");
+
+        // Without the subscription's delivery header, or with another value: refused.
+        let a = post(
+            &proxy.url("/eg"),
+            &[("aeg-event-type", "SubscriptionValidation")],
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "missing_signature".into())
+        );
+        let wrong = [
+            ("aeg-event-type", "SubscriptionValidation"),
+            ("Authorization", "Bearer guess"),
+        ];
+        let a = post(&proxy.url("/eg"), &wrong, body.clone()).await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "invalid_signature".into())
+        );
+        assert!(!String::from_utf8_lossy(&a.body).contains(VALIDATION_CODE));
+
+        // A notification (aeg-event-type: Notification) is forwarded, even if it looks alike.
+        let a = post(
+            &proxy.url("/eg"),
+            &[
+                ("aeg-event-type", "Notification"),
+                ("Authorization", EG_TOKEN),
+            ],
+            body,
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.headers["x-upstream"], "yes");
+        assert_eq!(up.count(), 1);
+        assert_eq!(outcome(&proxy, "handshake", "eg").await, 1.0);
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn cloudevents_abuse_protection_options_is_answered() {
+        let (up, proxy) = eg_proxy().await;
+        let a = request(
+            "OPTIONS",
+            &proxy.url("/eg"),
+            &[
+                ("WebHook-Request-Origin", "eventgrid.azure.net"),
+                ("WebHook-Request-Rate", "120"),
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.headers["webhook-allowed-origin"], "eventgrid.azure.net");
+        assert_eq!(a.headers["webhook-allowed-rate"], "*");
+        let a = request(
+            "OPTIONS",
+            &proxy.url("/eg"),
+            &[("WebHook-Request-Origin", "eventgrid.azure.net")],
+            "",
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        assert!(a.headers.get("webhook-allowed-rate").is_none());
+        // An OPTIONS without the origin is no handshake.
+        let a = request("OPTIONS", &proxy.url("/eg"), &[], "").await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "missing_signature".into())
+        );
+        assert_eq!(up.count(), 0);
+        proxy.stop().await;
+    }
+}
