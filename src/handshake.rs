@@ -215,7 +215,7 @@ mod tests {
 
     fn route() -> std::sync::Arc<Route> {
         let env = |_: &str| Some("s".to_owned());
-        let yaml = "upstream: { url: \"http://127.0.0.1:9\" }\nroutes:\n  - name: g\n    path: /g\n    secrets: [{ env: S }]\n";
+        let yaml = "upstream: { url: \"http://127.0.0.1:9\" }\nroutes:\n  - name: g\n    path: /g\n    provider: github\n    secrets: [{ env: S }]\n";
         let cfg = crate::config::parse(
             yaml,
             "t.yaml",
