@@ -897,4 +897,54 @@ mod social {
         assert_eq!(up.count(), 0);
         proxy.stop().await;
     }
+
+    // --- Microsoft Graph: `POST ?validationToken=..` echoed as text; notifications carry the
+    // clientState in the body.
+
+    #[tokio::test]
+    async fn graph_validation_token_is_echoed_and_notifications_need_the_client_state() {
+        let up = Upstream::ok().await;
+        let yaml = config(
+            "  - name: graph\n    path: /graph\n    provider: microsoft-graph\n    secrets:\n      - { id: s, env: GRAPH }\n",
+        );
+        let state = "graph-client-state-0123456789";
+        let proxy = Proxy::start(
+            &yaml,
+            &up.url(),
+            &[("GRAPH", state)],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        // As Graph sends it: POST, text/plain, no body, the token URL-encoded.
+        let url = proxy.url("/graph?validationToken=Validation%3a+Testing+client+application+reachability+for+subscription+Request-Id%3a+25a8ab3f-5a4b-4a2e-a1f8-d5d3a1ff5f5e");
+        let a = request(
+            "POST",
+            &url,
+            &[("content-type", "text/plain; charset=utf-8")],
+            "",
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.headers["content-type"], "text/plain");
+        assert_eq!(
+            a.body,
+            Bytes::from_static(b"Validation: Testing client application reachability for subscription Request-Id: 25a8ab3f-5a4b-4a2e-a1f8-d5d3a1ff5f5e")
+        );
+        assert_eq!(up.count(), 0, "the validation must not reach the app");
+        assert_eq!(outcome(&proxy, "handshake", "graph").await, 1.0);
+
+        let body = |cs: &str| {
+            format!("{{\"value\":[{{\"id\":\"lsgTZMr9KwAAA\",\"subscriptionId\":\"d6b1e1c4-9f0b-4b8a-9a36-1f0c0c1d0e11\",\"clientState\":\"{cs}\",\"changeType\":\"created\",\"resource\":\"users/u/messages/m\"}}]}}")
+        };
+        let a = post(&proxy.url("/graph"), &[], body(state)).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(up.count(), 1);
+        let a = post(&proxy.url("/graph"), &[], body("guess")).await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "invalid_signature".into())
+        );
+        assert_eq!(up.count(), 1);
+        proxy.stop().await;
+    }
 }

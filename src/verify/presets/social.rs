@@ -1,8 +1,8 @@
 //! Presets: social. See `super` for the builder and how a preset is proven.
 //!
 //! Meta (Facebook, Instagram, WhatsApp), Twitter/X, Microsoft Teams outgoing webhooks, Azure
-//! Event Grid and Telegram. Their setup handshakes (Meta's verification GET, Twitter's CRC,
-//! Event Grid's validation) are answered by hookgate: `crate::handshake`.
+//! Event Grid, Telegram and Microsoft Graph change notifications. Their setup handshakes (Meta's verification GET, Twitter's CRC,
+//! Event Grid's validation, Graph's validation token) are answered by hookgate: `crate::handshake`.
 
 use super::{Algorithm, Catalogue, Encoding, Handshake, Preset, SecretEncoding, B};
 
@@ -20,6 +20,7 @@ const NAMES: &[&str] = &[
     "microsoft-teams",
     "azure-event-grid",
     "telegram",
+    "microsoft-graph",
 ];
 
 const MINUTE: u64 = 60;
@@ -29,6 +30,7 @@ const HOUR: u64 = 60 * MINUTE;
 /// Teams and Telegram state no window ("a reasonable number of attempts"), so they are left out.
 const REDELIVERY: &[(&str, u64, &str)] = &[
     ("twitter", 5 * MINUTE, "developer.x.com account-activity-api/guides/activity-retries: up to three retries over five minutes"),
+    ("microsoft-graph", 4 * HOUR, "learn.microsoft.com/graph/change-notifications-delivery-webhooks: resent for up to 4 hours, then discarded"),
     ("azure-event-grid", 24 * HOUR, "learn.microsoft.com/azure/event-grid/delivery-and-retry: retried for the event's time to live, 1440 minutes by default and at most"),
 ];
 
@@ -91,6 +93,22 @@ fn build(name: &str) -> Option<Preset> {
             .enc(Encoding::Raw)
             .dedup_json("/update_id")
             .build(),
+        // Microsoft Graph change notifications: no signature; each notification in the body's
+        // `value` array carries the subscription's `clientState`, a secret the app chose, which
+        // "must match the value originally submitted" (learn.microsoft.com/graph/
+        // change-notifications-delivery-webhooks). Checked as a token at `/value/0/clientState`:
+        // it proves the request, not the body, and a batch mixing subscriptions needs every
+        // subscription's clientState among the route's secrets. The `?validationToken=` POST
+        // (no body, no clientState) is answered before verification. Body hash dedup: a batch
+        // may hold several notifications.
+        "microsoft-graph" => {
+            let mut b = B::new("microsoft-graph", "x-graph-client-state")
+                .alg(Algorithm::Token)
+                .enc(Encoding::Raw)
+                .handshake(Handshake::GraphValidationToken);
+            b.0.scheme.signature_json = Some("/value/0/clientState".into());
+            b.build()
+        }
         _ => return None,
     };
     Some(p)

@@ -3,6 +3,8 @@
 azure-event-grid and telegram, written from the senders' documentation (none of them publishes
 an SDK that signs or checks a delivery; see README.md in this directory).
 
+microsoft-graph is written from the Graph docs the same way (clientState in the body).
+
 Usage: gen.py OUT_DIR        (Python 3 stdlib only; run by gen.sh)
 
 Each sender has a signer written from its docs and, separately, a verifier written the way a
@@ -279,6 +281,41 @@ def telegram(i, text, extra=""):
     }
 
 
+def graph(i, text, extra, client_state):
+    # learn.microsoft.com/graph/change-notifications-delivery-webhooks, "Change notification
+    # example": a changeNotificationCollection; every notification carries clientState.
+    def one(k):
+        return {
+            "id": det(f"graph-id-{i}-{k}", 13),
+            "subscriptionId": det_uuid(f"graph-sub-{i}"),
+            "subscriptionExpirationDateTime": "2025-11-25T16:00:00.000Z",
+            "clientState": client_state,
+            "changeType": "created",
+            "resource": "Users/" + det_uuid("graph-user") + "/Messages/" + det(f"graph-msg-{i}-{k}", 40),
+            "tenantId": det_uuid("graph-tenant"),
+            "resourceData": {
+                "@odata.type": "#Microsoft.Graph.Message",
+                "@odata.id": "Users/" + det_uuid("graph-user") + "/Messages/" + det(f"graph-msg-{i}-{k}", 40),
+                "@odata.etag": "W/\"" + det(f"graph-etag-{i}-{k}", 36) + "\"",
+                "id": det(f"graph-msg-{i}-{k}", 40),
+                "subject": text + extra,
+            },
+        }
+    return {"value": [one(0), one(1)] if i == 1 else [one(0)]}
+
+
+def sign_graph(secret, body):
+    # No header: the secret is the body's clientState (graph() put it there).
+    return []
+
+
+def v_graph(c, secret, body):
+    # As the docs say a receiver does: every notification's clientState must match.
+    notes = json.loads(body)["value"]
+    return bool(notes) and all(
+        hmac.compare_digest(n.get("clientState", "").encode(), secret.encode()) for n in notes)
+
+
 # ------------------------------------------------------------------------------ senders
 
 def secret_raw(label, n=32):
@@ -314,6 +351,8 @@ SENDERS = {
                          "learn.microsoft.com/azure/event-grid/delivery-properties and security-authentication: no signature, a static delivery property header (Authorization) holding a secret, compared as a token; bodies after the Event Grid schema Microsoft.Storage.BlobCreated example"),
     "telegram": (telegram, compact, sign_telegram, v_token("x-telegram-bot-api-secret-token"), secret_telegram, lambda b: str(b["update_id"]), False,
                  "core.telegram.org/bots/api#setwebhook: X-Telegram-Bot-Api-Secret-Token = the setWebhook secret_token (1-256 of A-Za-z0-9_-), compared as a token; bodies after the Update object (update_id is the dedup key)"),
+    "microsoft-graph": (None, compact, sign_graph, v_graph, lambda l: det(l, 40, _B62 + "-_"), None, False,
+                        "learn.microsoft.com/graph/change-notifications-delivery-webhooks: no signature, each notification's clientState (the secret given at subscription) must match, checked as a token at /value/0/clientState; bodies after its change notification example"),
 }
 
 TEXTS = [
@@ -331,13 +370,13 @@ def build(name):
     for i, (label, text, extra) in enumerate(TEXTS + [("rotation_route_old_new_signed_by_new", "Rotated secret", "")]):
         if extra is None:
             extra = " " + pad(900, f"{name}-pad")
-        obj = body_fn(i, text, extra)
+        secret = new if label.startswith("rotation") else old
+        obj = graph(i, text, extra, secret) if name == "microsoft-graph" else body_fn(i, text, extra)
         # Meta escapes non-ASCII; one case keeps raw UTF-8 anyway, so a body that is not
         # ASCII is proven for these presets too (the signature is over whatever bytes came).
         body = compact(obj) if (ser is meta_json and label == "non_ascii") else ser(obj)
         if label == "body_1kib":
             assert len(body) >= 1024, (name, len(body))
-        secret = new if label.startswith("rotation") else old
         secrets = [old, new] if label.startswith("rotation") else [old]
         headers = sign(secret, body)
         event_id = id_fn(obj) if id_fn else None
