@@ -1,8 +1,9 @@
 //! Presets: social. See `super` for the builder and how a preset is proven.
 //!
 //! Meta (Facebook, Instagram, WhatsApp), Twitter/X, Microsoft Teams outgoing webhooks, Azure
-//! Event Grid, Telegram and Microsoft Graph change notifications. Their setup handshakes (Meta's verification GET, Twitter's CRC,
-//! Event Grid's validation, Graph's validation token) are answered by hookgate: `crate::handshake`.
+//! Event Grid, Telegram and Microsoft Graph change notifications. Their setup requests (Meta's
+//! verification GET, Twitter's CRC, Event Grid's validation, Graph's validation token) are
+//! answered by hookgate's handshake module, named here by `Handshake` only.
 
 use super::{Algorithm, Catalogue, Encoding, Handshake, Preset, SecretEncoding, B};
 
