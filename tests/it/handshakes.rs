@@ -747,6 +747,12 @@ mod social {
             b64_hmac(CONSUMER_SECRET.as_bytes(), token.as_bytes())
         );
         assert_eq!(a.json(), serde_json::json!({ "response_token": expected }));
+        // The same answer from X's own autohook 1.7.2 `validateWebhook` (printed by
+        // tools/vectors/social/check_twitter.mjs for this token and secret).
+        assert_eq!(
+            expected,
+            "sha256=VQU/226K3hRehDGKUiT3GoAzd83dsuQLut+5oPNSxfU="
+        );
 
         // Overlong or empty tokens are no CRC: an unsigned GET. Nor is a token that could be a
         // delivery body: the answer would be that body's signature (a signing oracle).

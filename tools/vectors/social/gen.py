@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Vectors for the social catalogue: facebook, instagram, whatsapp, twitter, microsoft-teams,
-azure-event-grid and telegram, written from the senders' documentation (none of them publishes
-an SDK that signs or checks a delivery; see README.md in this directory).
+azure-event-grid, telegram and microsoft-graph, written from the senders' documentation (no
+signing SDK was found; twitter is cross-checked by X's twitter-autohook in check_twitter.mjs;
+see README.md in this directory).
 
 microsoft-graph is written from the Graph docs the same way (clientState in the body).
 
@@ -344,7 +345,7 @@ SENDERS = {
     "whatsapp": (whatsapp, meta_json, sign_meta, v_meta, secret_raw, None, True,
                  "developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/create-webhook-endpoint: X-Hub-Signature-256 = sha256= + hex HMAC-SHA256(app secret, body); bodies after the messages webhook reference"),
     "twitter": (twitter, compact, sign_twitter, v_twitter, lambda l: secret_raw(l, 50), None, True,
-                "docs.x.com/x-api/webhooks (Validating the signature header): x-twitter-webhooks-signature = sha256= + base64 HMAC-SHA256(consumer secret, body); bodies after the Account Activity tweet_create_events reference"),
+                "docs.x.com/x-api/webhooks (Validating the signature header): x-twitter-webhooks-signature = sha256= + base64 HMAC-SHA256(consumer secret, body); checked by npm twitter-autohook@1.7.2 validateSignature (check_twitter.mjs); bodies after the Account Activity tweet_create_events reference"),
     "microsoft-teams": (teams, compact, sign_teams, v_teams, secret_teams, lambda b: b["id"], True,
                         "learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook and OfficeDev/Microsoft-Teams-Samples outgoing-webhook app.js: Authorization = HMAC + base64 HMAC-SHA256(base64-decoded security token, body); bodies after a Bot Framework message activity"),
     "azure-event-grid": (event_grid, compact, sign_event_grid, v_token("authorization"), secret_event_grid, None, False,
