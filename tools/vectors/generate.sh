@@ -21,6 +21,9 @@ FILES+=(slack.json paddle.json twilio.json airtable.json)
 FILES+=(zoom.json twitch.json intercom.json typeform.json woocommerce.json bitbucket.json calendly.json xero.json pagerduty.json sentry.json vercel.json jira.json asana.json dropbox.json)
 # Svix senders (Clerk, Resend), Standard Webhooks v1a, Discord, SendGrid, GitLab, Okta, Mailgun (tools/vectors/svix-asym).
 FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.json gitlab.json okta.json mailgun.json)
+# Catalogue generators, one directory each (own pins; the sender's SDK verifies where one exists).
+FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json)  # devtools/
+FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.json azure-event-grid.json telegram.json microsoft-graph.json)  # social/
 
 mode=write
 case "${1:-}" in
@@ -75,6 +78,8 @@ node "$HERE/gen_node.mjs" "$TMP"                 # github, tolinku (+ SDK / docs
 "$PY_SDKS_VENV/bin/python" "$HERE/py-sdks/gen.py" "$TMP"  # slack, paddle, twilio, airtable (+ SDK verify, stdlib re-derivation)
 python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (docs; stdlib verify)
 "$HERE/svix-asym/generate.sh" "$TMP"             # clerk, resend, v1a, discord, sendgrid, gitlab, okta, mailgun (own pins; SDK verify, crosscheck)
+"$HERE/devtools/gen.sh" "$TMP"                   # openai ... segment (own pins; SDK verify where one exists)
+"$HERE/social/gen.sh" "$TMP"                     # facebook ... microsoft-graph (docs; twitter checked by twitter-autohook)
 mkdir -p "$TMP/sns"
 "$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); its own dir until the preset lands
 "$VENV/bin/python" "$HERE/crosscheck.py" "$TMP"  # independent stdlib re-derivation, shape check
