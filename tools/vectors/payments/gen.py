@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Vectors of payment / billing senders: checkout, gocardless, paystack, lemonsqueezy, onfido,
+modern-treasury and lithic.
+
+Run by gen.sh (it builds the pinned venv from requirements.txt).  Usage: gen.py OUT_DIR
+
+Each case is signed with the SDK's own signer where it has one (Modern Treasury
+`webhooks.get_signature`, `standardwebhooks.Webhook.sign` for Lithic, whose SDK verifies with
+it), else with the stdlib call the sender's docs / SDK verifier describe.  Then every case is
+checked by an independent verifier: the SDK's own where there is one (GoCardless
+`webhooks.parse_with_meta`, Onfido `WebhookEventVerifier.read_payload`, Modern Treasury
+`webhooks.validate_signature`, Lithic `webhooks.verify_signature` at a frozen clock), else a
+separate docs-following verifier (Checkout.com, Paystack, Lemon Squeezy).  For every case: one
+of the route secrets verifies it (exactly the one its name says), a wrong secret fails, and a
+body with one byte flipped fails.  Nothing reads the clock; secrets and ids come from labels.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from importlib.metadata import version
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fixtures.py
+from fixtures import case, compact, det_bytes, header, pretty  # noqa: E402
+from fixtures import write as write_fixture  # noqa: E402
+
+PINS = {
+    "gocardless_pro": "3.22.0",
+    "onfido-python": "6.2.0",
+    "modern-treasury": "1.80.0",
+    "lithic": "0.133.0",
+    "standardwebhooks": "1.3.0",
+}
+for _pkg, _want in PINS.items():
+    _have = version(_pkg)
+    if _have != _want:
+        sys.exit(f"payments/gen.py: {_pkg}=={_have} installed, expected {_want} (run gen.sh)")
+
+import gocardless_pro.webhooks as gc_webhooks  # noqa: E402
+from gocardless_pro.errors import InvalidSignatureError as GcInvalidSignature  # noqa: E402
+import lithic  # noqa: E402
+import modern_treasury  # noqa: E402
+import standardwebhooks  # noqa: E402
+import standardwebhooks.webhooks as swh_mod  # noqa: E402
+from onfido.webhook_event_verifier import (  # noqa: E402
+    OnfidoInvalidSignatureError,
+    WebhookEventVerifier,
+)
+
+BASE_TS = 1764000000  # 2025-11-24T16:00:00Z; every case is signed at BASE_TS + k * 7200 + 700
+
+
+# --------------------------------------------------------------------------- helpers
+
+def det_chars(label: str, n: int, alphabet: str) -> str:
+    return "".join(alphabet[b % len(alphabet)] for b in det_bytes(label, n))
+
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+UPPER_NUM = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def det_hex(label: str, n: int) -> str:
+    return det_bytes(label, (n + 1) // 2).hex()[:n]
+
+
+def det_uuid(label: str) -> str:
+    h = det_hex(label, 32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def iso(ts: int, millis: int = 0) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
+
+
+def hmac_hex(alg, key: str, body: bytes) -> str:
+    return hmac.new(key.encode("utf-8"), body, alg).hexdigest()
+
+
+def flip(body: bytes) -> bytes:
+    """The body with one byte changed (in the middle, staying ASCII where it was)."""
+    i = len(body) // 2
+    return body[:i] + bytes([body[i] ^ 0x01]) + body[i + 1:]
+
+
+def odd_body(extra: bytes = b"") -> bytes:
+    """Raw multi-byte UTF-8, the same characters as escape text, tabs, CRLF, spaces around ':'
+    and a trailing newline: any re-serialisation breaks the signature."""
+    return (
+        b'{' + extra + b'"note" : "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x8e\x89" ,\r\n'
+        b'\t"escaped":"caf\\u00e9 \\u2615 \\ud83c\\udf89",\t"n" : 1.50 }\n'
+    )
+
+
+def pad_to_1kib(make):
+    """Calls make(n) with a growing repeat count until the body is 1024..1300 bytes."""
+    n = 1
+    while True:
+        body = make(n)
+        if len(body) >= 1024:
+            assert len(body) <= 1300, len(body)
+            return body
+        n += 1
+
+
+WRONG = "wrong-secret-" + det_hex("payments/wrong", 24)
+
+
+def check_case(provider, c, accepts):
+    """`accepts(secret, headers, body)` is an independent verifier (the SDK's where there is
+    one). Exactly the secret the case name implies verifies; a wrong secret and a flipped body
+    byte fail."""
+    body = base64.b64decode(c["body_b64"])
+    secrets = c["secrets"]
+    hits = [i for i, s in enumerate(secrets) if accepts(s, c["headers"], body)]
+    name = c["name"]
+    if "signed_by_new" in name:
+        want = [1]
+    elif "two_signatures_route_old_new" in name:
+        want = [0, 1]
+    else:
+        want = [0]
+    assert hits == want, f"{provider}/{name}: secrets verifying {hits}, expected {want}"
+    assert not accepts(WRONG, c["headers"], body), f"{provider}/{name}: wrong secret verified"
+    for s in secrets:
+        assert not accepts(s, c["headers"], flip(body)), f"{provider}/{name}: flipped body verified"
+
+
+def write(out_dir, provider, generator, cases, accepts):
+    for c in cases:
+        check_case(provider, c, accepts)
+    path = write_fixture(out_dir, provider, provider, generator, cases)
+    print(f"payments/gen.py: wrote {path} ({len(cases)} cases)")
+
+
+def ts_of(k: int) -> int:
+    return BASE_TS + k * 7200 + 700
+
+
+# --------------------------------------------------------------------------- Checkout.com
+
+def gen_checkout(out):
+    """`Cko-Signature: hex(HMAC-SHA256(key, body))`; the key is whatever the merchant typed in
+    the workflow's webhook action (raw text). No SDK signs or verifies: checkout-sdk (PyPI /
+    npm) has no webhook verifier."""
+    old = det_chars("checkout/secret/old", 32, B62)
+    new = det_chars("checkout/secret/new", 32, B62)
+
+    def event(k, typ, data_extra=None, pretty_body=False):
+        eid = "evt_" + det_chars(f"checkout/evt/{k}", 26, "abcdefghijklmnopqrstuvwxyz234567")
+        pid = "pay_" + det_chars(f"checkout/pay/{k}", 26, "abcdefghijklmnopqrstuvwxyz234567")
+        data = {
+            "id": pid,
+            "action_id": "act_" + det_chars(f"checkout/act/{k}", 26, "abcdefghijklmnopqrstuvwxyz234567"),
+            "amount": 6540,
+            "currency": "EUR",
+            "processed_on": iso(ts_of(k) - 2, 123),
+            "reference": f"ORD-{5000 + k}",
+            "response_code": "10000",
+            "response_summary": "Approved",
+            "metadata": {},
+        }
+        if data_extra:
+            data.update(data_extra)
+        obj = {
+            "id": eid,
+            "type": typ,
+            "version": "1.0.33",
+            "created_on": iso(ts_of(k) - 1, 456),
+            "data": data,
+            "_links": {
+                "self": {"href": f"https://api.checkout.com/workflows/events/{eid}"},
+                "subject": {"href": f"https://api.checkout.com/workflows/events/subject/{pid}"},
+            },
+        }
+        return (pretty(obj) if pretty_body else compact(obj)), eid
+
+    def sign(key, body):
+        return [("Cko-Signature", hmac_hex(hashlib.sha256, key, body))]
+
+    cases = []
+    body, eid = event(0, "payment_approved")
+    cases.append(case("payment_approved", [old], ts_of(0), sign(old, body), body, eid))
+    body, eid = event(1, "payment_captured", pretty_body=True)
+    cases.append(case("payment_captured_pretty", [old], ts_of(1), sign(old, body), body, eid))
+    body = pad_to_1kib(lambda n: event(2, "payment_approved", {"metadata": {f"line_{i}": "Café crème ☕ x2" for i in range(n)}})[0])
+    eid = json.loads(body)["id"]
+    cases.append(case("large_1kib", [old], ts_of(2), sign(old, body), body, eid))
+    body = odd_body(b'"type":"payment_approved",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), sign(old, body), body, None))
+    body, eid = event(4, "payment_declined", {"response_summary": "Refusé — 拒绝 🚫", "customer": {"name": "Zoë Ångström"}})
+    cases.append(case("non_ascii_declined", [old], ts_of(4), sign(old, body), body, eid))
+    body, eid = event(5, "payment_refunded")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), sign(new, body), body, eid))
+    body, eid = event(6, "payment_approved")
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), sign(old, body), body, eid))
+
+    def accepts(secret, headers, body):
+        # As checkout.com/docs/developer-resources/webhooks says: hash the raw body with
+        # HMAC-SHA256 under the signature key, compare with the hex `Cko-Signature`.
+        got = [v for k, v in headers if k.lower() == "cko-signature"][0]
+        want = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(got.lower(), want)
+
+    write(out, "checkout", "no Checkout.com webhook verifier in checkout-sdk: Python stdlib hmac, "
+          "hex HMAC-SHA256 of the raw body in Cko-Signature, as checkout.com/docs/developer-resources/"
+          "webhooks/manage-webhooks/set-up-your-webhook-receiver describes; checked by a separate "
+          "docs-following verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- GoCardless
+
+def gen_gocardless(out):
+    """`Webhook-Signature: hex(HMAC-SHA256(endpoint secret, body))`; gocardless_pro
+    `webhooks.parse_with_meta(body, secret, signature)` verifies."""
+    old = det_chars("gocardless/secret/old", 40, B62 + "_-")
+    new = det_chars("gocardless/secret/new", 40, B62 + "_-")
+
+    def gc_id(prefix, label):
+        return prefix + det_chars(label, 12, UPPER_NUM)
+
+    def ev(k, j, resource, action, cause, description, link_key, link_prefix):
+        return {
+            "id": gc_id("EV", f"gocardless/ev/{k}/{j}"),
+            "created_at": iso(ts_of(k) - 5 - j, 54),
+            "resource_type": resource,
+            "action": action,
+            "links": {link_key: gc_id(link_prefix, f"gocardless/{link_key}/{k}/{j}")},
+            "details": {"origin": "gocardless", "cause": cause, "description": description},
+            "metadata": {},
+            "resource_metadata": {},
+        }
+
+    def webhook(k, events, pretty_body=False):
+        wid = gc_id("WB", f"gocardless/wb/{k}")
+        obj = {"events": events, "meta": {"webhook_id": wid}}
+        return (pretty(obj) if pretty_body else compact(obj)), wid
+
+    def headers(key, body):
+        return [
+            ("Origin", "https://api.gocardless.com"),
+            ("User-Agent", "gocardless-webhook-service/1.2"),
+            ("Webhook-Signature", hmac_hex(hashlib.sha256, key, body)),
+        ]
+
+    paid = ("payments", "paid_out", "payment_paid_out",
+            "The payment has been paid out by GoCardless.", "payment", "PM")
+    cases = []
+    body, wid = webhook(0, [ev(0, 0, *paid)])
+    cases.append(case("payment_paid_out", [old], ts_of(0), headers(old, body), body, wid))
+    mandate = ("mandates", "active", "mandate_activated",
+               "The time window after submission for the banks to refuse a mandate has ended "
+               "without any errors being received, so this mandate is now active.", "mandate", "MD")
+    body, wid = webhook(1, [ev(1, 0, *mandate), ev(1, 1, *paid)], pretty_body=True)
+    cases.append(case("two_events_pretty", [old], ts_of(1), headers(old, body), body, wid))
+    body = pad_to_1kib(lambda n: webhook(2, [ev(2, j, *paid) for j in range(n)])[0])
+    wid = json.loads(body)["meta"]["webhook_id"]
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, wid))
+    body = odd_body(b'"events":[],\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    e = ev(4, 0, "payments", "failed", "insufficient_funds",
+           "Paiement refusé : solde insuffisant — 残高不足 💸", "payment", "PM")
+    e["resource_metadata"] = {"client": "Jürgen Øster"}
+    body, wid = webhook(4, [e])
+    cases.append(case("non_ascii_failed", [old], ts_of(4), headers(old, body), body, wid))
+    body, wid = webhook(5, [ev(5, 0, *paid)])
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, wid))
+    body, wid = webhook(6, [ev(6, 0, *mandate)])
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, wid))
+    # Older webhooks carried no `meta`: the dedup key falls back to the body hash.
+    body = compact({"events": [ev(7, 0, *paid)]})
+    cases.append(case("no_meta", [old], ts_of(7), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        sig = [v for k, v in headers if k.lower() == "webhook-signature"][0]
+        try:
+            gc_webhooks.parse_with_meta(body, secret, sig)
+            return True
+        except GcInvalidSignature:
+            return False
+        except (ValueError, KeyError, TypeError):
+            # The signature verified (it is checked before parsing), but the body is not a
+            # webhook the SDK parses into events (the odd-whitespace case has no event objects).
+            return True
+
+    write(out, "gocardless", "PyPI gocardless_pro==3.22.0: Python stdlib hmac signs (hex HMAC-SHA256 of "
+          "the body, as the SDK's verifier computes it); gocardless_pro.webhooks.parse_with_meta "
+          "verifies every case", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Paystack
+
+def gen_paystack(out):
+    """`x-paystack-signature: hex(HMAC-SHA512(secret key, body))`. No official Paystack SDK
+    verifies webhooks; the docs give the Node/PHP snippet this follows."""
+    old = "sk_test_" + det_hex("paystack/secret/old", 40)
+    new = "sk_live_" + det_hex("paystack/secret/new", 40)
+
+    def charge(k, extra=None, pretty_body=False, event="charge.success"):
+        data = {
+            "id": 4099260000 + k,
+            "domain": "test",
+            "status": "success",
+            "reference": det_chars(f"paystack/ref/{k}", 10, "abcdefghijklmnopqrstuvwxyz0123456789"),
+            "amount": 40333,
+            "message": None,
+            "gateway_response": "Successful",
+            "paid_at": iso(ts_of(k) - 3),
+            "created_at": iso(ts_of(k) - 40),
+            "channel": "card",
+            "currency": "NGN",
+            "ip_address": "41.242.49.37",
+            "metadata": 0,
+            "fees": None,
+            "customer": {
+                "id": 84312,
+                "first_name": "Bojack",
+                "last_name": "Horseman",
+                "email": "bojack@horsinaround.com",
+                "customer_code": "CUS_" + det_chars(f"paystack/cus/{k}", 15, "abcdefghijklmnopqrstuvwxyz0123456789"),
+                "phone": None,
+                "metadata": None,
+                "risk_action": "default",
+            },
+            "authorization": {
+                "authorization_code": "AUTH_" + det_chars(f"paystack/auth/{k}", 10, "abcdefghijklmnopqrstuvwxyz0123456789"),
+                "bin": "408408",
+                "last4": "4081",
+                "exp_month": "12",
+                "exp_year": "2030",
+                "card_type": "visa DEBIT",
+                "bank": "Test Bank",
+                "country_code": "NG",
+                "brand": "visa",
+                "reusable": True,
+            },
+        }
+        if extra:
+            data.update(extra)
+        obj = {"event": event, "data": data}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body):
+        return [("x-paystack-signature", hmac_hex(hashlib.sha512, key, body))]
+
+    cases = []
+    body = charge(0)
+    cases.append(case("charge_success", [old], ts_of(0), headers(old, body), body, None))
+    body = charge(1, pretty_body=True)
+    cases.append(case("charge_success_pretty", [old], ts_of(1), headers(old, body), body, None))
+    body = pad_to_1kib(lambda n: charge(2, {"metadata": {"cart": [{"item": "Jollof rice ×2", "qty": i} for i in range(n)]}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, None))
+    body = odd_body(b'"event":"charge.success",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = charge(4, {"gateway_response": "Réussi — 成功 ✅", "metadata": {"customer_name": "Adébáyọ̀ Ọlátúnjí"}})
+    cases.append(case("non_ascii_charge", [old], ts_of(4), headers(old, body), body, None))
+    body = charge(5, event="transfer.success")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, None))
+    body = charge(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        # paystack.com/docs/payments/webhooks: crypto.createHmac('sha512', secret)
+        # .update(JSON.stringify(req.body)).digest('hex') == x-paystack-signature, over the
+        # raw body here (the snippet's re-serialisation only works for Paystack's own compact
+        # output).
+        got = [v for k, v in headers if k.lower() == "x-paystack-signature"][0]
+        return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha512).hexdigest())
+
+    write(out, "paystack", "no Paystack SDK verifies webhooks: Python stdlib hmac, hex HMAC-SHA512 of the "
+          "raw body under the secret key in x-paystack-signature, as paystack.com/docs/payments/"
+          "webhooks describes; checked by a separate docs-following verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Lemon Squeezy
+
+def gen_lemonsqueezy(out):
+    """`X-Signature: hex(HMAC-SHA256(signing secret, body))`, the secret being what the user
+    typed (6-40 chars). @lemonsqueezy/lemonsqueezy.js has no webhook verifier."""
+    old = det_chars("lemonsqueezy/secret/old", 24, B62)
+    new = det_chars("lemonsqueezy/secret/new", 40, B62 + "!#%&*+-=?@^_")
+
+    def order(k, event="order_created", attrs=None, pretty_body=False):
+        a = {
+            "store_id": 1,
+            "customer_id": 7 + k,
+            "identifier": det_uuid(f"lemonsqueezy/order/{k}"),
+            "order_number": 1000 + k,
+            "user_name": "Darlene Daugherty",
+            "user_email": "darlene@example.com",
+            "currency": "USD",
+            "subtotal": 999,
+            "tax": 200,
+            "total": 1199,
+            "status": "paid",
+            "refunded": False,
+            "test_mode": True,
+            "created_at": iso(ts_of(k) - 2, 0).replace(".000Z", ".000000Z"),
+            "updated_at": iso(ts_of(k) - 2, 0).replace(".000Z", ".000000Z"),
+        }
+        if attrs:
+            a.update(attrs)
+        obj = {
+            "meta": {"test_mode": True, "event_name": event,
+                     "webhook_id": det_uuid("lemonsqueezy/webhook")},
+            "data": {
+                "type": "orders",
+                "id": str(1000 + k),
+                "attributes": a,
+                "links": {"self": f"https://api.lemonsqueezy.com/v1/orders/{1000 + k}"},
+            },
+        }
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body, event="order_created"):
+        return [("X-Event-Name", event), ("X-Signature", hmac_hex(hashlib.sha256, key, body))]
+
+    cases = []
+    body = order(0)
+    cases.append(case("order_created", [old], ts_of(0), headers(old, body), body, None))
+    body = order(1, "order_refunded", {"refunded": True}, pretty_body=True)
+    cases.append(case("order_refunded_pretty", [old], ts_of(1), headers(old, body, "order_refunded"), body, None))
+    body = pad_to_1kib(lambda n: order(2, attrs={"first_order_item": {"product_name": "Pro plan — annual ✨", "notes": ["renewal"] * n}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, None))
+    body = odd_body(b'"meta":{"event_name":"order_created"},\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = order(4, attrs={"user_name": "Søren Kierkegård", "status_formatted": "Payé ✔ 已付款"})
+    cases.append(case("non_ascii_order", [old], ts_of(4), headers(old, body), body, None))
+    body = order(5, "subscription_payment_success")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5),
+                      headers(new, body, "subscription_payment_success"), body, None))
+    body = order(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        # docs.lemonsqueezy.com/help/webhooks/signing-requests: HMAC-SHA256 hex digest of the
+        # raw body, compared with X-Signature by timingSafeEqual.
+        got = [v for k, v in headers if k.lower() == "x-signature"][0]
+        return hmac.compare_digest(got.encode(), hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode())
+
+    write(out, "lemonsqueezy", "no Lemon Squeezy SDK verifies webhooks: Python stdlib hmac, hex HMAC-SHA256 "
+          "of the raw body in X-Signature, as docs.lemonsqueezy.com/help/webhooks/signing-requests "
+          "describes; checked by a separate docs-following verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Onfido
+
+def gen_onfido(out):
+    """`X-SHA2-Signature: hex(HMAC-SHA256(webhook token, body))`; onfido-python
+    `WebhookEventVerifier(token).read_payload(raw_event, signature)` verifies."""
+    old = det_chars("onfido/token/old", 32, B62 + "_-")
+    new = det_chars("onfido/token/new", 32, B62 + "_-")
+
+    def event(k, resource="check", action="check.completed", status="complete", pretty_body=False, extra=None):
+        oid = det_uuid(f"onfido/{resource}/{k}")
+        obj = {
+            "payload": {
+                "resource_type": resource,
+                "action": action,
+                "object": {
+                    "id": oid,
+                    "status": status,
+                    "completed_at_iso8601": iso(ts_of(k) - 1).replace(".000Z", "Z"),
+                    "href": f"https://api.eu.onfido.com/v3.6/{resource}s/{oid}",
+                },
+            }
+        }
+        if extra:
+            obj["payload"].update(extra)
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body):
+        return [("X-SHA2-Signature", hmac_hex(hashlib.sha256, key, body))]
+
+    cases = []
+    body = event(0)
+    cases.append(case("check_completed", [old], ts_of(0), headers(old, body), body, None))
+    body = event(1, "workflow_run", "workflow_run.completed", "approved", pretty_body=True)
+    cases.append(case("workflow_run_completed_pretty", [old], ts_of(1), headers(old, body), body, None))
+    body = pad_to_1kib(lambda n: event(2, extra={"notes": ["Vérification d'identité ✓"] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, None))
+    body = odd_body(b'"payload":{"action":"check.completed"},\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = event(4, extra={"applicant_name": "Łukasz Żółć — 山田太郎 🪪"})
+    cases.append(case("non_ascii_check", [old], ts_of(4), headers(old, body), body, None))
+    body = event(5, "report", "report.completed")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, None))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        sig = [v for k, v in headers if k.lower() == "x-sha2-signature"][0]
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        try:
+            WebhookEventVerifier(secret).read_payload(text, sig)
+            return True
+        except OnfidoInvalidSignatureError:
+            return False
+        except Exception:  # noqa: BLE001 - verified, but not a WebhookEvent the model parses
+            return True
+
+    write(out, "onfido", "PyPI onfido-python==6.2.0: Python stdlib hmac signs (hex HMAC-SHA256 of the "
+          "body, as the SDK's verifier computes it); onfido.WebhookEventVerifier.read_payload "
+          "verifies every case", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Modern Treasury
+
+def gen_modern_treasury(out):
+    """`X-Signature: hex(HMAC-SHA256(webhook key, body))`; `X-Webhook-ID` is the documented
+    idempotency id (not signed). modern-treasury `webhooks.get_signature` signs and
+    `webhooks.validate_signature` verifies."""
+    old = det_chars("modern-treasury/key/old", 64, "0123456789abcdef")
+    new = det_chars("modern-treasury/key/new", 64, "0123456789abcdef")
+    client = modern_treasury.ModernTreasury(api_key="test-api-key", organization_id="test-org")
+
+    def event(k, event_name="completed", obj_extra=None, pretty_body=False):
+        po = {
+            "id": det_uuid(f"modern-treasury/po/{k}"),
+            "object": "payment_order",
+            "live_mode": False,
+            "type": "ach",
+            "amount": 20000,
+            "direction": "credit",
+            "currency": "USD",
+            "status": "completed" if event_name == "completed" else "approved",
+            "description": None,
+            "metadata": {},
+            "created_at": iso(ts_of(k) - 60).replace(".000Z", "Z"),
+            "updated_at": iso(ts_of(k) - 1).replace(".000Z", "Z"),
+        }
+        if obj_extra:
+            po.update(obj_extra)
+        obj = {"event": event_name, "data": po}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body, k, with_id=True):
+        sig = client.webhooks.get_signature(body.decode("utf-8"), key=key)
+        h = [("X-Signature", sig)]
+        if with_id:
+            h.insert(0, ("X-Webhook-ID", det_uuid(f"modern-treasury/webhook/{k}")))
+        return h
+
+    def wid(k):
+        return det_uuid(f"modern-treasury/webhook/{k}")
+
+    cases = []
+    body = event(0)
+    cases.append(case("payment_order_completed", [old], ts_of(0), headers(old, body, 0), body, wid(0)))
+    body = event(1, "approved", pretty_body=True)
+    cases.append(case("payment_order_approved_pretty", [old], ts_of(1), headers(old, body, 1), body, wid(1)))
+    body = pad_to_1kib(lambda n: event(2, obj_extra={"metadata": {f"invoice_{i}": "INV-2025-11 — paid" for i in range(n)}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body, 2), body, wid(2)))
+    body = odd_body(b'"event":"completed",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body, 3), body, wid(3)))
+    body = event(4, obj_extra={"description": "Remboursement — 返金 💵", "metadata": {"payee": "José Ñúñez"}})
+    cases.append(case("non_ascii_payment_order", [old], ts_of(4), headers(old, body, 4), body, wid(4)))
+    body = event(5)
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body, 5), body, wid(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body, 6), body, wid(6)))
+    # Without X-Webhook-ID the dedup key is the body hash alone.
+    body = event(7)
+    cases.append(case("no_webhook_id_header", [old], ts_of(7), headers(old, body, 7, with_id=False), body, None))
+
+    def accepts(secret, headers, body):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return client.webhooks.validate_signature(text, dict(headers), key=secret)
+
+    write(out, "modern-treasury", "PyPI modern-treasury==1.80.0: client.webhooks.get_signature signs (hex "
+          "HMAC-SHA256 of the body in X-Signature); client.webhooks.validate_signature verifies every "
+          "case; X-Webhook-ID (docs.moderntreasury.com/platform/reference/webhooks, Webhook "
+          "Idempotency) is the event_id", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Lithic
+
+class _FrozenClock:
+    """Freezes datetime.now() inside standardwebhooks.webhooks (Lithic verifies through it)."""
+
+    def __init__(self, ts):
+        self.ts = ts
+
+    def __enter__(self):
+        ts = self.ts
+        self.real = swh_mod.datetime
+
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.fromtimestamp(ts, tz=tz or timezone.utc)
+
+        swh_mod.datetime = Frozen
+
+    def __exit__(self, *exc):
+        swh_mod.datetime = self.real
+
+
+def gen_lithic(out):
+    """Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256>` over
+    `{webhook-id}.{webhook-timestamp}.{body}`, `whsec_` + base64 key. lithic
+    `webhooks.verify_signature` reads exactly the three `webhook-*` headers and calls
+    standardwebhooks.Webhook(secret).verify."""
+    old = "whsec_" + base64.b64encode(det_bytes("lithic/secret/old", 32)).decode()
+    new = "whsec_" + base64.b64encode(det_bytes("lithic/secret/new", 32)).decode()
+    client = lithic.Lithic(api_key="test-api-key")
+
+    def event(k, event_type="card.created", extra=None, pretty_body=False):
+        obj = {
+            "event_type": event_type,
+            "token": det_uuid(f"lithic/event/{k}"),
+            "card_token": det_uuid(f"lithic/card/{k}"),
+            "created": iso(ts_of(k) - 1).replace(".000Z", "Z"),
+        }
+        if extra:
+            obj.update(extra)
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def msg_id(k):
+        return "msg_" + det_chars(f"lithic/msg/{k}", 27, B62)
+
+    def headers(keys, body, k):
+        ts = ts_of(k)
+        when = datetime.fromtimestamp(ts, tz=timezone.utc)
+        sigs = " ".join(standardwebhooks.Webhook(key).sign(msg_id(k), when, body) for key in keys)
+        return [("webhook-id", msg_id(k)), ("webhook-timestamp", str(ts)), ("webhook-signature", sigs)]
+
+    cases = []
+    body = event(0)
+    cases.append(case("card_created", [old], ts_of(0), headers([old], body, 0), body, msg_id(0)))
+    body = event(1, "dispute.updated", {"status": "CASE_OPEN"}, pretty_body=True)
+    cases.append(case("dispute_updated_pretty", [old], ts_of(1), headers([old], body, 1), body, msg_id(1)))
+    body = pad_to_1kib(lambda n: event(2, "card_transaction.updated", {"merchant": {"descriptor": "CAFÉ DE FLORE ☕", "tags": ["pos"] * n}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], body, 2), body, msg_id(2)))
+    body = odd_body(b'"event_type":"card.created",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], body, 3), body, msg_id(3)))
+    body = event(4, "account_holder.verification", {"name": "Ærøskøbing Bäckerei — 東京 🍞"})
+    cases.append(case("non_ascii_account_holder", [old], ts_of(4), headers([old], body, 4), body, msg_id(4)))
+    body = event(5)
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], body, 5), body, msg_id(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], body, 6), body, msg_id(6)))
+    body = event(7)
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([new, old], body, 7), body, msg_id(7)))
+
+    by_name = {c["name"]: c for c in cases}
+
+    def accepts(secret, headers, body):
+        ts = int(header({"headers": headers}, "webhook-timestamp"))
+        with _FrozenClock(ts):
+            try:
+                client.webhooks.verify_signature(body, dict(headers), secret=secret)
+                return True
+            except standardwebhooks.WebhookVerificationError:
+                return False
+
+    # The SDK's clock window: accepted 300 s either side, rejected past it.
+    c = by_name["card_created"]
+    b = base64.b64decode(c["body_b64"])
+    for dt, ok in ((300, True), (-300, True), (301, False), (-301, False)):
+        with _FrozenClock(c["signed_at"] + dt):
+            try:
+                client.webhooks.verify_signature(b, dict(c["headers"]), secret=old)
+                got = True
+            except standardwebhooks.WebhookVerificationError:
+                got = False
+        assert got == ok, f"lithic window at {dt:+}"
+
+    write(out, "lithic", "PyPI standardwebhooks==1.3.0 Webhook.sign signs (webhook-* headers, whsec_ "
+          "base64 key); PyPI lithic==0.133.0 client.webhooks.verify_signature verifies every case at a "
+          "frozen clock", cases, accepts)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    gen_checkout(out)
+    gen_gocardless(out)
+    gen_paystack(out)
+    gen_lemonsqueezy(out)
+    gen_onfido(out)
+    gen_modern_treasury(out)
+    gen_lithic(out)
+
+
+if __name__ == "__main__":
+    main()
