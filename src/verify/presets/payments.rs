@@ -19,6 +19,7 @@ const NAMES: &[&str] = &[
     "lithic",
     "onfido",
     "modern-treasury",
+    "polar",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -75,7 +76,83 @@ fn build(name: &str) -> Option<Preset> {
         "modern-treasury" => B::new("modern-treasury", "x-signature")
             .dedup_delivery_header("x-webhook-id")
             .build(),
+        // Polar: Standard Webhooks (`webhook-*` headers only, `v1,` entries over
+        // `{id}.{timestamp}.{body}`), as its server signs for secrets generated since its
+        // cutoff (polarsource/polar `server/polar/webhook/tasks.py` `sign_webhook`,
+        // `constants.py` `WEBHOOK_STANDARD_SIGNATURE_CUTOFF`, 2026-09-08). Endpoints whose secret
+        // is older are signed with the whole `whsec_...` string as UTF-8 (the API shows
+        // `uses_standard_webhook_signature: false`): those routes set `secret_encoding: raw`.
+        // `webhook-id` is the webhook event's id, kept across retries and signed: the dedup key.
+        "polar" => {
+            let mut p = standard_webhooks("polar", false);
+            p.scheme
+                .headers
+                .retain(|set| set.signature.as_str() == "webhook-signature");
+            p.scheme.alt_entries.clear();
+            p
+        }
         _ => return None,
     };
     Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use base64::engine::{general_purpose::STANDARD, Engine as _};
+    use hmac::{Hmac, Mac};
+    use http::{HeaderMap, HeaderValue, Method, Uri};
+
+    use crate::secret::Secret;
+    use crate::verify::scheme::SecretEncoding;
+    use crate::verify::{verify, Freshness, Key, Message};
+
+    /// A Polar delivery signed the legacy way (HMAC keyed with the whole `whsec_...` string)
+    /// verifies once the route sets `secret_encoding: raw`, and only then; a standard one only
+    /// without it. The vectors cover the standard kind (`tests/fixtures/vectors/polar.json`).
+    #[test]
+    fn polar_legacy_secret_needs_raw_encoding() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let (id, ts, body) = (
+            "0b6d5a2e-1111-4222-8333-444455556666",
+            1_764_000_700u64,
+            br#"{"type":"order.created"}"#,
+        );
+        let sign = |key: &[u8]| {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+            mac.update(format!("{id}.{ts}.").as_bytes());
+            mac.update(body);
+            format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        };
+        let standard_key = STANDARD
+            .decode(secret.trim_start_matches("whsec_"))
+            .expect("base64");
+        let fresh = Freshness {
+            max_age: Duration::from_secs(300),
+            max_future_skew: Duration::from_secs(60),
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(ts);
+        let (method, uri) = (Method::POST, Uri::from_static("/hook"));
+        let ok = |signature: &str, encoding: SecretEncoding| {
+            let mut scheme = super::build("polar").expect("polar").scheme;
+            scheme.secret_encoding = encoding;
+            let key = Key::new("k".into(), &Secret::new(secret), &scheme).expect("key");
+            let mut h = HeaderMap::new();
+            h.insert("webhook-id", HeaderValue::from_static(id));
+            h.insert("webhook-timestamp", HeaderValue::from(ts));
+            h.insert(
+                "webhook-signature",
+                HeaderValue::from_str(signature).expect("ascii"),
+            );
+            let msg = Message::new(&method, &uri, &h, body, None);
+            verify(&scheme, &[key], &msg, fresh, now).is_ok()
+        };
+        let standard = sign(&standard_key);
+        let legacy = sign(secret.as_bytes());
+        assert!(ok(&standard, SecretEncoding::Whsec));
+        assert!(!ok(&legacy, SecretEncoding::Whsec));
+        assert!(ok(&legacy, SecretEncoding::Raw));
+        assert!(!ok(&standard, SecretEncoding::Raw));
+    }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Vectors of payment / billing senders: checkout, gocardless, paystack, lemonsqueezy, onfido,
-modern-treasury and lithic.
+modern-treasury, lithic and polar.
 
 Run by gen.sh (it builds the pinned venv from requirements.txt).  Usage: gen.py OUT_DIR
 
@@ -34,6 +34,7 @@ PINS = {
     "modern-treasury": "1.80.0",
     "lithic": "0.133.0",
     "standardwebhooks": "1.3.0",
+    "polar-sdk": "1.0.2",
 }
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
@@ -44,6 +45,9 @@ import gocardless_pro.webhooks as gc_webhooks  # noqa: E402
 from gocardless_pro.errors import InvalidSignatureError as GcInvalidSignature  # noqa: E402
 import lithic  # noqa: E402
 import modern_treasury  # noqa: E402
+import polar.webhooks as polar_webhooks_mod  # noqa: E402
+from polar.v2026_10.webhooks import validate_event as polar_validate_event  # noqa: E402
+from polar.webhooks import PolarWebhookError, PolarWebhookVerificationError  # noqa: E402
 import standardwebhooks  # noqa: E402
 import standardwebhooks.webhooks as swh_mod  # noqa: E402
 from onfido.webhook_event_verifier import (  # noqa: E402
@@ -681,6 +685,116 @@ def gen_lithic(out):
           "frozen clock", cases, accepts)
 
 
+# --------------------------------------------------------------------------- Polar
+
+class _FrozenTime:
+    """Freezes time.time() inside polar.webhooks (the SDK checks the timestamp with it)."""
+
+    def __init__(self, ts):
+        self.ts = ts
+
+    def __enter__(self):
+        ts = self.ts
+        self.real = polar_webhooks_mod.time
+
+        class T:
+            @staticmethod
+            def time():
+                return float(ts)
+
+        polar_webhooks_mod.time = T
+
+    def __exit__(self, *exc):
+        polar_webhooks_mod.time = self.real
+
+
+def gen_polar(out):
+    """Standard Webhooks as Polar's server signs for secrets generated since its cutoff
+    (polarsource/polar server/polar/webhook/tasks.py `sign_webhook`: standardwebhooks
+    `Webhook(secret).sign(str(event.id), ts, payload)`, headers `webhook-id`,
+    `webhook-timestamp`, `webhook-signature`). Older endpoints sign with the UTF-8 bytes of the
+    whole `whsec_...` string instead (the route then sets `secret_encoding: raw`); polar-sdk's
+    `validate_event` tries both keys, so it verifies either kind."""
+    old = "whsec_" + base64.b64encode(det_bytes("polar/secret/old", 32)).decode()
+    new = "whsec_" + base64.b64encode(det_bytes("polar/secret/new", 32)).decode()
+
+    def event(k, typ="order.created", data_extra=None, pretty_body=False):
+        data = {
+            "id": det_uuid(f"polar/order/{k}"),
+            "created_at": iso(ts_of(k) - 3, 0).replace(".000Z", "Z"),
+            "status": "paid",
+            "paid": True,
+            "subtotal_amount": 1900,
+            "currency": "usd",
+            "customer": {"id": det_uuid(f"polar/customer/{k}"), "email": "buyer@example.com", "name": "Ada"},
+        }
+        if data_extra:
+            data.update(data_extra)
+        obj = {"type": typ, "timestamp": iso(ts_of(k) - 1, 0).replace(".000Z", "Z"), "data": data}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def msg_id(k):
+        return det_uuid(f"polar/event/{k}")
+
+    def headers(keys, body, k):
+        ts = ts_of(k)
+        when = datetime.fromtimestamp(ts, tz=timezone.utc)
+        sigs = " ".join(standardwebhooks.Webhook(key).sign(msg_id(k), when, body) for key in keys)
+        return [
+            ("user-agent", "polar.sh webhooks"),
+            ("webhook-id", msg_id(k)),
+            ("webhook-timestamp", str(ts)),
+            ("webhook-signature", sigs),
+            ("webhook-api-version", "2026-10"),
+        ]
+
+    cases = []
+    body = event(0)
+    cases.append(case("order_created", [old], ts_of(0), headers([old], body, 0), body, msg_id(0)))
+    body = event(1, "subscription.active", {"status": "active"}, pretty_body=True)
+    cases.append(case("subscription_active_pretty", [old], ts_of(1), headers([old], body, 1), body, msg_id(1)))
+    body = pad_to_1kib(lambda n: event(2, data_extra={"metadata": {f"seat_{i}": "Équipe ✨" for i in range(n)}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], body, 2), body, msg_id(2)))
+    body = odd_body(b'"type":"order.created",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], body, 3), body, msg_id(3)))
+    body = event(4, data_extra={"customer": {"id": det_uuid("polar/customer/4"), "email": "k@example.com", "name": "Kateřina Nováková — 王小明 🎧"}})
+    cases.append(case("non_ascii_customer", [old], ts_of(4), headers([old], body, 4), body, msg_id(4)))
+    body = event(5)
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], body, 5), body, msg_id(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], body, 6), body, msg_id(6)))
+
+    def verified_at(now, secret, headers, body):
+        with _FrozenTime(now):
+            try:
+                polar_validate_event(body, dict(headers), secret)
+                return True
+            except PolarWebhookVerificationError:
+                return False
+            except PolarWebhookError:
+                # Verified (the signature is checked first), but not a payload the SDK's
+                # models load (these bodies are shortened events).
+                return True
+
+    def accepts(secret, headers, body):
+        return verified_at(int(header({"headers": headers}, "webhook-timestamp")), secret, headers, body)
+
+    c = cases[0]
+    b = base64.b64decode(c["body_b64"])
+    for dt, ok in ((300, True), (-300, True), (301, False), (-301, False)):
+        got = verified_at(c["signed_at"] + dt, old, c["headers"], b)
+        assert got == ok, f"polar window at {dt:+}"
+    # The SDK also takes a legacy key (the whole secret as UTF-8): a Standard Webhooks
+    # signature must not verify under it, so the two kinds never pass for each other.
+    legacy = hmac.new(old.encode(), f"{msg_id(0)}.{c['signed_at']}.".encode() + b, hashlib.sha256).digest()
+    assert base64.b64encode(legacy).decode() not in header(c, "webhook-signature")
+
+    write(out, "polar", "PyPI standardwebhooks==1.3.0 Webhook.sign signs, as Polar's server does for "
+          "Standard Webhooks secrets (polarsource/polar server/polar/webhook/tasks.py sign_webhook); "
+          "PyPI polar-sdk==1.0.2 polar.v2026_10.webhooks.validate_event verifies every case at a "
+          "frozen clock", cases, accepts)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -691,6 +805,7 @@ def main():
     gen_onfido(out)
     gen_modern_treasury(out)
     gen_lithic(out)
+    gen_polar(out)
 
 
 if __name__ == "__main__":
