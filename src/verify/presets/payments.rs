@@ -3,7 +3,8 @@
 //! Each preset's vectors come from `tools/vectors/payments` (the sender's SDK verifies them
 //! where it has one); the sources of each fact are cited there and beside each preset.
 
-use super::{standard_webhooks, Algorithm, Catalogue, Preset, B, HOUR, MINUTE};
+use super::Encoding::Base64;
+use super::{h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, B, HOUR, MINUTE};
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
     names: NAMES,
@@ -20,11 +21,18 @@ const NAMES: &[&str] = &[
     "onfido",
     "modern-treasury",
     "polar",
+    "brex",
+    "aftership",
+    "chargify",
+    "bolt",
+    "castle",
+    "worldline",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
 const REDELIVERY: &[(&str, u64, &str)] = &[
     ("checkout", 30 * HOUR, "checkout.com/docs/workflows (receive webhooks): up to eight retries, 5, 10, 15 and 30 minutes, 1, 4, 12 and 12 hours after each previous attempt; Dashboard and API resends have no documented limit"),
+    ("chargify", 5 * MINUTE, "docs.maxio.com Webhooks Reference: five attempts, retries 10, 15, 90 and 180 seconds after each failure; manual replays through the API or the webhook panel have no documented limit"),
     ("lemonsqueezy", 3 * MINUTE, "lemonsqueezy.com/docs/api/webhooks: up to three more attempts with exponential backoff (5, 25, 125 seconds); dashboard resends have no documented limit"),
 ];
 
@@ -91,6 +99,51 @@ fn build(name: &str) -> Option<Preset> {
             p.scheme.alt_entries.clear();
             p
         }
+        // Brex: Standard Webhooks headers (`Webhook-Id`, `Webhook-Timestamp`,
+        // `Webhook-Signature`), `v1,<base64>` entries over `{id}.{timestamp}.{body}`, keyed with
+        // the base64 secret from `GET /v1/webhooks/secrets` (no `whsec_` prefix, which `Whsec`
+        // allows). During a rotation that endpoint lists two secrets and the header carries
+        // two signatures. Brex documents only the `Webhook-*` family. The signed id is the key.
+        "brex" => {
+            let mut p = standard_webhooks("brex", false);
+            p.scheme
+                .headers
+                .retain(|set| set.signature.as_str() == "webhook-signature");
+            p.scheme.alt_entries.clear();
+            p
+        }
+        // AfterShip: base64 HMAC-SHA256 of the body under the webhook secret, in
+        // `aftership-hmac-sha256` (Tracking) or `as-signature-hmac-sha256` (Returns, Warranty).
+        // No timestamp. Tracking bodies carry `event_id` (UUID, "to uniquely identify the
+        // webhook event"); others fall back to the body hash.
+        "aftership" => B::new("aftership", "aftership-hmac-sha256")
+            .enc(Base64)
+            .family(HeaderSet {
+                signature: h("as-signature-hmac-sha256"),
+                timestamp: None,
+                id: None,
+            })
+            .dedup_json("/event_id")
+            .build(),
+        // Chargify (Maxio Advanced Billing): hex HMAC-SHA256 of the raw form-encoded body under
+        // the site shared key in `X-Chargify-Webhook-Signature-Hmac-Sha-256`. No timestamp. The
+        // webhook `id` is a form field, which no dedup source reads: the body hash (a retry or
+        // replay resends the same body).
+        "chargify" => B::new("chargify", "x-chargify-webhook-signature-hmac-sha-256").build(),
+        // Bolt: base64 HMAC-SHA256 of the raw body under the signing secret in
+        // `X-Bolt-Hmac-Sha256`. No timestamp, no documented delivery id: the body hash.
+        "bolt" => B::new("bolt", "x-bolt-hmac-sha256").enc(Base64).build(),
+        // Castle: base64 HMAC-SHA256 of the body under the API secret in `X-Castle-Signature`
+        // (castle SDK `WebhooksVerify`). No timestamp, no delivery id: the body hash.
+        "castle" => B::new("castle", "x-castle-signature").enc(Base64).build(),
+        // Worldline Direct: base64 HMAC-SHA256 of the body under the webhook secret key in
+        // `X-GCS-Signature`; `X-GCS-KeyId` names the key, and hookgate tries the route's keys
+        // instead. The body's `id` is the event id ("use this id to verify that you did not
+        // already receive this event").
+        "worldline" => B::new("worldline", "x-gcs-signature")
+            .enc(Base64)
+            .dedup_json("/id")
+            .build(),
         _ => return None,
     };
     Some(p)

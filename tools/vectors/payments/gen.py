@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Vectors of payment / billing senders: checkout, gocardless, paystack, lemonsqueezy, onfido,
-modern-treasury, lithic and polar.
+modern-treasury, lithic, polar, brex, aftership, chargify, bolt, castle and worldline.
 
 Run by gen.sh (it builds the pinned venv from requirements.txt).  Usage: gen.py OUT_DIR
 
@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import sys
+import types
 from datetime import datetime, timezone
 from importlib.metadata import version
 
@@ -35,6 +36,8 @@ PINS = {
     "lithic": "0.133.0",
     "standardwebhooks": "1.3.0",
     "polar-sdk": "1.0.2",
+    "castle": "7.3.0",
+    "onlinepayments-sdk-python3": "10.3.0",
 }
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
@@ -42,6 +45,14 @@ for _pkg, _want in PINS.items():
         sys.exit(f"payments/gen.py: {_pkg}=={_have} installed, expected {_want} (run gen.sh)")
 
 import gocardless_pro.webhooks as gc_webhooks  # noqa: E402
+from castle.errors import WebhookVerificationError as CastleVerificationError  # noqa: E402
+from castle.webhooks.verify import WebhooksVerify as CastleWebhooksVerify  # noqa: E402
+from onlinepayments.sdk.communication.request_header import RequestHeader as WlHeader  # noqa: E402
+from onlinepayments.sdk.webhooks.in_memory_secret_key_store import InMemorySecretKeyStore  # noqa: E402
+from onlinepayments.sdk.webhooks.signature_validation_exception import (  # noqa: E402
+    SignatureValidationException as WlSignatureError,
+)
+from onlinepayments.sdk.webhooks.signature_validator import SignatureValidator as WlValidator  # noqa: E402
 from gocardless_pro.errors import InvalidSignatureError as GcInvalidSignature  # noqa: E402
 import lithic  # noqa: E402
 import modern_treasury  # noqa: E402
@@ -795,6 +806,348 @@ def gen_polar(out):
           "frozen clock", cases, accepts)
 
 
+# --------------------------------------------------------------------------- Brex
+
+def gen_brex(out):
+    """Brex: Standard Webhooks headers (`Webhook-Id`, `Webhook-Timestamp`, `Webhook-Signature`
+    with space-separated `v1,<base64>` entries over `{id}.{timestamp}.{body}`), keyed with the
+    base64-decoded secret from `GET /v1/webhooks/secrets` (plain base64, no `whsec_`). Two
+    secrets (and two signatures) during a rotation. Brex publishes no SDK verifier: signed with
+    standardwebhooks (the scheme's reference code), checked by a separate verifier written from
+    Brex's guide."""
+    old = base64.b64encode(det_bytes("brex/secret/old", 24)).decode()
+    new = base64.b64encode(det_bytes("brex/secret/new", 24)).decode()
+
+    def event(k, typ="TRANSFER_PROCESSED", extra=None, pretty_body=False):
+        obj = {"event_type": typ, "transfer_id": "dpt_" + det_chars(f"brex/transfer/{k}", 22, B62.lower()),
+               "payment_type": "ACH", "amount": {"amount": 125000, "currency": "USD"}}
+        if extra:
+            obj.update(extra)
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def msg_id(k):
+        return "msg_" + det_chars(f"brex/msg/{k}", 27, B62)
+
+    def headers(keys, body, k):
+        ts = ts_of(k)
+        when = datetime.fromtimestamp(ts, tz=timezone.utc)
+        sigs = " ".join(standardwebhooks.Webhook(key).sign(msg_id(k), when, body) for key in keys)
+        return [("Webhook-Id", msg_id(k)), ("Webhook-Timestamp", str(ts)), ("Webhook-Signature", sigs)]
+
+    cases = []
+    body = event(0)
+    cases.append(case("transfer_processed", [old], ts_of(0), headers([old], body, 0), body, msg_id(0)))
+    body = event(1, "REFERRAL_ACTIVATED", {"referral_id": "ref_" + det_chars("brex/ref/1", 20, B62)}, pretty_body=True)
+    cases.append(case("referral_activated_pretty", [old], ts_of(1), headers([old], body, 1), body, msg_id(1)))
+    body = pad_to_1kib(lambda n: event(2, extra={"memo": ["Paiement fournisseur — été ☀"] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], body, 2), body, msg_id(2)))
+    body = odd_body(b'"event_type":"TRANSFER_PROCESSED",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], body, 3), body, msg_id(3)))
+    body = event(4, "USER_UPDATED", {"user": {"first_name": "Ólafur", "last_name": "Ragnarsdóttir — 佐藤 👋"}})
+    cases.append(case("non_ascii_user_updated", [old], ts_of(4), headers([old], body, 4), body, msg_id(4)))
+    body = event(5)
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], body, 5), body, msg_id(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], body, 6), body, msg_id(6)))
+    body = event(7, "TRANSFER_FAILED")
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([new, old], body, 7), body, msg_id(7)))
+
+    def accepts(secret, headers, body):
+        # As Brex's guide (developer.brex.com/docs/webhooks, "Verifying webhooks") does it:
+        # signed_content = "{Webhook-Id}.{Webhook-Timestamp}.{body}", key = base64-decoded
+        # secret, each space-separated "v1,<sig>" entry compared with base64(HMAC-SHA256).
+        h = {k.lower(): v for k, v in headers}
+        content = f"{h['webhook-id']}.{h['webhook-timestamp']}.".encode() + body
+        try:
+            key = base64.b64decode(secret, validate=True)
+        except ValueError:
+            return False  # not a Brex secret (the shared wrong-secret check)
+        want = hmac.new(key, content, hashlib.sha256).digest()
+        for entry in h["webhook-signature"].split(" "):
+            _, _, sig = entry.partition(",")
+            if hmac.compare_digest(base64.b64decode(sig), want):
+                return True
+        return False
+
+    write(out, "brex", "no Brex SDK verifies webhooks: PyPI standardwebhooks==1.3.0 Webhook.sign with the "
+          "base64 secret (Brex's Webhook-* headers, space-separated v1 entries); checked by a separate "
+          "verifier following developer.brex.com/docs/webhooks", cases, accepts)
+
+
+# --------------------------------------------------------------------------- AfterShip
+
+def gen_aftership(out):
+    """AfterShip Tracking: `aftership-hmac-sha256: base64(HMAC-SHA256(webhook secret, body))`
+    (aftership.com/docs/tracking/webhook/webhook-signature); Returns and Warranty sign the same
+    way in `as-signature-hmac-sha256` (aftership.com/docs/returns/.../webhook/signature). The
+    body's `event_id` (UUID v4) identifies the event. No SDK verifier."""
+    old = det_uuid("aftership/secret/old")
+    new = det_uuid("aftership/secret/new")
+
+    def event(k, tag="InTransit", extra=None, pretty_body=False, ev="tracking_update"):
+        msg = {"id": det_hex(f"aftership/tracking/{k}", 24), "tracking_number": f"1Z999AA1{k:010d}",
+               "slug": "ups", "tag": tag, "subtag": f"{tag}_001", "title": "Order #1001"}
+        if extra:
+            msg.update(extra)
+        obj = {"msg": msg, "event": ev, "event_id": det_uuid(f"aftership/event/{k}"),
+               "is_tracking_first_tag": True, "ts": ts_of(k) - 2}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def eid(k):
+        return det_uuid(f"aftership/event/{k}")
+
+    def headers(key, body, name="aftership-hmac-sha256"):
+        sig = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+        return [(name, sig)]
+
+    cases = []
+    body = event(0)
+    cases.append(case("tracking_update", [old], ts_of(0), headers(old, body), body, eid(0)))
+    body = event(1, "Delivered", pretty_body=True)
+    cases.append(case("tracking_delivered_pretty", [old], ts_of(1), headers(old, body), body, eid(1)))
+    body = pad_to_1kib(lambda n: event(2, extra={"checkpoints": [{"message": "Arrivé au centre de tri ✈", "location": "Roissy"}] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, eid(2)))
+    body = odd_body(b'"event":"tracking_update",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = event(4, "Exception", {"title": "Commande n°1004 — 配送例外 📦", "customer_name": "Zoë Ångström"})
+    cases.append(case("non_ascii_exception", [old], ts_of(4), headers(old, body), body, eid(4)))
+    body = event(5, "OutForDelivery")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, eid(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, eid(6)))
+    # Returns / Warranty: the same HMAC in `as-signature-hmac-sha256`; their bodies carry no
+    # `event_id`, so the key is the body hash.
+    body = compact({"event": "return.approved", "data": {"return": {"id": det_hex("aftership/return/7", 32), "rma_number": "RMA-7"}}})
+    cases.append(case("returns_as_signature_header", [old], ts_of(7), headers(old, body, "as-signature-hmac-sha256"), body, None))
+
+    def accepts(secret, headers, body):
+        # The docs' Node snippet: createHmac('sha256', secret).update(body).digest('base64'),
+        # compared with the header.
+        got = [v for k, v in headers if k.lower() in ("aftership-hmac-sha256", "as-signature-hmac-sha256")][0]
+        want = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(got, want)
+
+    write(out, "aftership", "no AfterShip SDK verifies webhooks: Python stdlib hmac, base64 HMAC-SHA256 of the "
+          "raw body under the webhook secret in aftership-hmac-sha256 (Tracking) or "
+          "as-signature-hmac-sha256 (Returns), as aftership.com/docs/tracking/webhook/webhook-signature "
+          "describes; checked by a separate docs-following verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Chargify / Maxio
+
+def gen_chargify(out):
+    """Chargify (Maxio Advanced Billing): form-encoded body; `X-Chargify-Webhook-Signature-Hmac-
+    Sha-256: hex(HMAC-SHA256(site shared key, raw body))`. The webhook `id` is a form field
+    (kept on retry and replay, per the Maxio SDK's Webhook model)."""
+    from urllib.parse import urlencode
+
+    old = det_hex("chargify/key/old", 40)
+    new = det_hex("chargify/key/new", 40)
+    FORM = "application/x-www-form-urlencoded"
+
+    def hook(k, event="payment_success", extra=()):
+        pairs = [("id", str(41200000 + k)), ("event", event),
+                 ("payload[subscription][id]", str(9100 + k)),
+                 ("payload[subscription][state]", "active"),
+                 ("payload[subscription][customer][first_name]", "Dana"),
+                 ("payload[subscription][product][name]", "Basic"),
+                 ("payload[event_id]", str(88000000 + k))]
+        pairs.extend(extra)
+        return urlencode(pairs).encode()
+
+    def headers(key, body, k):
+        del k  # the webhook id travels in the body (`id=`), not in a header we rely on
+        return [("X-Chargify-Webhook-Signature-Hmac-Sha-256", hmac_hex(hashlib.sha256, key, body))]
+
+    cases = []
+    body = hook(0)
+    cases.append(case("payment_success", [old], ts_of(0), headers(old, body, 0), body, None, content_type=FORM))
+    body = hook(1, "signup_success", [("payload[subscription][customer][email]", "dana@example.com")])
+    cases.append(case("signup_success", [old], ts_of(1), headers(old, body, 1), body, None, content_type=FORM))
+    body = pad_to_1kib(lambda n: hook(2, extra=[(f"payload[subscription][metafields][note_{i}]", "Renouvellement — été ☀") for i in range(n)]))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body, 2), body, None, content_type=FORM))
+    # Raw multi-byte UTF-8 and literal escapes inside form values, a stray `+`, an empty value.
+    body = ("id=41200003&event=customer_update&payload[customer][first_name]=caf\u00e9 \u2615 \U0001f389"
+            "&payload[customer][note]=caf%C3%A9+%E2%98%95&payload[customer][organization]=&x=\\u00e9\t\r\n").encode()
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body, 3), body, None, content_type=FORM))
+    body = hook(4, "customer_update", [("payload[customer][last_name]", "Müller-Lüdenscheidt — 山本 🧾")])
+    cases.append(case("non_ascii_customer_update", [old], ts_of(4), headers(old, body, 4), body, None, content_type=FORM))
+    body = hook(5, "renewal_success")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body, 5), body, None, content_type=FORM))
+    body = hook(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body, 6), body, None, content_type=FORM))
+
+    def accepts(secret, headers, body):
+        # OpenSSL::HMAC.hexdigest('sha256', site_shared_key, raw_body) == header, as in the
+        # Chargify / Maxio integration examples.
+        got = [v for k, v in headers if k.lower() == "x-chargify-webhook-signature-hmac-sha-256"][0]
+        return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+
+    write(out, "chargify", "no Maxio SDK verifies webhooks: Python stdlib hmac, hex HMAC-SHA256 of the raw "
+          "form-encoded body under the site shared key in X-Chargify-Webhook-Signature-Hmac-Sha-256 "
+          "(docs.maxio.com Webhooks Reference; @maxio-com/advanced-billing-sdk Webhook model); checked "
+          "by a separate verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Bolt
+
+def gen_bolt(out):
+    """Bolt: `X-Bolt-Hmac-Sha256: base64(HMAC-SHA256(signing secret, raw body))`
+    (help.bolt.com/developers/webhooks/hook-verification). No SDK verifier."""
+    old = det_hex("bolt/secret/old", 64)
+    new = det_hex("bolt/secret/new", 64)
+
+    def hook(k, typ="payment", extra=None, pretty_body=False):
+        data = {"id": det_chars(f"bolt/tx/{k}", 12, UPPER_NUM), "type": "cc_payment", "status": "completed",
+                "reference": "XXXX-" + det_chars(f"bolt/ref/{k}", 4, UPPER_NUM) + "-" + det_chars(f"bolt/ref2/{k}", 4, UPPER_NUM),
+                "amount": {"amount": 2599, "currency": "USD"}, "order": {"cart": {"order_reference": f"order_{k}"}}}
+        if extra:
+            data.update(extra)
+        obj = {"type": typ, "object": "transaction", "data": data}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body):
+        return [("X-Bolt-Hmac-Sha256", base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode())]
+
+    cases = []
+    body = hook(0)
+    cases.append(case("payment", [old], ts_of(0), headers(old, body), body, None))
+    body = hook(1, "capture", pretty_body=True)
+    cases.append(case("capture_pretty", [old], ts_of(1), headers(old, body), body, None))
+    body = pad_to_1kib(lambda n: hook(2, extra={"items": [{"name": "Tasse à café ☕", "qty": 1}] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, None))
+    body = odd_body(b'"type":"payment",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = hook(4, extra={"customer": {"name": "Łucja Wróbel — 陈静 🛒"}})
+    cases.append(case("non_ascii_payment", [old], ts_of(4), headers(old, body), body, None))
+    body = hook(5, "credit")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, None))
+    body = hook(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        # Bolt's PHP snippet: base64_encode(hash_hmac('sha256', $payload, SECRET, true)) == header.
+        got = [v for k, v in headers if k.lower() == "x-bolt-hmac-sha256"][0]
+        want = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(got, want)
+
+    write(out, "bolt", "no Bolt SDK verifies webhooks: Python stdlib hmac, base64 HMAC-SHA256 of the raw body "
+          "under the signing secret in X-Bolt-Hmac-Sha256, as help.bolt.com/developers/webhooks/"
+          "hook-verification describes; checked by a separate docs-following verifier", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Castle
+
+def gen_castle(out):
+    """Castle: `X-Castle-Signature: base64(HMAC-SHA256(API secret, body))`; castle (PyPI)
+    `castle.webhooks.verify.WebhooksVerify.call(webhook, config)` verifies."""
+    old = det_chars("castle/secret/old", 32, B62)
+    new = det_chars("castle/secret/new", 32, B62)
+
+    def hook(k, typ="$incident.confirmed", extra=None, pretty_body=False):
+        data = {"id": det_chars(f"castle/event/{k}", 24, B62), "device_token": det_chars(f"castle/dev/{k}", 40, B62),
+                "user_id": f"user-{k}", "trigger": "$login", "context": {"ip": "203.0.113.7"}}
+        if extra:
+            data.update(extra)
+        obj = {"api_version": "v1", "app_id": "492939449293954", "type": typ,
+               "created_at": iso(ts_of(k) - 1), "data": data}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def headers(key, body):
+        return [("X-Castle-Signature", base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode())]
+
+    cases = []
+    body = hook(0)
+    cases.append(case("incident_confirmed", [old], ts_of(0), headers(old, body), body, None))
+    body = hook(1, "$review.opened", pretty_body=True)
+    cases.append(case("review_opened_pretty", [old], ts_of(1), headers(old, body), body, None))
+    body = pad_to_1kib(lambda n: hook(2, extra={"properties": {f"k{i}": "Connexion suspecte ⚠" for i in range(n)}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, None))
+    body = odd_body(b'"type":"$incident.confirmed",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = hook(4, extra={"user_traits": {"name": "Ægir Þórsson — 高橋 🔐"}})
+    cases.append(case("non_ascii_incident", [old], ts_of(4), headers(old, body), body, None))
+    body = hook(5, "$list_item.created")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, None))
+    body = hook(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, None))
+
+    def accepts(secret, headers, body):
+        webhook = types.SimpleNamespace(headers=dict(headers), data=body)
+        try:
+            CastleWebhooksVerify.call(webhook, types.SimpleNamespace(api_secret=secret, logger=None))
+            return True
+        except CastleVerificationError:
+            return False
+
+    write(out, "castle", "PyPI castle==7.3.0: Python stdlib hmac signs (base64 HMAC-SHA256 of the body, as the "
+          "SDK computes it); castle.webhooks.verify.WebhooksVerify.call verifies every case", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Worldline
+
+def gen_worldline(out):
+    """Worldline Direct (Online Payments): `X-GCS-Signature: base64(HMAC-SHA256(secret key,
+    body))`, `X-GCS-KeyId` naming the key; onlinepayments-sdk-python3 `SignatureValidator`
+    verifies (it looks the key up by `X-GCS-KeyId`). The body's `id` is the event id."""
+    old_id, new_id = det_uuid("worldline/keyid/old"), det_uuid("worldline/keyid/new")
+    old = det_chars("worldline/secret/old", 44, B62 + "+/")
+    new = det_chars("worldline/secret/new", 44, B62 + "+/")
+    key_of = {old: old_id, new: new_id}
+
+    def event(k, typ="payment.captured", extra=None, pretty_body=False):
+        payment = {"id": f"{3066019730 + k}_0", "status": "CAPTURED",
+                   "paymentOutput": {"amountOfMoney": {"amount": 1000, "currencyCode": "EUR"},
+                                     "references": {"merchantReference": f"order-{k}"}},
+                   "statusOutput": {"statusCode": 9}}
+        if extra:
+            payment.update(extra)
+        obj = {"apiVersion": "v1", "created": "2025-11-24T17:14:39.688+0100", "id": det_uuid(f"worldline/event/{k}"),
+               "merchantId": "1234", "type": typ, "payment": payment}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def eid(k):
+        return det_uuid(f"worldline/event/{k}")
+
+    def headers(key, body):
+        sig = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+        return [("X-GCS-Signature", sig), ("X-GCS-KeyId", key_of[key])]
+
+    cases = []
+    body = event(0)
+    cases.append(case("payment_captured", [old], ts_of(0), headers(old, body), body, eid(0)))
+    body = event(1, "payment.created", {"status": "CREATED"}, pretty_body=True)
+    cases.append(case("payment_created_pretty", [old], ts_of(1), headers(old, body), body, eid(1)))
+    body = pad_to_1kib(lambda n: event(2, extra={"notes": ["Référence client — été ☀"] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers(old, body), body, eid(2)))
+    body = odd_body(b'"apiVersion":"v1",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers(old, body), body, None))
+    body = event(4, extra={"customer": {"name": "Françoise d'Aubigné — 王芳 💶"}})
+    cases.append(case("non_ascii_payment", [old], ts_of(4), headers(old, body), body, eid(4)))
+    body = event(5, "payment.refunded")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers(new, body), body, eid(5)))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers(old, body), body, eid(6)))
+
+    def accepts(secret, headers, body):
+        # The SDK picks the key by X-GCS-KeyId; the store maps the case's key id to `secret`,
+        # so the signature decides.
+        key_id = [v for k, v in headers if k.lower() == "x-gcs-keyid"][0]
+        store = InMemorySecretKeyStore()
+        store.store_secret_key(key_id, secret)
+        try:
+            WlValidator(store).validate(body, [WlHeader(k, v) for k, v in headers])
+            return True
+        except WlSignatureError:
+            return False
+        finally:
+            store.remove_secret_key(key_id)
+
+    write(out, "worldline", "PyPI onlinepayments-sdk-python3==10.3.0: Python stdlib hmac signs (base64 HMAC-SHA256 "
+          "of the body, as the SDK computes it, with X-GCS-KeyId); onlinepayments.sdk.webhooks."
+          "SignatureValidator verifies every case", cases, accepts)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -806,6 +1159,12 @@ def main():
     gen_modern_treasury(out)
     gen_lithic(out)
     gen_polar(out)
+    gen_brex(out)
+    gen_aftership(out)
+    gen_chargify(out)
+    gen_bolt(out)
+    gen_castle(out)
+    gen_worldline(out)
 
 
 if __name__ == "__main__":
