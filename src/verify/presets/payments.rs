@@ -1,7 +1,10 @@
 //! Presets: payments. See `super` for the builder and how a preset is proven.
+//!
+//! Each preset's vectors come from `tools/vectors/payments` (the sender's SDK verifies them
+//! where it has one); the sources of each fact are cited there and beside each preset.
 
-#[allow(unused_imports)]
-use super::{Catalogue, Preset, B};
+use super::Encoding::Base64;
+use super::{h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, B, HOUR, MINUTE};
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
     names: NAMES,
@@ -9,12 +12,200 @@ pub(super) const CATALOGUE: Catalogue = Catalogue {
     build,
 };
 
-const NAMES: &[&str] = &[];
+const NAMES: &[&str] = &[
+    "checkout",
+    "gocardless",
+    "paystack",
+    "lemonsqueezy",
+    "lithic",
+    "onfido",
+    "modern-treasury",
+    "polar",
+    "brex",
+    "aftership",
+    "chargify",
+    "bolt",
+    "castle",
+    "worldline",
+];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
-const REDELIVERY: &[(&str, u64, &str)] = &[];
+const REDELIVERY: &[(&str, u64, &str)] = &[
+    ("checkout", 30 * HOUR, "checkout.com/docs/workflows (receive webhooks): up to eight retries, 5, 10, 15 and 30 minutes, 1, 4, 12 and 12 hours after each previous attempt; Dashboard and API resends have no documented limit"),
+    ("chargify", 5 * MINUTE, "docs.maxio.com Webhooks Reference: five attempts, retries 10, 15, 90 and 180 seconds after each failure; manual replays through the API or the webhook panel have no documented limit"),
+    ("lemonsqueezy", 3 * MINUTE, "lemonsqueezy.com/docs/api/webhooks: up to three more attempts with exponential backoff (5, 25, 125 seconds); dashboard resends have no documented limit"),
+];
 
 fn build(name: &str) -> Option<Preset> {
-    let _ = name;
-    None
+    let p = match name {
+        // Checkout.com (workflows): hex HMAC-SHA256 of the raw body in `Cko-Signature`, keyed
+        // with the signature key typed into the workflow's webhook action (used as text).
+        // No timestamp. The event `id` (`evt_...`) is in the signed body and is what a retry
+        // repeats.
+        "checkout" => B::new("checkout", "cko-signature")
+            .dedup_json("/id")
+            .build(),
+        // GoCardless: hex HMAC-SHA256 of the body in `Webhook-Signature` under the endpoint
+        // secret (gocardless_pro `webhooks.parse`). No timestamp. A webhook batches events;
+        // its signed `meta.webhook_id` names the delivery (a retry of it via the API answers
+        // the same id), so it is the dedup key; older bodies without `meta` fall back to the
+        // body hash.
+        "gocardless" => B::new("gocardless", "webhook-signature")
+            .dedup_json("/meta/webhook_id")
+            .build(),
+        // Paystack: hex HMAC-SHA512 of the body under the account's secret key (`sk_...`) in
+        // `x-paystack-signature`. No timestamp and no event id (the body's `data.id` is the
+        // transaction, shared by its events): the body hash.
+        "paystack" => B::new("paystack", "x-paystack-signature")
+            .alg(Algorithm::HmacSha512)
+            .build(),
+        // Lemon Squeezy: hex HMAC-SHA256 of the body in `X-Signature` under the signing secret
+        // the user typed. No timestamp; `meta.webhook_id` names the endpoint, not the delivery:
+        // the body hash.
+        "lemonsqueezy" => B::new("lemonsqueezy", "x-signature").build(),
+        // Lithic: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+        // `whsec_` + base64 secret); lithic's `webhooks.verify_signature` reads only the
+        // `webhook-*` headers and never `v1a` entries, so neither does the preset. The signed
+        // `webhook-id` is the dedup key.
+        "lithic" => {
+            let mut p = standard_webhooks("lithic", false);
+            p.scheme
+                .headers
+                .retain(|set| set.signature.as_str() == "webhook-signature");
+            p.scheme.alt_entries.clear();
+            p
+        }
+        // Onfido: hex HMAC-SHA256 of the body under the webhook token in `X-SHA2-Signature`
+        // (onfido-python `WebhookEventVerifier`). No timestamp, no delivery id: the body hash.
+        "onfido" => B::new("onfido", "x-sha2-signature").build(),
+        // Modern Treasury: hex HMAC-SHA256 of the body under the webhook key in `X-Signature`
+        // (modern-treasury `webhooks.validate_signature`). No timestamp. `X-Webhook-ID` is
+        // the documented idempotency id, not signed: dedup on it with the body hash.
+        "modern-treasury" => B::new("modern-treasury", "x-signature")
+            .dedup_delivery_header("x-webhook-id")
+            .build(),
+        // Polar: Standard Webhooks (`webhook-*` headers only, `v1,` entries over
+        // `{id}.{timestamp}.{body}`), as its server signs for secrets generated since its
+        // cutoff (polarsource/polar `server/polar/webhook/tasks.py` `sign_webhook`,
+        // `constants.py` `WEBHOOK_STANDARD_SIGNATURE_CUTOFF`, 2026-09-08). Endpoints whose secret
+        // is older are signed with the whole `whsec_...` string as UTF-8 (the API shows
+        // `uses_standard_webhook_signature: false`): those routes set `secret_encoding: raw`.
+        // `webhook-id` is the webhook event's id, kept across retries and signed: the dedup key.
+        "polar" => {
+            let mut p = standard_webhooks("polar", false);
+            p.scheme
+                .headers
+                .retain(|set| set.signature.as_str() == "webhook-signature");
+            p.scheme.alt_entries.clear();
+            p
+        }
+        // Brex: Standard Webhooks headers (`Webhook-Id`, `Webhook-Timestamp`,
+        // `Webhook-Signature`), `v1,<base64>` entries over `{id}.{timestamp}.{body}`, keyed with
+        // the base64 secret from `GET /v1/webhooks/secrets` (no `whsec_` prefix, which `Whsec`
+        // allows). During a rotation that endpoint lists two secrets and the header carries
+        // two signatures. Brex documents only the `Webhook-*` family. The signed id is the key.
+        "brex" => {
+            let mut p = standard_webhooks("brex", false);
+            p.scheme
+                .headers
+                .retain(|set| set.signature.as_str() == "webhook-signature");
+            p.scheme.alt_entries.clear();
+            p
+        }
+        // AfterShip: base64 HMAC-SHA256 of the body under the webhook secret, in
+        // `aftership-hmac-sha256` (Tracking) or `as-signature-hmac-sha256` (Returns, Warranty).
+        // No timestamp. Tracking bodies carry `event_id` (UUID, "to uniquely identify the
+        // webhook event"); others fall back to the body hash.
+        "aftership" => B::new("aftership", "aftership-hmac-sha256")
+            .enc(Base64)
+            .family(HeaderSet {
+                signature: h("as-signature-hmac-sha256"),
+                timestamp: None,
+                id: None,
+            })
+            .dedup_json("/event_id")
+            .build(),
+        // Chargify (Maxio Advanced Billing): hex HMAC-SHA256 of the raw form-encoded body under
+        // the site shared key in `X-Chargify-Webhook-Signature-Hmac-Sha-256`. No timestamp. The
+        // webhook `id` is a form field, which no dedup source reads: the body hash (a retry or
+        // replay resends the same body).
+        "chargify" => B::new("chargify", "x-chargify-webhook-signature-hmac-sha-256").build(),
+        // Bolt: base64 HMAC-SHA256 of the raw body under the signing secret in
+        // `X-Bolt-Hmac-Sha256`. No timestamp, no documented delivery id: the body hash.
+        "bolt" => B::new("bolt", "x-bolt-hmac-sha256").enc(Base64).build(),
+        // Castle: base64 HMAC-SHA256 of the body under the API secret in `X-Castle-Signature`
+        // (castle SDK `WebhooksVerify`). No timestamp, no delivery id: the body hash.
+        "castle" => B::new("castle", "x-castle-signature").enc(Base64).build(),
+        // Worldline Direct: base64 HMAC-SHA256 of the body under the webhook secret key in
+        // `X-GCS-Signature`; `X-GCS-KeyId` names the key, and hookgate tries the route's keys
+        // instead. The body's `id` is the event id ("use this id to verify that you did not
+        // already receive this event").
+        "worldline" => B::new("worldline", "x-gcs-signature")
+            .enc(Base64)
+            .dedup_json("/id")
+            .build(),
+        _ => return None,
+    };
+    Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use base64::engine::{general_purpose::STANDARD, Engine as _};
+    use hmac::{Hmac, Mac};
+    use http::{HeaderMap, HeaderValue, Method, Uri};
+
+    use crate::secret::Secret;
+    use crate::verify::scheme::SecretEncoding;
+    use crate::verify::{verify, Freshness, Key, Message};
+
+    /// A Polar delivery signed the legacy way (HMAC keyed with the whole `whsec_...` string)
+    /// verifies once the route sets `secret_encoding: raw`, and only then; a standard one only
+    /// without it. The vectors cover the standard kind (`tests/fixtures/vectors/polar.json`).
+    #[test]
+    fn polar_legacy_secret_needs_raw_encoding() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let (id, ts, body) = (
+            "0b6d5a2e-1111-4222-8333-444455556666",
+            1_764_000_700u64,
+            br#"{"type":"order.created"}"#,
+        );
+        let sign = |key: &[u8]| {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+            mac.update(format!("{id}.{ts}.").as_bytes());
+            mac.update(body);
+            format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        };
+        let standard_key = STANDARD
+            .decode(secret.trim_start_matches("whsec_"))
+            .expect("base64");
+        let fresh = Freshness {
+            max_age: Duration::from_secs(300),
+            max_future_skew: Duration::from_secs(60),
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(ts);
+        let (method, uri) = (Method::POST, Uri::from_static("/hook"));
+        let ok = |signature: &str, encoding: SecretEncoding| {
+            let mut scheme = super::build("polar").expect("polar").scheme;
+            scheme.secret_encoding = encoding;
+            let key = Key::new("k".into(), &Secret::new(secret), &scheme).expect("key");
+            let mut h = HeaderMap::new();
+            h.insert("webhook-id", HeaderValue::from_static(id));
+            h.insert("webhook-timestamp", HeaderValue::from(ts));
+            h.insert(
+                "webhook-signature",
+                HeaderValue::from_str(signature).expect("ascii"),
+            );
+            let msg = Message::new(&method, &uri, &h, body, None);
+            verify(&scheme, &[key], &msg, fresh, now).is_ok()
+        };
+        let standard = sign(&standard_key);
+        let legacy = sign(secret.as_bytes());
+        assert!(ok(&standard, SecretEncoding::Whsec));
+        assert!(!ok(&legacy, SecretEncoding::Whsec));
+        assert!(ok(&legacy, SecretEncoding::Raw));
+        assert!(!ok(&standard, SecretEncoding::Raw));
+    }
 }
