@@ -406,6 +406,47 @@ const FIXTURE_FILES: &[(&str, &str)] = &[
         "mailgun",
         include_str!("../../tests/fixtures/vectors/mailgun.json"),
     ),
+    // tools/vectors/messaging
+    (
+        "line",
+        include_str!("../../tests/fixtures/vectors/line.json"),
+    ),
+    (
+        "zendesk",
+        include_str!("../../tests/fixtures/vectors/zendesk.json"),
+    ),
+    (
+        "customerio",
+        include_str!("../../tests/fixtures/vectors/customerio.json"),
+    ),
+    (
+        "front",
+        include_str!("../../tests/fixtures/vectors/front.json"),
+    ),
+    (
+        "helpscout",
+        include_str!("../../tests/fixtures/vectors/helpscout.json"),
+    ),
+    (
+        "nylas",
+        include_str!("../../tests/fixtures/vectors/nylas.json"),
+    ),
+    (
+        "webex",
+        include_str!("../../tests/fixtures/vectors/webex.json"),
+    ),
+    (
+        "telnyx",
+        include_str!("../../tests/fixtures/vectors/telnyx.json"),
+    ),
+    (
+        "pusher",
+        include_str!("../../tests/fixtures/vectors/pusher.json"),
+    ),
+    (
+        "clickup",
+        include_str!("../../tests/fixtures/vectors/clickup.json"),
+    ),
 ];
 
 fn fixtures() -> Vec<Fixture> {
