@@ -1,7 +1,12 @@
 //! Presets: messaging. See `super` for the builder and how a preset is proven.
+//!
+//! Messaging, email and collaboration senders. The vectors of each come from
+//! `tools/vectors/messaging` (its README cites the facts): signed as the sender's SDK or docs
+//! sign, and checked by the sender's own SDK verifier where it has one.
 
-#[allow(unused_imports)]
-use super::{Catalogue, Preset, B};
+use super::{
+    Algorithm, Base64, Catalogue, Handshake, Preset, Rfc3339, SecretEncoding, Unix, UnixMs, B,
+};
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
     names: NAMES,
@@ -9,12 +14,96 @@ pub(super) const CATALOGUE: Catalogue = Catalogue {
     build,
 };
 
-const NAMES: &[&str] = &[];
+const NAMES: &[&str] = &[
+    "line",
+    "zendesk",
+    "customerio",
+    "front",
+    "helpscout",
+    "nylas",
+    "webex",
+    "telnyx",
+    "pusher",
+    "clickup",
+];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
 const REDELIVERY: &[(&str, u64, &str)] = &[];
 
 fn build(name: &str) -> Option<Preset> {
-    let _ = name;
-    None
+    let p = match name {
+        // LINE Messaging API: base64 HMAC-SHA256 of the body keyed with the channel secret
+        // (@line/bot-sdk `validateSignature`). No timestamp. A body batches events, each with
+        // its own `webhookEventId`, and a redelivery is re-sent with
+        // `deliveryContext.isRedelivery: true`, so no one body field names the delivery: the
+        // body hash is the key, and the app dedups events on `webhookEventId`.
+        "line" => B::new("line", "x-line-signature").enc(Base64).build(),
+        // Zendesk: base64 HMAC-SHA256 over the timestamp header's text followed by the body
+        // (developer.zendesk.com/documentation/webhooks/verifying); the timestamp is ISO 8601.
+        // The secret looks like base64 but is used as text.
+        "zendesk" => B::new("zendesk", "x-zendesk-webhook-signature")
+            .enc(Base64)
+            .payload("{timestamp}{body}")
+            .ts_header("x-zendesk-webhook-signature-timestamp", Rfc3339)
+            .build(),
+        // Customer.io reporting webhooks: hex HMAC-SHA256 over `v0:{timestamp}:{body}`
+        // (customerio-node `verifyRequestSignature`), unix seconds. `event_id` in the body is
+        // the event's own id.
+        "customerio" => B::new("customerio", "x-cio-signature")
+            .payload("v0:{timestamp}:{body}")
+            .ts_header("x-cio-timestamp", Unix)
+            .dedup_json("/event_id")
+            .build(),
+        // Front application webhooks: base64 HMAC-SHA256 over `{timestamp}:{body}`, the
+        // timestamp in milliseconds (dev.frontapp.com/docs/application-webhooks). The event
+        // preview's `id` is the key; the signed `sync` validation request has none (body
+        // hash) and is forwarded for the app to answer `x-front-challenge`. Front's older rule
+        // webhooks (base64 HMAC-SHA1 of the body with the API secret) are another scheme.
+        "front" => B::new("front", "x-front-signature")
+            .enc(Base64)
+            .payload("{timestamp}:{body}")
+            .ts_header("x-front-request-timestamp", UnixMs)
+            .dedup_json("/id")
+            .build(),
+        // Help Scout: base64 HMAC-SHA1 of the body (developer.helpscout.com/webhooks). No
+        // timestamp, no delivery id: the body hash.
+        "helpscout" => B::new("helpscout", "x-helpscout-signature")
+            .alg(Algorithm::HmacSha1)
+            .enc(Base64)
+            .build(),
+        // Nylas: hex HMAC-SHA256 of the body keyed with the webhook secret (nylas SDK
+        // `verifyWebhookSignature`). The notification `id` is signed; the body's
+        // `webhook_delivery_attempt` changes on a retry, so the body hash would not catch one.
+        // Nylas checks a new endpoint with `GET ?challenge=`: hookgate echoes it (the route
+        // needs `methods: [GET, POST]`).
+        "nylas" => B::new("nylas", "x-nylas-signature")
+            .dedup_json("/id")
+            .handshake(Handshake::DropboxChallenge)
+            .build(),
+        // Webex: hex HMAC-SHA1 of the body with the webhook's secret (X-Spark-Signature). The
+        // body's `id` is the webhook's, not the event's: the body hash.
+        "webex" => B::new("webex", "x-spark-signature")
+            .alg(Algorithm::HmacSha1)
+            .build(),
+        // Telnyx API v2: Ed25519 over `{timestamp}|{body}`, base64; the route holds the
+        // account's public key, base64 (telnyx `TelnyxWebhook.verify`, 300 s window). `data.id`
+        // is the event's id; `meta.attempt` changes on a retry.
+        "telnyx" => B::new("telnyx", "telnyx-signature-ed25519")
+            .alg(Algorithm::Ed25519)
+            .enc(Base64)
+            .secret(SecretEncoding::Base64)
+            .payload("{timestamp}|{body}")
+            .ts_header("telnyx-timestamp", Unix)
+            .dedup_json("/data/id")
+            .build(),
+        // Pusher Channels: hex HMAC-SHA256 of the body with the app secret (pusher
+        // `WebHook.isValid`); `X-Pusher-Key` names the app and is not signed. The body's
+        // `time_ms` is not used as a freshness check (Pusher documents no window for it).
+        "pusher" => B::new("pusher", "x-pusher-signature").build(),
+        // ClickUp: hex HMAC-SHA256 of the body with the webhook's secret
+        // (developer.clickup.com/docs/webhooksignature). No delivery id: the body hash.
+        "clickup" => B::new("clickup", "x-signature").build(),
+        _ => return None,
+    };
+    Some(p)
 }
