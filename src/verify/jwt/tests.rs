@@ -456,7 +456,7 @@ fn kid_narrows_the_keys_a_token_is_checked_with() {
         1
     );
     assert_eq!(
-        run(&s, &[a.clone()], &t, BODY, NOW),
+        run(&s, std::slice::from_ref(&a), &t, BODY, NOW),
         Err(VerifyError::Mismatch)
     );
     // A key with kid "a" never checks a token naming "b", even with b's secret.
