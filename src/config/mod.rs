@@ -598,3 +598,5 @@ pub fn parse_size(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_jwt;

@@ -283,4 +283,4 @@ const B64URL_NOPAD: base64::engine::GeneralPurpose =
     base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

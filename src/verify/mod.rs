@@ -6,7 +6,7 @@
 
 mod dedup_key;
 mod json;
-mod jwt;
+pub(crate) mod jwt;
 mod key;
 mod payload;
 pub mod presets;

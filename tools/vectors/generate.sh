@@ -24,6 +24,7 @@ FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.
 # Catalogue generators, one directory each (own pins; the sender's SDK verifies where one exists).
 FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json)  # devtools/
 FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.json onfido.json modern-treasury.json polar.json brex.json aftership.json chargify.json bolt.json castle.json worldline.json)  # payments/
+FILES+=(netlify.json monday.json chargebee.json pipedrive.json postmark.json)  # tokens/
 FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.json azure-event-grid.json telegram.json microsoft-graph.json)  # social/
 
 mode=write
@@ -81,6 +82,7 @@ python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (do
 "$HERE/svix-asym/generate.sh" "$TMP"             # clerk, resend, v1a, discord, sendgrid, gitlab, okta, mailgun (own pins; SDK verify, crosscheck)
 "$HERE/devtools/gen.sh" "$TMP"                   # openai ... segment (own pins; SDK verify where one exists)
 "$HERE/payments/gen.sh" "$TMP"                   # checkout ... worldline (own venv; SDK / docs verifiers)
+"$HERE/tokens/gen.sh" "$TMP"                     # netlify, monday (PyJWT), chargebee, pipedrive, postmark (Basic auth, stdlib)
 "$HERE/social/gen.sh" "$TMP"                     # facebook ... microsoft-graph (docs; twitter checked by twitter-autohook)
 mkdir -p "$TMP/sns"
 "$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); its own dir until the preset lands

@@ -16,7 +16,7 @@ use crate::secret::Secret;
 use crate::verify::*;
 
 const RSA_PRIVATE: &str = include_str!("test_rsa_private.pem");
-const RSA_PUBLIC: &str = include_str!("test_rsa_public.pem");
+pub(crate) const RSA_PUBLIC: &str = include_str!("test_rsa_public.pem");
 const P256_PRIVATE: &str = include_str!("test_p256_private.pem");
 const P256_PUBLIC: &str = include_str!("test_p256_public.pem");
 
@@ -24,8 +24,8 @@ const FRESH: Freshness = Freshness {
     max_age: Duration::from_secs(300),
     max_future_skew: Duration::from_secs(60),
 };
-const NOW: u64 = 1_764_000_000;
-const BODY: &[u8] = br#"{"id":"dep_1","state":"ready"}"#;
+pub(crate) const NOW: u64 = 1_764_000_000;
+pub(crate) const BODY: &[u8] = br#"{"id":"dep_1","state":"ready"}"#;
 
 fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
@@ -79,7 +79,7 @@ fn hs256_token(header: serde_json::Value, claims: serde_json::Value, secret: &[u
     )
 }
 
-fn hs256(claims: serde_json::Value, secret: &str) -> String {
+pub(crate) fn hs256(claims: serde_json::Value, secret: &str) -> String {
     hs256_token(
         serde_json::json!({"alg": "HS256", "typ": "JWT"}),
         claims,
@@ -119,7 +119,7 @@ fn es256(claims: serde_json::Value, as_der: bool) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn run(
+pub(crate) fn run(
     scheme: &Scheme,
     keys: &[Key],
     auth: &str,
@@ -137,7 +137,7 @@ fn run(
     verify(scheme, keys, &msg, FRESH, at(now))
 }
 
-fn netlify_rule() -> JwtRule {
+pub(crate) fn netlify_rule() -> JwtRule {
     JwtRule {
         issuer: Some("netlify".into()),
         body_sha256_claim: Some("sha256".into()),
@@ -149,7 +149,7 @@ fn netlify_claims(body: &[u8]) -> serde_json::Value {
     serde_json::json!({"iss": "netlify", "sha256": hex::encode(sha2::Sha256::digest(body))})
 }
 
-fn malformed(r: Result<Verified, VerifyError>) -> bool {
+pub(crate) fn malformed(r: Result<Verified, VerifyError>) -> bool {
     matches!(r, Err(VerifyError::MalformedSignature(_)))
 }
 
@@ -630,154 +630,4 @@ fn basic_auth_sign_round_trips_and_debug_hides_it() {
     let out = sign(&s, &k, &input).unwrap();
     assert_eq!(out[0].1, basic_header("hooks:hunter2"));
     assert!(run(&s, &[k], &out[0].1, BODY, NOW).is_ok());
-}
-
-// ---------------------------------------------------------------------------------------------
-// Config: the `verify:` keys that build these schemes.
-
-fn config(route: &str, secret: &str) -> Result<crate::config::Config, String> {
-    let yaml = format!(
-        "upstream: {{ url: \"http://127.0.0.1:9\" }}\nroutes:\n  - name: r\n    path: /hook\n{route}    secrets: [ {{ env: S }} ]\n"
-    );
-    let secret = secret.to_owned();
-    let env = move |n: &str| (n == "S").then(|| secret.clone());
-    crate::config::parse(
-        &yaml,
-        "t.yaml",
-        std::path::Path::new("."),
-        &env,
-        crate::config::Secrets::Load,
-    )
-    .map_err(|e| e.to_string())
-}
-
-#[test]
-fn config_builds_basic_and_jwt_schemes() {
-    // Basic auth: Authorization by default, and a warning that the body is not covered.
-    let c = config("    verify: { algorithm: basic }\n", "u:p").unwrap();
-    let s = &c.live.routes[0].scheme;
-    assert_eq!(s.algorithm, Algorithm::Basic);
-    assert_eq!(s.headers[0].signature, "authorization");
-    assert!(
-        c.warnings.iter().any(|w| w.contains("Basic auth")),
-        "{:?}",
-        c.warnings
-    );
-    let c = config("    verify: { algorithm: basic }\n", "no-colon").unwrap();
-    assert!(
-        c.warnings.iter().any(|w| w.contains("has no `:`")),
-        "{:?}",
-        c.warnings
-    );
-
-    // A generic JWT with claims.
-    let c = config(
-        "    verify:\n      algorithm: jwt-hs256\n      header: X-Webhook-Signature\n      jwt: { issuer: netlify, body_sha256_claim: sha256 }\n",
-        "jws",
-    )
-    .unwrap();
-    let s = &c.live.routes[0].scheme;
-    assert_eq!(s.headers[0].signature, "x-webhook-signature");
-    assert_eq!(s.jwt, Some(netlify_rule()));
-    assert_eq!(s.timestamp, None);
-    assert!(s.signs_body());
-    let c = config(
-        "    verify:\n      algorithm: jwt-hs256\n      jwt: { iat: true, require_exp: true, audience: https://h.example.com/x }\n",
-        "jws",
-    )
-    .unwrap();
-    let s = &c.live.routes[0].scheme;
-    assert_eq!(s.headers[0].signature, "authorization");
-    assert_eq!(
-        s.timestamp.as_ref().map(|t| &t.source),
-        Some(&TimestampSource::JwtIat)
-    );
-    assert!(s
-        .jwt
-        .as_ref()
-        .is_some_and(|j| j.require_exp && j.audience.is_some()));
-    // RS256 with a PEM public key.
-    let c = config("    verify: { algorithm: jwt-rs256 }\n", RSA_PUBLIC).unwrap();
-    assert_eq!(c.live.routes[0].scheme.algorithm, Algorithm::JwtRs256);
-
-    // Mistakes.
-    let e = config("    verify: { algorithm: jwt-hs256 }\n", RSA_PUBLIC).unwrap_err();
-    assert!(e.contains("PEM"), "{e}");
-    let e = config("    verify: { algorithm: jwt-rs256 }\n", "not-a-key").unwrap_err();
-    assert!(e.contains("RSA public key"), "{e}");
-    let e = config(
-        "    verify: { algorithm: hmac-sha256, header: X-Sig, jwt: { issuer: x } }\n",
-        "s",
-    )
-    .unwrap_err();
-    assert!(e.contains("jwt"), "{e}");
-    let e = config(
-        "    verify: { algorithm: jwt-hs256, timestamp: { header: X-Ts } }\n",
-        "s",
-    )
-    .unwrap_err();
-    assert!(e.contains("iat"), "{e}");
-    let e = config("    verify: { algorithm: jwt-hs512 }\n", "s").unwrap_err();
-    assert!(e.contains("jwt-hs256"), "{e}");
-}
-
-#[test]
-fn config_overrides_a_presets_claims() {
-    // monday.com's aud is the route's own URL: the route names it.
-    let c = config(
-        "    provider: monday\n    verify: { jwt: { audience: https://hooks.example.com/hooks/monday } }\n",
-        "sec",
-    )
-    .unwrap();
-    let s = &c.live.routes[0].scheme;
-    assert_eq!(s.algorithm, Algorithm::JwtHs256);
-    let j = s.jwt.as_ref().unwrap();
-    assert_eq!(
-        j.audience.as_deref(),
-        Some("https://hooks.example.com/hooks/monday")
-    );
-    assert!(j.require_exp);
-    assert_eq!(
-        s.timestamp.as_ref().map(|t| &t.source),
-        Some(&TimestampSource::JwtIat)
-    );
-    let ks = &c.live.routes[0].keys;
-    let iat = NOW as i64;
-    let claims = |aud: &str| serde_json::json!({"aud": aud, "iat": iat, "exp": iat + 300});
-    assert!(run(
-        s,
-        ks,
-        &hs256(claims("https://hooks.example.com/hooks/monday"), "sec"),
-        BODY,
-        NOW
-    )
-    .is_ok());
-    assert!(malformed(run(
-        s,
-        ks,
-        &hs256(claims("https://other.example.com/"), "sec"),
-        BODY,
-        NOW
-    )));
-    // Netlify's preset as is.
-    let c = config("    provider: netlify\n", "sec").unwrap();
-    assert_eq!(c.live.routes[0].scheme.jwt, Some(netlify_rule()));
-}
-
-#[test]
-fn check_without_secrets_accepts_public_key_routes() {
-    for alg in ["jwt-rs256", "jwt-es256"] {
-        let yaml = format!(
-            "upstream: {{ url: \"http://127.0.0.1:9\" }}\nroutes:\n  - name: r\n    path: /hook\n    verify: {{ algorithm: {alg} }}\n    secrets: [ {{ file: /nonexistent/key.pem }} ]\n"
-        );
-        let env = |_: &str| None;
-        let c = crate::config::parse(
-            &yaml,
-            "t.yaml",
-            std::path::Path::new("."),
-            &env,
-            crate::config::Secrets::Skip,
-        );
-        assert!(c.is_ok(), "{alg}: {:?}", c.err().map(|e| e.to_string()));
-    }
 }
