@@ -27,9 +27,9 @@ fn env(name: &str) -> Option<String> {
         "EMPTY" => Some(String::new()),
         // RFC 8032 test 1 public key.
         "ED" => Some("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".into()),
-        // A P-256 public key, base64 DER SubjectPublicKeyInfo (as SendGrid shows it).
         // The same Ed25519 public key, base64 (Telnyx).
         "ED64" => Some("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".into()),
+        // A P-256 public key, base64 DER SubjectPublicKeyInfo (as SendGrid shows it).
         "P256" => Some("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmc63oY0sXZBhnMglVDC4NDg4B2kFlCeBALKlTaV/zDO6mbMRLoraLGnqADkJl+VToKzi3NN9QL6GKCDw93w2XA==".into()),
         _ => None,
     }

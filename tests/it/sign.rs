@@ -3,7 +3,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use hookgate::verify::presets;
-use hookgate::verify::SecretEncoding;
+use hookgate::verify::{Algorithm, SecretEncoding};
 
 use crate::harness::*;
 
@@ -15,6 +15,10 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
     for name in presets::names() {
         let preset = presets::lookup(name).unwrap();
         let secret = match preset.scheme.secret_encoding {
+            // An Ed25519 public key, base64 (Telnyx).
+            SecretEncoding::Base64 if preset.scheme.algorithm == Algorithm::Ed25519 => {
+                "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+            }
             SecretEncoding::Base64 if preset.scheme.algorithm.is_asymmetric() => {
                 "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmc63oY0sXZBhnMglVDC4NDg4B2kFlCeBALKlTaV/zDO6mbMRLoraLGnqADkJl+VToKzi3NN9QL6GKCDw93w2XA=="
             }
@@ -79,7 +83,13 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
     }
     assert_eq!(
         unsupported,
-        ["mailgun", "discord", "sendgrid", "microsoft-graph"]
+        [
+            "mailgun",
+            "discord",
+            "sendgrid",
+            "telnyx",
+            "microsoft-graph"
+        ]
     );
 }
 
