@@ -75,8 +75,12 @@ enum Material {
         state: Box<MacState>,
         bytes: Secret,
     },
-    /// A token compared as is.
-    Token(Secret),
+    /// A shared token (GitLab, Okta, Telegram), compared by SHA-256 digest so the comparison
+    /// takes the same time whatever the lengths (a byte compare would leak the token's length).
+    Token {
+        digest: [u8; 32],
+        secret: Secret,
+    },
     /// Basic auth `user:pass`: compared through its SHA-256, so the comparison takes the
     /// same time whatever the lengths (the secret kept for `sign`).
     Basic {
@@ -107,7 +111,7 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &self.material {
             Material::Mac { state, .. } => state.alg().as_str(),
-            Material::Token(_) => "token",
+            Material::Token { .. } => "token",
             Material::Basic { .. } => "basic auth",
             Material::Ed25519(_) => "ed25519 public key",
             Material::P256(_) => "p256 public key",
@@ -223,7 +227,10 @@ impl Key {
                 ),
                 bytes: Secret::new(bytes),
             },
-            Algorithm::Token => Material::Token(Secret::new(bytes)),
+            Algorithm::Token => Material::Token {
+                digest: sha2::Sha256::digest(&bytes).into(),
+                secret: Secret::new(bytes),
+            },
             // `user:pass` (RFC 7617); a secret without `:` is warned about by the config, since
             // only a client sending the same malformed credentials could match it.
             Algorithm::Basic => Material::Basic {
@@ -336,7 +343,7 @@ impl Key {
     pub(crate) fn handles(&self, alg: Algorithm) -> bool {
         match &self.material {
             Material::Mac { .. } => alg.is_hmac() || alg == Algorithm::JwtHs256,
-            Material::Token(_) => alg == Algorithm::Token,
+            Material::Token { .. } => alg == Algorithm::Token,
             Material::Basic { .. } => alg == Algorithm::Basic,
             Material::Ed25519(_) => alg == Algorithm::Ed25519,
             Material::P256(_) => matches!(alg, Algorithm::EcdsaP256Sha256 | Algorithm::JwtEs256),
@@ -374,13 +381,12 @@ impl Key {
                     found | bool::from(c.bytes.as_slice().ct_eq(expected.as_slice()))
                 })
             }
-            Material::Token(secret) => mine.fold(false, |found, c| {
-                found | bool::from(c.bytes.as_slice().ct_eq(secret.expose()))
-            }),
-            Material::Basic { digest, .. } => mine.fold(false, |found, c| {
-                let theirs: [u8; 32] = sha2::Sha256::digest(&c.bytes).into();
-                found | bool::from(theirs.ct_eq(digest))
-            }),
+            Material::Token { digest, .. } | Material::Basic { digest, .. } => {
+                mine.fold(false, |found, c| {
+                    let theirs: [u8; 32] = sha2::Sha256::digest(&c.bytes).into();
+                    found | bool::from(theirs.ct_eq(digest))
+                })
+            }
             Material::Ed25519(key) => {
                 let msg = message.concat();
                 mine.filter_map(|c| ed25519_dalek::Signature::from_slice(&c.bytes).ok())
@@ -404,7 +410,9 @@ impl Key {
     /// The raw token, or the `user:pass` of Basic auth, for `sign` on credential schemes.
     pub(crate) fn token(&self) -> Option<&[u8]> {
         match &self.material {
-            Material::Token(s) | Material::Basic { secret: s, .. } => Some(s.expose()),
+            Material::Token { secret: s, .. } | Material::Basic { secret: s, .. } => {
+                Some(s.expose())
+            }
             _ => None,
         }
     }

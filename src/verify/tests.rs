@@ -2642,3 +2642,27 @@ fn public_key_formats() {
         Some(KeyError::PrivateKey)
     );
 }
+
+/// A shared token matches only itself: not a prefix, not an extension, not another case. (It
+/// is compared by digest, so the comparison's time says nothing of its length.)
+#[test]
+fn a_token_matches_only_itself() {
+    let p = preset("gitlab");
+    let key = Key::new("t".into(), &Secret::new("glpat-token-1234"), &p.scheme).unwrap();
+    let (method, uri) = (post(), hook_uri());
+    let check = |sent: &str| {
+        let mut h = HeaderMap::new();
+        h.insert("x-gitlab-token", HeaderValue::from_str(sent).unwrap());
+        let msg = Message::new(&method, &uri, &h, b"{}", None);
+        verify(&p.scheme, std::slice::from_ref(&key), &msg, FRESH, at(0)).is_ok()
+    };
+    assert!(check("glpat-token-1234"));
+    for wrong in [
+        "glpat-token-123",
+        "glpat-token-12345",
+        "GLPAT-TOKEN-1234",
+        "x",
+    ] {
+        assert!(!check(wrong), "{wrong}");
+    }
+}
