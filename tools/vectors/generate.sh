@@ -25,7 +25,7 @@ FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.
 FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json)  # devtools/
 FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.json onfido.json modern-treasury.json polar.json brex.json aftership.json chargify.json bolt.json castle.json worldline.json)  # payments/
 FILES+=(netlify.json monday.json chargebee.json pipedrive.json postmark.json)  # tokens/
-FILES+=(line.json zendesk.json customerio.json front.json helpscout.json nylas.json webex.json telnyx.json pusher.json clickup.json)  # messaging/
+FILES+=(line.json zendesk.json customerio.json front.json helpscout.json nylas.json webex.json telnyx.json pusher.json clickup.json frameio.json tiktok.json trello.json docusign.json mandrill.json)  # messaging/
 FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.json azure-event-grid.json telegram.json microsoft-graph.json)  # social/
 
 mode=write
@@ -84,7 +84,7 @@ python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (do
 "$HERE/devtools/gen.sh" "$TMP"                   # openai ... segment (own pins; SDK verify where one exists)
 "$HERE/payments/gen.sh" "$TMP"                   # checkout ... worldline (own venv; SDK / docs verifiers)
 "$HERE/tokens/gen.sh" "$TMP"                     # netlify, monday (PyJWT), chargebee, pipedrive, postmark (Basic auth, stdlib)
-"$HERE/messaging/gen.sh" "$TMP"                  # line ... clickup (own npm tree; SDK verify where one exists)
+"$HERE/messaging/gen.sh" "$TMP"                  # line ... mandrill (own npm tree; SDK verify where one exists)
 "$HERE/social/gen.sh" "$TMP"                     # facebook ... microsoft-graph (docs; twitter checked by twitter-autohook)
 mkdir -p "$TMP/sns"
 "$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); its own dir until the preset lands

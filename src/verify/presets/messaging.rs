@@ -5,7 +5,8 @@
 //! sign, and checked by the sender's own SDK verifier where it has one.
 
 use super::{
-    Algorithm, Base64, Catalogue, Handshake, Preset, Rfc3339, SecretEncoding, Unix, UnixMs, B,
+    Algorithm, Base64, Catalogue, Handshake, KeySource, Piece, Preset, Rfc3339, SecretEncoding,
+    Unix, UnixMs, B, DAY,
 };
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
@@ -25,10 +26,17 @@ const NAMES: &[&str] = &[
     "telnyx",
     "pusher",
     "clickup",
+    "frameio",
+    "tiktok",
+    "trello",
+    "docusign",
+    "mandrill",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
-const REDELIVERY: &[(&str, u64, &str)] = &[];
+const REDELIVERY: &[(&str, u64, &str)] = &[
+    ("tiktok", 3 * DAY, "developers.tiktok.com/doc/webhooks-overview: TikTok retries the delivery for up to 72 hours using exponential backoff"),
+];
 
 fn build(name: &str) -> Option<Preset> {
     let p = match name {
@@ -103,6 +111,64 @@ fn build(name: &str) -> Option<Preset> {
         // ClickUp: hex HMAC-SHA256 of the body with the webhook's secret
         // (developer.clickup.com/docs/webhooksignature). No delivery id: the body hash.
         "clickup" => B::new("clickup", "x-signature").build(),
+        // Frame.io: `v0=<hex>` HMAC-SHA256 over `v0:{timestamp}:{body}`, unix seconds in
+        // X-Frameio-Request-Timestamp (developer.frame.io V4 webhooks guide, "Verifying Webhook
+        // Signatures"; it recommends a 5 minute window). The payload names the resource, not
+        // the delivery, and no delivery id header is documented: the body hash.
+        "frameio" => B::new("frameio", "x-frameio-signature")
+            .prefix("v0=")
+            .payload("v0:{timestamp}:{body}")
+            .ts_header("x-frameio-request-timestamp", Unix)
+            .build(),
+        // TikTok for Developers: `TikTok-Signature: t=<unix>,s=<hex>`, HMAC-SHA256 of
+        // `{t}.{body}` keyed with the app's client secret (developers.tiktok.com/doc/
+        // webhooks-verification). The body (client_key, event, create_time, user_openid,
+        // content) has no event id: the body hash.
+        "tiktok" => B::new("tiktok", "tiktok-signature")
+            .params(',', "s", "t", Unix)
+            .payload("{timestamp}.{body}")
+            .build(),
+        // Trello: `X-Trello-Webhook: base64(HMAC-SHA1(app secret, body + callbackURL))`, the
+        // callback URL exactly as given when the webhook was created (developer.atlassian.com/
+        // cloud/trello/guides/rest-api/webhooks "Webhook signatures"): the route needs
+        // `public_url` set to that URL. No timestamp. `action.id` names the action and is
+        // signed with the body.
+        "trello" => B::new("trello", "x-trello-webhook")
+            .alg(Algorithm::HmacSha1)
+            .enc(Base64)
+            .payload("{body}{url}")
+            .public_url()
+            .dedup_json("/action/id")
+            .build(),
+        // DocuSign Connect: base64 HMAC-SHA256 of the body, one `X-DocuSign-Signature-N`
+        // header per active Connect key (developers.docusign.com/platform/webhooks/connect/
+        // validate); any one matching a route secret is enough. The first ten are read. No
+        // timestamp and no documented event id: the body hash.
+        "docusign" => B::new("docusign", "x-docusign-signature-1")
+            .also_header("x-docusign-signature-2")
+            .also_header("x-docusign-signature-3")
+            .also_header("x-docusign-signature-4")
+            .also_header("x-docusign-signature-5")
+            .also_header("x-docusign-signature-6")
+            .also_header("x-docusign-signature-7")
+            .also_header("x-docusign-signature-8")
+            .also_header("x-docusign-signature-9")
+            .also_header("x-docusign-signature-10")
+            .enc(Base64)
+            .build(),
+        // Mandrill (Mailchimp Transactional): `X-Mandrill-Signature: base64(HMAC-SHA1(webhook
+        // key, URL + each POST variable's key and value, sorted by key, no delimiters))`, the
+        // URL exactly as configured (mandrill.zendesk.com "How to Authenticate Webhook
+        // Requests"; its PHP sample `ksort`s `$_POST`): Twilio's form
+        // scheme. Mandrill posts one variable, `mandrill_events`. Dedup on the hash of the
+        // signed form, like Twilio: a re-encoded replay still verifies.
+        "mandrill" => B::new("mandrill", "x-mandrill-signature")
+            .alg(Algorithm::HmacSha1)
+            .enc(Base64)
+            .pieces(vec![Piece::Url, Piece::FormParams])
+            .public_url()
+            .dedup(vec![KeySource::SignedFormSha256])
+            .build(),
         _ => return None,
     };
     Some(p)

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Vectors for messaging / email / collaboration senders: line, zendesk, customerio, front,
-// helpscout, nylas, webex, telnyx, pusher, clickup.  Run through ./gen.sh.  Usage: gen.mjs OUT_DIR
+// helpscout, nylas, webex, telnyx, pusher, clickup, frameio, tiktok, trello, docusign, mandrill.
+// Run through ./gen.sh.  Usage: gen.mjs OUT_DIR
 //
 // Every case is signed here with node:crypto exactly as the sender's SDK or docs describe, then
 // checked by a verifier that is not the signer: the sender's own SDK verifier where there is one
 // (LINE, Customer.io, Nylas, Telnyx, Pusher), else a separate docs-following verifier (Zendesk,
-// Front, Help Scout, Webex, ClickUp).  The verifier must accept the case with the route secret
+// Front, Help Scout, Webex, ClickUp, Frame.io, TikTok, Trello, DocuSign, Mandrill).  The verifier must accept the case with the route secret
 // that signed it, reject it with the other route secrets and with a wrong secret, and reject it
 // with one body byte flipped.  Nothing reads the clock: secrets and ids come from labels through
 // SHA-256 (../det.mjs), times are fixed, and SDK verifiers that read the clock see a frozen
@@ -148,6 +149,8 @@ async function build(s) {
       event_id: s.eventId(body, headers),
     };
     if (s.wrongSecretField) c.wrong_secret = s.wrong;
+    if (s.url) c.url = s.url;
+    if (s.contentType) c.content_type = s.contentType;
     cases.push(c);
   };
   let t = T0;
@@ -635,5 +638,232 @@ await build({
     ["unicode_odd_whitespace", odd(`"event" : "taskCreated"`)],
     ["non_ascii_comment", compact(clickupBody(3, "taskCommentPosted", { comment: "Très bien 👍 — よろしく" }))],
     ["docs_example_body", compact({ webhook_id: "7689a169-a000-4985-8676-6902b96d6627", event: "taskCreated", task_id: "c0j" })],
+  ],
+});
+
+// ------------------------------------------------------------------ Frame.io
+
+// Frame.io webhooks: `X-Frameio-Signature: v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}"))`,
+// `X-Frameio-Request-Timestamp` unix seconds (developer.frame.io V4 webhooks guide, "Verifying
+// Webhook Signatures"; AdobeDocs/frameio-api src/pages/guides/Webhooks/index.md).  No SDK
+// verifier on npm.
+function frameioBody(n, type, extra = {}) {
+  return {
+    account_id: detGuid("frameio-account"),
+    project: { id: detGuid(`frameio-project-${n}`) },
+    resource: { id: detGuid(`frameio-res-${n}`), type: type.split(".")[0] },
+    type,
+    user: { id: detGuid(`frameio-user-${n}`) },
+    workspace: { id: detGuid("frameio-workspace") },
+    ...extra,
+  };
+}
+await build({
+  provider: "frameio",
+  generator:
+    "no Frame.io signer/verifier SDK: node:crypto 'v0=' + createHmac('sha256', secret).update(`v0:${ts}:` + body).digest('hex') as the Frame.io V4 webhooks guide (Verifying Webhook Signatures) describes; checked by a separate verifier written from the same page",
+  secret: (label) => detB62(`frameio-secret-${label}`, 32),
+  wrong: detB62("frameio-secret-wrong", 32),
+  sign: (sec, t, body) => [
+    ["X-Frameio-Request-Timestamp", String(t)],
+    ["X-Frameio-Signature", "v0=" + mac("sha256", sec, utf8(`v0:${t}:`), body).toString("hex")],
+    ["User-Agent", "Frame.io V4 API"],
+  ],
+  verify: (sec, _t, headers, body) => {
+    const ts = hdr(headers, "x-frameio-request-timestamp");
+    const message = Buffer.concat([utf8("v0:" + ts + ":"), body]);
+    return same(hdr(headers, "x-frameio-signature"), "v0=" + createHmac("sha256", sec).update(message).digest("hex"));
+  },
+  eventId: () => null,
+  bodies: [
+    ["basic", compact(frameioBody(1, "file.ready"))],
+    ["large_1kib", compact(large(frameioBody(2, "comment.created")))],
+    ["unicode_odd_whitespace", odd(`"type" : "file.created"`)],
+    ["non_ascii_comment", compact(frameioBody(3, "comment.created", { text: "Très bien 👍 — カット 3" }))],
+    ["pretty_body", pretty(frameioBody(4, "project.updated"))],
+  ],
+});
+
+// ------------------------------------------------------------------ TikTok
+
+// TikTok for Developers webhooks: `TikTok-Signature: t=<unix>,s=hex(HMAC-SHA256(client secret,
+// "{t}.{body}"))` (developers.tiktok.com/doc/webhooks-verification).  No SDK verifier on npm.
+function tiktokBody(n, event, content) {
+  return {
+    client_key: detB62("tiktok-client-key", 18).toLowerCase(),
+    event,
+    create_time: T0 + n * 3600,
+    user_openid: "act." + detB62(`tiktok-user-${n}`, 44),
+    content: JSON.stringify(content),
+  };
+}
+await build({
+  provider: "tiktok",
+  generator:
+    "no TikTok signer/verifier SDK: node:crypto createHmac('sha256', clientSecret).update(`${t}.` + body).digest('hex') in `t=..,s=..` as developers.tiktok.com/doc/webhooks-verification describes; checked by a separate verifier written from the same page (splits the header on ',' then '=')",
+  secret: (label) => detB62(`tiktok-secret-${label}`, 32),
+  wrong: detB62("tiktok-secret-wrong", 32),
+  sign: (sec, t, body) => [["TikTok-Signature", `t=${t},s=` + mac("sha256", sec, utf8(`${t}.`), body).toString("hex")]],
+  verify: (sec, _t, headers, body) => {
+    const parts = Object.fromEntries(hdr(headers, "tiktok-signature").split(",").map((kv) => kv.split("=")));
+    const want = createHmac("sha256", sec).update(Buffer.concat([utf8(parts.t + "."), body])).digest("hex");
+    return same(parts.s, want);
+  },
+  eventId: () => null,
+  bodies: [
+    ["basic", compact(tiktokBody(1, "authorization.removed", { reason: 1 }))],
+    ["large_1kib", compact(large(tiktokBody(2, "video.publish.completed", { publish_id: "v_pub_url~v2." + detHex("tt-pub-2", 8) })))],
+    ["unicode_odd_whitespace", odd(`"event" : "video.upload.failed"`)],
+    ["non_ascii_content", compact(tiktokBody(3, "portability.download.ready", { note: "Données prêtes ✅ データ" }))],
+    ["docs_example_shape", compact(tiktokBody(4, "video.publish.failed", { publish_id: "v_pub_file~v2." + detHex("tt-pub-4", 8), reason: "publish_cancelled" }))],
+  ],
+});
+
+// ------------------------------------------------------------------ Trello
+
+// Trello webhooks: `X-Trello-Webhook: base64(HMAC-SHA1(app secret, body + callbackURL))`, the
+// callback URL exactly as given at creation (developer.atlassian.com/cloud/trello/guides/
+// rest-api/webhooks "Webhook signatures").  The old caveat that non-BMP characters were signed
+// differently was removed when Trello fixed it (trello-archive/api-docs#26): UTF-8 throughout.
+const TRELLO_URL = "https://hooks.example.com/hooks/trello?board=main";
+function trelloBody(n, type, data) {
+  return {
+    model: { id: detHex("trello-board", 12), name: "Roadmap" },
+    action: {
+      id: detHex(`trello-action-${n}`, 12),
+      idMemberCreator: detHex(`trello-member-${n}`, 12),
+      type,
+      date: iso(T0 + n * 3600).replace("Z", ".000Z"),
+      data,
+    },
+  };
+}
+await build({
+  provider: "trello",
+  generator: `no Trello signer/verifier SDK: node:crypto createHmac('sha1', appSecret).update(body + callbackURL).digest('base64') as developer.atlassian.com/cloud/trello/guides/rest-api/webhooks describes; checked by a separate verifier written from the same page; callbackURL ${TRELLO_URL}`,
+  secret: (label) => detHex(`trello-secret-${label}`, 32),
+  wrong: detHex("trello-secret-wrong", 32),
+  url: TRELLO_URL,
+  sign: (sec, _t, body) => [["X-Trello-Webhook", mac("sha1", sec, body, utf8(TRELLO_URL)).toString("base64")]],
+  verify: (sec, _t, headers, body) =>
+    same(hdr(headers, "x-trello-webhook"), createHmac("sha1", sec).update(Buffer.concat([body, utf8(TRELLO_URL)])).digest("base64")),
+  eventId: (body) => field(body, "action", "id"),
+  bodies: [
+    ["basic", compact(trelloBody(1, "createCard", { card: { id: detHex("trello-card-1", 12), name: "Ship it" } }))],
+    ["large_1kib", compact(large(trelloBody(2, "updateCard", { card: { id: detHex("trello-card-2", 12), name: "Long" } })))],
+    ["unicode_odd_whitespace", odd(`"model" : {"id" : "${detHex("trello-board", 12)}"}`)],
+    ["non_ascii_card_name", compact(trelloBody(3, "commentCard", { text: "Génial 🎉 — 完了しました" }))],
+    ["pretty_body", pretty(trelloBody(4, "moveCardToBoard", { card: { id: detHex("trello-card-4", 12) } }))],
+  ],
+});
+
+// ------------------------------------------------------------------ DocuSign
+
+// DocuSign Connect HMAC: `X-DocuSign-Signature-N: base64(HMAC-SHA256(connect key, body))`, one
+// header per active Connect key (developers.docusign.com/platform/webhooks/connect/validate:
+// "There will be one x-docusign-signature header value for each HMAC key").  The docusign-esign
+// npm SDK has no webhook verifier.  The `pretty_body_two_keys` case carries a first header
+// from a key the route does not hold and the route's in X-DocuSign-Signature-2.
+function docusignBody(n, event, extra = {}) {
+  const account = detGuid("docusign-account");
+  const envelope = detGuid(`docusign-envelope-${n}`);
+  return {
+    event,
+    apiVersion: "v2.1",
+    uri: `/restapi/v2.1/accounts/${account}/envelopes/${envelope}`,
+    retryCount: 0,
+    configurationId: 10000000 + n,
+    generatedDateTime: iso(T0 + n * 3600).replace("Z", ".1234567Z"),
+    data: { accountId: account, userId: detGuid(`docusign-user-${n}`), envelopeId: envelope, ...extra },
+  };
+}
+const DOCUSIGN_OTHER_KEY = Buffer.from(detHex("docusign-key-not-on-route", 32), "hex").toString("base64");
+const DOCUSIGN_TWO_KEYS = pretty(docusignBody(4, "envelope-sent"));
+const docusignSig = (sec, body) => mac("sha256", sec, body).toString("base64");
+await build({
+  provider: "docusign",
+  generator:
+    "no DocuSign signer/verifier SDK for Connect HMAC: node:crypto createHmac('sha256', key).update(body).digest('base64') as developers.docusign.com/platform/webhooks/connect/validate describes; checked by a separate verifier written from the same page (any X-DocuSign-Signature-N header may match)",
+  secret: (label) => Buffer.from(detHex(`docusign-key-${label}`, 32), "hex").toString("base64"),
+  wrong: Buffer.from(detHex("docusign-key-wrong", 32), "hex").toString("base64"),
+  sign: (sec, _t, body) => {
+    const sigs = body.equals(DOCUSIGN_TWO_KEYS) ? [docusignSig(DOCUSIGN_OTHER_KEY, body), docusignSig(sec, body)] : [docusignSig(sec, body)];
+    return [
+      ["X-Authorization-Digest", "HMACSHA256"],
+      ...sigs.map((sig, i) => [`X-DocuSign-Signature-${i + 1}`, sig]),
+    ];
+  },
+  verify: (sec, _t, headers, body) => {
+    const want = createHmac("sha256", sec).update(body).digest("base64");
+    return headers.some(([n, v]) => /^x-docusign-signature-\d+$/i.test(n) && same(v, want));
+  },
+  eventId: () => null,
+  bodies: [
+    ["basic", compact(docusignBody(1, "envelope-completed"))],
+    ["large_1kib", compact(large(docusignBody(2, "recipient-completed")))],
+    ["unicode_odd_whitespace", odd(`"event" : "envelope-voided"`)],
+    ["non_ascii_subject", compact(docusignBody(3, "envelope-sent", { envelopeSummary: { emailSubject: "Veuillez signer : contrat n° 42 — 契約書 ✍️" } }))],
+    ["pretty_body_two_keys", DOCUSIGN_TWO_KEYS],
+  ],
+});
+
+// ------------------------------------------------------------------ Mandrill
+
+// Mandrill (Mailchimp Transactional) webhooks: a form POST of `mandrill_events` (a JSON array),
+// `X-Mandrill-Signature: base64(HMAC-SHA1(webhook key, URL + each POST variable's key + value,
+// sorted by key, no delimiters))`, the URL exactly as configured (mandrill.zendesk.com "How to
+// Authenticate Webhook Requests").  @mailchimp/mailchimp_transactional has no verifier.  The
+// signer works from the parameters Mandrill posts; the verifier from the received body.
+const MANDRILL_URL = "https://hooks.example.com/hooks/mandrill";
+function mandrillEvent(n, event, extra = {}) {
+  return {
+    event,
+    _id: detHex(`mandrill-msg-${n}`, 16),
+    ts: T0 + n * 3600,
+    msg: {
+      ts: T0 + n * 3600 - 60,
+      _id: detHex(`mandrill-msg-${n}`, 16),
+      state: event === "send" ? "sent" : event,
+      subject: "Your order",
+      email: `user${n}@example.com`,
+      sender: "shop@example.com",
+      tags: [],
+      metadata: { user_id: 100 + n },
+      ...extra,
+    },
+  };
+}
+const mandrillForm = (json) => {
+  const body = utf8(new URLSearchParams({ mandrill_events: json }).toString());
+  MANDRILL_PARAMS.set(body.toString("latin1"), { mandrill_events: json });
+  return body;
+};
+const MANDRILL_PARAMS = new Map();
+await build({
+  provider: "mandrill",
+  generator: `no Mandrill signer/verifier SDK: node:crypto createHmac('sha1', key).update(url + key1 + value1 + ...).digest('base64') over the posted variables sorted by key, as mandrill.zendesk.com 'How to Authenticate Webhook Requests' describes; checked by a separate verifier that parses the received form body (URLSearchParams); url ${MANDRILL_URL}`,
+  secret: (label) => detB62(`mandrill-key-${label}`, 22),
+  wrong: detB62("mandrill-key-wrong", 22),
+  url: MANDRILL_URL,
+  contentType: "application/x-www-form-urlencoded",
+  sign: (sec, _t, body) => {
+    const params = MANDRILL_PARAMS.get(body.toString("latin1"));
+    let signed = MANDRILL_URL;
+    for (const k of Object.keys(params).sort()) signed += k + params[k];
+    return [["X-Mandrill-Signature", mac("sha1", sec, utf8(signed)).toString("base64")]];
+  },
+  verify: (sec, _t, headers, body) => {
+    const form = new URLSearchParams(body.toString("utf8"));
+    const keys = [...new Set(form.keys())].sort();
+    const signed = MANDRILL_URL + keys.map((k) => k + form.get(k)).join("");
+    return same(hdr(headers, "x-mandrill-signature"), createHmac("sha1", sec).update(signed, "utf8").digest("base64"));
+  },
+  eventId: () => null,
+  bodies: [
+    ["basic", mandrillForm(JSON.stringify([mandrillEvent(1, "send")]))],
+    ["large_1kib", mandrillForm(JSON.stringify([mandrillEvent(2, "open"), mandrillEvent(3, "click", { url: "https://example.com/" + "a".repeat(400) })]))],
+    ["unicode_odd_whitespace", mandrillForm(`[ {"event" :\t"send",\r\n "note" :  "${ODD_TEXT}" } ]\n`)],
+    ["non_ascii_subject", mandrillForm(JSON.stringify([mandrillEvent(4, "hard_bounce", { subject: "Votre commande — ご注文 📦", bounce_description: "bad_mailbox" })]))],
+    ["two_events", mandrillForm(JSON.stringify([mandrillEvent(5, "deferral"), mandrillEvent(6, "spam")]))],
   ],
 });
