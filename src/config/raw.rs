@@ -503,7 +503,7 @@ pub(super) struct RawTimestamp {
     pub json: Option<String>,
     /// A pair of the `params:` signature header (`t`).
     pub param: Option<String>,
-    /// `unix` (the default), `unix_ms` or `rfc3339`.
+    /// `unix` (the default), `unix_ms`, `rfc3339` or `iso8601_no_zone` (no zone: UTC).
     pub format: Option<Choice<TimestampFormat>>,
 }
 

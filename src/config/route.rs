@@ -377,7 +377,7 @@ impl Validator<'_> {
                 &format!("{tp}.format"),
                 t.format.as_ref(),
                 TimestampFormat::Unix,
-                "use unix, unix_ms or rfc3339",
+                "use unix, unix_ms, rfc3339 or iso8601_no_zone",
             );
             let source = match (&t.header, &t.json, &t.param) {
                 (Some(h), None, None) => {

@@ -699,6 +699,22 @@ pub fn parse_timestamp(raw: &str, format: TimestampFormat) -> Result<i64, Verify
                     .map_err(|_| bad("an RFC 3339 / ISO 8601 date-time with a zone"))?;
             i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad("in range"))
         }
+        TimestampFormat::Iso8601NoZone => {
+            // `2024-03-27T15:42:29.551` (Orb formats it with Go's
+            // `2006-01-02T15:04:05.999999999`): RFC 3339 once `Z` is added, provided the time
+            // part names no zone of its own.
+            let bad_naive = || bad("an ISO 8601 date-time without a zone (UTC)");
+            let (_, clock) = raw.split_once('T').ok_or_else(bad_naive)?;
+            if clock.contains(['Z', 'z', '+', '-']) {
+                return Err(bad_naive());
+            }
+            let t = time::OffsetDateTime::parse(
+                &format!("{raw}Z"),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| bad_naive())?;
+            i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad("in range"))
+        }
     }
 }
 
@@ -915,6 +931,15 @@ fn format_timestamp(ms: i64, format: TimestampFormat) -> String {
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             t.format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
+        }
+        TimestampFormat::Iso8601NoZone => {
+            let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let whole = t
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            // Milliseconds and no zone, as Orb sends them.
+            format!("{}.{:03}", whole.trim_end_matches('Z'), ms.rem_euclid(1000))
         }
     }
 }

@@ -202,6 +202,10 @@ pub enum TimestampFormat {
     Unix,
     UnixMs,
     Rfc3339,
+    /// An ISO 8601 date-time with no zone at all, read as UTC: `2024-03-27T15:42:29.551`
+    /// (Orb's `X-Orb-Timestamp`), the fraction optional. A value with a zone is refused: a
+    /// sender writing zones is configured as `rfc3339`.
+    Iso8601NoZone,
 }
 
 impl TimestampFormat {
@@ -210,6 +214,7 @@ impl TimestampFormat {
             "unix" => Some(Self::Unix),
             "unix_ms" => Some(Self::UnixMs),
             "rfc3339" | "iso8601" => Some(Self::Rfc3339),
+            "iso8601_no_zone" => Some(Self::Iso8601NoZone),
             _ => None,
         }
     }

@@ -1521,7 +1521,7 @@ fn generic_params_format() {
 fn generic_header_timestamp_formats() {
     let body = br#"{"a":1}"#;
     let now_s = 1_764_000_000i64;
-    let cases: [(TimestampFormat, String, i64); 5] = [
+    let cases: [(TimestampFormat, String, i64); 7] = [
         (TimestampFormat::Unix, now_s.to_string(), now_s * 1000),
         (
             TimestampFormat::UnixMs,
@@ -1541,6 +1541,16 @@ fn generic_header_timestamp_formats() {
         (
             TimestampFormat::Rfc3339,
             "2025-11-24T15:59:30-00:00".into(),
+            now_s * 1000 - 30_000,
+        ),
+        (
+            TimestampFormat::Iso8601NoZone,
+            "2025-11-24T16:00:00.551".into(),
+            now_s * 1000 + 551,
+        ),
+        (
+            TimestampFormat::Iso8601NoZone,
+            "2025-11-24T15:59:30".into(),
             now_s * 1000 - 30_000,
         ),
     ];
@@ -1601,7 +1611,7 @@ fn generic_header_timestamp_formats() {
         // The timestamp is signed as text: an equivalent spelling is another message.
         let other = match format {
             TimestampFormat::Unix | TimestampFormat::UnixMs => format!("0{ts}"),
-            TimestampFormat::Rfc3339 => ts.replace('T', "t"),
+            TimestampFormat::Rfc3339 | TimestampFormat::Iso8601NoZone => ts.replace('T', "t"),
         };
         let map = headers(&[("X-Signature", &sig), ("X-Timestamp", &other)]);
         assert!(check(&s, &ks, &map, body, at(now_s)).is_err(), "{other}");
@@ -2126,11 +2136,11 @@ fn sign_round_trip_presets() {
         };
         let v = round_trip(&p.scheme, secret, body, now, public_url);
         match &p.scheme.timestamp {
-            // A millisecond header or signature parameter (WorkOS `t=`) carries the clock
-            // exactly.
+            // A millisecond header or signature parameter (WorkOS `t=`, Orb's ISO time with
+            // milliseconds) carries the clock exactly.
             Some(TimestampRule {
                 source: TimestampSource::Header | TimestampSource::SignatureParam(_),
-                format: TimestampFormat::UnixMs,
+                format: TimestampFormat::UnixMs | TimestampFormat::Iso8601NoZone,
             }) => {
                 assert_eq!(v.signed_at_ms, Some(1_764_000_000_500), "{name}");
                 assert_eq!(v.skew_seconds, Some(0.0), "{name}");
@@ -2641,4 +2651,68 @@ fn public_key_formats() {
         Key::new("k".into(), &Secret::new(whsk.as_str()), &p.scheme).err(),
         Some(KeyError::PrivateKey)
     );
+}
+
+/// `iso8601_no_zone` (Orb's `X-Orb-Timestamp`): a date-time without a zone is UTC, any zone is
+/// refused (it would be another format), and `sign` writes what `verify` reads. Orb's SDK tests
+/// carry a delivery signed by Orb: the `orb` preset accepts it at its signing time.
+#[test]
+fn iso8601_no_zone_timestamps() {
+    use TimestampFormat::Iso8601NoZone as F;
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29.551", F),
+        Ok(1_711_554_149_551)
+    );
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29", F),
+        Ok(1_711_554_149_000)
+    );
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29.123456789", F),
+        Ok(1_711_554_149_123)
+    );
+    for zoned in [
+        "2024-03-27T15:42:29.551Z",
+        "2024-03-27T15:42:29+00:00",
+        "2024-03-27T15:42:29-01:00",
+        "2024-03-27 15:42:29",
+        "2024-03-27",
+        "1711554149",
+        "2024-03-27T15:42:29.",
+    ] {
+        assert!(parse_timestamp(zoned, F).is_err(), "{zoned}");
+    }
+    assert_eq!(
+        format_timestamp(1_711_554_149_551, F),
+        "2024-03-27T15:42:29.551"
+    );
+    assert_eq!(
+        format_timestamp(1_711_554_149_000, F),
+        "2024-03-27T15:42:29.000"
+    );
+
+    // orb-billing's tests (`tests/api_resources/test_webhooks.py`): Orb's own signature.
+    let orb = crate::verify::presets::lookup("orb")
+        .expect("orb preset")
+        .scheme;
+    let body = br#"{"id": "o4mmewpfNNTnjfZc", "created_at": "2024-03-27T15:42:29+00:00", "type": "resource_event.test", "properties": {"message": "A test webhook from Orb. Happy testing!"}}"#;
+    let ks = keys(&["c-UGKYdnhHh436B_sMouYAPUvXyWpzOdunZBV5dFSD8"], &orb);
+    let map = headers(&[
+        ("X-Orb-Timestamp", "2024-03-27T15:42:29.551"),
+        (
+            "X-Orb-Signature",
+            "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391",
+        ),
+    ]);
+    let v = check(&orb, &ks, &map, body, at_ms(1_711_554_149_551)).expect("Orb's vector");
+    assert_eq!(v.signed_at_ms, Some(1_711_554_149_551));
+    // The same delivery read as if its time had a zone is another message.
+    let map = headers(&[
+        ("X-Orb-Timestamp", "2024-03-27T15:42:29.551Z"),
+        (
+            "X-Orb-Signature",
+            "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391",
+        ),
+    ]);
+    assert!(check(&orb, &ks, &map, body, at_ms(1_711_554_149_551)).is_err());
 }

@@ -4,7 +4,9 @@
 //! where it has one); the sources of each fact are cited there and beside each preset.
 
 use super::Encoding::Base64;
-use super::{h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, B, HOUR, MINUTE};
+use super::{
+    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, B, HOUR, MINUTE,
+};
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
     names: NAMES,
@@ -27,6 +29,7 @@ const NAMES: &[&str] = &[
     "bolt",
     "castle",
     "worldline",
+    "orb",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -143,6 +146,17 @@ fn build(name: &str) -> Option<Preset> {
         "worldline" => B::new("worldline", "x-gcs-signature")
             .enc(Base64)
             .dedup_json("/id")
+            .build(),
+        // Orb: `X-Orb-Signature: v1=<hex>` (several space-separated entries possible), hex
+        // HMAC-SHA256 under the webhook secret (as text) of `v1:{X-Orb-Timestamp}:{body}`; the
+        // timestamp is ISO 8601 without a zone, UTC (`2024-03-27T15:42:29.551`; orb-billing
+        // `webhooks.verify_signature`, whose window is 5 minutes). No documented delivery id:
+        // the body hash.
+        "orb" => B::new("orb", "x-orb-signature")
+            .list(" ")
+            .prefix("v1=")
+            .ts_header("x-orb-timestamp", TimestampFormat::Iso8601NoZone)
+            .payload("v1:{timestamp}:{body}")
             .build(),
         _ => return None,
     };

@@ -38,6 +38,7 @@ PINS = {
     "polar-sdk": "1.0.2",
     "castle": "7.3.0",
     "onlinepayments-sdk-python3": "10.3.0",
+    "orb-billing": "4.90.0",
 }
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
@@ -59,6 +60,8 @@ import modern_treasury  # noqa: E402
 import polar.webhooks as polar_webhooks_mod  # noqa: E402
 from polar.v2026_10.webhooks import validate_event as polar_validate_event  # noqa: E402
 from polar.webhooks import PolarWebhookError, PolarWebhookVerificationError  # noqa: E402
+import orb  # noqa: E402
+import orb.resources.webhooks.webhooks as orb_webhooks_mod  # noqa: E402
 import standardwebhooks  # noqa: E402
 import standardwebhooks.webhooks as swh_mod  # noqa: E402
 from onfido.webhook_event_verifier import (  # noqa: E402
@@ -1148,6 +1151,108 @@ def gen_worldline(out):
           "SignatureValidator verifies every case", cases, accepts)
 
 
+# --------------------------------------------------------------------------- Orb
+
+class _OrbFrozenClock:
+    """Freezes datetime.now() inside orb.resources.webhooks.webhooks (its 5-minute window)."""
+
+    def __init__(self, ts):
+        self.ts = ts
+
+    def __enter__(self):
+        ts = self.ts
+        self.real = orb_webhooks_mod.datetime
+
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.fromtimestamp(ts, tz=tz or timezone.utc)
+
+        orb_webhooks_mod.datetime = Frozen
+
+    def __exit__(self, *exc):
+        orb_webhooks_mod.datetime = self.real
+
+
+def gen_orb(out):
+    """Orb: `X-Orb-Signature: v1=<hex HMAC-SHA256(secret, "v1:{X-Orb-Timestamp}:{body}")>`, the
+    timestamp ISO 8601 without a zone (UTC), several signatures space separated; orb-billing
+    `webhooks.verify_signature` (PyPI orb-billing==4.90.0) verifies every case at a frozen
+    clock.  The first case is the delivery from orb-billing's own tests."""
+    old = det_chars("orb/secret/old", 43, B62 + "-_")
+    new = det_chars("orb/secret/new", 43, B62 + "-_")
+
+    def naive(ts, millis):
+        return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}"
+
+    def event(k, typ="invoice.issued", extra=None, pretty_body=False):
+        obj = {"id": det_chars(f"orb/evt/{k}", 16, B62), "created_at": iso(ts_of(k)).replace(".000Z", "+00:00"),
+               "type": typ, "properties": {}}
+        if extra:
+            obj.update(extra)
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def sig(key, ts_text, body):
+        return hmac.new(key.encode(), b"v1:" + ts_text.encode() + b":" + body, hashlib.sha256).hexdigest()
+
+    def headers(keys, k, body, millis=551):
+        t = naive(ts_of(k), millis)
+        return [("X-Orb-Timestamp", t), ("X-Orb-Signature", " ".join(f"v1={sig(key, t, body)}" for key in keys))]
+
+    cases = []
+    sdk_secret = "c-UGKYdnhHh436B_sMouYAPUvXyWpzOdunZBV5dFSD8"
+    body = (b'{"id": "o4mmewpfNNTnjfZc", "created_at": "2024-03-27T15:42:29+00:00", "type": "resource_event.test", '
+            b'"properties": {"message": "A test webhook from Orb. Happy testing!"}}')
+    cases.append(case("orb_sdk_test_delivery", [sdk_secret], 1711554149,
+                      [("X-Orb-Timestamp", "2024-03-27T15:42:29.551"),
+                       ("X-Orb-Signature", "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391")],
+                      body, None))
+    body = event(0)
+    cases.append(case("invoice_issued", [old], ts_of(0), headers([old], 0, body), body, None))
+    body = event(1, "subscription.started", pretty_body=True)
+    cases.append(case("subscription_started_pretty", [old], ts_of(1), headers([old], 1, body, 7), body, None))
+    body = pad_to_1kib(lambda n: event(2, extra={"properties": {"lines": [{"name": "Crédit d'usage ☕", "qty": 1}] * n}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], 2, body), body, None))
+    body = odd_body(b'"type":"invoice.issued",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], 3, body), body, None))
+    body = event(4, extra={"properties": {"customer": "Łucja Wróbel — 陈静 🧾"}})
+    cases.append(case("non_ascii_customer", [old], ts_of(4), headers([old], 4, body), body, None))
+    body = event(5, "invoice.payment_succeeded")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], 5, body), body, None))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], 6, body), body, None))
+    body = event(7, "customer.credit_balance_dropped")
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([old, new], 7, body), body, None))
+
+    client = orb.Orb(api_key="not-used", webhook_secret=None)
+    signed_at = {c["name"]: c["signed_at"] for c in cases}
+
+    def accepts(secret, hdrs, body):
+        name = next(n for n, c in ((c["name"], c) for c in cases) if c["headers"] == [list(h) for h in hdrs])
+        with _OrbFrozenClock(signed_at[name]):
+            try:
+                client.webhooks.verify_signature(payload=body, headers=dict(hdrs), secret=secret)
+                return True
+            except ValueError:
+                return False
+
+    # The SDK's window: 5 minutes either side of the header's time.
+    c = cases[1]
+    body = base64.b64decode(c["body_b64"])
+    for delta, ok in ((299, True), (301, False), (-299, True), (-301, False)):
+        with _OrbFrozenClock(c["signed_at"] + delta):
+            try:
+                client.webhooks.verify_signature(payload=body, headers=dict(c["headers"]), secret=old)
+                got = True
+            except ValueError:
+                got = False
+        assert got == ok, f"orb window {delta}: {got}"
+
+    write(out, "orb", "orb-billing==4.90.0 (PyPI): stdlib hmac signs v1:{timestamp}:{body} as "
+          "webhooks.verify_signature describes; every case verified by Orb.webhooks.verify_signature at a "
+          "frozen clock; orb_sdk_test_delivery is the delivery in orb-billing's own tests", cases, accepts)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -1165,6 +1270,7 @@ def main():
     gen_bolt(out)
     gen_castle(out)
     gen_worldline(out)
+    gen_orb(out)
 
 
 if __name__ == "__main__":
