@@ -5,7 +5,8 @@
 
 use super::Encoding::Base64;
 use super::{
-    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, B, HOUR, MINUTE,
+    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, TimestampRule,
+    TimestampSource, B, HOUR, MINUTE,
 };
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
@@ -30,6 +31,8 @@ const NAMES: &[&str] = &[
     "castle",
     "worldline",
     "orb",
+    "recurly",
+    "persona",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -158,6 +161,36 @@ fn build(name: &str) -> Option<Preset> {
             .ts_header("x-orb-timestamp", TimestampFormat::Iso8601NoZone)
             .payload("v1:{timestamp}:{body}")
             .build(),
+        // Recurly: `recurly-signature: <unix ms>,<hex>[,<hex>]`, the first entry the timestamp,
+        // each signature the hex HMAC-SHA256 under the endpoint's secret key of
+        // `{timestamp}.{body}`; two signatures for 24 hours after a key is regenerated
+        // (docs.recurly.com "Signature verification"; recurly-client-ruby
+        // `Webhooks.verify_signature`, 5-minute tolerance). JSON webhooks only: XML ones are
+        // unsigned. No documented delivery id: the body hash.
+        "recurly" => {
+            let mut p = B::new("recurly", "recurly-signature")
+                .list(",")
+                .payload("{timestamp}.{body}")
+                .build();
+            p.scheme.timestamp = Some(TimestampRule {
+                source: TimestampSource::FirstEntry,
+                format: TimestampFormat::UnixMs,
+            });
+            p
+        }
+        // Persona: `Persona-Signature: t=<unix>,v1=<hex>`, hex HMAC-SHA256 under the webhook
+        // secret of `{t}.{body}`; while a secret rotates the header holds two such groups
+        // separated by a space (docs.withpersona.com "Webhook Best Practices", Checking
+        // signatures). Persona says the same event may arrive more than once but names no
+        // delivery id outside the body's event: the body hash.
+        "persona" => {
+            let mut p = B::new("persona", "persona-signature")
+                .params(',', "v1", "t", TimestampFormat::Unix)
+                .payload("{timestamp}.{body}")
+                .build();
+            p.scheme.param_groups = Some(' ');
+            p
+        }
         _ => return None,
     };
     Some(p)
