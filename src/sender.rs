@@ -49,6 +49,9 @@ pub fn sample_body(route: &Route, now: SystemTime) -> String {
                 TimestampFormat::Unix => serde_json::json!(secs),
                 TimestampFormat::UnixMs => serde_json::json!(secs * 1000),
                 TimestampFormat::Rfc3339 => serde_json::json!(iso),
+                TimestampFormat::Iso8601NoZone => {
+                    serde_json::json!(iso.trim_end_matches('Z'))
+                }
             };
             set_pointer(&mut v, ptr, value);
         }

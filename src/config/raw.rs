@@ -492,6 +492,9 @@ pub(super) struct RawParams {
     pub separator: Option<String>,
     /// The key of the signature pairs (`v1`).
     pub signature: String,
+    /// Between whole groups of pairs, each with its own timestamp (Persona's `" "` during a
+    /// secret rotation: `t=..,v1=.. t=..,v1=..`). Default: one group.
+    pub groups: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -503,7 +506,10 @@ pub(super) struct RawTimestamp {
     pub json: Option<String>,
     /// A pair of the `params:` signature header (`t`).
     pub param: Option<String>,
-    /// `unix` (the default), `unix_ms` or `rfc3339`.
+    /// `true`: the first entry of the signature list (`separator:`) is the timestamp, the
+    /// entries after it the signatures (Recurly: `<unix ms>,<sig>,<sig>`).
+    pub first_entry: Option<bool>,
+    /// `unix` (the default), `unix_ms`, `rfc3339` or `iso8601_no_zone` (no zone: UTC).
     pub format: Option<Choice<TimestampFormat>>,
 }
 

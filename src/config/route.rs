@@ -334,6 +334,19 @@ impl Validator<'_> {
                     signature_key: p.signature.clone(),
                 };
             }
+            scheme.param_groups = match p.groups.as_deref() {
+                None => None,
+                Some(g) if g.chars().count() == 1 && !g.contains(sep.unwrap_or(',')) => {
+                    g.chars().next()
+                }
+                Some(g) => {
+                    self.problem(
+                        format!("{vp}.params.groups"),
+                        format!("{g:?} must be one character, not the pair separator"),
+                    );
+                    None
+                }
+            };
         }
         if v.prefix.is_some() || v.separator.is_some() || v.prefix_required.is_some() {
             if v.params.is_some() {
@@ -358,6 +371,7 @@ impl Validator<'_> {
                 prefix_required,
                 separator: v.separator.clone().filter(|s| !s.is_empty()).or(old_sep),
             };
+            scheme.param_groups = None;
         }
         if let Some(t) = &v.signed_payload {
             match parse_payload_template(t) {
@@ -377,10 +391,11 @@ impl Validator<'_> {
                 &format!("{tp}.format"),
                 t.format.as_ref(),
                 TimestampFormat::Unix,
-                "use unix, unix_ms or rfc3339",
+                "use unix, unix_ms, rfc3339 or iso8601_no_zone",
             );
+            let first = t.first_entry.unwrap_or(false);
             let source = match (&t.header, &t.json, &t.param) {
-                (Some(h), None, None) => {
+                (Some(h), None, None) if !first => {
                     if let Some(h) = self.header(&format!("{tp}.header"), h) {
                         collapse(&mut scheme);
                         if let Some(set) = scheme.headers.first_mut() {
@@ -389,12 +404,16 @@ impl Validator<'_> {
                     }
                     Some(TimestampSource::Header)
                 }
-                (None, Some(j), None) => self
+                (None, Some(j), None) if !first => self
                     .pointer(&format!("{tp}.json"), j)
                     .map(TimestampSource::Json),
-                (None, None, Some(p)) => Some(TimestampSource::SignatureParam(p.clone())),
+                (None, None, Some(p)) if !first => Some(TimestampSource::SignatureParam(p.clone())),
+                (None, None, None) if first => Some(TimestampSource::FirstEntry),
                 _ => {
-                    self.problem(&tp, "set exactly one of header, json or param");
+                    self.problem(
+                        &tp,
+                        "set exactly one of header, json, param or first_entry: true",
+                    );
                     None
                 }
             };
@@ -442,6 +461,24 @@ impl Validator<'_> {
                 self.problem(
                     format!("{vp}.timestamp.param"),
                     "a timestamp param needs a `params:` signature header",
+                );
+            }
+        }
+        if let Some(TimestampRule {
+            source: TimestampSource::FirstEntry,
+            ..
+        }) = &scheme.timestamp
+        {
+            if !matches!(
+                scheme.format,
+                SignatureFormat::List {
+                    separator: Some(_),
+                    ..
+                }
+            ) {
+                self.problem(
+                    format!("{vp}.timestamp.first_entry"),
+                    "a timestamp first entry needs a signature list with a `separator:`",
                 );
             }
         }

@@ -1854,3 +1854,66 @@ fn dedup_key_delivery_header_is_remembered_with_the_body_hash() {
     ));
     assert!(text.contains("dedup_key.delivery_header"), "{text}");
 }
+
+/// The scheme features behind `orb`, `recurly` and `persona` are usable from a generic
+/// `verify:` block: each block below builds exactly the preset's scheme.
+#[test]
+fn generic_blocks_reproduce_orb_recurly_persona() {
+    let c = load_ok(&with_route(
+        r#"  - name: orb
+    path: /orb
+    verify:
+      header: X-Orb-Signature
+      prefix: "v1="
+      separator: " "
+      signed_payload: "v1:{timestamp}:{body}"
+      timestamp: { header: X-Orb-Timestamp, format: iso8601_no_zone }
+    secrets: [{env: S}]
+  - name: recurly
+    path: /recurly
+    verify:
+      header: recurly-signature
+      separator: ","
+      signed_payload: "{timestamp}.{body}"
+      timestamp: { first_entry: true, format: unix_ms }
+    secrets: [{env: S}]
+  - name: persona
+    path: /persona
+    verify:
+      header: Persona-Signature
+      params: { signature: v1, groups: " " }
+      signed_payload: "{timestamp}.{body}"
+      timestamp: { param: t }
+    secrets: [{env: S}]
+"#,
+    ));
+    for (route, name) in c.live.routes.iter().zip(["orb", "recurly", "persona"]) {
+        assert_eq!(
+            route.scheme,
+            presets::lookup(name).expect("preset").scheme,
+            "{name}"
+        );
+    }
+    // A first-entry timestamp needs a separated list; groups one character other than the
+    // pair separator.
+    let ps = problems(&with_route(
+        r#"  - name: r
+    path: /r
+    verify:
+      header: X-Sig
+      signed_payload: "{timestamp}.{body}"
+      timestamp: { first_entry: true }
+    secrets: [{env: S}]
+  - name: p
+    path: /p
+    verify:
+      header: X-Sig
+      params: { signature: v1, groups: "," }
+      signed_payload: "{timestamp}.{body}"
+      timestamp: { param: t }
+    secrets: [{env: S}]
+"#,
+    ));
+    find(&ps, "routes[0].verify.timestamp.first_entry");
+    find(&ps, "routes[1].verify.params.groups");
+}

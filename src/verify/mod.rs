@@ -39,6 +39,10 @@ const MAX_CANDIDATES: usize = 16;
 /// An id or timestamp longer than this is not a real sender's.
 const MAX_FIELD_LEN: usize = 256;
 
+/// Signature parameter groups looked at per request (`Scheme::param_groups`): a sender rotating
+/// a secret sends two.
+const MAX_GROUPS: usize = 4;
+
 /// Freshness window for signed timestamps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Freshness {
@@ -203,7 +207,47 @@ pub fn precheck(scheme: &Scheme, msg: &Message<'_>) -> Result<(), VerifyError> {
         return Ok(());
     }
     let (set, sig_value) = signature_value(scheme, msg)?;
-    candidates(scheme, msg, &sig_value)?;
+    let mut first_err = None;
+    for group in param_groups(scheme, &sig_value) {
+        match precheck_value(scheme, msg, set, group) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    first_err.map_or(Ok(()), Err)
+}
+
+/// The signature header's value split into its `param_groups` (at most `MAX_GROUPS`), or the
+/// whole value as the one group.
+fn param_groups<'v>(scheme: &Scheme, value: &'v str) -> Vec<&'v str> {
+    match (scheme.param_groups, &scheme.format) {
+        (Some(sep), SignatureFormat::Params { .. }) => {
+            let groups: Vec<&str> = value
+                .split(sep)
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .take(MAX_GROUPS)
+                .collect();
+            if groups.is_empty() {
+                vec![value]
+            } else {
+                groups
+            }
+        }
+        _ => vec![value],
+    }
+}
+
+/// `precheck` for one group of the signature header.
+fn precheck_value(
+    scheme: &Scheme,
+    msg: &Message<'_>,
+    set: Option<&HeaderSet>,
+    sig_value: &str,
+) -> Result<(), VerifyError> {
+    candidates(scheme, msg, sig_value)?;
     let Some(rule) = &scheme.timestamp else {
         return Ok(());
     };
@@ -214,7 +258,7 @@ pub fn precheck(scheme: &Scheme, msg: &Message<'_>) -> Result<(), VerifyError> {
     ) {
         return Ok(());
     }
-    let raw = raw_timestamp(scheme, set, &sig_value, msg)?
+    let raw = raw_timestamp(scheme, set, sig_value, msg)?
         .ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
     parse_timestamp(&raw, rule.format).map(|_| ())
 }
@@ -229,7 +273,48 @@ pub fn verify_traced(
     trace: &mut Trace,
 ) -> Result<Verified, VerifyError> {
     let (set, sig_value) = signature_value(scheme, msg)?;
-    let candidates = candidates(scheme, msg, &sig_value)?;
+    let groups = param_groups(scheme, &sig_value);
+    if groups.len() == 1 {
+        return verify_value(scheme, keys, msg, set, &sig_value, freshness, now, trace);
+    }
+    // Several `t=..,v1=..` groups (Persona rotating a secret): the first that verifies wins.
+    // A group whose signature matched but whose time is stale is the answer (the delivery is
+    // authentic and late); otherwise the first group's error.
+    let mut first_err = None;
+    for group in groups {
+        let mut t = Trace::default();
+        let result = verify_value(scheme, keys, msg, set, group, freshness, now, &mut t);
+        trace.keys_tried = trace.keys_tried.max(t.keys_tried);
+        match result {
+            Ok(v) => {
+                *trace = t;
+                return Ok(v);
+            }
+            Err(e) if t.matched.is_some() => {
+                *trace = t;
+                return Err(e);
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or(VerifyError::Mismatch))
+}
+
+/// `verify_traced` for one signature value (the header's, or one group of it).
+#[allow(clippy::too_many_arguments)]
+fn verify_value(
+    scheme: &Scheme,
+    keys: &[Key],
+    msg: &Message<'_>,
+    set: Option<&HeaderSet>,
+    sig_value: &str,
+    freshness: Freshness,
+    now: SystemTime,
+    trace: &mut Trace,
+) -> Result<Verified, VerifyError> {
+    let candidates = candidates(scheme, msg, sig_value)?;
     if scheme.algorithm.is_jwt() {
         // The signed bytes and the time are the token's own.
         return jwt::verify(scheme, keys, &candidates, msg, freshness, now, trace);
@@ -239,7 +324,7 @@ pub fn verify_traced(
     // field) is read only after the signature matched, so a forgery is reported as one.
     let signed_ts = scheme.needs(&Piece::Timestamp);
     let mut raw_ts = if signed_ts {
-        raw_timestamp(scheme, set, &sig_value, msg)?
+        raw_timestamp(scheme, set, sig_value, msg)?
     } else {
         None
     };
@@ -287,7 +372,7 @@ pub fn verify_traced(
     };
     if let Some(rule) = &scheme.timestamp {
         if !signed_ts {
-            raw_ts = raw_timestamp(scheme, set, &sig_value, msg)?;
+            raw_ts = raw_timestamp(scheme, set, sig_value, msg)?;
             require_listed_timestamp(scheme, set, msg)?;
         }
         let raw = raw_ts.ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?;
@@ -438,6 +523,26 @@ fn announced_algorithm(scheme: &Scheme, msg: &Message<'_>) -> Result<Algorithm, 
     }
 }
 
+/// The non-empty, trimmed entries of a `List` signature header.
+fn list_entries<'v>(separator: Option<&'v str>, value: &'v str) -> impl Iterator<Item = &'v str> {
+    // Values of several headers are joined with a newline, never part of a value.
+    value
+        .split(separator.unwrap_or("\n"))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+}
+
+/// Whether the signature list's first entry is the signed timestamp (Recurly).
+fn first_entry_timestamp(scheme: &Scheme) -> bool {
+    matches!(
+        &scheme.timestamp,
+        Some(TimestampRule {
+            source: TimestampSource::FirstEntry,
+            ..
+        })
+    )
+}
+
 /// Decoded signature candidates, in order, each tagged with its algorithm.
 fn candidates(
     scheme: &Scheme,
@@ -452,12 +557,9 @@ fn candidates(
             prefix_required,
             separator,
         } => {
-            let split: Box<dyn Iterator<Item = &str>> = match separator.as_deref() {
-                Some(sep) => Box::new(value.split(sep)),
-                // Values of several headers are joined with a newline, never part of a value.
-                None => Box::new(value.split('\n')),
-            };
-            for e in split.map(str::trim).filter(|e| !e.is_empty()) {
+            // The timestamp entry, when the list starts with one (Recurly), is no signature.
+            let skip = usize::from(first_entry_timestamp(scheme));
+            for e in list_entries(separator.as_deref(), value).skip(skip) {
                 if let Some((alt, alg)) = scheme
                     .alt_entries
                     .iter()
@@ -625,6 +727,19 @@ fn raw_timestamp(
                     ))
                 })?
         }
+        TimestampSource::FirstEntry => {
+            let SignatureFormat::List { separator, .. } = &scheme.format else {
+                return Err(VerifyError::InvalidTimestamp(
+                    "scheme has no signature list".into(),
+                ));
+            };
+            list_entries(separator.as_deref(), sig_value)
+                .next()
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    VerifyError::InvalidTimestamp("the signature header is empty".into())
+                })?
+        }
         TimestampSource::Json(pointer) => match msg.json_scalar(pointer) {
             Some(found) => found.into_text(),
             None => {
@@ -697,6 +812,22 @@ pub fn parse_timestamp(raw: &str, format: TimestampFormat) -> Result<i64, Verify
             let t =
                 time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
                     .map_err(|_| bad("an RFC 3339 / ISO 8601 date-time with a zone"))?;
+            i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad("in range"))
+        }
+        TimestampFormat::Iso8601NoZone => {
+            // `2024-03-27T15:42:29.551` (Orb formats it with Go's
+            // `2006-01-02T15:04:05.999999999`): RFC 3339 once `Z` is added, provided the time
+            // part names no zone of its own.
+            let bad_naive = || bad("an ISO 8601 date-time without a zone (UTC)");
+            let (_, clock) = raw.split_once('T').ok_or_else(bad_naive)?;
+            if clock.contains(['Z', 'z', '+', '-']) {
+                return Err(bad_naive());
+            }
+            let t = time::OffsetDateTime::parse(
+                &format!("{raw}Z"),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| bad_naive())?;
             i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad("in range"))
         }
     }
@@ -887,6 +1018,14 @@ pub fn sign(
     };
 
     let sig_value = match &scheme.format {
+        SignatureFormat::List {
+            prefix, separator, ..
+        } if first_entry_timestamp(scheme) => format!(
+            "{}{}{}{sig}",
+            ts.as_deref().unwrap_or_default(),
+            separator.as_deref().unwrap_or(","),
+            prefix.as_deref().unwrap_or("")
+        ),
         SignatureFormat::List { prefix, .. } => format!("{}{sig}", prefix.as_deref().unwrap_or("")),
         SignatureFormat::Params {
             pair_separator,
@@ -915,6 +1054,15 @@ fn format_timestamp(ms: i64, format: TimestampFormat) -> String {
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             t.format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
+        }
+        TimestampFormat::Iso8601NoZone => {
+            let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let whole = t
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            // Milliseconds and no zone, as Orb sends them.
+            format!("{}.{:03}", whole.trim_end_matches('Z'), ms.rem_euclid(1000))
         }
     }
 }

@@ -192,6 +192,9 @@ pub enum TimestampSource {
     SignatureParam(String),
     /// A JSON pointer into the body (Tolinku `/timestamp`).
     Json(String),
+    /// The first entry of a `List` signature header, the entries after it being the
+    /// signatures (Recurly: `recurly-signature: <unix ms>,<hex>,<hex>`).
+    FirstEntry,
     /// The `iat` claim of a JWT signature (monday.com): signed with the token, required, and
     /// held to the route's freshness window.
     JwtIat,
@@ -202,6 +205,10 @@ pub enum TimestampFormat {
     Unix,
     UnixMs,
     Rfc3339,
+    /// An ISO 8601 date-time with no zone at all, read as UTC: `2024-03-27T15:42:29.551`
+    /// (Orb's `X-Orb-Timestamp`), the fraction optional. A value with a zone is refused: a
+    /// sender writing zones is configured as `rfc3339`.
+    Iso8601NoZone,
 }
 
 impl TimestampFormat {
@@ -210,6 +217,7 @@ impl TimestampFormat {
             "unix" => Some(Self::Unix),
             "unix_ms" => Some(Self::UnixMs),
             "rfc3339" | "iso8601" => Some(Self::Rfc3339),
+            "iso8601_no_zone" => Some(Self::Iso8601NoZone),
             _ => None,
         }
     }
@@ -362,6 +370,10 @@ pub struct Scheme {
     pub url_default_port_optional: bool,
     /// The claims a JWT signature must carry (JWT algorithms only).
     pub jwt: Option<JwtRule>,
+    /// With `Params`: the header may hold several groups of pairs separated by this character,
+    /// each a whole `t=..,v1=..` set (Persona while a secret rotates: `t=..,v1=.. t=..,v1=..`).
+    /// Each group is verified on its own, its signatures against its own timestamp.
+    pub param_groups: Option<char>,
 }
 
 impl Default for Scheme {
@@ -392,6 +404,7 @@ impl Default for Scheme {
             algorithm_header: None,
             url_default_port_optional: false,
             jwt: None,
+            param_groups: None,
         }
     }
 }

@@ -1528,7 +1528,7 @@ fn generic_params_format() {
 fn generic_header_timestamp_formats() {
     let body = br#"{"a":1}"#;
     let now_s = 1_764_000_000i64;
-    let cases: [(TimestampFormat, String, i64); 5] = [
+    let cases: [(TimestampFormat, String, i64); 7] = [
         (TimestampFormat::Unix, now_s.to_string(), now_s * 1000),
         (
             TimestampFormat::UnixMs,
@@ -1548,6 +1548,16 @@ fn generic_header_timestamp_formats() {
         (
             TimestampFormat::Rfc3339,
             "2025-11-24T15:59:30-00:00".into(),
+            now_s * 1000 - 30_000,
+        ),
+        (
+            TimestampFormat::Iso8601NoZone,
+            "2025-11-24T16:00:00.551".into(),
+            now_s * 1000 + 551,
+        ),
+        (
+            TimestampFormat::Iso8601NoZone,
+            "2025-11-24T15:59:30".into(),
             now_s * 1000 - 30_000,
         ),
     ];
@@ -1608,7 +1618,7 @@ fn generic_header_timestamp_formats() {
         // The timestamp is signed as text: an equivalent spelling is another message.
         let other = match format {
             TimestampFormat::Unix | TimestampFormat::UnixMs => format!("0{ts}"),
-            TimestampFormat::Rfc3339 => ts.replace('T', "t"),
+            TimestampFormat::Rfc3339 | TimestampFormat::Iso8601NoZone => ts.replace('T', "t"),
         };
         let map = headers(&[("X-Signature", &sig), ("X-Timestamp", &other)]);
         assert!(check(&s, &ks, &map, body, at(now_s)).is_err(), "{other}");
@@ -2133,11 +2143,14 @@ fn sign_round_trip_presets() {
         };
         let v = round_trip(&p.scheme, secret, body, now, public_url);
         match &p.scheme.timestamp {
-            // A millisecond header or signature parameter (WorkOS `t=`) carries the clock
-            // exactly.
+            // A millisecond header or signature parameter (WorkOS `t=`, Recurly's first entry, Orb's
+            // ISO time with milliseconds) carries the clock exactly.
             Some(TimestampRule {
-                source: TimestampSource::Header | TimestampSource::SignatureParam(_),
-                format: TimestampFormat::UnixMs,
+                source:
+                    TimestampSource::Header
+                    | TimestampSource::SignatureParam(_)
+                    | TimestampSource::FirstEntry,
+                format: TimestampFormat::UnixMs | TimestampFormat::Iso8601NoZone,
             }) => {
                 assert_eq!(v.signed_at_ms, Some(1_764_000_000_500), "{name}");
                 assert_eq!(v.skew_seconds, Some(0.0), "{name}");
@@ -2672,4 +2685,205 @@ fn a_token_matches_only_itself() {
     ] {
         assert!(!check(wrong), "{wrong}");
     }
+}
+
+/// `iso8601_no_zone` (Orb's `X-Orb-Timestamp`): a date-time without a zone is UTC, any zone is
+/// refused (it would be another format), and `sign` writes what `verify` reads. Orb's SDK tests
+/// carry a delivery signed by Orb: the `orb` preset accepts it at its signing time.
+#[test]
+fn iso8601_no_zone_timestamps() {
+    use TimestampFormat::Iso8601NoZone as F;
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29.551", F),
+        Ok(1_711_554_149_551)
+    );
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29", F),
+        Ok(1_711_554_149_000)
+    );
+    assert_eq!(
+        parse_timestamp("2024-03-27T15:42:29.123456789", F),
+        Ok(1_711_554_149_123)
+    );
+    for zoned in [
+        "2024-03-27T15:42:29.551Z",
+        "2024-03-27T15:42:29+00:00",
+        "2024-03-27T15:42:29-01:00",
+        "2024-03-27 15:42:29",
+        "2024-03-27",
+        "1711554149",
+        "2024-03-27T15:42:29.",
+    ] {
+        assert!(parse_timestamp(zoned, F).is_err(), "{zoned}");
+    }
+    assert_eq!(
+        format_timestamp(1_711_554_149_551, F),
+        "2024-03-27T15:42:29.551"
+    );
+    assert_eq!(
+        format_timestamp(1_711_554_149_000, F),
+        "2024-03-27T15:42:29.000"
+    );
+
+    // orb-billing's tests (`tests/api_resources/test_webhooks.py`): Orb's own signature.
+    let orb = crate::verify::presets::lookup("orb")
+        .expect("orb preset")
+        .scheme;
+    let body = br#"{"id": "o4mmewpfNNTnjfZc", "created_at": "2024-03-27T15:42:29+00:00", "type": "resource_event.test", "properties": {"message": "A test webhook from Orb. Happy testing!"}}"#;
+    let ks = keys(&["c-UGKYdnhHh436B_sMouYAPUvXyWpzOdunZBV5dFSD8"], &orb);
+    let map = headers(&[
+        ("X-Orb-Timestamp", "2024-03-27T15:42:29.551"),
+        (
+            "X-Orb-Signature",
+            "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391",
+        ),
+    ]);
+    let v = check(&orb, &ks, &map, body, at_ms(1_711_554_149_551)).expect("Orb's vector");
+    assert_eq!(v.signed_at_ms, Some(1_711_554_149_551));
+    // The same delivery read as if its time had a zone is another message.
+    let map = headers(&[
+        ("X-Orb-Timestamp", "2024-03-27T15:42:29.551Z"),
+        (
+            "X-Orb-Signature",
+            "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391",
+        ),
+    ]);
+    assert!(check(&orb, &ks, &map, body, at_ms(1_711_554_149_551)).is_err());
+}
+
+/// `TimestampSource::FirstEntry` (Recurly's `recurly-signature: <unix ms>,<sig>,<sig>`): the
+/// first list entry is the signed time and never a signature candidate; every later entry is.
+#[test]
+fn first_list_entry_is_the_timestamp() {
+    let s = presets::lookup("recurly").expect("recurly").scheme;
+    let body = br#"{"id":"x1","event_type":"created"}"#;
+    let ts = "1764000000500";
+    let ks = keys(&["old-key", "new-key"], &s);
+    let sig = |k: &[u8]| hex::encode(hmac_sha256(k, &[ts.as_bytes(), b".", body]));
+    let now = at_ms(1_764_000_000_500);
+    for value in [
+        format!("{ts},{}", sig(b"new-key")),
+        format!("{ts},{},{}", sig(b"old-key"), sig(b"new-key")),
+        format!(" {ts} , {} ", sig(b"old-key")),
+    ] {
+        let map = headers(&[("recurly-signature", &value)]);
+        let v = check(&s, &ks, &map, body, now).unwrap_or_else(|e| panic!("{value}: {e:?}"));
+        assert_eq!(v.signed_at_ms, Some(1_764_000_000_500));
+        assert!(precheck(
+            &s,
+            &Message::new(&Method::POST, &Uri::from_static("/"), &map, b"", None)
+        )
+        .is_ok());
+    }
+    // Only a timestamp: no signature entry.
+    let map = headers(&[("recurly-signature", ts)]);
+    assert_eq!(
+        check(&s, &ks, &map, body, now),
+        Err(VerifyError::MalformedSignature(
+            "no signature entry in the expected format"
+        ))
+    );
+    // A signature in first place is read as the (bad) timestamp, never as a signature.
+    let map = headers(&[("recurly-signature", &format!("{},{ts}", sig(b"new-key")))]);
+    assert!(matches!(
+        check(&s, &ks, &map, body, now),
+        Err(VerifyError::InvalidTimestamp(_) | VerifyError::MalformedSignature(_))
+    ));
+    // The timestamp is signed: another one is another message; an old one is stale.
+    let map = headers(&[(
+        "recurly-signature",
+        &format!("1764000000501,{}", sig(b"new-key")),
+    )]);
+    assert_eq!(check(&s, &ks, &map, body, now), Err(VerifyError::Mismatch));
+    let map = headers(&[("recurly-signature", &format!("{ts},{}", sig(b"new-key")))]);
+    assert!(matches!(
+        check(&s, &ks, &map, body, at_ms(1_764_000_000_500 + 300_001)),
+        Err(VerifyError::TooOld { .. })
+    ));
+    // `sign` writes the timestamp first.
+    let key = Key::new("k".into(), &Secret::new("new-key"), &s).expect("key");
+    let out = sign(
+        &s,
+        &key,
+        &SignInput {
+            body,
+            method: &Method::POST,
+            uri: &Uri::from_static("/"),
+            public_url: None,
+            now,
+            id: None,
+        },
+    )
+    .expect("sign");
+    assert_eq!(
+        out,
+        vec![(
+            HeaderName::from_static("recurly-signature"),
+            format!("{ts},{}", sig(b"new-key"))
+        )]
+    );
+}
+
+/// `Scheme::param_groups` (Persona during a secret rotation: `t=..,v1=.. t=..,v1=..`): each
+/// group's signature is checked against its own `t`, any group may match, and a group's
+/// signature never pairs with another group's timestamp.
+#[test]
+fn param_groups_each_with_its_own_timestamp() {
+    let s = presets::lookup("persona").expect("persona").scheme;
+    let body = br#"{"data":{"type":"event","id":"evt_1"}}"#;
+    let ks = keys(&["new-secret"], &s);
+    let sig = |k: &[u8], t: &str| hex::encode(hmac_sha256(k, &[t.as_bytes(), b".", body]));
+    let (t1, t2) = ("1764000000", "1764000001");
+    let now = at(1_764_000_001);
+    let ok = [
+        format!("t={t1},v1={}", sig(b"new-secret", t1)),
+        format!(
+            "t={t1},v1={} t={t2},v1={}",
+            sig(b"old", t1),
+            sig(b"new-secret", t2)
+        ),
+        format!(
+            "t={t2},v1={}  t={t1},v1={}",
+            sig(b"new-secret", t2),
+            sig(b"old", t1)
+        ),
+    ];
+    for value in &ok {
+        let map = headers(&[("Persona-Signature", value)]);
+        check(&s, &ks, &map, body, now).unwrap_or_else(|e| panic!("{value}: {e:?}"));
+        let uri = Uri::from_static("/");
+        let m = Message::new(&Method::POST, &uri, &map, b"", None);
+        assert!(precheck(&s, &m).is_ok(), "{value}");
+    }
+    // The new secret's signature over t2, placed in the group of t1: no group verifies.
+    let value = format!(
+        "t={t1},v1={} t={t2},v1={}",
+        sig(b"new-secret", t2),
+        sig(b"old", t1)
+    );
+    let map = headers(&[("Persona-Signature", &value)]);
+    assert_eq!(check(&s, &ks, &map, body, now), Err(VerifyError::Mismatch));
+    // An authentic but stale group is reported as stale.
+    let value = format!(
+        "t={t1},v1={} t={t2},v1={}",
+        sig(b"old", t1),
+        sig(b"new-secret", t2)
+    );
+    let map = headers(&[("Persona-Signature", &value)]);
+    assert!(matches!(
+        check(&s, &ks, &map, body, at(1_764_000_001 + 301)),
+        Err(VerifyError::TooOld { .. })
+    ));
+    // Without groups the same header would pair the first `t` with every `v1`.
+    let flat = Scheme {
+        param_groups: None,
+        ..s.clone()
+    };
+    let value = format!(
+        "t={t1},v1={} t={t2},v1={}",
+        sig(b"old", t1),
+        sig(b"new-secret", t2)
+    );
+    let map = headers(&[("Persona-Signature", &value)]);
+    assert!(check(&flat, &ks, &map, body, now).is_err());
 }

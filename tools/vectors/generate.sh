@@ -23,7 +23,7 @@ FILES+=(zoom.json twitch.json intercom.json typeform.json woocommerce.json bitbu
 FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.json gitlab.json okta.json mailgun.json)
 # Catalogue generators, one directory each (own pins; the sender's SDK verifies where one exists).
 FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json)  # devtools/
-FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.json onfido.json modern-treasury.json polar.json brex.json aftership.json chargify.json bolt.json castle.json worldline.json)  # payments/
+FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.json onfido.json modern-treasury.json polar.json brex.json aftership.json chargify.json bolt.json castle.json worldline.json orb.json recurly.json persona.json)  # payments/
 FILES+=(netlify.json monday.json chargebee.json pipedrive.json postmark.json)  # tokens/
 FILES+=(line.json zendesk.json customerio.json front.json helpscout.json nylas.json webex.json telnyx.json pusher.json clickup.json frameio.json tiktok.json trello.json docusign.json mandrill.json)  # messaging/
 FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.json azure-event-grid.json telegram.json microsoft-graph.json)  # social/

@@ -4,7 +4,10 @@
 //! where it has one); the sources of each fact are cited there and beside each preset.
 
 use super::Encoding::Base64;
-use super::{h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, B, HOUR, MINUTE};
+use super::{
+    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, TimestampRule,
+    TimestampSource, B, HOUR, MINUTE,
+};
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
     names: NAMES,
@@ -27,6 +30,9 @@ const NAMES: &[&str] = &[
     "bolt",
     "castle",
     "worldline",
+    "orb",
+    "recurly",
+    "persona",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -144,6 +150,47 @@ fn build(name: &str) -> Option<Preset> {
             .enc(Base64)
             .dedup_json("/id")
             .build(),
+        // Orb: `X-Orb-Signature: v1=<hex>` (several space-separated entries possible), hex
+        // HMAC-SHA256 under the webhook secret (as text) of `v1:{X-Orb-Timestamp}:{body}`; the
+        // timestamp is ISO 8601 without a zone, UTC (`2024-03-27T15:42:29.551`; orb-billing
+        // `webhooks.verify_signature`, whose window is 5 minutes). No documented delivery id:
+        // the body hash.
+        "orb" => B::new("orb", "x-orb-signature")
+            .list(" ")
+            .prefix("v1=")
+            .ts_header("x-orb-timestamp", TimestampFormat::Iso8601NoZone)
+            .payload("v1:{timestamp}:{body}")
+            .build(),
+        // Recurly: `recurly-signature: <unix ms>,<hex>[,<hex>]`, the first entry the timestamp,
+        // each signature the hex HMAC-SHA256 under the endpoint's secret key of
+        // `{timestamp}.{body}`; two signatures for 24 hours after a key is regenerated
+        // (docs.recurly.com "Signature verification"; recurly-client-ruby
+        // `Webhooks.verify_signature`, 5-minute tolerance). JSON webhooks only: XML ones are
+        // unsigned. No documented delivery id: the body hash.
+        "recurly" => {
+            let mut p = B::new("recurly", "recurly-signature")
+                .list(",")
+                .payload("{timestamp}.{body}")
+                .build();
+            p.scheme.timestamp = Some(TimestampRule {
+                source: TimestampSource::FirstEntry,
+                format: TimestampFormat::UnixMs,
+            });
+            p
+        }
+        // Persona: `Persona-Signature: t=<unix>,v1=<hex>`, hex HMAC-SHA256 under the webhook
+        // secret of `{t}.{body}`; while a secret rotates the header holds two such groups
+        // separated by a space (docs.withpersona.com "Webhook Best Practices", Checking
+        // signatures). Persona says the same event may arrive more than once but names no
+        // delivery id outside the body's event: the body hash.
+        "persona" => {
+            let mut p = B::new("persona", "persona-signature")
+                .params(',', "v1", "t", TimestampFormat::Unix)
+                .payload("{timestamp}.{body}")
+                .build();
+            p.scheme.param_groups = Some(' ');
+            p
+        }
         _ => return None,
     };
     Some(p)

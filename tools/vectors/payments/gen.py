@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Vectors of payment / billing senders: checkout, gocardless, paystack, lemonsqueezy, onfido,
-modern-treasury, lithic, polar, brex, aftership, chargify, bolt, castle and worldline.
+modern-treasury, lithic, polar, brex, aftership, chargify, bolt, castle, worldline, orb, recurly
+and persona.
 
 Run by gen.sh (it builds the pinned venv from requirements.txt).  Usage: gen.py OUT_DIR
 
@@ -9,8 +10,9 @@ Each case is signed with the SDK's own signer where it has one (Modern Treasury
 it), else with the stdlib call the sender's docs / SDK verifier describe.  Then every case is
 checked by an independent verifier: the SDK's own where there is one (GoCardless
 `webhooks.parse_with_meta`, Onfido `WebhookEventVerifier.read_payload`, Modern Treasury
-`webhooks.validate_signature`, Lithic `webhooks.verify_signature` at a frozen clock), else a
-separate docs-following verifier (Checkout.com, Paystack, Lemon Squeezy).  For every case: one
+`webhooks.validate_signature`, Lithic `webhooks.verify_signature` and Orb
+`webhooks.verify_signature` at a frozen clock), else a separate docs-following verifier
+(Checkout.com, Paystack, Lemon Squeezy, Persona; Recurly's is a port of its Ruby client's).  For every case: one
 of the route secrets verifies it (exactly the one its name says), a wrong secret fails, and a
 body with one byte flipped fails.  Nothing reads the clock; secrets and ids come from labels.
 """
@@ -38,6 +40,7 @@ PINS = {
     "polar-sdk": "1.0.2",
     "castle": "7.3.0",
     "onlinepayments-sdk-python3": "10.3.0",
+    "orb-billing": "4.90.0",
 }
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
@@ -59,6 +62,8 @@ import modern_treasury  # noqa: E402
 import polar.webhooks as polar_webhooks_mod  # noqa: E402
 from polar.v2026_10.webhooks import validate_event as polar_validate_event  # noqa: E402
 from polar.webhooks import PolarWebhookError, PolarWebhookVerificationError  # noqa: E402
+import orb  # noqa: E402
+import orb.resources.webhooks.webhooks as orb_webhooks_mod  # noqa: E402
 import standardwebhooks  # noqa: E402
 import standardwebhooks.webhooks as swh_mod  # noqa: E402
 from onfido.webhook_event_verifier import (  # noqa: E402
@@ -1148,6 +1153,244 @@ def gen_worldline(out):
           "SignatureValidator verifies every case", cases, accepts)
 
 
+# --------------------------------------------------------------------------- Orb
+
+class _OrbFrozenClock:
+    """Freezes datetime.now() inside orb.resources.webhooks.webhooks (its 5-minute window)."""
+
+    def __init__(self, ts):
+        self.ts = ts
+
+    def __enter__(self):
+        ts = self.ts
+        self.real = orb_webhooks_mod.datetime
+
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.fromtimestamp(ts, tz=tz or timezone.utc)
+
+        orb_webhooks_mod.datetime = Frozen
+
+    def __exit__(self, *exc):
+        orb_webhooks_mod.datetime = self.real
+
+
+def gen_orb(out):
+    """Orb: `X-Orb-Signature: v1=<hex HMAC-SHA256(secret, "v1:{X-Orb-Timestamp}:{body}")>`, the
+    timestamp ISO 8601 without a zone (UTC), several signatures space separated; orb-billing
+    `webhooks.verify_signature` (PyPI orb-billing==4.90.0) verifies every case at a frozen
+    clock.  The first case is the delivery from orb-billing's own tests."""
+    old = det_chars("orb/secret/old", 43, B62 + "-_")
+    new = det_chars("orb/secret/new", 43, B62 + "-_")
+
+    def naive(ts, millis):
+        return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}"
+
+    def event(k, typ="invoice.issued", extra=None, pretty_body=False):
+        obj = {"id": det_chars(f"orb/evt/{k}", 16, B62), "created_at": iso(ts_of(k)).replace(".000Z", "+00:00"),
+               "type": typ, "properties": {}}
+        if extra:
+            obj.update(extra)
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def sig(key, ts_text, body):
+        return hmac.new(key.encode(), b"v1:" + ts_text.encode() + b":" + body, hashlib.sha256).hexdigest()
+
+    def headers(keys, k, body, millis=551):
+        t = naive(ts_of(k), millis)
+        return [("X-Orb-Timestamp", t), ("X-Orb-Signature", " ".join(f"v1={sig(key, t, body)}" for key in keys))]
+
+    cases = []
+    sdk_secret = "c-UGKYdnhHh436B_sMouYAPUvXyWpzOdunZBV5dFSD8"
+    body = (b'{"id": "o4mmewpfNNTnjfZc", "created_at": "2024-03-27T15:42:29+00:00", "type": "resource_event.test", '
+            b'"properties": {"message": "A test webhook from Orb. Happy testing!"}}')
+    cases.append(case("orb_sdk_test_delivery", [sdk_secret], 1711554149,
+                      [("X-Orb-Timestamp", "2024-03-27T15:42:29.551"),
+                       ("X-Orb-Signature", "v1=9d25de966891ab0bc18754faf8d83d0980b44ae330fcc130b41a6cf3daf1f391")],
+                      body, None))
+    body = event(0)
+    cases.append(case("invoice_issued", [old], ts_of(0), headers([old], 0, body), body, None))
+    body = event(1, "subscription.started", pretty_body=True)
+    cases.append(case("subscription_started_pretty", [old], ts_of(1), headers([old], 1, body, 7), body, None))
+    body = pad_to_1kib(lambda n: event(2, extra={"properties": {"lines": [{"name": "Crédit d'usage ☕", "qty": 1}] * n}}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], 2, body), body, None))
+    body = odd_body(b'"type":"invoice.issued",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], 3, body), body, None))
+    body = event(4, extra={"properties": {"customer": "Łucja Wróbel — 陈静 🧾"}})
+    cases.append(case("non_ascii_customer", [old], ts_of(4), headers([old], 4, body), body, None))
+    body = event(5, "invoice.payment_succeeded")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], 5, body), body, None))
+    body = event(6)
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], 6, body), body, None))
+    body = event(7, "customer.credit_balance_dropped")
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([old, new], 7, body), body, None))
+
+    client = orb.Orb(api_key="not-used", webhook_secret=None)
+    signed_at = {c["name"]: c["signed_at"] for c in cases}
+
+    def accepts(secret, hdrs, body):
+        name = next(n for n, c in ((c["name"], c) for c in cases) if c["headers"] == [list(h) for h in hdrs])
+        with _OrbFrozenClock(signed_at[name]):
+            try:
+                client.webhooks.verify_signature(payload=body, headers=dict(hdrs), secret=secret)
+                return True
+            except ValueError:
+                return False
+
+    # The SDK's window: 5 minutes either side of the header's time.
+    c = cases[1]
+    body = base64.b64decode(c["body_b64"])
+    for delta, ok in ((299, True), (301, False), (-299, True), (-301, False)):
+        with _OrbFrozenClock(c["signed_at"] + delta):
+            try:
+                client.webhooks.verify_signature(payload=body, headers=dict(c["headers"]), secret=old)
+                got = True
+            except ValueError:
+                got = False
+        assert got == ok, f"orb window {delta}: {got}"
+
+    write(out, "orb", "orb-billing==4.90.0 (PyPI): stdlib hmac signs v1:{timestamp}:{body} as "
+          "webhooks.verify_signature describes; every case verified by Orb.webhooks.verify_signature at a "
+          "frozen clock; orb_sdk_test_delivery is the delivery in orb-billing's own tests", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Recurly
+
+def gen_recurly(out):
+    """Recurly: `recurly-signature: <unix ms>,<hex>[,<hex>]`, each signature
+    hex(HMAC-SHA256(endpoint secret key, "{timestamp}.{body}")) (docs.recurly.com "Signature
+    verification"). Neither PyPI `recurly` nor npm `recurly` verifies webhooks (only the Ruby and
+    Go clients do): signed with the stdlib, checked by a port of recurly-client-ruby
+    `Recurly::Webhooks.verify_signature` (split on commas, first entry the timestamp, 5-minute
+    tolerance in milliseconds, any signature matching)."""
+    old = det_hex("recurly/secret/old", 32)
+    new = det_hex("recurly/secret/new", 32)
+
+    def event(k, typ="created", obj="subscription", extra=None, pretty_body=False):
+        o = {"id": det_chars(f"recurly/evt/{k}", 13, "0123456789abcdefghijklmnopqrstuvwxyz"),
+             "object_type": obj, "site_id": det_chars("recurly/site", 13, "0123456789abcdefghijklmnopqrstuvwxyz"),
+             "event_type": typ, "event_time": iso(ts_of(k)),
+             "account_code": f"acct-{k}", "uuid": det_hex(f"recurly/uuid/{k}", 32)}
+        if extra:
+            o.update(extra)
+        return pretty(o) if pretty_body else compact(o)
+
+    def headers(keys, k, body):
+        t = str(ts_of(k) * 1000 + 123)
+        sigs = [hmac.new(key.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest() for key in keys]
+        return [("recurly-signature", ",".join([t] + sigs))]
+
+    cases = []
+    body = event(0)
+    cases.append(case("subscription_created", [old], ts_of(0), headers([old], 0, body), body, None))
+    body = event(1, "renewed", pretty_body=True)
+    cases.append(case("subscription_renewed_pretty", [old], ts_of(1), headers([old], 1, body), body, None))
+    body = pad_to_1kib(lambda n: event(2, "paid", "charge_invoice", extra={"note": "Facture réglée ☕ " * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], 2, body), body, None))
+    body = odd_body(b'"event_type":"created",\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], 3, body), body, None))
+    body = event(4, "updated", "account", extra={"account_name": "Łucja Wróbel — 陈静 🧾"})
+    cases.append(case("non_ascii_account", [old], ts_of(4), headers([old], 4, body), body, None))
+    body = event(5, "canceled")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], 5, body), body, None))
+    body = event(6, "expired")
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], 6, body), body, None))
+    body = event(7, "reactivated")
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([new, old], 7, body), body, None))
+
+    def ruby_verify(header_value, secret, body, now_ms, tolerance=5 * 60 * 1000):
+        s_timestamp, *signatures = header_value.split(",")
+        timestamp = int(s_timestamp)
+        if abs(now_ms - timestamp) > tolerance:
+            return False
+        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return any(hmac.compare_digest(expected, s) for s in signatures)
+
+    def accepts(secret, hdrs, body):
+        value = [v for k, v in hdrs if k == "recurly-signature"][0]
+        return ruby_verify(value, secret, body, int(value.split(",")[0]))
+
+    c = cases[0]
+    value = c["headers"][0][1]
+    body = base64.b64decode(c["body_b64"])
+    t = int(value.split(",")[0])
+    for delta, ok in ((300_000, True), (300_001, False), (-300_000, True), (-300_001, False)):
+        assert ruby_verify(value, old, body, t + delta) == ok, f"recurly window {delta}"
+
+    write(out, "recurly", "no Python or npm Recurly SDK verifies webhooks: Python stdlib hmac signs "
+          "{timestamp}.{body} as docs.recurly.com 'Signature verification' describes; every case checked by a "
+          "port of recurly-client-ruby Recurly::Webhooks.verify_signature", cases, accepts)
+
+
+# --------------------------------------------------------------------------- Persona
+
+def gen_persona(out):
+    """Persona: `Persona-Signature: t=<unix>,v1=<hex HMAC-SHA256(webhook secret, "{t}.{body}")>`;
+    during a secret rotation two such groups separated by a space (docs.withpersona.com "Webhook
+    Best Practices", Checking signatures). No Persona SDK verifies webhooks: signed with the
+    stdlib, checked by a verifier following the docs' rotation sample (split on spaces, each
+    group on commas, its own t with its own v1)."""
+    old = "wbhsec_" + det_hex("persona/secret/old", 40)
+    new = "wbhsec_" + det_hex("persona/secret/new", 40)
+
+    def event(k, name="inquiry.completed", extra=None, pretty_body=False):
+        attrs = {"name": name, "created-at": iso(ts_of(k)),
+                 "payload": {"data": {"type": "inquiry", "id": "inq_" + det_chars(f"persona/inq/{k}", 24, B62),
+                                      "attributes": {"status": "completed"}}}}
+        if extra:
+            attrs.update(extra)
+        obj = {"data": {"type": "event", "id": "evt_" + det_chars(f"persona/evt/{k}", 24, B62), "attributes": attrs}}
+        return pretty(obj) if pretty_body else compact(obj)
+
+    def group(key, t, body):
+        return f"t={t},v1=" + hmac.new(key.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+
+    def headers(keys, k, body):
+        t = ts_of(k)
+        return [("Persona-Signature", " ".join(group(key, t, body) for key in keys))]
+
+    cases = []
+    body = event(0)
+    cases.append(case("inquiry_completed", [old], ts_of(0), headers([old], 0, body), body, None))
+    body = event(1, "verification.created", pretty_body=True)
+    cases.append(case("verification_created_pretty", [old], ts_of(1), headers([old], 1, body), body, None))
+    body = pad_to_1kib(lambda n: event(2, extra={"fields": [{"name": "adresse", "value": "Rue du Café ☕"}] * n}))
+    cases.append(case("large_1kib", [old], ts_of(2), headers([old], 2, body), body, None))
+    body = odd_body(b'"data":{"type":"event"},\r\n\t')
+    cases.append(case("unicode_odd_whitespace", [old], ts_of(3), headers([old], 3, body), body, None))
+    body = event(4, extra={"name-on-id": "Łucja Wróbel — 陈静 🪪"})
+    cases.append(case("non_ascii_fields", [old], ts_of(4), headers([old], 4, body), body, None))
+    body = event(5, "inquiry.approved")
+    cases.append(case("rotation_route_old_new_signed_by_new", [old, new], ts_of(5), headers([new], 5, body), body, None))
+    body = event(6, "inquiry.declined")
+    cases.append(case("rotation_route_old_new_signed_by_old", [old, new], ts_of(6), headers([old], 6, body), body, None))
+    body = event(7, "inquiry.expired")
+    cases.append(case("rotation_two_signatures_route_old_new", [old, new], ts_of(7), headers([new, old], 7, body), body, None))
+    # Two groups whose timestamps differ (each group is its own signing): each signature only
+    # verifies with its own group's `t`; the first group's (the old secret's) is signed_at.
+    body = event(8, "inquiry.completed")
+    value = group(old, ts_of(8) - 1, body) + " " + group(new, ts_of(8), body)
+    cases.append(case("rotation_two_signatures_route_old_new_different_t", [old, new], ts_of(8) - 1,
+                      [("Persona-Signature", value)], body, None))
+
+    def accepts(secret, hdrs, body):
+        value = [v for k, v in hdrs if k == "Persona-Signature"][0]
+        for g in value.split(" "):
+            if not g:
+                continue
+            params = dict(kv.split("=", 1) for kv in g.split(","))
+            t, v1 = params["t"], params["v1"]
+            want = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+            if hmac.compare_digest(v1, want):
+                return True
+        return False
+
+    write(out, "persona", "no Persona SDK verifies webhooks: Python stdlib hmac signs {t}.{body} as "
+          "docs.withpersona.com 'Webhook Best Practices' (Checking signatures) describes, rotation as two "
+          "space-separated t=..,v1=.. groups; every case checked by a separate docs-following verifier", cases, accepts)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -1165,6 +1408,9 @@ def main():
     gen_bolt(out)
     gen_castle(out)
     gen_worldline(out)
+    gen_orb(out)
+    gen_recurly(out)
+    gen_persona(out)
 
 
 if __name__ == "__main__":

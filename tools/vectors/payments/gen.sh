@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Vectors of payment / billing senders: checkout, gocardless, paystack, lemonsqueezy, onfido,
-# modern-treasury, lithic.  Builds its own pinned venv from requirements.txt (only when that
-# file changed), then runs gen.py.  Usage: gen.sh OUT_DIR
+# modern-treasury, lithic, ... worldline, orb, recurly, persona.  Builds its own pinned venv
+# from requirements.txt (only when that file changed), then runs gen.py.  Usage: gen.sh OUT_DIR
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${1:?usage: gen.sh OUT_DIR}"
