@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Vectors for developer-tool / infrastructure senders: openai, replicate, workos, heroku,
 circleci, buildkite, terraform, launchdarkly, alchemy, mongodb, sonatype, autodesk, clearbit,
-signal-sciences, trendmicro-conformity, segment.
+signal-sciences, trendmicro-conformity, segment, dwolla, hookdeck, cal-com.
 
 Run through gen.sh (it builds the pinned venv from requirements.txt next to this file).
 Usage: gen.py OUT_DIR
@@ -1012,6 +1012,135 @@ def segment_cases():
 
 # --------------------------------------------------------------------------- main
 
+# --------------------------------------------------------------------------- dwolla
+
+def dwolla_verify(headers, body, secret, now):
+    """Dwolla docs (Validating webhooks): X-Request-Signature-SHA-256 is the hex SHA-256 HMAC of
+    the request body, keyed with the subscription's secret."""
+    got = header({"headers": headers}, "x-request-signature-sha-256")
+    return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+
+
+def dwolla_cases():
+    def secret(label):  # the `secret` the integrator passes to POST /webhook-subscriptions
+        return det("dwolla-secret-" + label, 32)
+
+    api = "https://api-sandbox.dwolla.com"
+
+    def event(label, topic, at, kind, extra=None):
+        eid, rid = det_uuid("dwolla-event-" + label), det_uuid("dwolla-resource-" + label)
+        e = {"id": eid, "resourceId": rid, "topic": topic, "timestamp": iso(at, ".407"),
+             "_links": {"self": {"href": f"{api}/events/{eid}"},
+                        "account": {"href": f"{api}/accounts/{det_uuid('dwolla-account')}"},
+                        "resource": {"href": f"{api}/{kind}/{rid}"},
+                        "customer": {"href": f"{api}/customers/{det_uuid('dwolla-customer')}"}},
+             "created": iso(at, ".407")}
+        e.update(extra or {})
+        return e
+
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1200, compact(event("1", "customer_created", T0 + 1199, "customers"))),
+        ("large_1kib", ["old"], "old", T0 + 8400,
+         compact(event("2", "customer_transfer_completed", T0 + 8399, "transfers", {"note": filler(1100)}))),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 15600,
+         odd_body(b'"id":"' + det_uuid("dwolla-event-3").encode() + b'","topic":"customer_verified"')),
+        ("non_ascii_body", ["old"], "old", T0 + 22800,
+         pretty(event("4", "customer_funding_source_added", T0 + 22799, "funding-sources",
+                      {"name": "Caf\u00e9 \u2615 Checking \u2014 \u4e2d\u6587"}))),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30000,
+         compact(event("5", "transfer_created", T0 + 29999, "transfers"))),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    return simple_cases("dwolla", "X-Request-Signature-SHA-256", "sha256", "hex", "", secret, bodies, hdrs,
+                        json_id("/id"), dwolla_verify)
+
+
+# --------------------------------------------------------------------------- hookdeck
+
+def hookdeck_verify(headers, body, secret, now):
+    """Hookdeck (webhook-skills hookdeck-event-gateway-webhooks): x-hookdeck-signature is the
+    base64 HMAC-SHA256 of the raw body, keyed with the project's signing secret."""
+    got = header({"headers": headers}, "x-hookdeck-signature")
+    return hmac.compare_digest(got, b64(hmac.new(secret.encode(), body, hashlib.sha256).digest()))
+
+
+def hookdeck_cases():
+    def secret(label):  # Settings > Secrets: the project's signing secret
+        return det("hookdeck-secret-" + label, 32)
+
+    # Hookdeck forwards the original sender's body unchanged: bodies of a few kinds.
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1500,
+         compact({"id": "evt_" + det("hookdeck-body-1", 24), "type": "invoice.paid", "object": "event"})),
+        ("large_1kib", ["old"], "old", T0 + 8700,
+         compact({"event": "push", "ref": "refs/heads/main", "log": filler(1100)})),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 15900, odd_body(b'"event":"order.created"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23100,
+         compact({"type": "message", "text": "Jos\u00e9 \u2192 \u674e\u96f7 \U0001f680", "lang": "es"})),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30300,
+         compact({"type": "customer.updated", "id": det_uuid("hookdeck-body-5")})),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json"),
+                ("x-hookdeck-eventid", "evt_" + det("hookdeck-event-" + name, 20)),
+                ("x-hookdeck-requestid", "req_" + det("hookdeck-request-" + name, 20)),
+                ("x-hookdeck-attempt-count", "1"),
+                ("x-hookdeck-source-name", "shop"),
+                ("x-hookdeck-verified", "true")]
+
+    # event_id: no signed id (x-hookdeck-eventid is unsigned, like sonatype's delivery header).
+    return simple_cases("hookdeck", "x-hookdeck-signature", "sha256", "base64", "", secret, bodies, hdrs,
+                        lambda n, b, h: None, hookdeck_verify)
+
+
+# --------------------------------------------------------------------------- cal-com
+
+def cal_com_verify(headers, body, secret, now):
+    """calcom/cal.com sendPayload.ts createWebhookSignature: hex HMAC-SHA256 of the body string,
+    keyed with the webhook's secret."""
+    got = header({"headers": headers}, "x-cal-signature-256")
+    return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+
+
+def cal_com_cases():
+    def secret(label):  # the webhook's secret: whatever the user types in Settings > Developer > Webhooks
+        return det("cal-secret-" + label, 24)
+
+    def booking(label, trigger, at, title, extra=None):
+        p = {"type": "30min", "title": title, "description": "", "startTime": iso(at + 86400),
+             "endTime": iso(at + 88200),
+             "organizer": {"id": 5, "name": "Ada Lovelace", "email": "ada@example.com",
+                           "timeZone": "Europe/London", "language": {"locale": "en"}, "utcOffset": 0},
+             "attendees": [{"email": "grace@example.com", "name": "Grace Hopper",
+                            "timeZone": "America/New_York", "language": {"locale": "en"}, "utcOffset": -300}],
+             "uid": det("cal-uid-" + label, 22), "bookingId": 1000 + len(label), "status": "ACCEPTED"}
+        p.update(extra or {})
+        # sendPayload: JSON.stringify({triggerEvent, createdAt, payload}): compact, in this order.
+        return compact({"triggerEvent": trigger, "createdAt": iso(at, ".000"), "payload": p})
+
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1800, booking("1", "BOOKING_CREATED", T0 + 1800, "30 Min Meeting")),
+        ("large_1kib", ["old"], "old", T0 + 9000,
+         booking("2", "BOOKING_RESCHEDULED", T0 + 9000, "Planning", {"additionalNotes": filler(1100)})),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 16200, odd_body(b'"triggerEvent":"MEETING_ENDED"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23400,
+         booking("4", "BOOKING_CANCELLED", T0 + 23400, "R\u00e9union \u2615 \u4f1a\u8bae",
+                 {"cancellationReason": "D\u00e9sol\u00e9 \u2014 \u6539\u671f"})),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30600,
+         booking("5", "BOOKING_CREATED", T0 + 30600, "Intro")),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    return simple_cases("cal-com", "X-Cal-Signature-256", "sha256", "hex", "", secret, bodies, hdrs,
+                        lambda n, b, h: None, cal_com_verify)
+
+
 def main(out_dir):
     emit(out_dir, "openai",
          "no OpenAI signer: Standard Webhooks HMAC (Python stdlib) over '{webhook-id}.{webhook-timestamp}.{body}' "
@@ -1081,6 +1210,18 @@ def main(out_dir):
          "destinations' docs and segmentio/action-destinations webhook extendRequest (createHmac('sha1', sharedSecret)"
          ".update(JSON.stringify(data)) over the single event sent) compute it",
          segment_cases())
+    emit(out_dir, "dwolla",
+         "no Dwolla signer: hex HMAC-SHA256 of the body (Python stdlib) in X-Request-Signature-SHA-256 per "
+         "developers.dwolla.com Validating webhooks; bodies after its Event examples",
+         dwolla_cases())
+    emit(out_dir, "hookdeck",
+         "no Hookdeck signer: base64 HMAC-SHA256 of the body (Python stdlib) in x-hookdeck-signature per "
+         "hookdeck/webhook-skills hookdeck-event-gateway-webhooks",
+         hookdeck_cases())
+    emit(out_dir, "cal-com",
+         "no Cal.com SDK: hex HMAC-SHA256 of the body (Python stdlib) in X-Cal-Signature-256 as calcom/cal.com "
+         "packages/features/webhooks/lib/sendPayload.ts createWebhookSignature computes it",
+         cal_com_cases())
 
 
 if __name__ == "__main__":
