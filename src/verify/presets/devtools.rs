@@ -31,6 +31,7 @@ const NAMES: &[&str] = &[
     "dwolla",
     "hookdeck",
     "cal-com",
+    "easypost",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -174,6 +175,15 @@ fn build(name: &str) -> Option<Preset> {
         // verifies). No timestamp, no event id (`triggerEvent`, `createdAt`, `payload`): the body
         // hash.
         "cal-com" => B::new("cal-com", "x-cal-signature-256").build(),
+        // EasyPost: `X-Hmac-Signature: hmac-sha256-hex=<hex>`, HMAC-SHA256 of the body keyed with
+        // the webhook's `webhook_secret` (PyPI easypost 10.7.0 `util.validate_webhook`, which
+        // NFKD-normalises the secret first: identical for ASCII secrets). No timestamp. The body
+        // is the Event, whose `status`, `pending_urls` and `updated_at` change between attempts
+        // while its `id` does not: the dedup key.
+        "easypost" => B::new("easypost", "x-hmac-signature")
+            .prefix("hmac-sha256-hex=")
+            .dedup_json("/id")
+            .build(),
         _ => return None,
     };
     Some(p)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Vectors for developer-tool / infrastructure senders: openai, replicate, workos, heroku,
 circleci, buildkite, terraform, launchdarkly, alchemy, mongodb, sonatype, autodesk, clearbit,
-signal-sciences, trendmicro-conformity, segment, dwolla, hookdeck, cal-com.
+signal-sciences, trendmicro-conformity, segment, dwolla, hookdeck, cal-com, easypost.
 
 Run through gen.sh (it builds the pinned venv from requirements.txt next to this file).
 Usage: gen.py OUT_DIR
@@ -24,6 +24,7 @@ import hmac
 import json
 import os
 import sys
+import unicodedata
 from importlib.metadata import version
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,12 +32,15 @@ sys.path.insert(0, os.path.dirname(HERE))  # tools/vectors/fixtures.py
 from fixtures import case, compact, det_bytes, header, pretty  # noqa: E402
 from fixtures import write as write_fixture  # noqa: E402
 
-PINS = {"openai": "3.63.0", "workos": "10.8.0"}
+PINS = {"openai": "3.63.0", "workos": "10.8.0", "easypost": "10.7.0"}
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
     if _have != _want:
         sys.exit(f"devtools/gen.py: {_pkg}=={_have} installed, expected {_want} (run gen.sh)")
 
+import easypost  # noqa: E402
+import easypost.errors  # noqa: E402
+import easypost.util  # noqa: E402
 import openai  # noqa: E402
 import openai.lib._webhooks as openai_webhooks_mod  # noqa: E402
 import workos.webhooks._verification as workos_verification  # noqa: E402
@@ -1141,6 +1145,88 @@ def cal_com_cases():
                         lambda n, b, h: None, cal_com_verify)
 
 
+# --------------------------------------------------------------------------- easypost
+
+def easypost_verify(headers, body, secret, now):
+    """EasyPost webhooks guide + client libraries: X-Hmac-Signature is 'hmac-sha256-hex=' and
+    the hex HMAC-SHA256 of the body, keyed with the webhook_secret (NFKD-normalised, UTF-8)."""
+    got = header({"headers": headers}, "x-hmac-signature")
+    key = unicodedata.normalize("NFKD", secret).encode()
+    return hmac.compare_digest(got, "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest())
+
+
+def easypost_sdk_check(c, signer_index):
+    """PyPI easypost validate_webhook: accepts the signing secret, raises for the others."""
+    body = base64.b64decode(c["body_b64"])
+    hdrs = dict(c["headers"])  # the SDK reads headers.get("X-Hmac-Signature"): exact case
+    for i, s in enumerate(c["secrets"]):
+        try:
+            easypost.util.validate_webhook(body, hdrs, s)
+            ok = True
+        except easypost.errors.SignatureVerificationError:
+            ok = False
+        assert ok == (i == signer_index), f"easypost/{c['name']}: SDK gave {ok} for secret {i}"
+    try:
+        easypost.util.validate_webhook(body + b" ", hdrs, c["secrets"][signer_index])
+        raise AssertionError(f"easypost/{c['name']}: SDK accepted a changed body")
+    except easypost.errors.SignatureVerificationError:
+        pass
+
+
+def easypost_cases():
+    def secret(label):  # the webhook_secret given when creating or updating the webhook
+        return det("easypost-secret-" + label, 32)
+
+    def event(label, at, description, result, status="pending"):
+        # An Event as the webhooks guide's "Webhook POST JSON" shows it. pending_urls,
+        # completed_urls, status and updated_at change between attempts; id does not.
+        return {"description": description, "mode": "test", "previous_attributes": {"status": "pre_transit"},
+                "created_at": iso(at), "pending_urls": ["https://example.com/easypost-webhook"],
+                "completed_urls": [], "updated_at": iso(at), "id": "evt_" + det_hex("easypost-evt-" + label, 32),
+                "user_id": "user_" + det_hex("easypost-user", 32), "status": status, "object": "Event",
+                "result": result}
+
+    def tracker(label, at, status, detail, extra=None):
+        t = {"id": "trk_" + det_hex("easypost-trk-" + label, 32), "object": "Tracker", "mode": "test",
+             "tracking_code": "EZ" + det("easypost-code-" + label, 16, "0123456789"), "status": status,
+             "status_detail": detail, "created_at": iso(at - 3600), "updated_at": iso(at),
+             "carrier": "USPS", "tracking_details": []}
+        t.update(extra or {})
+        return t
+
+    e1 = event("1", T0 + 2100, "tracker.updated", tracker("1", T0 + 2100, "in_transit", "arrived_at_facility"))
+    e2 = event("2", T0 + 9300, "tracker.updated",
+               tracker("2", T0 + 9300, "out_for_delivery", "out_for_delivery",
+                       {"tracking_details": [{"object": "TrackingDetail", "message": filler(1100),
+                                              "status": "in_transit", "datetime": iso(T0 + 9000)}]}))
+    e4 = event("4", T0 + 23700, "tracker.updated",
+               tracker("4", T0 + 23700, "delivered", "arrived_at_destination",
+                       {"signed_by": "Jos\u00e9 M\u00fcller", "tracking_details": [
+                           {"object": "TrackingDetail", "message": "Livr\u00e9 \u2014 \u5df2\u7b7e\u6536 \u2705",
+                            "status": "delivered", "datetime": iso(T0 + 23600)}]}))
+    e5 = event("5", T0 + 30900, "batch.updated",
+               {"id": "batch_" + det_hex("easypost-batch", 32), "object": "Batch", "state": "purchased",
+                "num_shipments": 3, "mode": "test"})
+    oid = "evt_" + det_hex("easypost-evt-3", 32)
+    bodies = [
+        ("basic", ["old"], "old", T0 + 2100, compact(e1)),
+        ("large_1kib", ["old"], "old", T0 + 9300, compact(e2)),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 16500,
+         odd_body(b'"id":"' + oid.encode() + b'","object":"Event","description":"refund.successful"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23700, pretty(e4)),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30900, compact(e5)),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    cases = simple_cases("easypost", "X-Hmac-Signature", "sha256", "hex", "hmac-sha256-hex=", secret, bodies,
+                         hdrs, json_id("/id"), easypost_verify)
+    for c in cases:
+        easypost_sdk_check(c, 1 if c["name"].endswith("signed_by_new") else 0)
+    return cases
+
+
 def main(out_dir):
     emit(out_dir, "openai",
          "no OpenAI signer: Standard Webhooks HMAC (Python stdlib) over '{webhook-id}.{webhook-timestamp}.{body}' "
@@ -1222,6 +1308,10 @@ def main(out_dir):
          "no Cal.com SDK: hex HMAC-SHA256 of the body (Python stdlib) in X-Cal-Signature-256 as calcom/cal.com "
          "packages/features/webhooks/lib/sendPayload.ts createWebhookSignature computes it",
          cal_com_cases())
+    emit(out_dir, "easypost",
+         "no EasyPost signer: 'hmac-sha256-hex=' + hex HMAC-SHA256 of the body (Python stdlib) in X-Hmac-Signature; "
+         "every case verified by PyPI easypost==10.7.0 util.validate_webhook and a separate stdlib verifier",
+         easypost_cases())
 
 
 if __name__ == "__main__":
