@@ -22,7 +22,7 @@ FILES+=(zoom.json twitch.json intercom.json typeform.json woocommerce.json bitbu
 # Svix senders (Clerk, Resend), Standard Webhooks v1a, Discord, SendGrid, GitLab, Okta, Mailgun (tools/vectors/svix-asym).
 FILES+=(clerk.json resend.json standard-webhooks-v1a.json discord.json sendgrid.json gitlab.json okta.json mailgun.json)
 # Catalogue generators, one directory each (own pins; the sender's SDK verifies where one exists).
-FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json)  # devtools/
+FILES+=(openai.json replicate.json workos.json heroku.json circleci.json buildkite.json terraform.json launchdarkly.json alchemy.json mongodb.json sonatype.json autodesk.json clearbit.json signal-sciences.json trendmicro-conformity.json segment.json dwolla.json hookdeck.json cal-com.json easypost.json)  # devtools/
 FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.json onfido.json modern-treasury.json polar.json brex.json aftership.json chargify.json bolt.json castle.json worldline.json orb.json recurly.json persona.json)  # payments/
 FILES+=(netlify.json monday.json chargebee.json pipedrive.json postmark.json)  # tokens/
 FILES+=(line.json zendesk.json customerio.json front.json helpscout.json nylas.json webex.json telnyx.json pusher.json clickup.json frameio.json tiktok.json trello.json docusign.json mandrill.json)  # messaging/
@@ -81,7 +81,7 @@ node "$HERE/gen_node.mjs" "$TMP"                 # github, tolinku (+ SDK / docs
 "$PY_SDKS_VENV/bin/python" "$HERE/py-sdks/gen.py" "$TMP"  # slack, paddle, twilio, airtable (+ SDK verify, stdlib re-derivation)
 python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (docs; stdlib verify)
 "$HERE/svix-asym/generate.sh" "$TMP"             # clerk, resend, v1a, discord, sendgrid, gitlab, okta, mailgun (own pins; SDK verify, crosscheck)
-"$HERE/devtools/gen.sh" "$TMP"                   # openai ... segment (own pins; SDK verify where one exists)
+"$HERE/devtools/gen.sh" "$TMP"                   # openai ... easypost (own pins; SDK verify where one exists)
 "$HERE/payments/gen.sh" "$TMP"                   # checkout ... worldline (own venv; SDK / docs verifiers)
 "$HERE/tokens/gen.sh" "$TMP"                     # netlify, monday (PyJWT), chargebee, pipedrive, postmark (Basic auth, stdlib)
 "$HERE/messaging/gen.sh" "$TMP"                  # line ... mandrill (own npm tree; SDK verify where one exists)

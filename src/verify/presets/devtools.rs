@@ -28,6 +28,10 @@ const NAMES: &[&str] = &[
     "signal-sciences",
     "trendmicro-conformity",
     "segment",
+    "dwolla",
+    "hookdeck",
+    "cal-com",
+    "easypost",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
@@ -35,6 +39,7 @@ const REDELIVERY: &[(&str, u64, &str)] = &[
     ("openai", 3 * DAY, "OpenAI webhooks guide (as summarised by hookdeck.com/webhooks/platforms/guide-to-openai-webhooks-features-and-best-practices): retried with exponential backoff for up to 72 hours"),
     ("workos", 3 * DAY, "workos.com/docs/webhooks: retries with exponential back-off for up to 3 days in production"),
     ("heroku", 72 * HOUR, "devcenter.heroku.com/changelog-items/2525: events are tried up to 72 hours from the time they were created"),
+    ("dwolla", 72 * HOUR, "developers.dwolla.com/docs/connect/webhooks/process-validate: retried up to 8 times over the next 72 hours"),
 ];
 
 fn build(name: &str) -> Option<Preset> {
@@ -147,6 +152,37 @@ fn build(name: &str) -> Option<Preset> {
         "segment" => B::new("segment", "x-signature")
             .alg(Algorithm::HmacSha1)
             .dedup_json("/messageId")
+            .build(),
+        // Dwolla: `X-Request-Signature-SHA-256: <hex>`, HMAC-SHA256 of the body keyed with the
+        // `secret` given when the webhook subscription was created (developers.dwolla.com
+        // "Validating webhooks" / webhooks FAQ). No timestamp. The body is the Event, whose `id`
+        // is the same on every retry: the dedup key.
+        "dwolla" => B::new("dwolla", "x-request-signature-sha-256")
+            .dedup_json("/id")
+            .build(),
+        // Hookdeck Event Gateway (its signature on forwarded events): `x-hookdeck-signature:
+        // <base64>`, HMAC-SHA256 of the body keyed with the project's signing secret
+        // (hookdeck/webhook-skills `hookdeck-event-gateway-webhooks`). No timestamp. The body is
+        // the original sender's, so no id field is known; `x-hookdeck-eventid` is Hookdeck's event
+        // id, the same on every attempt, but unsigned: combined with the body hash.
+        "hookdeck" => B::new("hookdeck", "x-hookdeck-signature")
+            .enc(Encoding::Base64)
+            .dedup_delivery_header("x-hookdeck-eventid")
+            .build(),
+        // Cal.com: `X-Cal-Signature-256: <hex>`, HMAC-SHA256 of the body keyed with the webhook's
+        // secret (calcom/cal.com packages/features/webhooks/lib/sendPayload.ts
+        // `createWebhookSignature`; without a secret it sends `no-secret-provided`, which never
+        // verifies). No timestamp, no event id (`triggerEvent`, `createdAt`, `payload`): the body
+        // hash.
+        "cal-com" => B::new("cal-com", "x-cal-signature-256").build(),
+        // EasyPost: `X-Hmac-Signature: hmac-sha256-hex=<hex>`, HMAC-SHA256 of the body keyed with
+        // the webhook's `webhook_secret` (PyPI easypost 10.7.0 `util.validate_webhook`, which
+        // NFKD-normalises the secret first: identical for ASCII secrets). No timestamp. The body
+        // is the Event, whose `status`, `pending_urls` and `updated_at` change between attempts
+        // while its `id` does not: the dedup key.
+        "easypost" => B::new("easypost", "x-hmac-signature")
+            .prefix("hmac-sha256-hex=")
+            .dedup_json("/id")
             .build(),
         _ => return None,
     };

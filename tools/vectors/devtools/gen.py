@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Vectors for developer-tool / infrastructure senders: openai, replicate, workos, heroku,
 circleci, buildkite, terraform, launchdarkly, alchemy, mongodb, sonatype, autodesk, clearbit,
-signal-sciences, trendmicro-conformity, segment.
+signal-sciences, trendmicro-conformity, segment, dwolla, hookdeck, cal-com, easypost.
 
 Run through gen.sh (it builds the pinned venv from requirements.txt next to this file).
 Usage: gen.py OUT_DIR
@@ -24,6 +24,7 @@ import hmac
 import json
 import os
 import sys
+import unicodedata
 from importlib.metadata import version
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,12 +32,15 @@ sys.path.insert(0, os.path.dirname(HERE))  # tools/vectors/fixtures.py
 from fixtures import case, compact, det_bytes, header, pretty  # noqa: E402
 from fixtures import write as write_fixture  # noqa: E402
 
-PINS = {"openai": "3.63.0", "workos": "10.8.0"}
+PINS = {"openai": "3.63.0", "workos": "10.8.0", "easypost": "10.7.0"}
 for _pkg, _want in PINS.items():
     _have = version(_pkg)
     if _have != _want:
         sys.exit(f"devtools/gen.py: {_pkg}=={_have} installed, expected {_want} (run gen.sh)")
 
+import easypost  # noqa: E402
+import easypost.errors  # noqa: E402
+import easypost.util  # noqa: E402
 import openai  # noqa: E402
 import openai.lib._webhooks as openai_webhooks_mod  # noqa: E402
 import workos.webhooks._verification as workos_verification  # noqa: E402
@@ -1012,6 +1016,217 @@ def segment_cases():
 
 # --------------------------------------------------------------------------- main
 
+# --------------------------------------------------------------------------- dwolla
+
+def dwolla_verify(headers, body, secret, now):
+    """Dwolla docs (Validating webhooks): X-Request-Signature-SHA-256 is the hex SHA-256 HMAC of
+    the request body, keyed with the subscription's secret."""
+    got = header({"headers": headers}, "x-request-signature-sha-256")
+    return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+
+
+def dwolla_cases():
+    def secret(label):  # the `secret` the integrator passes to POST /webhook-subscriptions
+        return det("dwolla-secret-" + label, 32)
+
+    api = "https://api-sandbox.dwolla.com"
+
+    def event(label, topic, at, kind, extra=None):
+        eid, rid = det_uuid("dwolla-event-" + label), det_uuid("dwolla-resource-" + label)
+        e = {"id": eid, "resourceId": rid, "topic": topic, "timestamp": iso(at, ".407"),
+             "_links": {"self": {"href": f"{api}/events/{eid}"},
+                        "account": {"href": f"{api}/accounts/{det_uuid('dwolla-account')}"},
+                        "resource": {"href": f"{api}/{kind}/{rid}"},
+                        "customer": {"href": f"{api}/customers/{det_uuid('dwolla-customer')}"}},
+             "created": iso(at, ".407")}
+        e.update(extra or {})
+        return e
+
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1200, compact(event("1", "customer_created", T0 + 1199, "customers"))),
+        ("large_1kib", ["old"], "old", T0 + 8400,
+         compact(event("2", "customer_transfer_completed", T0 + 8399, "transfers", {"note": filler(1100)}))),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 15600,
+         odd_body(b'"id":"' + det_uuid("dwolla-event-3").encode() + b'","topic":"customer_verified"')),
+        ("non_ascii_body", ["old"], "old", T0 + 22800,
+         pretty(event("4", "customer_funding_source_added", T0 + 22799, "funding-sources",
+                      {"name": "Caf\u00e9 \u2615 Checking \u2014 \u4e2d\u6587"}))),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30000,
+         compact(event("5", "transfer_created", T0 + 29999, "transfers"))),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    return simple_cases("dwolla", "X-Request-Signature-SHA-256", "sha256", "hex", "", secret, bodies, hdrs,
+                        json_id("/id"), dwolla_verify)
+
+
+# --------------------------------------------------------------------------- hookdeck
+
+def hookdeck_verify(headers, body, secret, now):
+    """Hookdeck (webhook-skills hookdeck-event-gateway-webhooks): x-hookdeck-signature is the
+    base64 HMAC-SHA256 of the raw body, keyed with the project's signing secret."""
+    got = header({"headers": headers}, "x-hookdeck-signature")
+    return hmac.compare_digest(got, b64(hmac.new(secret.encode(), body, hashlib.sha256).digest()))
+
+
+def hookdeck_cases():
+    def secret(label):  # Settings > Secrets: the project's signing secret
+        return det("hookdeck-secret-" + label, 32)
+
+    # Hookdeck forwards the original sender's body unchanged: bodies of a few kinds.
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1500,
+         compact({"id": "evt_" + det("hookdeck-body-1", 24), "type": "invoice.paid", "object": "event"})),
+        ("large_1kib", ["old"], "old", T0 + 8700,
+         compact({"event": "push", "ref": "refs/heads/main", "log": filler(1100)})),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 15900, odd_body(b'"event":"order.created"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23100,
+         compact({"type": "message", "text": "Jos\u00e9 \u2192 \u674e\u96f7 \U0001f680", "lang": "es"})),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30300,
+         compact({"type": "customer.updated", "id": det_uuid("hookdeck-body-5")})),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json"),
+                ("x-hookdeck-eventid", "evt_" + det("hookdeck-event-" + name, 20)),
+                ("x-hookdeck-requestid", "req_" + det("hookdeck-request-" + name, 20)),
+                ("x-hookdeck-attempt-count", "1"),
+                ("x-hookdeck-source-name", "shop"),
+                ("x-hookdeck-verified", "true")]
+
+    # event_id: no signed id (x-hookdeck-eventid is unsigned, like sonatype's delivery header).
+    return simple_cases("hookdeck", "x-hookdeck-signature", "sha256", "base64", "", secret, bodies, hdrs,
+                        lambda n, b, h: None, hookdeck_verify)
+
+
+# --------------------------------------------------------------------------- cal-com
+
+def cal_com_verify(headers, body, secret, now):
+    """calcom/cal.com sendPayload.ts createWebhookSignature: hex HMAC-SHA256 of the body string,
+    keyed with the webhook's secret."""
+    got = header({"headers": headers}, "x-cal-signature-256")
+    return hmac.compare_digest(got, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+
+
+def cal_com_cases():
+    def secret(label):  # the webhook's secret: whatever the user types in Settings > Developer > Webhooks
+        return det("cal-secret-" + label, 24)
+
+    def booking(label, trigger, at, title, extra=None):
+        p = {"type": "30min", "title": title, "description": "", "startTime": iso(at + 86400),
+             "endTime": iso(at + 88200),
+             "organizer": {"id": 5, "name": "Ada Lovelace", "email": "ada@example.com",
+                           "timeZone": "Europe/London", "language": {"locale": "en"}, "utcOffset": 0},
+             "attendees": [{"email": "grace@example.com", "name": "Grace Hopper",
+                            "timeZone": "America/New_York", "language": {"locale": "en"}, "utcOffset": -300}],
+             "uid": det("cal-uid-" + label, 22), "bookingId": 1000 + len(label), "status": "ACCEPTED"}
+        p.update(extra or {})
+        # sendPayload: JSON.stringify({triggerEvent, createdAt, payload}): compact, in this order.
+        return compact({"triggerEvent": trigger, "createdAt": iso(at, ".000"), "payload": p})
+
+    bodies = [
+        ("basic", ["old"], "old", T0 + 1800, booking("1", "BOOKING_CREATED", T0 + 1800, "30 Min Meeting")),
+        ("large_1kib", ["old"], "old", T0 + 9000,
+         booking("2", "BOOKING_RESCHEDULED", T0 + 9000, "Planning", {"additionalNotes": filler(1100)})),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 16200, odd_body(b'"triggerEvent":"MEETING_ENDED"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23400,
+         booking("4", "BOOKING_CANCELLED", T0 + 23400, "R\u00e9union \u2615 \u4f1a\u8bae",
+                 {"cancellationReason": "D\u00e9sol\u00e9 \u2014 \u6539\u671f"})),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30600,
+         booking("5", "BOOKING_CREATED", T0 + 30600, "Intro")),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    return simple_cases("cal-com", "X-Cal-Signature-256", "sha256", "hex", "", secret, bodies, hdrs,
+                        lambda n, b, h: None, cal_com_verify)
+
+
+# --------------------------------------------------------------------------- easypost
+
+def easypost_verify(headers, body, secret, now):
+    """EasyPost webhooks guide + client libraries: X-Hmac-Signature is 'hmac-sha256-hex=' and
+    the hex HMAC-SHA256 of the body, keyed with the webhook_secret (NFKD-normalised, UTF-8)."""
+    got = header({"headers": headers}, "x-hmac-signature")
+    key = unicodedata.normalize("NFKD", secret).encode()
+    return hmac.compare_digest(got, "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest())
+
+
+def easypost_sdk_check(c, signer_index):
+    """PyPI easypost validate_webhook: accepts the signing secret, raises for the others."""
+    body = base64.b64decode(c["body_b64"])
+    hdrs = dict(c["headers"])  # the SDK reads headers.get("X-Hmac-Signature"): exact case
+    for i, s in enumerate(c["secrets"]):
+        try:
+            easypost.util.validate_webhook(body, hdrs, s)
+            ok = True
+        except easypost.errors.SignatureVerificationError:
+            ok = False
+        assert ok == (i == signer_index), f"easypost/{c['name']}: SDK gave {ok} for secret {i}"
+    try:
+        easypost.util.validate_webhook(body + b" ", hdrs, c["secrets"][signer_index])
+        raise AssertionError(f"easypost/{c['name']}: SDK accepted a changed body")
+    except easypost.errors.SignatureVerificationError:
+        pass
+
+
+def easypost_cases():
+    def secret(label):  # the webhook_secret given when creating or updating the webhook
+        return det("easypost-secret-" + label, 32)
+
+    def event(label, at, description, result, status="pending"):
+        # An Event as the webhooks guide's "Webhook POST JSON" shows it. pending_urls,
+        # completed_urls, status and updated_at change between attempts; id does not.
+        return {"description": description, "mode": "test", "previous_attributes": {"status": "pre_transit"},
+                "created_at": iso(at), "pending_urls": ["https://example.com/easypost-webhook"],
+                "completed_urls": [], "updated_at": iso(at), "id": "evt_" + det_hex("easypost-evt-" + label, 32),
+                "user_id": "user_" + det_hex("easypost-user", 32), "status": status, "object": "Event",
+                "result": result}
+
+    def tracker(label, at, status, detail, extra=None):
+        t = {"id": "trk_" + det_hex("easypost-trk-" + label, 32), "object": "Tracker", "mode": "test",
+             "tracking_code": "EZ" + det("easypost-code-" + label, 16, "0123456789"), "status": status,
+             "status_detail": detail, "created_at": iso(at - 3600), "updated_at": iso(at),
+             "carrier": "USPS", "tracking_details": []}
+        t.update(extra or {})
+        return t
+
+    e1 = event("1", T0 + 2100, "tracker.updated", tracker("1", T0 + 2100, "in_transit", "arrived_at_facility"))
+    e2 = event("2", T0 + 9300, "tracker.updated",
+               tracker("2", T0 + 9300, "out_for_delivery", "out_for_delivery",
+                       {"tracking_details": [{"object": "TrackingDetail", "message": filler(1100),
+                                              "status": "in_transit", "datetime": iso(T0 + 9000)}]}))
+    e4 = event("4", T0 + 23700, "tracker.updated",
+               tracker("4", T0 + 23700, "delivered", "arrived_at_destination",
+                       {"signed_by": "Jos\u00e9 M\u00fcller", "tracking_details": [
+                           {"object": "TrackingDetail", "message": "Livr\u00e9 \u2014 \u5df2\u7b7e\u6536 \u2705",
+                            "status": "delivered", "datetime": iso(T0 + 23600)}]}))
+    e5 = event("5", T0 + 30900, "batch.updated",
+               {"id": "batch_" + det_hex("easypost-batch", 32), "object": "Batch", "state": "purchased",
+                "num_shipments": 3, "mode": "test"})
+    oid = "evt_" + det_hex("easypost-evt-3", 32)
+    bodies = [
+        ("basic", ["old"], "old", T0 + 2100, compact(e1)),
+        ("large_1kib", ["old"], "old", T0 + 9300, compact(e2)),
+        ("unicode_odd_whitespace", ["old"], "old", T0 + 16500,
+         odd_body(b'"id":"' + oid.encode() + b'","object":"Event","description":"refund.successful"')),
+        ("non_ascii_body", ["old"], "old", T0 + 23700, pretty(e4)),
+        ("rotation_route_old_new_signed_by_new", ["old", "new"], "new", T0 + 30900, compact(e5)),
+    ]
+
+    def hdrs(name, body):
+        return [("Content-Type", "application/json")]
+
+    cases = simple_cases("easypost", "X-Hmac-Signature", "sha256", "hex", "hmac-sha256-hex=", secret, bodies,
+                         hdrs, json_id("/id"), easypost_verify)
+    for c in cases:
+        easypost_sdk_check(c, 1 if c["name"].endswith("signed_by_new") else 0)
+    return cases
+
+
 def main(out_dir):
     emit(out_dir, "openai",
          "no OpenAI signer: Standard Webhooks HMAC (Python stdlib) over '{webhook-id}.{webhook-timestamp}.{body}' "
@@ -1081,6 +1296,22 @@ def main(out_dir):
          "destinations' docs and segmentio/action-destinations webhook extendRequest (createHmac('sha1', sharedSecret)"
          ".update(JSON.stringify(data)) over the single event sent) compute it",
          segment_cases())
+    emit(out_dir, "dwolla",
+         "no Dwolla signer: hex HMAC-SHA256 of the body (Python stdlib) in X-Request-Signature-SHA-256 per "
+         "developers.dwolla.com Validating webhooks; bodies after its Event examples",
+         dwolla_cases())
+    emit(out_dir, "hookdeck",
+         "no Hookdeck signer: base64 HMAC-SHA256 of the body (Python stdlib) in x-hookdeck-signature per "
+         "hookdeck/webhook-skills hookdeck-event-gateway-webhooks",
+         hookdeck_cases())
+    emit(out_dir, "cal-com",
+         "no Cal.com SDK: hex HMAC-SHA256 of the body (Python stdlib) in X-Cal-Signature-256 as calcom/cal.com "
+         "packages/features/webhooks/lib/sendPayload.ts createWebhookSignature computes it",
+         cal_com_cases())
+    emit(out_dir, "easypost",
+         "no EasyPost signer: 'hmac-sha256-hex=' + hex HMAC-SHA256 of the body (Python stdlib) in X-Hmac-Signature; "
+         "every case verified by PyPI easypost==10.7.0 util.validate_webhook and a separate stdlib verifier",
+         easypost_cases())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Vectors for developer-tool senders: openai, replicate, workos, heroku, circleci, buildkite,
 # terraform, launchdarkly, alchemy, mongodb, sonatype, autodesk, clearbit, signal-sciences,
-# trendmicro-conformity, segment.  Builds its own pinned venv (requirements.txt: PyPI openai,
-# workos and their exact dependency tree) and node_modules (package-lock.json: npm replicate),
+# trendmicro-conformity, segment, dwolla, hookdeck, cal-com, easypost.  Builds its own pinned venv (requirements.txt: PyPI openai,
+# workos, easypost and their exact dependency tree) and node_modules (package-lock.json: npm replicate),
 # each reused until its pins change, then runs gen.py (signs; SDK + stdlib verify) and
 # check_replicate.mjs (npm verifier).  Called by ../generate.sh; usage: gen.sh OUT_DIR
 set -euo pipefail
