@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use http::Uri;
 use tokio::sync::watch;
 
-use super::{redact_uri, Client, FetchError};
+use super::{redact, redact_uri, Client, FetchError};
 use crate::clock::Clock;
 
 /// How long documents are kept and how often a URL may be fetched.
@@ -175,38 +175,47 @@ impl<T: Send + Sync + 'static> Cache<T> {
         }
     }
 
+    /// Under the lock: `url`'s slot, if it has one, is handed to `decide`, which answers, joins
+    /// a fetch, or (`None`) asks for a new fetch; a URL without a slot gets one and a fetch.
+    fn step(
+        &self,
+        url: &str,
+        decide: impl FnOnce(&Shared<T>, &mut Slot<T>, SystemTime) -> Option<Step<T>>,
+    ) -> Result<Step<T>, FetchError> {
+        let uri = self.inner.client.allow_list().check(url)?;
+        let key = uri.to_string();
+        let now = (self.inner.clock)();
+        let mut state = self.inner.lock();
+        let tick = state.bump();
+        Ok(match state.slots.get_mut(&key) {
+            Some(slot) => {
+                slot.used = tick;
+                match decide(&self.inner, slot, now) {
+                    Some(step) => step,
+                    None => Step::Wait(self.inner.start(slot, &key, uri, now)),
+                }
+            }
+            None => match self.inner.new_slot(&mut state, &key, tick) {
+                Ok(slot) => Step::Wait(self.inner.start(slot, &key, uri, now)),
+                Err(e) => Step::Answer(Err(e)),
+            },
+        })
+    }
+
     /// The document at `url`: the cached copy while fresh (no I/O); else one fetch shared by
     /// every concurrent caller. When that fetch fails, the last good copy is answered (with
     /// `stale` set) as long as it is within `max_stale` of its expiry; without one, the error.
     pub async fn get(&self, url: &str) -> Result<Doc<T>, FetchError> {
-        let uri = self.inner.client.allow_list().check(url)?;
-        let key = uri.to_string();
-        let now = (self.inner.clock)();
-        let step = {
-            let mut state = self.inner.lock();
-            let tick = state.bump();
-            match state.slots.get_mut(&key) {
-                Some(slot) => {
-                    slot.used = tick;
-                    match &slot.good {
-                        Some(doc) if now < doc.expires_at => Step::Answer(Ok(doc.clone())),
-                        _ => match (&slot.inflight, &slot.failure) {
-                            (Some(rx), _) => Step::Wait(rx.clone()),
-                            (None, Some((at, err)))
-                                if now < *at + self.inner.policy.failure_backoff =>
-                            {
-                                Step::Answer(self.inner.stale_or(slot.good.as_ref(), err, now))
-                            }
-                            _ => Step::Wait(self.inner.start(slot, &key, uri, now)),
-                        },
-                    }
+        let step = self.step(url, |inner, slot, now| match &slot.good {
+            Some(doc) if now < doc.expires_at => Some(Step::Answer(Ok(doc.clone()))),
+            _ => match (&slot.inflight, &slot.failure) {
+                (Some(rx), _) => Some(Step::Wait(rx.clone())),
+                (None, Some((at, err))) if now < *at + inner.policy.failure_backoff => {
+                    Some(Step::Answer(inner.stale_or(slot.good.as_ref(), err, now)))
                 }
-                None => match self.inner.new_slot(&mut state, &key, tick) {
-                    Ok(slot) => Step::Wait(self.inner.start(slot, &key, uri, now)),
-                    Err(e) => Step::Answer(Err(e)),
-                },
-            }
-        };
+                _ => None,
+            },
+        })?;
         match step {
             Step::Answer(answer) => answer,
             Step::Wait(rx) => {
@@ -227,34 +236,20 @@ impl<T: Send + Sync + 'static> Cache<T> {
     /// (else [`FetchError::RefreshLimited`], no I/O), so forged `kid`s cannot make hookgate
     /// hammer the sender. On failure the error is answered (the cached copy stays for `get`).
     pub async fn refresh(&self, url: &str) -> Result<Doc<T>, FetchError> {
-        let uri = self.inner.client.allow_list().check(url)?;
-        let key = uri.to_string();
-        let now = (self.inner.clock)();
-        let step = {
-            let mut state = self.inner.lock();
-            let tick = state.bump();
-            match state.slots.get_mut(&key) {
-                Some(slot) => {
-                    slot.used = tick;
-                    let next = slot
-                        .last_attempt
-                        .map(|at| at + self.inner.policy.refresh_interval);
-                    match (&slot.inflight, next) {
-                        (Some(rx), _) => Step::Wait(rx.clone()),
-                        (None, Some(next)) if now < next => {
-                            let wait = next.duration_since(now).unwrap_or_default();
-                            tracing::debug!(url = %redact_uri(&uri), "forced refresh refused: too soon");
-                            Step::Answer(Err(FetchError::RefreshLimited(wait)))
-                        }
-                        _ => Step::Wait(self.inner.start(slot, &key, uri, now)),
-                    }
+        let step = self.step(url, |inner, slot, now| {
+            let next = slot
+                .last_attempt
+                .map(|at| at + inner.policy.refresh_interval);
+            match (&slot.inflight, next) {
+                (Some(rx), _) => Some(Step::Wait(rx.clone())),
+                (None, Some(next)) if now < next => {
+                    let wait = next.duration_since(now).unwrap_or_default();
+                    tracing::debug!(url = %redact(url), "forced refresh refused: too soon");
+                    Some(Step::Answer(Err(FetchError::RefreshLimited(wait))))
                 }
-                None => match self.inner.new_slot(&mut state, &key, tick) {
-                    Ok(slot) => Step::Wait(self.inner.start(slot, &key, uri, now)),
-                    Err(e) => Step::Answer(Err(e)),
-                },
+                _ => None,
             }
-        };
+        })?;
         match step {
             Step::Answer(answer) => answer,
             Step::Wait(rx) => wait(rx).await.result,
