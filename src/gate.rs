@@ -181,9 +181,11 @@ impl Gate {
         // Before the verdict: copies that differ may be why verification failed.
         let collapse = self.single_copies(&route, &msg, notes)?;
         let verified = verified?;
-        let event_id = self.event_id(&route, &msg, verified.as_ref(), notes);
+        let dedup_key = self.event_id(&route, &msg, verified.as_ref(), notes);
         drop(msg);
-        let claim = self.claim(active, handles, &route, event_id, notes).await?;
+        let claim = self
+            .claim(active, handles, &route, dedup_key, notes)
+            .await?;
         let delivery = Delivery {
             route: route.clone(),
             series: active
@@ -458,9 +460,10 @@ impl Gate {
         Ok(Some(v))
     }
 
-    /// The delivery id of a verified request, when its route reads one (noted for the log and
-    /// sent to the app as `Hookgate-Event-Id`, in observe mode too). Never of an unverified
-    /// request: a forger must not be able to claim an id.
+    /// The delivery id of a verified request, when its route reads one: the id is noted for the
+    /// log and sent to the app as `Hookgate-Event-Id` (in observe mode too), and the key it is
+    /// remembered under (which names the id's source) is returned for the claim. Never of an
+    /// unverified request: a forger must not be able to claim an id.
     fn event_id(
         &self,
         route: &Route,
@@ -521,10 +524,10 @@ impl Gate {
         active: &Active,
         handles: &Handles,
         route: &Route,
-        event_id: Option<Arc<str>>,
+        dedup_key: Option<Arc<str>>,
         notes: &mut Notes,
     ) -> Step<Option<ClaimToken>> {
-        let (Some(id), Mode::Enforce) = (event_id, route.mode) else {
+        let (Some(id), Mode::Enforce) = (dedup_key, route.mode) else {
             return Ok(None);
         };
         let key = DedupKey {
@@ -626,8 +629,16 @@ impl Gate {
                 Some(queue) => queue.enqueue(queued(&mut d)).await,
                 None => Err(crate::queue::QueueError::Closed),
             };
-            let settled = (result.is_ok(), shown.as_deref());
-            settle(&gate, &handles, &d.claim, &d.series, settled).await;
+            let accepted = result.is_ok();
+            settle(
+                &gate,
+                &handles,
+                &d.claim,
+                &d.series,
+                accepted,
+                shown.as_deref(),
+            )
+            .await;
             result
         });
         let result = match task.await {
@@ -801,8 +812,8 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
         d.series.upstream_response(r.response.status());
     }
     let accepted = matches!(&result, Ok(r) if r.response.status().is_success());
-    let settled = (accepted, d.event_id.as_deref());
-    settle(&gate, &handles, &d.claim, &d.series, settled).await;
+    let shown = d.event_id.as_deref();
+    settle(&gate, &handles, &d.claim, &d.series, accepted, shown).await;
     result
 }
 
@@ -814,7 +825,8 @@ async fn settle(
     handles: &Handles,
     claim: &Option<ClaimToken>,
     series: &RouteMetrics,
-    (accepted, shown): (bool, Option<&str>),
+    accepted: bool,
+    shown: Option<&str>,
 ) {
     let Some(claim) = claim else { return };
     let step = if accepted {
