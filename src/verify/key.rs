@@ -97,8 +97,8 @@ enum Material {
 /// metrics and logs (which secret matched tells when an old one can be retired).
 ///
 /// `kid` is the JWS key id a key answers to. Route secrets have none (each is tried in turn);
-/// a key set fetched from a JWKS URL will build one `Key` per JWK with `Key::public_jwt`
-/// and `with_kid`, and a token naming a `kid` is then checked only against keys with that id
+/// a key set fetched from a JWKS URL has one `Key` per JWK (`parse_jwks`), each named with
+/// `with_kid`, and a token naming a `kid` is then checked only against keys with that id
 /// (or none).
 #[derive(Clone)]
 pub struct Key {
@@ -266,8 +266,8 @@ impl Key {
     }
 
     /// A sender's public key for RS256 or ES256 JWTs, from PEM (`PUBLIC KEY`, or PKCS#1
-    /// `RSA PUBLIC KEY` for RSA) or bare base64 DER. A JWKS fetcher builds its keys here too,
-    /// from each JWK converted to DER, then names them with `with_kid`.
+    /// `RSA PUBLIC KEY` for RSA) or bare base64 DER. (Keys from a JWK Set are built from their
+    /// parts by `parse_jwks`.)
     pub fn public_jwt(id: Arc<str>, alg: Algorithm, raw: &[u8]) -> Result<Self, KeyError> {
         let text = String::from_utf8_lossy(raw);
         if text.contains("PRIVATE KEY") {
@@ -299,6 +299,25 @@ impl Key {
             kid: None,
             material,
         })
+    }
+
+    /// An RS256 key from its parts (a JWK's `n` and `e`, see `jwks::parse_jwks`): the same
+    /// material `public_jwt` builds from a PEM.
+    pub(crate) fn rsa(id: Arc<str>, key: rsa::RsaPublicKey) -> Self {
+        Self {
+            id,
+            kid: None,
+            material: Material::Rsa(Box::new(rsa::pkcs1v15::VerifyingKey::new(key))),
+        }
+    }
+
+    /// A P-256 key for ES256 (a JWK's `x` and `y`, see `jwks::parse_jwks`).
+    pub(crate) fn p256(id: Arc<str>, key: p256::ecdsa::VerifyingKey) -> Self {
+        Self {
+            id,
+            kid: None,
+            material: Material::P256(key),
+        }
     }
 
     /// This key answers to JWS key id `kid` (keys from a JWKS).

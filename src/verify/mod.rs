@@ -6,6 +6,7 @@
 
 mod dedup_key;
 mod json;
+mod jwks;
 pub(crate) mod jwt;
 mod key;
 mod payload;
@@ -23,6 +24,7 @@ use subtle::ConstantTimeEq;
 
 pub use dedup_key::{DedupKeySpec, EventKey, KeySource};
 pub use json::Scalar;
+pub use jwks::parse_jwks;
 use key::{Candidate, B64, B64URL};
 pub use key::{Key, KeyError};
 pub use payload::canonical_form;
