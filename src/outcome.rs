@@ -163,7 +163,8 @@ impl From<&VerifyError> for Outcome {
             VerifyError::MalformedSignature(_)
             | VerifyError::MissingId(_)
             | VerifyError::Mismatch
-            | VerifyError::BodyHashMismatch(_) => Self::InvalidSignature,
+            | VerifyError::BodyHashMismatch(_)
+            | VerifyError::ClaimMismatch(_) => Self::InvalidSignature,
             VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
             VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,
         }

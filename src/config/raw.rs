@@ -473,8 +473,8 @@ pub(super) struct RawVerify {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawJwt {
-    /// `iss` must equal this.
-    pub issuer: Option<String>,
+    /// `iss` must equal this, or one of this list.
+    pub issuer: Option<RawIssuers>,
     /// `aud` must equal (or, as a list, contain) this.
     pub audience: Option<String>,
     /// A claim carrying the hex SHA-256 of the body, which must match (Netlify: `sha256`).
@@ -483,6 +483,59 @@ pub(super) struct RawJwt {
     pub iat: Option<bool>,
     /// `exp` must be present (it is always checked when it is).
     pub require_exp: Option<bool>,
+    /// Claims that must be present with these values (a string, or true/false).
+    pub claims: Option<std::collections::BTreeMap<String, RawClaimValue>>,
+}
+
+/// `verify.jwt.issuer`: one issuer, or a list of the spellings accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RawIssuers(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for RawIssuers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawIssuers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an issuer, or a list of issuers")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawIssuers, E> {
+                Ok(RawIssuers(vec![s.to_owned()]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawIssuers, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawIssuers)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A required claim's value in `verify.jwt.claims`: text, or a YAML boolean (`true`, not
+/// `"true"`: the token's JSON tells the two apart, and so does the check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum RawClaimValue {
+    Text(String),
+    Bool(bool),
+}
+
+impl<'de> Deserialize<'de> for RawClaimValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawClaimValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, or true / false")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawClaimValue, E> {
+                Ok(RawClaimValue::Text(s.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<RawClaimValue, E> {
+                Ok(RawClaimValue::Bool(b))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 
-use super::raw::{Choice, RawDedupKey, RawJwt, RawRoute, RawSecret, RawVerify};
+use super::raw::{Choice, RawClaimValue, RawDedupKey, RawJwt, RawRoute, RawSecret, RawVerify};
 use super::validate::Validator;
 use super::*;
 use crate::secret::Secret;
 use crate::verify::scheme::parse_payload_template;
 use crate::verify::{
-    presets, Algorithm, HeaderSet, IdSource, JwtRule, KeySource, Piece, SecretEncoding,
-    SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
+    presets, Algorithm, ClaimValue, HeaderSet, IdSource, Issuers, JwtRule, KeySource, Piece,
+    SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
 
 impl Validator<'_> {
@@ -530,8 +530,36 @@ impl Validator<'_> {
         let rule = scheme.jwt.get_or_insert_with(JwtRule::default);
         let Some(raw) = raw else { return };
         let text = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
-        if raw.issuer.is_some() {
-            rule.issuer = text(&raw.issuer);
+        if let Some(list) = &raw.issuer {
+            // An empty list (or `issuer: ""`) clears a preset's issuer, like the other keys.
+            let list: Vec<String> = list.0.iter().filter(|i| !i.is_empty()).cloned().collect();
+            rule.issuer = (!list.is_empty()).then_some(Issuers(list));
+        }
+        if let Some(claims) = &raw.claims {
+            // Added to the preset's (Pub/Sub's `email_verified: true` stays when the route
+            // names its account), a claim of the same name replaced.
+            for (name, value) in claims {
+                if name.is_empty() {
+                    self.problem(format!("{vp}.jwt.claims"), "a claim name is empty");
+                    continue;
+                }
+                // These have their own keys, whose checks are more than equality.
+                if matches!(name.as_str(), "iss" | "aud" | "exp" | "nbf" | "iat") {
+                    self.problem(
+                        format!("{vp}.jwt.claims.{name}"),
+                        "use issuer, audience, require_exp or iat for the registered claims",
+                    );
+                    continue;
+                }
+                let value = match value {
+                    RawClaimValue::Text(t) => ClaimValue::Text(t.clone()),
+                    RawClaimValue::Bool(b) => ClaimValue::Bool(*b),
+                };
+                match rule.claims.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = value,
+                    None => rule.claims.push((name.clone(), value)),
+                }
+            }
         }
         if raw.audience.is_some() {
             rule.audience = text(&raw.audience);

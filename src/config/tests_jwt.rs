@@ -150,3 +150,64 @@ fn check_without_secrets_accepts_public_key_routes() {
         assert!(c.is_ok(), "{alg}: {:?}", c.err().map(|e| e.to_string()));
     }
 }
+
+#[test]
+fn config_reads_issuer_lists_and_required_claims() {
+    use crate::verify::{ClaimValue, Issuers};
+    let c = config(
+        "    verify:\n      algorithm: jwt-rs256\n      jwt:\n        issuer: [accounts.google.com, \"https://accounts.google.com\"]\n        audience: https://hooks.example.com/hooks/pubsub\n        claims:\n          email: push@p.iam.gserviceaccount.com\n          email_verified: true\n",
+        RSA_PUBLIC,
+    )
+    .unwrap();
+    let j = c.live.routes[0].scheme.jwt.clone().unwrap();
+    assert_eq!(
+        j.issuer,
+        Some(Issuers(vec![
+            "accounts.google.com".into(),
+            "https://accounts.google.com".into()
+        ]))
+    );
+    // In name order (a map), each with its JSON type.
+    assert_eq!(
+        j.claims,
+        vec![
+            (
+                "email".into(),
+                ClaimValue::Text("push@p.iam.gserviceaccount.com".into())
+            ),
+            ("email_verified".into(), ClaimValue::Bool(true)),
+        ]
+    );
+    // One issuer is still a string; a quoted "true" is text, not the boolean.
+    let c = config(
+        "    verify:\n      algorithm: jwt-hs256\n      jwt: { issuer: netlify, claims: { flag: \"true\" } }\n",
+        "jws",
+    )
+    .unwrap();
+    let j = c.live.routes[0].scheme.jwt.clone().unwrap();
+    assert_eq!(j.issuer, Some(Issuers::from("netlify")));
+    assert_eq!(
+        j.claims,
+        vec![("flag".into(), ClaimValue::Text("true".into()))]
+    );
+
+    // Mistakes.
+    let e = config(
+        "    verify: { algorithm: jwt-hs256, jwt: { claims: { n: 3 } } }\n",
+        "jws",
+    )
+    .unwrap_err();
+    assert!(e.contains("a string, or true / false"), "{e}");
+    let e = config(
+        "    verify: { algorithm: jwt-hs256, jwt: { claims: { aud: x } } }\n",
+        "jws",
+    )
+    .unwrap_err();
+    assert!(e.contains("audience"), "{e}");
+    let e = config(
+        "    verify: { algorithm: jwt-hs256, jwt: { issuer: { a: b } } }\n",
+        "jws",
+    )
+    .unwrap_err();
+    assert!(e.contains("list of issuers"), "{e}");
+}

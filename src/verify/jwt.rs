@@ -170,7 +170,11 @@ fn claims(
         }
     }
     if let Some(want) = &rule.issuer {
-        if claims.get("iss").and_then(|v| v.as_str()) != Some(want.as_str()) {
+        if !claims
+            .get("iss")
+            .and_then(|v| v.as_str())
+            .is_some_and(|iss| want.accepts(iss))
+        {
             return Err(malformed("the token's iss is not the route's issuer"));
         }
     }
@@ -183,6 +187,14 @@ fn claims(
         if !ok {
             return Err(malformed("the token's aud is not the route's audience"));
         }
+    }
+    // Named, never quoted: the value may be an account the operator would rather not log.
+    if let Some((name, _)) = rule
+        .claims
+        .iter()
+        .find(|(name, want)| !want.matches(claims.get(name)))
+    {
+        return Err(VerifyError::ClaimMismatch(name.clone()));
     }
 
     let now_ms = unix_ms(now);
@@ -234,8 +246,8 @@ fn claims(
     Ok(verified)
 }
 
-/// An HS256 token for `body` as the route's sender would make it: the rule's issuer,
-/// audience and body hash, and `iat`/`exp` when the scheme checks them.
+/// An HS256 token for `body` as the route's sender would make it: the rule's (first) issuer,
+/// audience, required claims and body hash, and `iat`/`exp` when the scheme checks them.
 pub(super) fn sign_hs256(
     scheme: &Scheme,
     key: &Key,
@@ -250,8 +262,11 @@ pub(super) fn sign_hs256(
     let default = JwtRule::default();
     let rule = scheme.jwt.as_ref().unwrap_or(&default);
     let mut claims = serde_json::Map::new();
-    if let Some(iss) = &rule.issuer {
-        claims.insert("iss".into(), iss.clone().into());
+    if let Some(iss) = rule.issuer.as_ref().and_then(|i| i.first()) {
+        claims.insert("iss".into(), iss.into());
+    }
+    for (name, value) in &rule.claims {
+        claims.insert(name.clone(), value.to_json());
     }
     if let Some(aud) = &rule.audience {
         claims.insert("aud".into(), aud.clone().into());

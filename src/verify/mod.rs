@@ -30,8 +30,8 @@ pub use key::{Key, KeyError};
 pub use payload::canonical_form;
 pub(crate) use payload::form_decode;
 pub use scheme::{
-    Algorithm, Encoding, HeaderSet, IdSource, JwtRule, Piece, Scheme, SecretEncoding,
-    SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
+    Algorithm, ClaimValue, Encoding, HeaderSet, IdSource, Issuers, JwtRule, Piece, Scheme,
+    SecretEncoding, SignatureFormat, TimestampFormat, TimestampRule, TimestampSource,
 };
 
 /// Signature entries looked at per request: a header with thousands of entries must not turn
@@ -158,6 +158,8 @@ pub enum VerifyError {
     MissingId(String),
     #[error("no configured secret produces this signature (wrong secret, or the body was changed on the way)")]
     Mismatch,
+    #[error("the token's {0} claim is missing or not the value this route requires")]
+    ClaimMismatch(String),
     #[error("the signed timestamp is missing or unparseable: {0}")]
     InvalidTimestamp(String),
     #[error("the signed timestamp is {age_s}s old; this route accepts at most {max_s}s")]

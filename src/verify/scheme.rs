@@ -326,8 +326,8 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
 /// `TimestampSource::JwtIat`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JwtRule {
-    /// `iss` must equal this.
-    pub issuer: Option<String>,
+    /// `iss` must equal one of these.
+    pub issuer: Option<Issuers>,
     /// `aud` must equal this (or, as an array, contain it).
     pub audience: Option<String>,
     /// A claim holding the hex SHA-256 of the raw body, which must match (Netlify's
@@ -335,6 +335,65 @@ pub struct JwtRule {
     pub body_sha256_claim: Option<String>,
     /// `exp` must be present.
     pub require_exp: bool,
+    /// Claims that must be present with exactly these values, in order (Google Pub/Sub push:
+    /// `email` is the subscription's service account, `email_verified` is `true`). A token
+    /// from the same issuer for the same audience but another account is refused.
+    pub claims: Vec<(String, ClaimValue)>,
+}
+
+/// The `iss` values a route accepts: one, or several spellings of one issuer (Google signs
+/// with `accounts.google.com` or `https://accounts.google.com`). Never empty when built by
+/// the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuers(pub Vec<String>);
+
+impl Issuers {
+    pub fn accepts(&self, iss: &str) -> bool {
+        self.0.iter().any(|i| i == iss)
+    }
+
+    /// The issuer a token made by `sign` names.
+    pub fn first(&self) -> Option<&str> {
+        self.0.first().map(String::as_str)
+    }
+}
+
+impl From<&str> for Issuers {
+    fn from(one: &str) -> Self {
+        Self(vec![one.to_owned()])
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Issuers {
+    fn from(list: [&str; N]) -> Self {
+        Self(list.iter().map(|&i| i.to_owned()).collect())
+    }
+}
+
+/// The value a required claim must have (`JwtRule::claims`): a JSON string or boolean, compared
+/// exactly (no case folding: `email` values are compared as Google writes them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimValue {
+    Text(String),
+    Bool(bool),
+}
+
+impl ClaimValue {
+    /// Whether a token's claim holds this value.
+    pub fn matches(&self, claim: Option<&serde_json::Value>) -> bool {
+        match (self, claim) {
+            (Self::Text(want), Some(serde_json::Value::String(have))) => want == have,
+            (Self::Bool(want), Some(serde_json::Value::Bool(have))) => want == have,
+            _ => false,
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::Text(t) => t.clone().into(),
+            Self::Bool(b) => (*b).into(),
+        }
+    }
 }
 
 /// A complete, validated description of how a sender signs.

@@ -354,6 +354,95 @@ fn wrong_iss_or_aud_is_refused() {
 }
 
 #[test]
+fn issuer_may_be_a_list_of_spellings() {
+    // Google signs with either spelling (google-auth's `_GOOGLE_ISSUERS`).
+    let s = hs(JwtRule {
+        issuer: Some(["accounts.google.com", "https://accounts.google.com"].into()),
+        ..JwtRule::default()
+    });
+    let ks = [key("sec", &s)];
+    let ok = |claims| run(&s, &ks, &hs256(claims, "sec"), BODY, NOW);
+    assert!(ok(serde_json::json!({"iss": "accounts.google.com"})).is_ok());
+    assert!(ok(serde_json::json!({"iss": "https://accounts.google.com"})).is_ok());
+    for claims in [
+        serde_json::json!({"iss": "https://accounts.google.com/"}),
+        serde_json::json!({"iss": "http://accounts.google.com"}),
+        serde_json::json!({"iss": ["accounts.google.com"]}),
+        serde_json::json!({}),
+    ] {
+        assert!(malformed(ok(claims.clone())), "{claims}");
+    }
+}
+
+#[test]
+fn required_claims_must_be_present_and_equal() {
+    let rule = JwtRule {
+        claims: vec![
+            (
+                "email".into(),
+                ClaimValue::Text("push@p.iam.gserviceaccount.com".into()),
+            ),
+            ("email_verified".into(), ClaimValue::Bool(true)),
+        ],
+        ..JwtRule::default()
+    };
+    let s = hs(rule);
+    let ks = [key("sec", &s)];
+    let ok = |claims| run(&s, &ks, &hs256(claims, "sec"), BODY, NOW);
+    assert!(ok(serde_json::json!({
+        "email": "push@p.iam.gserviceaccount.com",
+        "email_verified": true,
+        "sub": "1"
+    }))
+    .is_ok());
+    for (claims, which) in [
+        (
+            serde_json::json!({"email": "evil@x.iam.gserviceaccount.com", "email_verified": true}),
+            "email",
+        ),
+        (
+            serde_json::json!({"email": "PUSH@p.iam.gserviceaccount.com", "email_verified": true}),
+            "email",
+        ),
+        (serde_json::json!({"email_verified": true}), "email"),
+        (
+            serde_json::json!({"email": ["push@p.iam.gserviceaccount.com"], "email_verified": true}),
+            "email",
+        ),
+        (
+            serde_json::json!({"email": "push@p.iam.gserviceaccount.com", "email_verified": false}),
+            "email_verified",
+        ),
+        // The text "true" is not the boolean the rule asks for.
+        (
+            serde_json::json!({"email": "push@p.iam.gserviceaccount.com", "email_verified": "true"}),
+            "email_verified",
+        ),
+        (
+            serde_json::json!({"email": "push@p.iam.gserviceaccount.com"}),
+            "email_verified",
+        ),
+    ] {
+        let e = ok(claims.clone()).unwrap_err();
+        assert_eq!(e, VerifyError::ClaimMismatch(which.into()), "{claims}");
+        // The message names the claim, never the value wanted or found.
+        let text = e.to_string();
+        assert!(text.contains(which) && !text.contains('@'), "{text}");
+    }
+    // A forgery is still a forgery first: claims are read only from a verified token.
+    assert_eq!(
+        run(
+            &s,
+            &ks,
+            &hs256(serde_json::json!({"email_verified": true}), "other"),
+            BODY,
+            NOW
+        ),
+        Err(VerifyError::Mismatch)
+    );
+}
+
+#[test]
 fn exp_nbf_and_iat_hold_the_window() {
     let s = scheme(
         Algorithm::JwtHs256,
@@ -514,6 +603,17 @@ fn sign_makes_what_verify_accepts() {
             ),
             true,
         ),
+        (
+            hs(JwtRule {
+                issuer: Some(["a.example", "https://a.example"].into()),
+                claims: vec![
+                    ("email".into(), ClaimValue::Text("x@y".into())),
+                    ("email_verified".into(), ClaimValue::Bool(true)),
+                ],
+                ..JwtRule::default()
+            }),
+            false,
+        ),
     ] {
         let k = key("sec", &s);
         let method = Method::POST;
@@ -631,3 +731,4 @@ fn basic_auth_sign_round_trips_and_debug_hides_it() {
     assert_eq!(out[0].1, basic_header("hooks:hunter2"));
     assert!(run(&s, &[k], &out[0].1, BODY, NOW).is_ok());
 }
+
