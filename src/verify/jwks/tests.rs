@@ -243,7 +243,7 @@ fn short_rsa_moduli_are_refused() {
     let mut n = vec![0xc5; 128];
     n[127] |= 1;
     let weak = json!({"kty": "RSA", "kid": "weak", "n": b64u(&n), "e": "AQAB"});
-    let e = parse_jwks(&set(&[weak.clone()]), Algorithm::JwtRs256).unwrap_err();
+    let e = parse_jwks(&set(std::slice::from_ref(&weak)), Algorithm::JwtRs256).unwrap_err();
     assert!(e.contains("2048"), "{e}");
     // Next to a strong key, only the strong one is kept.
     let keys = parse_jwks(
