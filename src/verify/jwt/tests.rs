@@ -732,3 +732,72 @@ fn basic_auth_sign_round_trips_and_debug_hides_it() {
     assert!(run(&s, &[k], &out[0].1, BODY, NOW).is_ok());
 }
 
+// ---------------------------------------------------------------------------------------------
+// Google Cloud Pub/Sub push: tests/fixtures/pubsub/pubsub.json (tools/vectors/pubsub, each token
+// checked there by google-auth's verify_oauth2_token), through `parse_jwks` and a jwt-rs256
+// scheme configured as a Pub/Sub route would be.
+
+#[test]
+fn pubsub_push_fixture_verifies_through_its_jwks() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/pubsub/pubsub.json")).unwrap();
+    let keys = parse_jwks(doc["jwks"].to_string().as_bytes(), Algorithm::JwtRs256).unwrap();
+    assert_eq!(keys.len(), 2);
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    let issuers: Vec<String> = doc["issuers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    let rule = JwtRule {
+        issuer: Some(Issuers(issuers)),
+        audience: Some(text(&doc["audience"])),
+        require_exp: true,
+        claims: vec![
+            ("email".into(), ClaimValue::Text(text(&doc["email"]))),
+            ("email_verified".into(), ClaimValue::Bool(true)),
+        ],
+        ..JwtRule::default()
+    };
+    let s = scheme(Algorithm::JwtRs256, rule, true);
+    let now = doc["now"].as_u64().unwrap();
+    let check = |case: &serde_json::Value| {
+        let mut headers = HeaderMap::new();
+        for (name, value) in case["headers"].as_object().unwrap() {
+            headers.insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value.as_str().unwrap()).unwrap(),
+            );
+        }
+        let body = STANDARD.decode(text(&case["body_b64"])).unwrap();
+        let (method, uri) = (Method::POST, Uri::from_static("/hooks/pubsub"));
+        let msg = Message::new(&method, &uri, &headers, &body, None);
+        verify(&s, &keys, &msg, FRESH, at(now))
+    };
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 4);
+    for case in cases {
+        let v = check(case).unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
+        // The rotation case is signed by the set's second key.
+        let want = usize::from(case["name"] == "rotation_second_key");
+        assert_eq!(v.key_index, want, "{}", case["name"]);
+        assert_eq!(v.signed_at_ms, Some((now as i64 - 10) * 1000));
+    }
+    let rejects = doc["rejects"].as_array().unwrap();
+    assert!(rejects.len() >= 4);
+    for r in rejects {
+        let e = check(r).expect_err(&text(&r["name"]));
+        let want_class = match r["name"].as_str().unwrap() {
+            "wrong_audience" => matches!(e, VerifyError::MalformedSignature(_)),
+            "wrong_email" => e == VerifyError::ClaimMismatch("email".into()),
+            "expired" => matches!(
+                e,
+                VerifyError::TooOld { .. } | VerifyError::InvalidTimestamp(_)
+            ),
+            "unknown_kid" => e == VerifyError::Mismatch,
+            other => panic!("unknown reject {other}"),
+        };
+        assert!(want_class, "{}: {e}", r["name"]);
+    }
+}
