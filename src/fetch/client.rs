@@ -3,8 +3,12 @@
 //! followed, no cache. [`Cache`](super::Cache) adds the cache on top.
 
 use std::error::Error as StdError;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -12,6 +16,7 @@ use http::header::{CACHE_CONTROL, CONTENT_LENGTH, USER_AGENT};
 use http::{HeaderMap, Request, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Empty};
 use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::pem::PemObject as _;
@@ -45,6 +50,11 @@ pub struct ClientSettings {
     /// ([`FetchError::Busy`]) rather than queued, so a flood of distinct URLs (SNS certificate
     /// URLs come from the message) cannot pile up outbound work.
     pub max_in_flight: usize,
+    /// Host names connected to at a fixed address instead of the DNS's answer (curl's
+    /// `--resolve`): a split-horizon network, or tests serving `sns.<region>.amazonaws.com`
+    /// locally. The allow-list, the TLS name check and the `Host` header still use the URL's
+    /// name; only the socket address changes. A URL with an explicit port keeps that port.
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for ClientSettings {
@@ -56,6 +66,7 @@ impl Default for ClientSettings {
             // A JWKS or a PEM certificate is a few KiB; IP lists (GitHub's meta) a few hundred.
             max_body: 1024 * 1024,
             max_in_flight: 16,
+            resolve: Vec::new(),
         }
     }
 }
@@ -92,7 +103,7 @@ pub struct Client {
 }
 
 struct Inner {
-    http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    http: hyper_util::client::legacy::Client<HttpsConnector<HttpConnector<Resolver>>, Empty<Bytes>>,
     allow: AllowList,
     settings: ClientSettings,
     in_flight: Semaphore,
@@ -112,7 +123,14 @@ impl Client {
     /// fetches need a Tokio runtime with time enabled.
     pub fn new(allow: AllowList, settings: ClientSettings) -> Result<Self, SetupError> {
         let tls = tls_config(&settings.roots)?;
-        let mut http = HttpConnector::new();
+        let mut http = HttpConnector::new_with_resolver(Resolver {
+            overrides: settings
+                .resolve
+                .iter()
+                .map(|(host, addr)| (host.to_ascii_lowercase(), *addr))
+                .collect(),
+            dns: GaiResolver::new(),
+        });
         // The scheme is checked by the allow-list and `https_only` below; the inner TCP
         // connector must accept `https` URIs to hand them on.
         http.enforce_http(false);
@@ -205,6 +223,43 @@ impl Client {
             body: buf.freeze(),
             max_age,
             no_store,
+        })
+    }
+}
+
+/// The system resolver, except for the names `ClientSettings::resolve` fixes.
+#[derive(Clone)]
+struct Resolver {
+    overrides: Arc<[(String, SocketAddr)]>,
+    dns: GaiResolver,
+}
+
+type Addrs = Box<dyn Iterator<Item = SocketAddr> + Send>;
+
+impl tower::Service<Name> for Resolver {
+    type Response = Addrs;
+    type Error = Box<dyn StdError + Send + Sync>;
+    type Future = Pin<Box<dyn Future<Output = Result<Addrs, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.dns.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let fixed = self
+            .overrides
+            .iter()
+            .find(|(host, _)| host.eq_ignore_ascii_case(name.as_str()))
+            .map(|(_, addr)| *addr);
+        if let Some(addr) = fixed {
+            return Box::pin(std::future::ready(Ok(
+                Box::new(std::iter::once(addr)) as Addrs
+            )));
+        }
+        let lookup = self.dns.call(name);
+        Box::pin(async move {
+            let addrs = lookup.await?;
+            Ok(Box::new(addrs) as Addrs)
         })
     }
 }
