@@ -25,7 +25,9 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::header::{
+    HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER,
+};
 use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::Full;
@@ -41,15 +43,17 @@ use crate::config::{
 };
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
+use crate::fetch::FetchError;
 use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstream};
 use crate::handshake;
+use crate::keyring::{Fetched, Keyring};
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
 use crate::queue::{NewDelivery, Queue};
 use crate::record::{Notes, Recorder};
 use crate::server::HeadBudget;
 use crate::sources::{Holding, Kind, Sources};
-use crate::verify::{self, Message, Trace, Verified};
+use crate::verify::{self, Key, Message, Trace, Verified};
 use crate::workers::OpenConnections;
 
 /// Everything requests share, whichever worker serves them.
@@ -119,7 +123,7 @@ impl Gate {
             limits.per_source.max_header_bytes,
             Arc::new(move |why, peer| to.head_refused(why, peer)),
         );
-        let active = ArcSwap::from_pointee(Active::new(live, &recorder.metrics, None));
+        let active = ArcSwap::from_pointee(Active::new(live, &recorder.metrics, &clock, None));
         Self {
             recorder,
             clock,
@@ -170,6 +174,12 @@ impl Gate {
         self.precheck(&route, &req, notes)?;
         let slots = self.capacity(active, peer, notes)?;
         let (parts, body, held) = self.read_body(active, &route, req, peer, notes).await?;
+        let fetched = self
+            .fetch_keys(active, &route, &parts, &body, notes)
+            .await?;
+        let keys = fetched
+            .as_ref()
+            .map_or(route.keys.as_slice(), Fetched::keys);
         let msg = Message::new(
             &parts.method,
             &parts.uri,
@@ -177,12 +187,14 @@ impl Gate {
             &body,
             route.public_url.as_deref(),
         );
-        let verified = self.verify(active, &route, &msg, notes);
+        let verified = self.verify(active, &route, keys, &msg, notes);
         // Before the verdict: copies that differ may be why verification failed.
         let collapse = self.single_copies(&route, &msg, notes)?;
         let verified = verified?;
         let dedup_key = self.event_id(&route, &msg, verified.as_ref(), notes);
         drop(msg);
+        self.confirm_subscription(active, &route, &body, verified.is_some(), notes)
+            .await?;
         let claim = self
             .claim(active, handles, &route, dedup_key, notes)
             .await?;
@@ -416,13 +428,17 @@ impl Gate {
         &self,
         active: &Active,
         route: &Arc<Route>,
+        keys: &[Key],
         msg: &Message<'_>,
         notes: &mut Notes,
     ) -> Step<Option<Verified>> {
+        // Observe mode, keys not fetched: the verdict is that already.
+        if notes.verdict.is_some() {
+            return Ok(None);
+        }
         let now = (self.clock)();
         let trace = notes.trace.insert(Trace::default());
-        let result =
-            verify::verify_traced(&route.scheme, &route.keys, msg, route.freshness, now, trace);
+        let result = verify::verify_traced(&route.scheme, keys, msg, route.freshness, now, trace);
         let v = match result {
             Ok(v) => v,
             Err(e) => {
@@ -430,7 +446,7 @@ impl Gate {
                 // secret.
                 notes.secret = trace
                     .matched
-                    .and_then(|i| route.keys.get(i))
+                    .and_then(|i| keys.get(i))
                     .map(|k| k.id.clone());
                 let outcome = Outcome::from(&e);
                 let message = e.to_string();
@@ -442,7 +458,10 @@ impl Gate {
                 return Err(refuse(notes, outcome, &message));
             }
         };
-        let key = &route.keys[v.key_index];
+        let Some(key) = keys.get(v.key_index) else {
+            // Unreachable: the index is of a key in `keys`.
+            return Err(refuse(notes, Outcome::InvalidSignature, "no key matched"));
+        };
         notes.secret = Some(key.id.clone());
         if route.mode == Mode::Enforce {
             if let Some(answer) = route
@@ -453,11 +472,104 @@ impl Gate {
             }
         }
         let series = active.series(Some(route), self.recorder.unrouted());
-        series.verified(v.key_index);
+        // Fetched keys share one label (`keyring::label`), the first.
+        series.verified(if route.fetches_keys() { 0 } else { v.key_index });
         if let Some(skew) = v.skew_seconds {
             series.skew.observe(skew);
         }
         Ok(Some(v))
+    }
+
+    /// With the body (step 5): the keys of a route whose keys are fetched (its JWK Set, the SNS
+    /// certificate the message names), from the cache or the sender. A fetch failure is not
+    /// the sender's fault: 503 with the fetch's `Retry-After`, never a refusal as forged
+    /// (observe mode: the verdict, and the request is forwarded).
+    async fn fetch_keys(
+        &self,
+        active: &Active,
+        route: &Route,
+        parts: &http::request::Parts,
+        body: &Bytes,
+        notes: &mut Notes,
+    ) -> Step<Option<Fetched>> {
+        if !route.fetches_keys() {
+            return Ok(None);
+        }
+        let want = {
+            let msg = Message::new(
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                body,
+                route.public_url.as_deref(),
+            );
+            Keyring::wants(route, &msg)
+        };
+        let Some(want) = want else {
+            return Ok(None);
+        };
+        let fetched = match &active.keyring {
+            Some(keyring) => keyring.fetch(want).await,
+            None => Err(FetchError::Busy),
+        };
+        fetched
+            .map(Some)
+            .or_else(|e| self.key_unavailable(route, &e, notes).map(|()| None))
+    }
+
+    /// A fetch for `route` failed: in observe mode the verdict (and on), else the 503.
+    fn key_unavailable(&self, route: &Route, e: &FetchError, notes: &mut Notes) -> Step<()> {
+        notes.detail = Some(format!(
+            "the sender's published keys could not be fetched: {e}"
+        ));
+        if route.mode == Mode::Observe {
+            notes.verdict = Some(Outcome::KeyUnavailable);
+            return Ok(());
+        }
+        let (outcome, mut resp) = refuse(
+            notes,
+            Outcome::KeyUnavailable,
+            "the sender's published keys could not be fetched; retry later",
+        );
+        if let Ok(v) = HeaderValue::from_str(&e.retry_after().as_secs().to_string()) {
+            resp.headers_mut().insert(RETRY_AFTER, v);
+        }
+        Err((outcome, resp))
+    }
+
+    /// After verification: a verified SNS `SubscriptionConfirmation` on a route with
+    /// `sns.confirm_subscription` is confirmed here (a GET of its signed `SubscribeURL`, an SNS
+    /// host) and answered, not forwarded. A failed GET is a 503: SNS sends the confirmation
+    /// again.
+    async fn confirm_subscription(
+        &self,
+        active: &Active,
+        route: &Route,
+        body: &Bytes,
+        verified: bool,
+        notes: &mut Notes,
+    ) -> Step<()> {
+        if !route.sns_confirm || !verified {
+            return Ok(());
+        }
+        let Some(url) = verify::sns::subscribe_url(body) else {
+            return Ok(());
+        };
+        let confirmed = match &active.keyring {
+            Some(keyring) => keyring.confirm(&url).await,
+            None => Err(FetchError::Busy),
+        };
+        if let Err(e) = confirmed {
+            self.key_unavailable(route, &e, notes)?;
+            return Ok(());
+        }
+        notes.detail = Some("SNS subscription confirmed".to_owned());
+        let mut resp = Response::new(Full::new(Bytes::from_static(b"subscription confirmed\n")));
+        resp.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        Err((Outcome::Handshake, resp))
     }
 
     /// The delivery id of a verified request, when its route reads one: the id is noted for the

@@ -30,6 +30,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod forward;
 pub(crate) mod gate;
 pub(crate) mod handshake;
+pub(crate) mod keyring;
 pub(crate) mod metrics;
 pub(crate) mod record;
 pub(crate) mod server;

@@ -3,7 +3,7 @@
 //! secret ids) and enums (`Outcome`), so cardinality is bounded whatever senders send.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -36,6 +36,10 @@ pub struct Metrics {
     pub verified: IntCounterVec,
     pub timestamp_skew: HistogramVec,
     pub build_info: IntGaugeVec,
+    /// Documents fetched from senders (JWK Sets, SNS certificates), by URL (without query):
+    /// the age of the copy in use, and whether the last fetch failed.
+    pub fetch_age: GaugeVec,
+    pub fetch_failing: IntGaugeVec,
     /// Whether the dedup store counts its entries and evictions (the memory store does; Redis
     /// does not): their series exist only then, absent rather than a misleading 0.
     dedup_series: bool,
@@ -111,6 +115,20 @@ impl Metrics {
                 ),
                 &["route"],
             )?,
+            fetch_age: GaugeVec::new(
+                Opts::new(
+                    "hookgate_fetch_document_age_seconds",
+                    "Age of the copy in use of a document fetched from a sender (a JWK Set, an SNS certificate), by URL.",
+                ),
+                &["url"],
+            )?,
+            fetch_failing: IntGaugeVec::new(
+                Opts::new(
+                    "hookgate_fetch_failing",
+                    "1 while the last fetch of a sender's document failed (the last good copy, if any, is in use), by URL.",
+                ),
+                &["url"],
+            )?,
             dedup_evictions: IntCounterVec::new(
                 Opts::new(
                     "hookgate_dedup_evictions_total",
@@ -166,6 +184,8 @@ impl Metrics {
         r.register(Box::new(m.log_dropped_bytes.clone()))?;
         r.register(Box::new(m.dedup_entries.clone()))?;
         r.register(Box::new(m.dedup_evictions.clone()))?;
+        r.register(Box::new(m.fetch_age.clone()))?;
+        r.register(Box::new(m.fetch_failing.clone()))?;
         r.register(Box::new(m.dedup_unsettled.clone()))?;
         r.register(Box::new(m.config_reloads.clone()))?;
         r.register(Box::new(m.verified.clone()))?;

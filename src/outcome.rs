@@ -53,10 +53,13 @@ pub enum Outcome {
     QueueFull,
     /// The queue's store failed, or is not running (stopping, or not configured at start).
     QueueUnavailable,
+    /// The sender's published keys (a JWK Set, an SNS certificate) could not be fetched: the
+    /// request is neither accepted nor called forged; the sender retries.
+    KeyUnavailable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 22] = [
+    pub const ALL: [Outcome; 23] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -79,6 +82,7 @@ impl Outcome {
         Self::Queued,
         Self::QueueFull,
         Self::QueueUnavailable,
+        Self::KeyUnavailable,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -112,6 +116,7 @@ impl Outcome {
             Self::Queued => "queued",
             Self::QueueFull => "queue_full",
             Self::QueueUnavailable => "queue_unavailable",
+            Self::KeyUnavailable => "key_unavailable",
         }
     }
 
@@ -135,7 +140,9 @@ impl Outcome {
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             // The route's `delivery.status` when answered; this is the default.
             Self::Queued => StatusCode::ACCEPTED,
-            Self::QueueFull | Self::QueueUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::QueueFull | Self::QueueUnavailable | Self::KeyUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -146,7 +153,8 @@ impl Outcome {
             | Self::Overloaded
             | Self::SourceBusy
             | Self::DedupUnavailable
-            | Self::QueueUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
+            | Self::QueueUnavailable
+            | Self::KeyUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
             // A full queue drains at the app's pace: come back later than for a busy moment.
             Self::QueueFull => Some(Duration::from_secs(QUEUE_FULL_RETRY_AFTER_SECS)),
             _ => None,
@@ -164,7 +172,8 @@ impl From<&VerifyError> for Outcome {
             | VerifyError::MissingId(_)
             | VerifyError::Mismatch
             | VerifyError::BodyHashMismatch(_)
-            | VerifyError::ClaimMismatch(_) => Self::InvalidSignature,
+            | VerifyError::ClaimMismatch(_)
+            | VerifyError::NotAccepted(_) => Self::InvalidSignature,
             VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
             VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,
         }

@@ -121,9 +121,10 @@ impl Recorder {
         let level = match outcome {
             Outcome::Forwarded | Outcome::Duplicate | Outcome::Queued => (Level::Info, None),
             Outcome::UpstreamUnavailable | Outcome::UpstreamTimeout => (Level::Warn, None),
-            Outcome::Overloaded | Outcome::QueueFull | Outcome::QueueUnavailable => {
-                throttled(&self.overload_warnings)
-            }
+            Outcome::Overloaded
+            | Outcome::QueueFull
+            | Outcome::QueueUnavailable
+            | Outcome::KeyUnavailable => throttled(&self.overload_warnings),
             Outcome::DedupUnavailable => throttled(&self.dedup_warnings),
             _ => (Level::Debug, None),
         };

@@ -23,6 +23,11 @@ pub fn run(
             let names: Vec<&str> = config.live.routes.iter().map(|r| &*r.name).collect();
             format!("no route named {route:?}; routes: {}", names.join(", "))
         })?;
+    if r.fetches_keys() {
+        anyhow::bail!(
+            "route {route:?}: cannot sign: its keys are the sender's own (a JWK Set, or SNS certificates), fetched by hookgate; only the sender holds the private key"
+        );
+    }
     let key = match secret {
         None => r.keys.first(),
         Some(id) => r.keys.iter().find(|k| &*k.id == id),

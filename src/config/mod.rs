@@ -32,7 +32,7 @@ pub use crate::forward::UpstreamTarget;
 pub use crate::logging::LogFormat;
 use crate::secret::Secret;
 use crate::verify::presets::Handshake;
-use crate::verify::{DedupKeySpec, Freshness, Key, Scheme};
+use crate::verify::{Algorithm, DedupKeySpec, Freshness, Key, Scheme};
 pub use diff::changed_keys;
 
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
@@ -131,6 +131,8 @@ pub struct Live {
     /// How queued deliveries of a route no longer configured (or no longer queued) still
     /// reach the app: the `queue:` defaults.
     pub queue_defaults: DeliveryPolicy,
+    /// How sender documents are fetched (`fetch:`), for the routes whose keys are fetched.
+    pub fetch: FetchConfig,
     pub routes: Vec<Arc<Route>>,
     by_path: HashMap<String, usize>,
 }
@@ -348,6 +350,19 @@ pub struct AdminConfig {
     pub token: Option<Secret>,
 }
 
+/// Outbound fetches of what senders publish (`fetch:`): JWKS key sets and SNS signing
+/// certificates. Reloaded: a change builds a new fetcher, with an empty cache, for the requests
+/// that start after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchConfig {
+    /// Trusted instead of the built-in roots, when set.
+    pub ca_file: Option<std::path::PathBuf>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Host names connected to at a fixed address (`fetch.resolve`).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+}
+
 /// What hookgate keeps for explaining rejections on the admin port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Diagnostics {
@@ -399,6 +414,19 @@ pub struct Route {
     pub max_body: usize,
     pub query: QueryPolicy,
     pub delivery: DeliveryMode,
+    /// The JWK Set the route's JWT keys are fetched from (`verify.jwt.jwks_url`, or the
+    /// preset's), instead of `secrets:`.
+    pub jwks_url: Option<String>,
+    /// `provider: sns`: hookgate confirms subscriptions itself (`sns.confirm_subscription`).
+    pub sns_confirm: bool,
+}
+
+impl Route {
+    /// Whether the route's keys are fetched per request (a JWK Set, SNS certificates) rather
+    /// than configured.
+    pub fn fetches_keys(&self) -> bool {
+        self.jwks_url.is_some() || self.scheme.algorithm == Algorithm::SnsCertificate
+    }
 }
 
 /// One thing wrong with the file.

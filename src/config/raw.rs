@@ -168,6 +168,9 @@ pub(super) struct RawConfig {
     /// The durable queue of `delivery: queued` routes, and their defaults.
     #[serde(default)]
     pub queue: RawQueue,
+    /// Outbound HTTPS fetches of what senders publish (JWKS key sets, SNS certificates).
+    #[serde(default)]
+    pub fetch: RawFetch,
     /// One route per webhook endpoint.
     pub routes: Vec<RawRoute>,
 }
@@ -397,6 +400,36 @@ pub(super) struct RawLog {
     pub level: Option<String>,
 }
 
+/// Outbound fetches (`fetch:`); reloaded (a change starts a new, empty key cache).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFetch {
+    /// A PEM file of CA certificates trusted *instead of* the built-in (Mozilla) roots: a
+    /// private CA, or tests.
+    pub ca_file: Option<PathBuf>,
+    /// DNS and TCP connect. Default 3s.
+    pub connect_timeout: Option<String>,
+    /// The whole fetch, body included. Default 10s.
+    pub timeout: Option<String>,
+    /// Host names connected to at a fixed `ip:port` instead of the DNS's answer (curl's
+    /// `--resolve`); the TLS name check still uses the host name.
+    #[serde(default)]
+    pub resolve: std::collections::BTreeMap<String, String>,
+}
+
+/// `provider: sns` options (`sns:`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSns {
+    /// The topics accepted (`arn:aws:sns:REGION:ACCOUNT:NAME`); required: SNS signs every
+    /// account's messages with the same certificates.
+    #[serde(default)]
+    pub topic_arns: Vec<String>,
+    /// `true`: hookgate confirms a verified `SubscriptionConfirmation` itself (a GET of its
+    /// `SubscribeURL`) instead of forwarding it. Default false.
+    pub confirm_subscription: Option<bool>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoute {
@@ -437,6 +470,8 @@ pub(super) struct RawRoute {
     /// The token Meta's verification GET carries in `hub.verify_token` (`facebook`,
     /// `instagram`, `whatsapp`): `{ env: NAME }`, `{ file: PATH }` or `{ value: .. }`.
     pub verify_token: Option<RawSecret>,
+    /// `provider: sns`: the topics accepted, and whether hookgate confirms subscriptions.
+    pub sns: Option<RawSns>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -483,6 +518,9 @@ pub(super) struct RawJwt {
     pub iat: Option<bool>,
     /// `exp` must be present (it is always checked when it is).
     pub require_exp: Option<bool>,
+    /// The sender's JWK Set (`https://...`), fetched, cached and refreshed on an unknown
+    /// `kid`, instead of keys in `secrets:` (jwt-rs256 / jwt-es256; needs `audience`).
+    pub jwks_url: Option<String>,
     /// Claims that must be present with these values (a string, or true/false).
     pub claims: Option<std::collections::BTreeMap<String, RawClaimValue>>,
 }

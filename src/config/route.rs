@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 
-use super::raw::{Choice, RawClaimValue, RawDedupKey, RawJwt, RawRoute, RawSecret, RawVerify};
+use super::raw::{
+    Choice, RawClaimValue, RawDedupKey, RawJwt, RawRoute, RawSecret, RawSns, RawVerify,
+};
 use super::validate::Validator;
 use super::*;
 use crate::secret::Secret;
@@ -69,8 +71,28 @@ impl Validator<'_> {
                 .collect(),
         };
 
-        let (scheme, preset) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
+        let (mut scheme, preset) = self.scheme(path, r.provider.as_deref(), r.verify.as_ref())?;
         let provider = preset.as_ref().map(|p| p.name);
+        let jwks_url = self.jwks_url(
+            path,
+            &scheme,
+            preset.as_ref().and_then(|p| p.jwks_url),
+            r.verify.as_ref().and_then(|v| v.jwt.as_ref()),
+        );
+        let sns_confirm = self.sns(path, &mut scheme, r.sns.as_ref());
+        for claim in preset.as_ref().map_or(&[][..], |p| p.required_claims) {
+            let pinned = scheme
+                .jwt
+                .as_ref()
+                .is_some_and(|j| j.claims.iter().any(|(n, _)| n == claim));
+            if !pinned {
+                self.problem(
+                    format!("{path}.verify.jwt.claims.{claim}"),
+                    format!("set the {claim} this route accepts: the sender signs such tokens for everyone's endpoints"),
+                );
+            }
+        }
+        let fetched_keys = jwks_url.is_some() || scheme.algorithm == Algorithm::SnsCertificate;
         let handshake = preset.as_ref().and_then(|p| p.handshake);
         let preset_max_age = preset.as_ref().and_then(|p| p.max_age);
         let redelivery = preset.as_ref().and_then(|p| p.redelivery);
@@ -158,7 +180,12 @@ impl Validator<'_> {
             }
         }
 
-        if scheme.algorithm.is_credential() {
+        if scheme.algorithm == Algorithm::SnsCertificate {
+            self.warnings.push(format!(
+                "route {}: SNS signs a message's Message, MessageId, Subject, Timestamp, TopicArn and Type (and a confirmation's SubscribeURL and Token), not its UnsubscribeURL or MessageAttributes: the app must not trust those two",
+                r.name
+            ));
+        } else if scheme.algorithm.is_credential() {
             self.warnings.push(format!(
                 "route {}: a {} scheme proves who sent a request, not that its body is unchanged; prefer the sender's signing option where it has one",
                 r.name,
@@ -170,7 +197,17 @@ impl Validator<'_> {
                 r.name
             ));
         }
-        let keys = self.keys(path, &r.secrets, &scheme, &r.name);
+        let keys = if fetched_keys {
+            if !r.secrets.is_empty() {
+                self.problem(
+                    format!("{path}.secrets"),
+                    "this route's keys are fetched from the sender (verify.jwt.jwks_url, or SNS certificates): leave secrets out",
+                );
+            }
+            vec![]
+        } else {
+            self.keys(path, &r.secrets, &scheme, &r.name)
+        };
         let verify_token = self.verify_token(path, &r, handshake);
         let max_body = self.body_limit(
             &format!("{path}.max_body"),
@@ -194,7 +231,7 @@ impl Validator<'_> {
             self.unsigned_query.push(r.name.clone());
         }
 
-        if !name_ok || keys.is_empty() {
+        if !name_ok || (keys.is_empty() && !fetched_keys) {
             return None;
         }
         Some(Route {
@@ -218,7 +255,87 @@ impl Validator<'_> {
             max_body,
             query,
             delivery,
+            jwks_url,
+            sns_confirm,
         })
+    }
+
+    /// The route's JWK Set URL: `verify.jwt.jwks_url`, else the preset's. Only for public-key
+    /// JWTs, only `https`, and only with an `audience`: a key set's owner (Google, say) signs
+    /// tokens for everyone's endpoints, so without one any of them would pass.
+    fn jwks_url(
+        &mut self,
+        path: &str,
+        scheme: &Scheme,
+        preset: Option<&'static str>,
+        raw: Option<&RawJwt>,
+    ) -> Option<String> {
+        let jp = format!("{path}.verify.jwt.jwks_url");
+        let url = match raw.and_then(|j| j.jwks_url.clone()) {
+            Some(u) if u.is_empty() => return None,
+            Some(u) => u,
+            None => preset?.to_owned(),
+        };
+        if !matches!(scheme.algorithm, Algorithm::JwtRs256 | Algorithm::JwtEs256) {
+            self.problem(
+                &jp,
+                "a JWK Set holds public keys: use algorithm jwt-rs256 or jwt-es256",
+            );
+            return None;
+        }
+        let ok = url.parse::<http::Uri>().ok().is_some_and(|u| {
+            u.scheme_str() == Some("https")
+                && u.authority().is_some_and(|a| !a.as_str().contains('@'))
+        });
+        if !ok {
+            self.problem(
+                &jp,
+                format!("{url:?} must be an https:// URL without user info"),
+            );
+            return None;
+        }
+        if scheme
+            .jwt
+            .as_ref()
+            .and_then(|j| j.audience.as_ref())
+            .is_none()
+        {
+            self.problem(
+                format!("{path}.verify.jwt.audience"),
+                "set the audience the sender puts in its tokens (usually this endpoint's URL): the key set's owner signs tokens for other endpoints too",
+            );
+        }
+        Some(url)
+    }
+
+    /// `sns:` of a `provider: sns` route: the topics accepted go into the scheme (required);
+    /// whether hookgate confirms subscriptions is returned.
+    fn sns(&mut self, path: &str, scheme: &mut Scheme, raw: Option<&RawSns>) -> bool {
+        let sp = format!("{path}.sns");
+        if scheme.algorithm != Algorithm::SnsCertificate {
+            if raw.is_some() {
+                self.problem(sp, "sns: applies to provider: sns");
+            }
+            return false;
+        }
+        let topics = raw.map(|r| r.topic_arns.clone()).unwrap_or_default();
+        if topics.is_empty() {
+            self.problem(
+                format!("{sp}.topic_arns"),
+                "list the topics this route accepts (arn:aws:sns:REGION:ACCOUNT:NAME): SNS signs every AWS account's messages with the same certificates",
+            );
+        }
+        for (j, t) in topics.iter().enumerate() {
+            let parts: Vec<&str> = t.split(':').collect();
+            if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" {
+                self.problem(
+                    format!("{sp}.topic_arns[{j}]"),
+                    format!("{t:?} is not a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"),
+                );
+            }
+        }
+        scheme.sns_topics = topics;
+        raw.and_then(|r| r.confirm_subscription).unwrap_or(false)
     }
 
     /// The route's scheme: a preset's (returned too) with the `verify:` overrides applied, or

@@ -556,10 +556,29 @@ fn every_preset_loads() {
         } else {
             ""
         };
+        // Keys fetched from the sender take no secrets; SNS routes name their topics, JWK Set
+        // routes their audience.
+        let keys = if p.scheme.algorithm == Algorithm::SnsCertificate {
+            "    sns: { topic_arns: [\"arn:aws:sns:us-east-1:123456789012:t\"] }\n".to_owned()
+        } else if p.jwks_url.is_some() {
+            "    verify: { jwt: { audience: https://hooks.example.com/r, claims: { email: a@p.iam.gserviceaccount.com } } }\n".to_owned()
+        } else {
+            format!("    secrets: [{{env: {secret_env}}}]\n")
+        };
         let c = load_ok(&with_route(&format!(
-            "  - name: r\n    path: /r\n    provider: {name}\n{public_url}    secrets: [{{env: {secret_env}}}]\n"
+            "  - name: r\n    path: /r\n    provider: {name}\n{public_url}{keys}"
         )));
-        let p = presets::lookup(name).unwrap();
+        let mut p = presets::lookup(name).unwrap();
+        if p.scheme.algorithm == Algorithm::SnsCertificate {
+            p.scheme.sns_topics = vec!["arn:aws:sns:us-east-1:123456789012:t".into()];
+        }
+        if let (Some(_), Some(rule)) = (p.jwks_url, p.scheme.jwt.as_mut()) {
+            rule.audience = Some("https://hooks.example.com/r".into());
+            rule.claims.push((
+                "email".into(),
+                crate::verify::ClaimValue::Text("a@p.iam.gserviceaccount.com".into()),
+            ));
+        }
         assert_eq!(c.live.routes[0].scheme, p.scheme, "{name}");
         let expected = (!p.dedup_key.sources.is_empty()).then_some(p.dedup_key);
         assert_eq!(c.live.routes[0].dedup_key, expected, "{name}");

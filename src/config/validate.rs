@@ -11,7 +11,9 @@ use std::time::Duration;
 use http::{HeaderName, StatusCode};
 use tokio::sync::Semaphore;
 
-use super::raw::{Choice, Named, RawConfig, RawDedup, RawLog, RawRedis, RawSecret, RawUpstream};
+use super::raw::{
+    Choice, Named, RawConfig, RawDedup, RawFetch, RawLog, RawRedis, RawSecret, RawUpstream,
+};
 use super::*;
 use crate::secret::Secret;
 
@@ -347,6 +349,7 @@ impl Validator<'_> {
             self.problem("routes", "at least one route is needed");
         }
         let (queue, queue_defaults) = self.queue(&raw.queue, store.redis.as_ref());
+        let fetch = self.fetch(&raw.fetch);
         let mut routes = Vec::new();
         let mut names = HashSet::new();
         let mut by_path = HashMap::new();
@@ -431,12 +434,56 @@ impl Validator<'_> {
                 },
                 admin,
                 queue_defaults,
+                fetch,
                 routes,
                 by_path,
             },
             warnings: Vec::new(),
             secret_files: Vec::new(),
         })
+    }
+
+    /// `fetch:`. The CA file is read here, so a missing or broken one is a load error rather
+    /// than a 503 on the first request that needs a key.
+    fn fetch(&mut self, raw: &RawFetch) -> FetchConfig {
+        let connect_timeout = self.duration(
+            "fetch.connect_timeout",
+            raw.connect_timeout.as_deref(),
+            Duration::from_secs(3),
+        );
+        let timeout = self.duration(
+            "fetch.timeout",
+            raw.timeout.as_deref(),
+            Duration::from_secs(10),
+        );
+        if connect_timeout.is_zero() || timeout.is_zero() {
+            self.problem("fetch", "timeouts must be more than 0");
+        }
+        if let Some(path) = &raw.ca_file {
+            let settings = crate::fetch::ClientSettings {
+                roots: crate::fetch::Roots::CaFile(path.clone()),
+                ..crate::fetch::ClientSettings::default()
+            };
+            if let Err(e) = crate::fetch::Client::new(crate::fetch::AllowList::new([]), settings) {
+                self.problem("fetch.ca_file", e.to_string());
+            }
+        }
+        let mut resolve = Vec::new();
+        for (host, addr) in &raw.resolve {
+            match addr.parse::<SocketAddr>() {
+                Ok(a) => resolve.push((host.to_ascii_lowercase(), a)),
+                Err(_) => self.problem(
+                    format!("fetch.resolve.{host}"),
+                    format!("{addr:?} is not an ip:port"),
+                ),
+            }
+        }
+        FetchConfig {
+            ca_file: raw.ca_file.clone(),
+            connect_timeout,
+            timeout,
+            resolve,
+        }
     }
 
     fn upstream(&mut self, raw: RawUpstream) -> Option<UpstreamConfig> {

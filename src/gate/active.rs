@@ -6,7 +6,9 @@ use std::sync::{Arc, PoisonError};
 
 use super::Gate;
 use crate::body::Budget;
+use crate::clock::Clock;
 use crate::config::{Live, Route};
+use crate::keyring::{self, Keyring};
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
 
 /// The config in force and the per-route metric handles built for it. Swapped as one, so a
@@ -19,17 +21,25 @@ pub struct Active {
     /// new budget at once, and requests already reading finish on the old one (for a moment
     /// both may be full).
     pub body_budget: Budget,
+    /// The fetcher of the routes' published keys (JWK Sets, SNS certificates); `None` when no
+    /// route fetches keys, or when it could not be built (those routes then answer 503).
+    pub keyring: Option<Keyring>,
 }
 
 impl Active {
     /// Handles on every series of the config's routes, created at zero if new; the budget of
     /// `previous` when its size is unchanged.
-    pub(super) fn new(live: Arc<Live>, metrics: &Metrics, previous: Option<&Active>) -> Self {
+    pub(super) fn new(
+        live: Arc<Live>,
+        metrics: &Metrics,
+        clock: &Clock,
+        previous: Option<&Active>,
+    ) -> Self {
         let series = live
             .routes
             .iter()
             .map(|r| {
-                let ids: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+                let ids = secret_ids(r);
                 metrics.init_route(&r.name, &ids);
                 Arc::new(metrics.for_route(&r.name, &ids))
             })
@@ -39,10 +49,23 @@ impl Active {
             Some(p) if p.body_budget.size() == size => p.body_budget.clone(),
             _ => Budget::new(size),
         };
+        let keyring = match Keyring::build(
+            &live.fetch,
+            &live.routes,
+            clock,
+            previous.and_then(|p| p.keyring.as_ref()),
+        ) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the key fetcher; routes whose keys are fetched answer 503");
+                None
+            }
+        };
         Self {
             live,
             series,
             body_budget,
+            keyring,
         }
     }
 
@@ -74,7 +97,12 @@ impl Gate {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let metrics = &self.recorder.metrics;
-        let next = Active::new(live.clone(), metrics, Some(&self.active.load()));
+        let next = Active::new(
+            live.clone(),
+            metrics,
+            &self.clock,
+            Some(&self.active.load()),
+        );
         let names: Vec<Arc<str>> = live.routes.iter().map(|r| r.name.clone()).collect();
         self.store.track_routes(&names);
         self.recorder
@@ -82,14 +110,15 @@ impl Gate {
             .set_capacity(live.diagnostics.recent_rejections);
         let previous = self.active.swap(Arc::new(next));
         for old in &previous.live.routes {
-            let ids: Vec<&str> = old.keys.iter().map(|k| &*k.id).collect();
+            let ids = secret_ids(old);
             match live.routes.iter().find(|r| r.name == old.name) {
                 // A route named like the unrouted label shares its series: keep them.
                 None if &*old.name == NO_ROUTE => {}
                 None => metrics.forget_route(&old.name, &ids),
                 Some(new) => {
+                    let kept = secret_ids(new);
                     for id in ids {
-                        if !new.keys.iter().any(|k| &*k.id == id) {
+                        if !kept.contains(&id) {
                             metrics.forget_secret(&old.name, id);
                         }
                     }
@@ -124,6 +153,21 @@ impl Gate {
             }
             queue.refresh_gauges().await;
         }
+        // Entries are bounded by the caches (64 URLs each); a URL no longer cached drops out.
+        metrics.fetch_age.reset();
+        metrics.fetch_failing.reset();
+        for entry in active.keyring.iter().flat_map(Keyring::entries) {
+            if let Some(age) = entry.age {
+                metrics
+                    .fetch_age
+                    .with_label_values(&[&entry.url])
+                    .set(age.as_secs_f64());
+            }
+            metrics
+                .fetch_failing
+                .with_label_values(&[&entry.url])
+                .set(i64::from(entry.last_error.is_some()));
+        }
         for route in &active.live.routes {
             if let Some(n) = self.store.entries(&route.name) {
                 metrics
@@ -133,4 +177,13 @@ impl Gate {
             }
         }
     }
+}
+
+/// The secret labels of a route's metrics: its secrets' ids, or the one label of the keys it
+/// fetches (a key set's kids are the sender's to choose: not a label's to hold).
+fn secret_ids(route: &Route) -> Vec<&str> {
+    if route.fetches_keys() {
+        return vec![keyring::label(route)];
+    }
+    route.keys.iter().map(|k| &*k.id).collect()
 }

@@ -85,6 +85,11 @@ fn parse<'t>(token: &'t [u8], want: &str) -> Result<Parsed<'t>, VerifyError> {
     })
 }
 
+/// The `kid` of a well-formed token of algorithm `want`, unverified.
+pub(super) fn kid(token: &[u8], want: &str) -> Option<String> {
+    parse(token, want).ok()?.kid
+}
+
 /// Checks the JWT candidates against the route's keys, then the first verified token's
 /// claims.
 pub(super) fn verify(

@@ -11,6 +11,7 @@ use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 
 use super::scheme::{Algorithm, Scheme, SecretEncoding};
+use super::sns::SnsCertificate;
 use crate::secret::Secret;
 
 pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
@@ -91,6 +92,8 @@ enum Material {
     P256(p256::ecdsa::VerifyingKey),
     /// An RSA public key for RS256 (PKCS#1 v1.5 / SHA-256).
     Rsa(Box<rsa::pkcs1v15::VerifyingKey<sha2::Sha256>>),
+    /// An Amazon SNS signing certificate's key; `kid` is the URL it was fetched from.
+    Sns(Box<SnsCertificate>),
 }
 
 /// One of a route's secrets, ready to verify. `id` is the operator-chosen name reported in
@@ -116,6 +119,7 @@ impl fmt::Debug for Key {
             Material::Ed25519(_) => "ed25519 public key",
             Material::P256(_) => "p256 public key",
             Material::Rsa(_) => "rsa public key",
+            Material::Sns(_) => "sns certificate",
         };
         f.debug_struct("Key")
             .field("id", &self.id)
@@ -148,6 +152,12 @@ pub enum KeyError {
     PemAsHmacSecret,
     #[error("this is a private key; give hookgate the sender's public key")]
     PemPrivateKey,
+    #[error(
+        "this scheme's keys are fetched from the sender (SNS signing certificates), not configured"
+    )]
+    Fetched,
+    #[error("this is not an SNS signing certificate (PEM CERTIFICATE with an RSA key)")]
+    NotCertificate,
 }
 
 /// The base64 inside a PEM block: `-----BEGIN/END ...-----` lines dropped, whitespace removed.
@@ -182,6 +192,7 @@ impl Key {
             // An operator who pastes the sender's public key where the HMAC secret goes has
             // made a key anyone can sign with (the classic RS256/HS256 confusion): refuse it.
             Algorithm::JwtHs256 if looks_like_pem(raw) => return Err(KeyError::PemAsHmacSecret),
+            Algorithm::SnsCertificate => return Err(KeyError::Fetched),
             _ => {}
         }
         let mut alg = scheme.algorithm;
@@ -240,6 +251,7 @@ impl Key {
             Algorithm::JwtRs256 | Algorithm::JwtEs256 => {
                 return Self::public_jwt(id, alg, raw);
             }
+            Algorithm::SnsCertificate => return Err(KeyError::Fetched),
             Algorithm::Ed25519 => {
                 let arr: [u8; 32] = bytes
                     .as_slice()
@@ -320,6 +332,30 @@ impl Key {
         }
     }
 
+    /// The key of an SNS signing certificate (PEM) fetched from `url`, which becomes its
+    /// `kid`: a message is checked only with the certificate its `SigningCertURL` names.
+    pub fn sns_certificate(url: &str, pem: &[u8]) -> Result<Self, KeyError> {
+        let cert = SnsCertificate::from_pem(pem).map_err(|_| KeyError::NotCertificate)?;
+        Ok(Self {
+            id: Arc::from("sns-certificate"),
+            kid: Some(Arc::from(url)),
+            material: Material::Sns(Box::new(cert)),
+        })
+    }
+
+    /// The SNS certificate of a key fetched for `url` (its `kid`), if this is one.
+    pub(crate) fn sns_certificate_for(&self, url: &str) -> Option<&SnsCertificate> {
+        match (&self.material, &self.kid) {
+            (Material::Sns(cert), Some(kid)) if &**kid == url => Some(cert),
+            _ => None,
+        }
+    }
+
+    /// The JWS key id (a JWK Set's key) or certificate URL (SNS) this key answers to.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
     /// This key answers to JWS key id `kid` (keys from a JWKS).
     pub fn with_kid(mut self, kid: impl Into<Arc<str>>) -> Self {
         self.kid = Some(kid.into());
@@ -367,6 +403,7 @@ impl Key {
             Material::Ed25519(_) => alg == Algorithm::Ed25519,
             Material::P256(_) => matches!(alg, Algorithm::EcdsaP256Sha256 | Algorithm::JwtEs256),
             Material::Rsa(_) => alg == Algorithm::JwtRs256,
+            Material::Sns(_) => alg == Algorithm::SnsCertificate,
         }
     }
 
@@ -422,7 +459,7 @@ impl Key {
                 .any(|sig| key.verify(&msg, &sig).is_ok())
             }
             // JWTs are checked by `verifies_jws`, over the token's own signing input.
-            Material::Rsa(_) => false,
+            Material::Rsa(_) | Material::Sns(_) => false,
         }
     }
 

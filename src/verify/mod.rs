@@ -160,6 +160,9 @@ pub enum VerifyError {
     Mismatch,
     #[error("the token's {0} claim is missing or not the value this route requires")]
     ClaimMismatch(String),
+    /// Signed by the sender, but not for this route (an SNS topic it does not list).
+    #[error("signed by the sender, but {0}")]
+    NotAccepted(&'static str),
     #[error("the signed timestamp is missing or unparseable: {0}")]
     InvalidTimestamp(String),
     #[error("the signed timestamp is {age_s}s old; this route accepts at most {max_s}s")]
@@ -207,7 +210,7 @@ pub fn verify(
 /// whether the delivery was authentic and only late (a sender's clock or time zone).
 pub fn precheck(scheme: &Scheme, msg: &Message<'_>) -> Result<(), VerifyError> {
     // A signature inside the body, or a timestamp in it, waits for it.
-    if scheme.signature_json.is_some() {
+    if scheme.signature_json.is_some() || scheme.algorithm == Algorithm::SnsCertificate {
         return Ok(());
     }
     let (set, sig_value) = signature_value(scheme, msg)?;
@@ -267,6 +270,18 @@ fn precheck_value(
     parse_timestamp(&raw, rule.format).map(|_| ())
 }
 
+/// The `kid` the request's JWT names, if the scheme is a JWT one and the token has one: which
+/// key of a fetched JWK Set it needs (an unknown one makes the caller refresh the set). Reads
+/// only the head; nothing is verified.
+pub fn jwt_kid(scheme: &Scheme, msg: &Message<'_>) -> Option<String> {
+    let want = scheme.algorithm.jws_alg()?;
+    let (_, value) = signature_value(scheme, msg).ok()?;
+    candidates(scheme, msg, &value)
+        .ok()?
+        .iter()
+        .find_map(|c| jwt::kid(&c.bytes, want))
+}
+
 /// `verify`, also filling `trace` with how far it got (for rejection diagnostics).
 pub fn verify_traced(
     scheme: &Scheme,
@@ -276,6 +291,9 @@ pub fn verify_traced(
     now: SystemTime,
     trace: &mut Trace,
 ) -> Result<Verified, VerifyError> {
+    if scheme.algorithm == Algorithm::SnsCertificate {
+        return sns::verify_request(scheme, keys, msg, freshness, now, trace);
+    }
     let (set, sig_value) = signature_value(scheme, msg)?;
     let groups = param_groups(scheme, &sig_value);
     if groups.len() == 1 {

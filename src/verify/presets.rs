@@ -61,6 +61,11 @@ pub struct Preset {
     pub max_age: Option<std::time::Duration>,
     /// How long the sender may deliver the same event again (`REDELIVERY`).
     pub redelivery: Option<std::time::Duration>,
+    /// The sender's JWK Set, fetched for the route's JWT keys.
+    pub jwks_url: Option<&'static str>,
+    /// JWT claims each route must pin in `verify.jwt.claims` (which only the route knows:
+    /// Pub/Sub's `email`, the push subscription's service account).
+    pub required_claims: &'static [&'static str],
 }
 
 const MINUTE: u64 = 60;
@@ -221,6 +226,8 @@ impl B {
             needs_public_url: false,
             max_age: None,
             redelivery: redelivery(name),
+            jwks_url: None,
+            required_claims: &[],
         })
     }
     fn alg(mut self, a: Algorithm) -> Self {

@@ -33,6 +33,10 @@ pub enum Algorithm {
     /// A JWT signed with ECDSA P-256 / SHA-256 (JWS's fixed 64-byte `r || s`); the route holds
     /// the sender's P-256 public key (PEM).
     JwtEs256,
+    /// An Amazon SNS message: the JSON body names its fields, its signature and the URL of
+    /// the certificate that signed it; the route's keys are that certificate, fetched by the
+    /// caller from an SNS host (`verify::sns`). Presets only (`provider: sns`).
+    SnsCertificate,
 }
 
 impl Algorithm {
@@ -64,6 +68,7 @@ impl Algorithm {
             Self::JwtHs256 => "jwt-hs256",
             Self::JwtRs256 => "jwt-rs256",
             Self::JwtEs256 => "jwt-es256",
+            Self::SnsCertificate => "sns-certificate",
         }
     }
 
@@ -75,7 +80,11 @@ impl Algorithm {
     pub fn is_asymmetric(self) -> bool {
         matches!(
             self,
-            Self::Ed25519 | Self::EcdsaP256Sha256 | Self::JwtRs256 | Self::JwtEs256
+            Self::Ed25519
+                | Self::EcdsaP256Sha256
+                | Self::JwtRs256
+                | Self::JwtEs256
+                | Self::SnsCertificate
         )
     }
 
@@ -433,6 +442,9 @@ pub struct Scheme {
     /// each a whole `t=..,v1=..` set (Persona while a secret rotates: `t=..,v1=.. t=..,v1=..`).
     /// Each group is verified on its own, its signatures against its own timestamp.
     pub param_groups: Option<char>,
+    /// The topics an SNS route accepts (`SnsCertificate` only): SNS signs every AWS account's
+    /// messages with the same certificates, so the signature proves only that SNS sent it.
+    pub sns_topics: Vec<String>,
 }
 
 impl Default for Scheme {
@@ -464,6 +476,7 @@ impl Default for Scheme {
             url_default_port_optional: false,
             jwt: None,
             param_groups: None,
+            sns_topics: Vec::new(),
         }
     }
 }
@@ -478,6 +491,10 @@ impl Scheme {
                 .jwt
                 .as_ref()
                 .is_some_and(|j| j.body_sha256_claim.is_some());
+        }
+        if self.algorithm == Algorithm::SnsCertificate {
+            // The signed fields are the body's own, and the body is nothing else.
+            return true;
         }
         !self.algorithm.is_credential()
             && (self.needs(&Piece::Body)

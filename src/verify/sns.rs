@@ -12,8 +12,16 @@ use base64::engine::Engine as _;
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::RsaPublicKey;
+use std::time::SystemTime;
+
+use http::HeaderName;
 use serde::Deserialize;
 use sha2::Digest;
+
+use super::{
+    check_fresh, parse_timestamp, unix_ms, Freshness, Key, Message, Scheme, TimestampFormat, Trace,
+    Verified, VerifyError,
+};
 
 /// The message types SNS posts, as in `x-amz-sns-message-type` and the body's `Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +32,11 @@ pub enum Kind {
 }
 
 /// An SNS message as posted (JSON, whatever the `Content-Type` says: SNS sends `text/plain`).
+/// Fields outside SNS's documented set are refused, and a field written twice is refused too
+/// (serde's derive), so the app cannot be handed a body whose meaning the signature did not
+/// fix; `UnsubscribeURL` and `MessageAttributes` are allowed but not signed (SNS's design).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct SnsMessage {
     #[serde(rename = "Type")]
     pub kind_text: String,
@@ -43,6 +54,12 @@ pub struct SnsMessage {
     pub subscribe_url: Option<String>,
     #[serde(default)]
     pub token: Option<String>,
+    /// Not signed: where the subscriber may unsubscribe (notifications).
+    #[serde(default, rename = "UnsubscribeURL")]
+    pub unsubscribe_url: Option<String>,
+    /// Not signed: attributes the publisher set (notifications).
+    #[serde(default)]
+    pub message_attributes: Option<serde_json::Value>,
 }
 
 /// Why a message does not verify. Every one is the sender's fault (a 4xx): fetching the
@@ -153,6 +170,112 @@ impl SnsMessage {
     }
 }
 
+/// The headers SNS sends beside the body. They are not signed, so a request whose copy differs
+/// from the signed body's value is refused: the app may read either.
+type Field = fn(&SnsMessage) -> &str;
+
+const ECHOED: [(&str, Field); 3] = [
+    ("x-amz-sns-message-type", |m| &m.kind_text),
+    ("x-amz-sns-message-id", |m| &m.message_id),
+    ("x-amz-sns-topic-arn", |m| &m.topic_arn),
+];
+
+fn malformed(e: &SnsError) -> VerifyError {
+    match e {
+        SnsError::NotSns(_) => VerifyError::MalformedSignature("the body is not an SNS message"),
+        SnsError::UnknownType(_) => VerifyError::MalformedSignature("unknown SNS message Type"),
+        SnsError::MissingField(_) => {
+            VerifyError::MalformedSignature("the SNS message lacks a field its Type signs")
+        }
+        SnsError::SignatureVersion(_) => {
+            VerifyError::MalformedSignature("unsupported SNS SignatureVersion (1 or 2)")
+        }
+        SnsError::CertUrl => VerifyError::MalformedSignature(
+            "SigningCertURL is not an SNS certificate URL (https://sns.<region>.amazonaws.com/...pem)",
+        ),
+        SnsError::SignatureEncoding => {
+            VerifyError::MalformedSignature("the SNS Signature is not base64")
+        }
+        SnsError::Certificate | SnsError::Mismatch => VerifyError::Mismatch,
+    }
+}
+
+/// The certificate URL a request's body names, if it is an SNS message naming an allowed one:
+/// what the caller fetches before `verify`.
+pub fn certificate_url(body: &[u8]) -> Option<String> {
+    let m = SnsMessage::parse(body).ok()?;
+    cert_url_allowed(&m.signing_cert_url).then_some(m.signing_cert_url)
+}
+
+/// The `SubscribeURL` of a verified `SubscriptionConfirmation` (what confirming GETs), if the
+/// body is one.
+pub fn subscribe_url(body: &[u8]) -> Option<String> {
+    let m = SnsMessage::parse(body).ok()?;
+    (m.kind() == Ok(Kind::SubscriptionConfirmation))
+        .then_some(m.subscribe_url)
+        .flatten()
+}
+
+/// Verifies an SNS request: the body an SNS message, its signature by the certificate its
+/// `SigningCertURL` names (among `keys`, fetched by the caller), its topic one the scheme
+/// accepts, the headers SNS echoes equal to the signed values, and its `Timestamp` fresh.
+pub(super) fn verify_request(
+    scheme: &Scheme,
+    keys: &[Key],
+    msg: &Message<'_>,
+    freshness: Freshness,
+    now: SystemTime,
+    trace: &mut Trace,
+) -> Result<Verified, VerifyError> {
+    let m = SnsMessage::parse(msg.body).map_err(|e| malformed(&e))?;
+    m.kind().map_err(|e| malformed(&e))?;
+    if !cert_url_allowed(&m.signing_cert_url) {
+        return Err(malformed(&SnsError::CertUrl));
+    }
+    for (name, signed) in ECHOED {
+        let name = HeaderName::from_static(name);
+        let mut copies = msg.header_all(&name).iter();
+        let first = copies.next();
+        if first.is_some_and(|v| v.as_bytes() != signed(&m).as_bytes()) || copies.next().is_some() {
+            return Err(VerifyError::MalformedSignature(
+                "an x-amz-sns-* header differs from the signed message",
+            ));
+        }
+    }
+    let mut found = None;
+    for (i, key) in keys.iter().enumerate() {
+        let Some(cert) = key.sns_certificate_for(&m.signing_cert_url) else {
+            continue;
+        };
+        trace.keys_tried = i + 1;
+        match m.verify(cert) {
+            Ok(()) => {
+                found = Some(i);
+                break;
+            }
+            Err(SnsError::Mismatch | SnsError::Certificate) => {}
+            Err(e) => return Err(malformed(&e)),
+        }
+    }
+    let key_index = found.ok_or(VerifyError::Mismatch)?;
+    trace.matched = Some(key_index);
+    if !scheme.sns_topics.contains(&m.topic_arn) {
+        return Err(VerifyError::NotAccepted(
+            "its TopicArn is not in this route's sns.topic_arns",
+        ));
+    }
+    let ts_ms = parse_timestamp(&m.timestamp, TimestampFormat::Rfc3339)?;
+    let now_ms = unix_ms(now);
+    trace.skew_seconds = Some((now_ms - ts_ms) as f64 / 1000.0);
+    check_fresh(ts_ms, now_ms, freshness)?;
+    Ok(Verified {
+        key_index,
+        signed_at_ms: Some(ts_ms),
+        skew_seconds: trace.skew_seconds,
+        id: Some(m.message_id),
+    })
+}
+
 /// Whether `url` is where SNS keeps signing certificates: `https`, the default port, a host
 /// `sns.<region>.amazonaws.com` (or `.amazonaws.com.cn`), a path ending in `.pem`, no user
 /// info, query or fragment. The pattern of the AWS SDKs' validators; anything else would let a
@@ -254,6 +377,8 @@ mod tests {
             signature: String::new(),
             signing_cert_url: String::new(),
             subject: None,
+            unsubscribe_url: None,
+            message_attributes: None,
             subscribe_url: Some(
                 "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription".into(),
             ),

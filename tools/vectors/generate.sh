@@ -87,7 +87,9 @@ python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (do
 "$HERE/messaging/gen.sh" "$TMP"                  # line ... mandrill (own npm tree; SDK verify where one exists)
 "$HERE/social/gen.sh" "$TMP"                     # facebook ... microsoft-graph (docs; twitter checked by twitter-autohook)
 mkdir -p "$TMP/sns"
-"$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); its own dir until the preset lands
+"$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); replayed by tests/it/sns.rs
+mkdir -p "$TMP/pubsub"
+"$HERE/pubsub/gen.sh" "$TMP/pubsub"              # Google Cloud Pub/Sub push (test keys; google-auth verify_oauth2_token); tests/it/pubsub.rs
 "$VENV/bin/python" "$HERE/crosscheck.py" "$TMP"  # independent stdlib re-derivation, shape check
 node "$HERE/check_stripe_npm.mjs" "$TMP"         # stripe.json against npm stripe
 
@@ -104,6 +106,10 @@ if [[ $mode == check ]]; then
     log "DIFFERS: tests/fixtures/sns/sns.json"
     status=1
   fi
+  if ! cmp -s "$TMP/pubsub/pubsub.json" "$REPO/tests/fixtures/pubsub/pubsub.json"; then
+    log "DIFFERS: tests/fixtures/pubsub/pubsub.json"
+    status=1
+  fi
   [[ $status == 0 ]] && log "check OK: committed fixtures are exactly what the generator produces"
   exit $status
 fi
@@ -114,4 +120,6 @@ for f in "${FILES[@]}"; do
 done
 mkdir -p "$REPO/tests/fixtures/sns"
 cp "$TMP/sns/sns.json" "$REPO/tests/fixtures/sns/sns.json"
+mkdir -p "$REPO/tests/fixtures/pubsub"
+cp "$TMP/pubsub/pubsub.json" "$REPO/tests/fixtures/pubsub/pubsub.json"
 log "wrote ${FILES[*]} to tests/fixtures/vectors/"
