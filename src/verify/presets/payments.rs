@@ -5,8 +5,8 @@
 
 use super::Encoding::Base64;
 use super::{
-    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, TimestampRule,
-    TimestampSource, B, HOUR, MINUTE,
+    h, standard_webhooks, Algorithm, Catalogue, Handshake, HeaderSet, Preset, TimestampFormat,
+    TimestampRule, TimestampSource, B, HOUR, MINUTE,
 };
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
@@ -145,10 +145,14 @@ fn build(name: &str) -> Option<Preset> {
         // Worldline Direct: base64 HMAC-SHA256 of the body under the webhook secret key in
         // `X-GCS-Signature`; `X-GCS-KeyId` names the key, and hookgate tries the route's keys
         // instead. The body's `id` is the event id ("use this id to verify that you did not
-        // already receive this event").
+        // already receive this event"). Worldline Connect (same signature) verifies a new
+        // endpoint with a GET whose `X-GCS-Webhooks-Endpoint-Verification` value must be echoed
+        // (docs.connect.worldline-solutions.com/documentation/webhooks): hookgate answers it on
+        // routes with `methods: [GET, POST]`.
         "worldline" => B::new("worldline", "x-gcs-signature")
             .enc(Base64)
             .dedup_json("/id")
+            .handshake(Handshake::WorldlineVerification)
             .build(),
         // Orb: `X-Orb-Signature: v1=<hex>` (several space-separated entries possible), hex
         // HMAC-SHA256 under the webhook secret (as text) of `v1:{X-Orb-Timestamp}:{body}`; the
