@@ -163,6 +163,7 @@ impl From<&VerifyError> for Outcome {
             VerifyError::MalformedSignature(_)
             | VerifyError::MissingId(_)
             | VerifyError::Mismatch
+            | VerifyError::Uncovered(_)
             | VerifyError::BodyHashMismatch(_) => Self::InvalidSignature,
             VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
             VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,

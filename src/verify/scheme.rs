@@ -257,6 +257,9 @@ pub enum Piece {
     Header(HeaderName),
     /// A JSON body field (a string as is, a number as written).
     Json(String),
+    /// A JSON body field as `Json`, or nothing when the field is absent or `null` (Adyen signs
+    /// a missing value as an empty string).
+    JsonOrEmpty(String),
     /// Form parameters of an `application/x-www-form-urlencoded` body, sorted by name, each as
     /// name + value with no separators (Twilio).
     FormParams,
@@ -374,6 +377,10 @@ pub struct Scheme {
     /// each a whole `t=..,v1=..` set (Persona while a secret rotates: `t=..,v1=.. t=..,v1=..`).
     /// Each group is verified on its own, its signatures against its own timestamp.
     pub param_groups: Option<char>,
+    /// The array at this JSON pointer must hold exactly one element: the signature covers one
+    /// (Adyen signs each notification item on its own, and the body could carry others the
+    /// signature does not cover). Any other count fails verification.
+    pub json_single_item: Option<String>,
 }
 
 impl Default for Scheme {
@@ -405,6 +412,7 @@ impl Default for Scheme {
             url_default_port_optional: false,
             jwt: None,
             param_groups: None,
+            json_single_item: None,
         }
     }
 }
