@@ -265,10 +265,14 @@ impl Gate {
     }
 
     /// Step 2, method. A provider's setup request that is complete in its head (the challenge
-    /// GETs of Dropbox, Okta, Meta and Twitter, Graph's validation POST, the CloudEvents
-    /// `OPTIONS`) is answered here when the route accepts its method: it forwards nothing.
+    /// GETs of Dropbox, Okta, Meta, Twitter and Worldline Connect, Graph's validation POST, the
+    /// CloudEvents `OPTIONS`) is answered here when the route accepts its method, and Trello's
+    /// `HEAD` on any Trello route: it forwards nothing.
     fn method(&self, route: &Route, req: &Request<Incoming>, notes: &mut Notes) -> Step<()> {
-        if !route.methods.contains(req.method()) {
+        // Trello's creation `HEAD` reaches its handshake on a POST-only route too (only that
+        // handshake implies a method: `Handshake::implied_method`).
+        let implied = route.handshake.and_then(|hs| hs.implied_method());
+        if !route.methods.contains(req.method()) && implied.as_ref() != Some(req.method()) {
             let (outcome, mut resp) = refuse(
                 notes,
                 Outcome::MethodNotAllowed,

@@ -1,9 +1,9 @@
 //! Providers' endpoint-setup requests that hookgate answers itself, so the app never needs the
 //! signing secret for them: Zoom's signed URL validation, Azure Event Grid's subscription
 //! validation (verified like a delivery), Twitter's CRC (answered with the route's key), Meta's
-//! verification GET (checked against the route's `verify_token`), and the echoes of Dropbox,
-//! Okta, Microsoft Graph and the CloudEvents abuse-protection `OPTIONS`. None of them is
-//! forwarded, and every echoed value is bounded.
+//! verification GET (checked against the route's `verify_token`), the echoes of Dropbox,
+//! Okta, Microsoft Graph, Worldline Connect and the CloudEvents abuse-protection `OPTIONS`, and
+//! Trello's `HEAD`. None of them is forwarded, and every echoed value is bounded.
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -35,7 +35,7 @@ pub enum Challenge {
 }
 
 /// Answers a setup request that is complete in its head (a challenge GET, Graph's validation
-/// POST, the CloudEvents `OPTIONS`), if `req` is one. Called once the route has accepted the
+/// POST, the CloudEvents `OPTIONS`, Trello's `HEAD`), if `req` is one. Called once the route has accepted the
 /// method; any other request goes on to verification.
 pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Challenge> {
     let method = req.method();
@@ -113,6 +113,26 @@ pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Ch
             }
             Some(Challenge::Answer(text(token)))
         }
+        // Trello (developer.atlassian.com/cloud/trello/guides/rest-api/webhooks, "Creating a
+        // Webhook"): a quick unsigned HEAD to the callback URL, which must answer 200 or the
+        // webhook is not created. It asks nothing and is told nothing.
+        Handshake::TrelloHead if method == Method::HEAD => {
+            Some(Challenge::Answer(Response::new(Full::new(Bytes::new()))))
+        }
+        // Worldline Connect (docs.connect.worldline-solutions.com/documentation/webhooks,
+        // "Before you start using webhooks"): a GET whose `X-GCS-Webhooks-Endpoint-Verification`
+        // value is echoed in the body. Unsigned; a bounded, visible-ASCII echo as text.
+        Handshake::WorldlineVerification if method == Method::GET => {
+            let value = req
+                .headers()
+                .get("x-gcs-webhooks-endpoint-verification")?
+                .to_str()
+                .ok()?;
+            if value.is_empty() || value.len() > MAX_CHALLENGE {
+                return None;
+            }
+            Some(Challenge::Answer(text(value.to_owned())))
+        }
         Handshake::EventGridValidation if method == Method::OPTIONS => {
             // CloudEvents 1.0 webhook abuse protection: consent to deliveries from the origin
             // that asked. It grants nothing by itself: every delivery is still verified.
@@ -177,7 +197,9 @@ pub fn signed(hs: Handshake, msg: &Message<'_>, key: &Key) -> Option<HttpRespons
         | Handshake::OktaChallenge
         | Handshake::MetaVerifyToken
         | Handshake::TwitterCrc
-        | Handshake::GraphValidationToken => None,
+        | Handshake::GraphValidationToken
+        | Handshake::TrelloHead
+        | Handshake::WorldlineVerification => None,
     }
 }
 
@@ -263,6 +285,34 @@ mod tests {
         assert!(challenge(hs, &route, &req("POST", "/g?xvalidationToken=abc")).is_none());
         let long = format!("/g?validationToken={}", "v".repeat(MAX_GRAPH_TOKEN + 1));
         assert!(challenge(hs, &route, &req("POST", &long)).is_none());
+    }
+
+    // Only Trello's HEAD is answered on a route that does not list its method: the challenge
+    // GETs and OPTIONS stay opt-in through `methods`.
+    #[test]
+    fn only_trello_implies_a_method() {
+        use Handshake::*;
+        for hs in [
+            ZoomUrlValidation,
+            DropboxChallenge,
+            OktaChallenge,
+            MetaVerifyToken,
+            TwitterCrc,
+            EventGridValidation,
+            GraphValidationToken,
+            WorldlineVerification,
+        ] {
+            assert_eq!(hs.implied_method(), None, "{hs:?}");
+        }
+        assert_eq!(TrelloHead.implied_method(), Some(Method::HEAD));
+        let route = route();
+        assert!(challenge(TrelloHead, &route, &req("GET", "/g")).is_none());
+        assert!(challenge(TrelloHead, &route, &req("POST", "/g")).is_none());
+        let Some(Challenge::Answer(r)) = challenge(TrelloHead, &route, &req("HEAD", "/g")) else {
+            panic!("not answered");
+        };
+        assert_eq!(r.status(), 200);
+        assert_eq!(futures_body(r), "");
     }
 
     #[test]

@@ -173,6 +173,7 @@ impl From<&VerifyError> for Outcome {
             | VerifyError::Mismatch
             | VerifyError::BodyHashMismatch(_)
             | VerifyError::ClaimMismatch(_)
+            | VerifyError::Uncovered(_)
             | VerifyError::NotAccepted(_) => Self::InvalidSignature,
             VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
             VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,

@@ -29,6 +29,10 @@ pub enum KeySource {
     Header(HeaderName),
     /// A JSON pointer into the (signed) body.
     Json(String),
+    /// Several JSON fields of the (signed) body, their texts joined by `:`, when every one is
+    /// present and non-empty: a sender whose event is named by a combination (Adyen's
+    /// pspReference, eventCode and success).
+    JsonJoined(Vec<String>),
     /// The SHA-256 of the body: always signed, identical across a sender's retries.
     BodySha256,
     /// For form posts, the SHA-256 of the decoded, sorted parameters, which is what Twilio
@@ -64,6 +68,7 @@ impl std::fmt::Display for DedupKeySpec {
                 KeySource::SchemeId => f.write_str("signed id")?,
                 KeySource::Header(h) => write!(f, "header {h} (unsigned)")?,
                 KeySource::Json(p) => write!(f, "json {p}")?,
+                KeySource::JsonJoined(ps) => write!(f, "json {}", ps.join(" + "))?,
                 KeySource::BodySha256 => f.write_str("body_sha256")?,
                 KeySource::SignedFormSha256 => f.write_str("signed form parameters' sha256")?,
                 KeySource::DeliveryHeader(h) => {
@@ -112,6 +117,17 @@ impl KeySource {
                     .map(Scalar::into_text)
                     .filter(|id| !id.is_empty())?,
             ),
+            KeySource::JsonJoined(ptrs) => {
+                let parts = ptrs
+                    .iter()
+                    .map(|ptr| {
+                        msg.json_scalar(ptr)
+                            .map(Scalar::into_text)
+                            .filter(|t| !t.is_empty())
+                    })
+                    .collect::<Option<Vec<String>>>()?;
+                tagged("json", parts.join(":"))
+            }
             KeySource::BodySha256 => {
                 let id = body_sha256(msg.body);
                 EventKey {

@@ -154,6 +154,14 @@ impl<'de> Visitor<'de> for At<'_> {
     }
 }
 
+/// How many elements the array at `pointer` holds; `None` when the body is not JSON or the
+/// pointer leads to no array. A full parse: used only by schemes that must see a whole array
+/// (Adyen's notification items), and it reads duplicate keys as `scalar_at` does (the last).
+pub fn array_len(body: &[u8], pointer: &str) -> Option<usize> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.pointer(pointer)?.as_array().map(Vec::len)
+}
+
 /// An array index as RFC 6901 writes it: digits, no leading zero, no sign.
 fn array_index(token: &str) -> Option<usize> {
     if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
@@ -258,6 +266,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn array_len_counts_the_array_at_the_pointer() {
+        let body = br#"{"items":[{"a":1},{"a":2}],"one":[7],"none":[],"obj":{},"items":[1]}"#;
+        // A repeated key: the last counts, as for scalars.
+        assert_eq!(array_len(body, "/items"), Some(1));
+        assert_eq!(array_len(body, "/one"), Some(1));
+        assert_eq!(array_len(body, "/none"), Some(0));
+        assert_eq!(array_len(body, "/obj"), None);
+        assert_eq!(array_len(body, "/missing"), None);
+        assert_eq!(array_len(b"not json", "/items"), None);
+        assert_eq!(array_len(br#"{"items":[1]} trailing"#, "/items"), None);
     }
 
     #[test]

@@ -163,6 +163,8 @@ pub enum VerifyError {
     /// Signed by the sender, but not for this route (an SNS topic it does not list).
     #[error("signed by the sender, but {0}")]
     NotAccepted(&'static str),
+    #[error("the body holds more than the signature covers: {0}")]
+    Uncovered(&'static str),
     #[error("the signed timestamp is missing or unparseable: {0}")]
     InvalidTimestamp(String),
     #[error("the signed timestamp is {age_s}s old; this route accepts at most {max_s}s")]
@@ -295,6 +297,15 @@ pub fn verify_traced(
         return sns::verify_request(scheme, keys, msg, freshness, now, trace);
     }
     let (set, sig_value) = signature_value(scheme, msg)?;
+    if let Some(ptr) = &scheme.json_single_item {
+        // Checked before any key is tried: a body with items the signature does not cover is
+        // refused whoever signed its first one.
+        if json::array_len(msg.body, ptr) != Some(1) {
+            return Err(VerifyError::Uncovered(
+                "a body with other than one notification item (each is signed on its own)",
+            ));
+        }
+    }
     let groups = param_groups(scheme, &sig_value);
     if groups.len() == 1 {
         return verify_value(scheme, keys, msg, set, &sig_value, freshness, now, trace);

@@ -49,6 +49,11 @@ pub(crate) fn pieces<'a>(
                 Some(found) => Cow::Owned(found.into_text().into_bytes()),
                 None => return Err(VerifyError::MissingId(format!("JSON field {ptr}"))),
             },
+            Piece::JsonOrEmpty(ptr) => Cow::Owned(
+                msg.json_scalar(ptr)
+                    .map(|found| found.into_text().into_bytes())
+                    .unwrap_or_default(),
+            ),
             Piece::FormParams => Cow::Owned(form_params(scheme, msg)),
             Piece::SignedHeaders(list) => Cow::Owned(signed_headers(list, msg)?),
         };

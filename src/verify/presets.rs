@@ -46,6 +46,32 @@ pub enum Handshake {
     /// Microsoft Graph change notifications' `POST ?validationToken=..`: echo the decoded
     /// token as text.
     GraphValidationToken,
+    /// Trello's unsigned `HEAD` to the callback URL when a webhook is created: 200, empty.
+    /// Answered even on routes whose `methods` omit `HEAD` (`Handshake::implied_method`).
+    TrelloHead,
+    /// Worldline Connect's endpoint verification, a `GET` with
+    /// `X-GCS-Webhooks-Endpoint-Verification`: echo the header's value as text.
+    WorldlineVerification,
+}
+
+impl Handshake {
+    /// A method the handshake answers even when the route's `methods` do not list it. Only
+    /// Trello's `HEAD`: it carries nothing, reveals nothing and is answered with an empty 200,
+    /// and a Trello route that lists only `POST` (the default) would otherwise fail webhook
+    /// creation. The challenge GETs stay opt-in (`methods: [GET, POST]`), as they always were.
+    pub fn implied_method(self) -> Option<http::Method> {
+        match self {
+            Self::TrelloHead => Some(http::Method::HEAD),
+            Self::ZoomUrlValidation
+            | Self::DropboxChallenge
+            | Self::OktaChallenge
+            | Self::MetaVerifyToken
+            | Self::TwitterCrc
+            | Self::EventGridValidation
+            | Self::GraphValidationToken
+            | Self::WorldlineVerification => None,
+        }
+    }
 }
 
 /// A provider's scheme, where its delivery id lives, and its setup handshake.

@@ -266,6 +266,9 @@ pub enum Piece {
     Header(HeaderName),
     /// A JSON body field (a string as is, a number as written).
     Json(String),
+    /// A JSON body field as `Json`, or nothing when the field is absent or `null` (Adyen signs
+    /// a missing value as an empty string).
+    JsonOrEmpty(String),
     /// Form parameters of an `application/x-www-form-urlencoded` body, sorted by name, each as
     /// name + value with no separators (Twilio).
     FormParams,
@@ -445,6 +448,10 @@ pub struct Scheme {
     /// The topics an SNS route accepts (`SnsCertificate` only): SNS signs every AWS account's
     /// messages with the same certificates, so the signature proves only that SNS sent it.
     pub sns_topics: Vec<String>,
+    /// The array at this JSON pointer must hold exactly one element: the signature covers one
+    /// (Adyen signs each notification item on its own, and the body could carry others the
+    /// signature does not cover). Any other count fails verification.
+    pub json_single_item: Option<String>,
 }
 
 impl Default for Scheme {
@@ -477,6 +484,7 @@ impl Default for Scheme {
             jwt: None,
             param_groups: None,
             sns_topics: Vec::new(),
+            json_single_item: None,
         }
     }
 }

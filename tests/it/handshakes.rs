@@ -1,5 +1,5 @@
-//! Providers' setup requests that hookgate answers itself (Zoom URL validation, Dropbox and
-//! Okta challenges).
+//! Providers' setup requests that hookgate answers itself (Zoom URL validation, Dropbox,
+//! Okta, Meta, Twitter, Event Grid, Graph and Worldline challenges, Trello's HEAD).
 
 // ---------------------------------------------------------------------------------------------
 // Zoom, Twitch and Dropbox. Expected values are computed here with the harness's own HMAC, not
@@ -950,6 +950,247 @@ mod social {
             (a.status.as_u16(), a.error()),
             (401, "invalid_signature".into())
         );
+        assert_eq!(up.count(), 1);
+        proxy.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trello's creation HEAD (answered 200 even on a POST-only route) and Worldline Connect's
+// endpoint verification GET (the header's value echoed, on routes that accept GET). Neither
+// reaches the app; other presets answer HEAD and GET as they always did.
+
+mod trello_worldline {
+    use base64::Engine as _;
+    use bytes::Bytes;
+    use hmac::Mac as _;
+    use http::Request;
+    use http_body_util::Full;
+
+    use crate::harness::*;
+
+    const NOW: i64 = 1_764_000_000;
+    const TRELLO_SECRET: &str = "trello-app-secret-0123456789abcdef";
+    const WORLDLINE_SECRET: &str = "worldline-webhook-secret-key";
+    const GITHUB_SECRET: &str = "github-secret";
+    // A Worldline Connect verification value (an opaque token; Worldline documents no format).
+    const VERIFICATION: &str = "0b6b0cbd-3a9b-4c1c-9d0e-1f2a3b4c5d6e";
+
+    fn config() -> String {
+        let route = |name: &str, provider: &str, env: &str, extra: &str| {
+            format!(
+                "  - name: {name}\n    path: /{name}\n    provider: {provider}\n{extra}    secrets:\n      - {{ id: s, env: {env} }}\n"
+            )
+        };
+        let public = "    public_url: https://hooks.example.com\n";
+        format!(
+            "upstream: {{ url: \"{{upstream}}\", timeout: 2s }}\nroutes:\n{}",
+            [
+                route("trello", "trello", "TRELLO", public),
+                route(
+                    "trello-head",
+                    "trello",
+                    "TRELLO",
+                    &format!("{public}    methods: [HEAD, POST]\n"),
+                ),
+                route("worldline", "worldline", "WL", "    methods: [GET, POST]\n"),
+                route("worldline-post", "worldline", "WL", ""),
+                route("github", "github", "GH", ""),
+                route(
+                    "github-all",
+                    "github",
+                    "GH",
+                    "    methods: [GET, HEAD, POST]\n"
+                ),
+            ]
+            .concat()
+        )
+    }
+
+    async fn proxy() -> (Upstream, Proxy) {
+        let up = Upstream::ok().await;
+        let proxy = Proxy::start(
+            &config(),
+            &up.url(),
+            &[
+                ("TRELLO", TRELLO_SECRET),
+                ("WL", WORLDLINE_SECRET),
+                ("GH", GITHUB_SECRET),
+            ],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        (up, proxy)
+    }
+
+    async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = Request::builder().method(method).uri(url);
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        send(req.body(Full::<Bytes>::default()).unwrap()).await
+    }
+
+    async fn handshakes(proxy: &Proxy, route: &str) -> f64 {
+        sample(
+            &proxy.metrics().await,
+            &format!("hookgate_requests_total{{outcome=\"handshake\",route=\"{route}\"}}"),
+        )
+        .unwrap_or(0.0)
+    }
+
+    fn b64(mac: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(mac)
+    }
+
+    #[tokio::test]
+    async fn trello_head_is_answered_on_post_only_and_head_routes() {
+        let (up, proxy) = proxy().await;
+        for route in ["trello", "trello-head"] {
+            let a = request("HEAD", &proxy.url(&format!("/{route}?board=main")), &[]).await;
+            assert_eq!(a.status, 200, "{route}");
+            assert!(a.body.is_empty());
+            assert_eq!(handshakes(&proxy, route).await, 1.0, "{route}");
+        }
+        assert_eq!(up.count(), 0, "Trello's HEAD must not reach the app");
+
+        // Only HEAD is implied: a GET on the POST-only route is still 405.
+        let a = request("GET", &proxy.url("/trello"), &[]).await;
+        assert_eq!(a.status, 405);
+        assert_eq!(a.headers["allow"], "POST");
+
+        // Deliveries are verified as before: Trello's rule, computed here independently,
+        // base64(HMAC-SHA1(secret, body + callback URL)).
+        let body = r#"{"action":{"id":"5f0c0c0c0c0c0c0c0c0c0c0c","type":"updateCard"},"model":{"id":"b1"}}"#;
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(TRELLO_SECRET.as_bytes()).unwrap();
+        mac.update(body.as_bytes());
+        mac.update(b"https://hooks.example.com/trello");
+        let sig = b64(&mac.finalize().into_bytes());
+        let a = post(&proxy.url("/trello"), &[("x-trello-webhook", &sig)], body).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(up.count(), 1);
+        let a = post(&proxy.url("/trello"), &[], body).await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "missing_signature".into())
+        );
+        assert_eq!(up.count(), 1);
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn other_presets_still_refuse_head() {
+        let (up, proxy) = proxy().await;
+        // POST-only: 405, as before.
+        let a = request("HEAD", &proxy.url("/github"), &[]).await;
+        assert_eq!(a.status, 405);
+        assert_eq!(a.headers["allow"], "POST");
+        let a = request("HEAD", &proxy.url("/worldline-post"), &[]).await;
+        assert_eq!(a.status, 405);
+        // HEAD listed: an unsigned request like any other (the 401 comes without its body).
+        let a = request("HEAD", &proxy.url("/github-all"), &[]).await;
+        assert_eq!(a.status, 401);
+        assert_eq!(handshakes(&proxy, "github").await, 0.0);
+        assert_eq!(handshakes(&proxy, "github-all").await, 0.0);
+        assert_eq!(up.count(), 0);
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn worldline_verification_get_is_echoed_as_text() {
+        let (up, proxy) = proxy().await;
+        let url = proxy.url("/worldline");
+        let a = request(
+            "GET",
+            &url,
+            &[("X-GCS-Webhooks-Endpoint-Verification", VERIFICATION)],
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body, Bytes::from_static(VERIFICATION.as_bytes()));
+        assert_eq!(a.headers["content-type"], "text/plain");
+        assert_eq!(a.headers["x-content-type-options"], "nosniff");
+        // Markup is echoed as the inert text it is.
+        let tricky = "<script>alert(1)</script>";
+        let a = request(
+            "GET",
+            &url,
+            &[("x-gcs-webhooks-endpoint-verification", tricky)],
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.body.as_ref()),
+            (200, tricky.as_bytes())
+        );
+        assert_eq!(a.headers["content-type"], "text/plain");
+        assert_eq!(handshakes(&proxy, "worldline").await, 2.0);
+        assert_eq!(up.count(), 0, "the verification must not reach the app");
+        proxy.stop().await;
+    }
+
+    #[tokio::test]
+    async fn worldline_verification_is_bounded_and_opt_in() {
+        let (up, proxy) = proxy().await;
+        let url = proxy.url("/worldline");
+        // Without the header, empty, or longer than 256 characters: no verification, an
+        // unsigned GET like any other.
+        let long = "v".repeat(257);
+        for headers in [
+            vec![],
+            vec![("x-gcs-webhooks-endpoint-verification", "")],
+            vec![("x-gcs-webhooks-endpoint-verification", long.as_str())],
+        ] {
+            let a = request("GET", &url, &headers).await;
+            assert_eq!(
+                (a.status.as_u16(), a.error()),
+                (401, "missing_signature".into())
+            );
+        }
+        // The longest echoed value.
+        let max = "v".repeat(256);
+        let a = request(
+            "GET",
+            &url,
+            &[("x-gcs-webhooks-endpoint-verification", &max)],
+        )
+        .await;
+        assert_eq!((a.status.as_u16(), a.body.len()), (200, 256));
+
+        // Default methods (POST only): 405, as for the other challenge GETs.
+        let a = request(
+            "GET",
+            &proxy.url("/worldline-post"),
+            &[("x-gcs-webhooks-endpoint-verification", VERIFICATION)],
+        )
+        .await;
+        assert_eq!(a.status, 405);
+        assert_ne!(a.body, Bytes::from_static(VERIFICATION.as_bytes()));
+        // Another preset that accepts GET does not echo it.
+        let a = request(
+            "GET",
+            &proxy.url("/github-all"),
+            &[("x-gcs-webhooks-endpoint-verification", VERIFICATION)],
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.error()),
+            (401, "missing_signature".into())
+        );
+        assert_eq!(up.count(), 0);
+
+        // Deliveries on the GET+POST route are verified and forwarded as before.
+        let body = r#"{"apiVersion":"v1","id":"8ee793f6-4553-4749-85dc-f2ef095c5ab0","type":"payment.paid"}"#;
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(WORLDLINE_SECRET.as_bytes()).unwrap();
+        mac.update(body.as_bytes());
+        let sig = b64(&mac.finalize().into_bytes());
+        let a = post(
+            &url,
+            &[("X-GCS-Signature", &sig), ("X-GCS-KeyId", "key-1")],
+            body,
+        )
+        .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
         assert_eq!(up.count(), 1);
         proxy.stop().await;
     }

@@ -5,6 +5,7 @@
     reason = "a failed unwrap in a test or its harness is a failed test with a backtrace: what we want here"
 )]
 
+mod adyen;
 mod diagnostics;
 mod faults;
 mod fetch;

@@ -27,6 +27,9 @@ FILES+=(checkout.json gocardless.json paystack.json lemonsqueezy.json lithic.jso
 FILES+=(netlify.json monday.json chargebee.json pipedrive.json postmark.json)  # tokens/
 FILES+=(line.json zendesk.json customerio.json front.json helpscout.json nylas.json webex.json telnyx.json pusher.json clickup.json frameio.json tiktok.json trello.json docusign.json mandrill.json)  # messaging/
 FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.json azure-event-grid.json telegram.json microsoft-graph.json)  # social/
+FILES+=(adyen.json)  # adyen/
+FILES+=(orbit.json go1.json plivo.json)  # extra-a/
+FILES+=(mailchimp.json hostedhooks.json pinwheel.json hygraph.json vmware.json)  # extra-b/
 
 mode=write
 case "${1:-}" in
@@ -86,6 +89,9 @@ python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (do
 "$HERE/tokens/gen.sh" "$TMP"                     # netlify, monday (PyJWT), chargebee, pipedrive, postmark (Basic auth, stdlib)
 "$HERE/messaging/gen.sh" "$TMP"                  # line ... mandrill (own npm tree; SDK verify where one exists)
 "$HERE/social/gen.sh" "$TMP"                     # facebook ... microsoft-graph (docs; twitter checked by twitter-autohook)
+"$HERE/adyen/gen.sh" "$TMP"                      # adyen (own npm ci; @adyen/api-library hmacValidator)
+"$HERE/extra-a/gen.sh" "$TMP"                    # orbit, go1 (docs, stdlib), plivo (PyPI plivo 4.63.0 signs and validates)
+"$HERE/extra-b/gen.sh" "$TMP"                    # mailchimp, hostedhooks, pinwheel, hygraph (@hygraph/utils), vmware
 mkdir -p "$TMP/sns"
 "$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); replayed by tests/it/sns.rs
 mkdir -p "$TMP/pubsub"

@@ -132,13 +132,15 @@ fn build(name: &str) -> Option<Preset> {
         // callback URL exactly as given when the webhook was created (developer.atlassian.com/
         // cloud/trello/guides/rest-api/webhooks "Webhook signatures"): the route needs
         // `public_url` set to that URL. No timestamp. `action.id` names the action and is
-        // signed with the body.
+        // signed with the body. Creating a webhook sends an unsigned `HEAD` that must get a 200
+        // ("Creating a Webhook"): hookgate answers it, even on a POST-only route.
         "trello" => B::new("trello", "x-trello-webhook")
             .alg(Algorithm::HmacSha1)
             .enc(Base64)
             .payload("{body}{url}")
             .public_url()
             .dedup_json("/action/id")
+            .handshake(Handshake::TrelloHead)
             .build(),
         // DocuSign Connect: base64 HMAC-SHA256 of the body, one `X-DocuSign-Signature-N`
         // header per active Connect key (developers.docusign.com/platform/webhooks/connect/

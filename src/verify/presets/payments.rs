@@ -5,8 +5,8 @@
 
 use super::Encoding::Base64;
 use super::{
-    h, standard_webhooks, Algorithm, Catalogue, HeaderSet, Preset, TimestampFormat, TimestampRule,
-    TimestampSource, B, HOUR, MINUTE,
+    h, standard_webhooks, Algorithm, Catalogue, Handshake, HeaderSet, KeySource, Piece, Preset,
+    SecretEncoding, TimestampFormat, TimestampRule, TimestampSource, B, DAY, HOUR, MINUTE,
 };
 
 pub(super) const CATALOGUE: Catalogue = Catalogue {
@@ -33,12 +33,14 @@ const NAMES: &[&str] = &[
     "orb",
     "recurly",
     "persona",
+    "adyen",
 ];
 
 /// How long each sender may deliver the same event again (see `super::REDELIVERY`).
 const REDELIVERY: &[(&str, u64, &str)] = &[
     ("checkout", 30 * HOUR, "checkout.com/docs/workflows (receive webhooks): up to eight retries, 5, 10, 15 and 30 minutes, 1, 4, 12 and 12 hours after each previous attempt; Dashboard and API resends have no documented limit"),
     ("chargify", 5 * MINUTE, "docs.maxio.com Webhooks Reference: five attempts, retries 10, 15, 90 and 180 seconds after each failure; manual replays through the API or the webhook panel have no documented limit"),
+    ("adyen", 30 * DAY, "docs.adyen.com/development-resources/webhooks/troubleshoot: three immediate retries, then a retry queue for up to 30 days (2, 5, 10, 15, 30 minutes, 1, 2, 4, 8 hours)"),
     ("lemonsqueezy", 3 * MINUTE, "lemonsqueezy.com/docs/api/webhooks: up to three more attempts with exponential backoff (5, 25, 125 seconds); dashboard resends have no documented limit"),
 ];
 
@@ -145,10 +147,14 @@ fn build(name: &str) -> Option<Preset> {
         // Worldline Direct: base64 HMAC-SHA256 of the body under the webhook secret key in
         // `X-GCS-Signature`; `X-GCS-KeyId` names the key, and hookgate tries the route's keys
         // instead. The body's `id` is the event id ("use this id to verify that you did not
-        // already receive this event").
+        // already receive this event"). Worldline Connect (same signature) verifies a new
+        // endpoint with a GET whose `X-GCS-Webhooks-Endpoint-Verification` value must be echoed
+        // (docs.connect.worldline-solutions.com/documentation/webhooks): hookgate answers it on
+        // routes with `methods: [GET, POST]`.
         "worldline" => B::new("worldline", "x-gcs-signature")
             .enc(Base64)
             .dedup_json("/id")
+            .handshake(Handshake::WorldlineVerification)
             .build(),
         // Orb: `X-Orb-Signature: v1=<hex>` (several space-separated entries possible), hex
         // HMAC-SHA256 under the webhook secret (as text) of `v1:{X-Orb-Timestamp}:{body}`; the
@@ -189,6 +195,58 @@ fn build(name: &str) -> Option<Preset> {
                 .payload("{timestamp}.{body}")
                 .build();
             p.scheme.param_groups = Some(' ');
+            p
+        }
+        // Adyen standard webhooks: the signature is in the body, at the item's
+        // `additionalData.hmacSignature`, base64 HMAC-SHA256 under the hex-decoded HMAC key of
+        // `pspReference:originalReference:merchantAccountCode:merchantReference:amount.value:
+        // amount.currency:eventCode:success`, a missing value signed as an empty string and
+        // the amount as the integer written (docs.adyen.com/development-resources/webhooks/
+        // secure-webhooks/verify-hmac-signatures; npm @adyen/api-library 32.1.0
+        // `hmacValidator.getDataToSign`). Only those eight values are signed, not the body
+        // (Adyen's design: `check` warns). Each item is signed on its own and the SDKs check
+        // only the first, while Adyen sends one per webhook ("JSON and HTTP POST webhooks
+        // contain only one NotificationRequestItem", docs.adyen.com/development-resources/
+        // webhooks/webhook-types): a body with any other number of items is refused, so no
+        // unsigned item reaches the app as verified. No timestamp is signed. The event is
+        // named by pspReference, eventCode and success (all signed): the dedup key.
+        "adyen" => {
+            const ITEM: &str = "/notificationItems/0/NotificationRequestItem";
+            let field = |f: &str| Piece::JsonOrEmpty(format!("{ITEM}/{f}"));
+            let colon = || Piece::Literal(b":".to_vec());
+            let mut p = B::new("adyen", "x-adyen-signature-is-in-the-body")
+                .enc(Base64)
+                .secret(SecretEncoding::Hex)
+                .pieces(vec![
+                    field("pspReference"),
+                    colon(),
+                    field("originalReference"),
+                    colon(),
+                    field("merchantAccountCode"),
+                    colon(),
+                    field("merchantReference"),
+                    colon(),
+                    field("amount/value"),
+                    colon(),
+                    field("amount/currency"),
+                    colon(),
+                    field("eventCode"),
+                    colon(),
+                    field("success"),
+                ])
+                .dedup(vec![
+                    KeySource::JsonJoined(vec![
+                        format!("{ITEM}/pspReference"),
+                        format!("{ITEM}/eventCode"),
+                        format!("{ITEM}/success"),
+                    ]),
+                    KeySource::BodySha256,
+                ])
+                .build();
+            // No header carries it.
+            p.scheme.headers.clear();
+            p.scheme.signature_json = Some(format!("{ITEM}/additionalData/hmacSignature"));
+            p.scheme.json_single_item = Some("/notificationItems".into());
             p
         }
         _ => return None,
@@ -254,5 +312,134 @@ mod tests {
         assert!(!ok(&legacy, SecretEncoding::Whsec));
         assert!(ok(&legacy, SecretEncoding::Raw));
         assert!(!ok(&standard, SecretEncoding::Raw));
+    }
+
+    /// Adyen: the documented example (public sample key) verifies; only the one signed item
+    /// of a body, with its signature, reaches the app as verified; the eight signed values
+    /// are bound, the rest of the body is not (Adyen's design); the dedup key is the signed
+    /// pspReference, eventCode and success. The SDK-made vectors are in
+    /// `tests/fixtures/vectors/adyen.json`.
+    #[test]
+    fn adyen_signs_one_item_in_the_body() {
+        use crate::verify::VerifyError;
+        // docs.adyen.com verify-hmac-signatures: the sample key, item and signature.
+        let key_hex = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
+        let documented = "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0=";
+        let item = serde_json::json!({
+            "additionalData": { "hmacSignature": documented },
+            "amount": { "currency": "EUR", "value": 1130 },
+            "eventCode": "AUTHORISATION",
+            "merchantAccountCode": "TestMerchant",
+            "merchantReference": "TestPayment-1407325143704",
+            "pspReference": "7914073381342284",
+            "reason": "1234:9876:02/2022",
+            "success": "true",
+        });
+        let body = |items: Vec<serde_json::Value>| {
+            serde_json::to_vec(&serde_json::json!({ "live": "false", "notificationItems": items }))
+                .expect("json")
+        };
+        let sign = |signed: &str| {
+            let key = hex::decode(key_hex).expect("hex");
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("any key length");
+            mac.update(signed.as_bytes());
+            STANDARD.encode(mac.finalize().into_bytes())
+        };
+        assert_eq!(
+            sign("7914073381342284::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true"),
+            documented
+        );
+        let p = super::build("adyen").expect("adyen");
+        let key = Key::new("k".into(), &Secret::new(key_hex), &p.scheme).expect("key");
+        let fresh = Freshness {
+            max_age: Duration::from_secs(300),
+            max_future_skew: Duration::from_secs(60),
+        };
+        let (method, uri, headers) = (Method::POST, Uri::from_static("/hook"), HeaderMap::new());
+        let check = |b: &[u8]| {
+            let msg = Message::new(&method, &uri, &headers, b, None);
+            verify(
+                &p.scheme,
+                std::slice::from_ref(&key),
+                &msg,
+                fresh,
+                UNIX_EPOCH,
+            )
+        };
+        let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut i = item.clone();
+            edit(&mut i);
+            check(&body(vec![
+                serde_json::json!({ "NotificationRequestItem": i }),
+            ]))
+        };
+        let one = body(vec![serde_json::json!({ "NotificationRequestItem": item })]);
+        let v = check(&one).expect("the documented item verifies");
+        let msg = Message::new(&method, &uri, &headers, &one, None);
+        let k = p.dedup_key.extract(&msg, &v).expect("a dedup key");
+        assert_eq!(k.id, "7914073381342284:AUTHORISATION:true");
+        assert_eq!(k.key, "json:7914073381342284:AUTHORISATION:true");
+
+        // A second item, signed or not, is not covered: refused, as is a body with none.
+        let wrapped = serde_json::json!({ "NotificationRequestItem": item });
+        let uncovered = Err(VerifyError::Uncovered(
+            "a body with other than one notification item (each is signed on its own)",
+        ));
+        assert_eq!(
+            check(&body(vec![wrapped.clone(), wrapped.clone()])),
+            uncovered
+        );
+        let mut other = item.clone();
+        other["pspReference"] = "8814073381342285".into();
+        other["amount"]["value"] = 999_999.into();
+        let other = serde_json::json!({ "NotificationRequestItem": other });
+        assert_eq!(check(&body(vec![wrapped.clone(), other])), uncovered);
+        let missing = Err(VerifyError::MissingSignatureField(
+            "/notificationItems/0/NotificationRequestItem/additionalData/hmacSignature".into(),
+        ));
+        assert_eq!(check(&body(vec![])), missing);
+        assert_eq!(check(br#"{"live":"false"}"#), missing);
+        // The signature must be there: removed, or not a string, it is missing.
+        assert_eq!(
+            edited(&|i| i["additionalData"] = serde_json::json!({})),
+            missing
+        );
+        assert_eq!(
+            edited(&|i| i["additionalData"]["hmacSignature"] = 7.into()),
+            missing
+        );
+
+        // Each signed value is bound; an absent originalReference is the empty one.
+        for (field, value) in [
+            ("pspReference", serde_json::json!("7914073381342285")),
+            ("originalReference", serde_json::json!("7914073381342284")),
+            ("merchantAccountCode", serde_json::json!("OtherMerchant")),
+            ("merchantReference", serde_json::json!("TestPayment-1")),
+            ("eventCode", serde_json::json!("REFUND")),
+            ("success", serde_json::json!("false")),
+        ] {
+            assert_eq!(
+                edited(&|i| i[field] = value.clone()),
+                Err(VerifyError::Mismatch),
+                "{field}"
+            );
+        }
+        assert_eq!(
+            edited(&|i| i["amount"]["value"] = 1131.into()),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            edited(&|i| i["amount"]["currency"] = "USD".into()),
+            Err(VerifyError::Mismatch)
+        );
+        // `1130.0` is not the integer Adyen signed: refused rather than guessed at.
+        assert_eq!(
+            edited(&|i| i["amount"]["value"] = 1130.0.into()),
+            Err(VerifyError::Mismatch)
+        );
+        assert!(edited(&|i| i["originalReference"] = "".into()).is_ok());
+        assert!(edited(&|i| i["originalReference"] = serde_json::Value::Null).is_ok());
+        // What Adyen does not sign is not bound (the config warns about such routes).
+        assert!(edited(&|i| i["reason"] = "changed".into()).is_ok());
     }
 }
