@@ -1005,6 +1005,19 @@ pub fn sign(
     if let (Some(name), Some(IdSource::Header), Some(id)) = (&set.id, &scheme.id, &id) {
         out.push((name.clone(), id.clone()));
     }
+    // Any other header the payload signs (`{header:NAME}`, Plivo's V3 nonce) is one the sender
+    // makes up per request: sign with a fresh value, derived from the body, the clock and the
+    // name like the generated ids, so a test delivery carries every header `verify` reads.
+    for piece in &scheme.payload {
+        if let Piece::Header(name) = piece {
+            if out.iter().all(|(n, _)| n != name) {
+                let digest = sha2::Sha256::digest(
+                    [input.body, &now_ms.to_be_bytes(), name.as_str().as_bytes()].concat(),
+                );
+                out.push((name.clone(), hex::encode(digest)[..24].to_owned()));
+            }
+        }
+    }
     for piece in &scheme.payload {
         if let Piece::SignedHeaders(list) = piece {
             let mut names: Vec<String> = out.iter().map(|(n, _)| n.to_string()).collect();

@@ -154,9 +154,11 @@ const CATALOGUES: &[Catalogue] = &[
     messaging::CATALOGUE,
     social::CATALOGUE,
     tokens::CATALOGUE,
+    extra_a::CATALOGUE,
 ];
 
 mod devtools;
+mod extra_a;
 mod messaging;
 mod payments;
 mod social;
