@@ -3,14 +3,17 @@
 
 use std::borrow::Cow;
 
-use super::{Message, Piece, Scheme, VerifyError};
+use super::{Message, Piece, Scheme, SignatureFormat, VerifyError};
 
-/// Each piece of `scheme.payload`, in order. `ts` and `id` are the raw texts the sender wrote.
+/// Each piece of `scheme.payload`, in order. `ts` and `id` are the raw texts the sender wrote;
+/// `sig` is the signature header's value (or the group of it being verified), where
+/// `{param:NAME}` pieces are read.
 pub(crate) fn pieces<'a>(
     scheme: &'a Scheme,
     msg: &'a Message<'a>,
     ts: Option<&'a str>,
     id: Option<&'a str>,
+    sig: Option<&str>,
 ) -> Result<Vec<Cow<'a, [u8]>>, VerifyError> {
     let mut out = Vec::with_capacity(scheme.payload.len());
     for piece in &scheme.payload {
@@ -51,10 +54,67 @@ pub(crate) fn pieces<'a>(
             },
             Piece::FormParams => Cow::Owned(form_params(scheme, msg)),
             Piece::SignedHeaders(list) => Cow::Owned(signed_headers(list, msg)?),
+            // A body that is not UTF-8 was not sent by a JavaScript sender (whose body is a
+            // string), so it was changed on the way. Decoding it lossily, as JavaScript would,
+            // could make two bodies sign the same; it is refused as a mismatch instead.
+            Piece::BodyJsonString => Cow::Owned(
+                json_string(msg.body)
+                    .ok_or(VerifyError::Mismatch)?
+                    .into_bytes(),
+            ),
+            Piece::Param(name) => Cow::Owned(
+                sig.and_then(|v| signature_param(scheme, v, name))
+                    .ok_or_else(|| {
+                        VerifyError::MissingId(format!("the signature header's `{name}=`"))
+                    })?
+                    .as_bytes()
+                    .to_vec(),
+            ),
         };
         out.push(bytes);
     }
     Ok(out)
+}
+
+/// The value of parameter `name` in a `Params` signature header value, trimmed; `None` when
+/// absent or empty, or when the scheme's signature header is not `k=v` pairs.
+pub(crate) fn signature_param<'v>(scheme: &Scheme, value: &'v str, name: &str) -> Option<&'v str> {
+    let SignatureFormat::Params { pair_separator, .. } = &scheme.format else {
+        return None;
+    };
+    value
+        .split(*pair_separator)
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// `body` as a JSON string literal, quotes included, escaped exactly as JavaScript's
+/// `JSON.stringify(string)` does (ECMA-262 `QuoteJSONString`): `"` and `\` escaped, backspace,
+/// form feed, newline, carriage return and tab by their short forms, other code points below
+/// U+0020 as `\u00xx` (lower-case hex), everything else (U+2028, U+2029, DEL, `<`, `&`
+/// included) as it is. `None` when the body is not UTF-8: a JavaScript sender's body string
+/// always is.
+pub(crate) fn json_string(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Some(out)
 }
 
 /// Twilio: every form parameter, sorted by name then value, as `name` + `value`. When the URL
@@ -213,6 +273,43 @@ mod tests {
                 "{raw}"
             );
         }
+    }
+
+    #[test]
+    fn json_string_matches_json_stringify() {
+        // Expected values from node 22: JSON.stringify(s).
+        let cases: &[(&str, &str)] = &[
+            ("", r#""""#),
+            (r#"{"a":"b"}"#, r#""{\"a\":\"b\"}""#),
+            ("back\\slash /", r#""back\\slash /""#),
+            ("\u{8}\u{c}\n\r\t", r#""\b\f\n\r\t""#),
+            ("\u{0}\u{1}\u{1f}\u{b}", r#""\u0000\u0001\u001f\u000b""#),
+            (
+                "\u{7f} \u{2028}\u{2029} <&> é ✓ 🚀",
+                "\"\u{7f} \u{2028}\u{2029} <&> é ✓ 🚀\"",
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(json_string(raw.as_bytes()).unwrap(), *want, "{raw:?}");
+        }
+        assert_eq!(json_string(b"\xff"), None);
+    }
+
+    #[test]
+    fn signature_params_are_read_by_name() {
+        let scheme = Scheme {
+            format: SignatureFormat::Params {
+                pair_separator: ',',
+                signature_key: "sign".into(),
+            },
+            ..Scheme::default()
+        };
+        let v = "sign=ab+c/d==, env=master, t=1764000000000";
+        assert_eq!(signature_param(&scheme, v, "env"), Some("master"));
+        assert_eq!(signature_param(&scheme, v, "sign"), Some("ab+c/d=="));
+        assert_eq!(signature_param(&scheme, v, "nope"), None);
+        assert_eq!(signature_param(&scheme, "env=", "env"), None);
+        assert_eq!(signature_param(&Scheme::default(), v, "env"), None);
     }
 
     #[test]
