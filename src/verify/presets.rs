@@ -123,9 +123,11 @@ const CATALOGUES: &[Catalogue] = &[
     messaging::CATALOGUE,
     social::CATALOGUE,
     tokens::CATALOGUE,
+    extra_b::CATALOGUE,
 ];
 
 mod devtools;
+mod extra_b;
 mod messaging;
 mod payments;
 mod social;
