@@ -313,6 +313,68 @@ mod tests {
     }
 
     #[test]
+    fn sign_with_fills_header_and_param_pieces() {
+        use crate::secret::Secret;
+        use crate::verify::{presets, sign_with, verify, Freshness, Key, SignInput};
+        use std::time::{Duration, UNIX_EPOCH};
+
+        let method = http::Method::POST;
+        let uri: http::Uri = "/hook".parse().unwrap();
+        let fresh = Freshness {
+            max_age: Duration::from_secs(300),
+            max_future_skew: Duration::from_secs(60),
+        };
+        // Pinwheel's published test vector: key TEST_KEY, x-timestamp 860860860.
+        let p = presets::lookup("pinwheel").unwrap();
+        let k = Key::new("k".into(), &Secret::new("TEST_KEY"), &p.scheme).unwrap();
+        let body = b"{\n    \"coordinates\": [41.0555388, -73.8679639],\n    \"location\": \"Lyndhurst Mansion, South Broadway, Tarrytown, NY\",\n    \"type\": {\n        \"common_name\": \"American sycamore\",\n        \"genus\": \"platanus\",\n        \"species\": \"occidentalis\"\n    }\n}";
+        let input = SignInput {
+            body,
+            method: &method,
+            uri: &uri,
+            public_url: None,
+            now: UNIX_EPOCH + Duration::from_secs(1_764_000_000),
+            id: None,
+        };
+        let given = [("X-Timestamp".to_owned(), "860860860".to_owned())];
+        let out = sign_with(&p.scheme, &k, &input, &given).unwrap();
+        let get = |n: &str| out.iter().find(|(h, _)| h == n).map(|(_, v)| v.as_str());
+        assert_eq!(get("x-timestamp"), Some("860860860"));
+        assert_eq!(
+            get("x-pinwheel-signature"),
+            Some("v2=42fb9eba200e821d4de63667f5a30f7e1b83609b135e148e26ce01eef2aa6ba8")
+        );
+
+        // Hygraph: the environment given is sent as `env=` and signed.
+        let p = presets::lookup("hygraph").unwrap();
+        let k = Key::new("k".into(), &Secret::new("hygraph-secret"), &p.scheme).unwrap();
+        let given = [("env".to_owned(), "staging".to_owned())];
+        let out = sign_with(&p.scheme, &k, &input, &given).unwrap();
+        let mut map = http::HeaderMap::new();
+        for (n, v) in &out {
+            map.insert(n.clone(), http::HeaderValue::from_str(v).unwrap());
+        }
+        let sig = map["gcms-signature"].to_str().unwrap();
+        assert!(
+            sig.contains("env=staging") && sig.contains("t=1764000000000"),
+            "{sig}"
+        );
+        let msg = Message::new(&method, &uri, &map, body, None);
+        assert!(verify(&p.scheme, std::slice::from_ref(&k), &msg, fresh, input.now).is_ok());
+        // Another environment in the header breaks the signature.
+        let forged = sig.replace("env=staging", "env=master");
+        map.insert(
+            "gcms-signature",
+            http::HeaderValue::from_str(&forged).unwrap(),
+        );
+        let msg = Message::new(&method, &uri, &map, body, None);
+        assert_eq!(
+            verify(&p.scheme, &[k], &msg, fresh, input.now).unwrap_err(),
+            VerifyError::Mismatch
+        );
+    }
+
+    #[test]
     fn form_decoding() {
         assert_eq!(form_decode(b"a+b%20c%2Bd%"), "a b c+d%");
         assert_eq!(form_decode(b"%zz%4"), "%zz%4");
