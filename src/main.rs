@@ -59,6 +59,10 @@ enum Command {
         /// Which of the route's secrets to sign with (its id); the first when absent.
         #[arg(long)]
         secret: Option<String>,
+        /// `NAME=VALUE`: what to send for the scheme's `{header:NAME}` or `{param:NAME}`
+        /// pieces (a sample value when absent). Repeatable.
+        #[arg(long = "value", value_name = "NAME=VALUE")]
+        values: Vec<String>,
         /// Use the demo's secrets for variables that are not set (as `hookgate demo` does).
         #[arg(long)]
         demo_secrets: bool,
@@ -201,11 +205,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             route,
             body,
             secret,
+            values,
             demo_secrets,
         } => {
             let env = secrets_from(demo_secrets);
             let config = load(&path, env, Secrets::Load)?;
-            sign::run(&config, &route, body.as_deref(), secret.as_deref())
+            sign::run(&config, &route, body.as_deref(), secret.as_deref(), &values)
                 .map_err(fail(EXIT_CONFIG))
         }
         Command::SendTest {

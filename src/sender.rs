@@ -95,6 +95,17 @@ pub fn sign_headers(
     body: &[u8],
     now: SystemTime,
 ) -> Result<Vec<(HeaderName, String)>, SignError> {
+    sign_headers_with(route, key, body, now, &[])
+}
+
+/// `sign_headers`, with values for the scheme's `{header:NAME}` / `{param:NAME}` pieces.
+pub fn sign_headers_with(
+    route: &Route,
+    key: &Key,
+    body: &[u8],
+    now: SystemTime,
+    given: &[(String, String)],
+) -> Result<Vec<(HeaderName, String)>, SignError> {
     let uri: Uri = route
         .path
         .parse()
@@ -107,5 +118,19 @@ pub fn sign_headers(
         now,
         id: None,
     };
-    verify::sign(&route.scheme, key, &input)
+    verify::sign_with(&route.scheme, key, &input, &piece_values(route, given))
+}
+
+/// Values for the scheme's `{header:NAME}` and `{param:NAME}` pieces: those `given` (from
+/// `hookgate sign --value NAME=VALUE`), and the sender's own default where it has one
+/// (Hygraph's `env`: its first environment, `master`); `verify::sign_with` makes up the rest.
+fn piece_values(route: &Route, given: &[(String, String)]) -> Vec<(String, String)> {
+    let mut values = given.to_vec();
+    let hygraph_env = route.provider == Some("hygraph")
+        && route.scheme.needs(&Piece::Param("env".into()))
+        && !values.iter().any(|(n, _)| n == "env");
+    if hygraph_env {
+        values.push(("env".into(), "master".into()));
+    }
+    values
 }

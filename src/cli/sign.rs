@@ -13,7 +13,16 @@ pub fn run(
     route: &str,
     body: Option<&Path>,
     secret: Option<&str>,
+    values: &[String],
 ) -> anyhow::Result<()> {
+    let values = values
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .map(|(n, v)| (n.trim().to_owned(), v.to_owned()))
+                .with_context(|| format!("--value {v:?} is not NAME=VALUE"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let r = config
         .live
         .routes
@@ -44,7 +53,7 @@ pub fn run(
         }
         Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
     };
-    let headers = sender::sign_headers(r, key, &body, now)?;
+    let headers = sender::sign_headers_with(r, key, &body, now, &values)?;
     for (name, value) in headers {
         println!("-H '{name}: {value}'");
     }

@@ -569,6 +569,15 @@ impl Validator<'_> {
         if scheme.needs(&Piece::Id) && scheme.id.is_none() {
             self.problem(&vp, "signed_payload uses {id}; say where it is with `id:`");
         }
+        // `{param:NAME}` is read from `k=v` pairs: with any other header it never verifies.
+        if scheme.payload.iter().any(|p| matches!(p, Piece::Param(_)))
+            && !matches!(scheme.format, SignatureFormat::Params { .. })
+        {
+            self.problem(
+                format!("{vp}.signed_payload"),
+                "{param:NAME} needs a `params:` signature header",
+            );
+        }
         if let Some(TimestampRule {
             source: TimestampSource::SignatureParam(_),
             ..

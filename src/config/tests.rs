@@ -1936,3 +1936,44 @@ fn generic_blocks_reproduce_orb_recurly_persona() {
     find(&ps, "routes[0].verify.timestamp.first_entry");
     find(&ps, "routes[1].verify.params.groups");
 }
+
+#[test]
+fn body_json_string_and_param_pieces_in_a_verify_block() {
+    // A Hygraph-shaped sender described by hand: the pieces load, and `{param:NAME}` needs a
+    // `params:` signature header.
+    let c = load_ok(&with_route(
+        "  - name: cms
+    path: /cms
+    verify:
+      header: x-cms-signature
+      encoding: base64
+      params: { signature: sign }
+      signed_payload: \"[{body_json_string},{param:env},{timestamp}]\"
+      timestamp: { param: t, format: unix_ms }
+    secrets: [{env: S}]
+",
+    ));
+    assert_eq!(
+        c.live.routes[0].scheme.payload,
+        vec![
+            Piece::Literal(b"[".to_vec()),
+            Piece::BodyJsonString,
+            Piece::Literal(b",".to_vec()),
+            Piece::Param("env".into()),
+            Piece::Literal(b",".to_vec()),
+            Piece::Timestamp,
+            Piece::Literal(b"]".to_vec()),
+        ]
+    );
+    let ps = problems(&with_route(
+        "  - name: cms
+    path: /cms
+    verify:
+      header: x-cms-signature
+      signed_payload: \"{param:env}.{body}\"
+    secrets: [{env: S}]
+",
+    ));
+    let p = find(&ps, "routes[0].verify.signed_payload");
+    assert!(p.message.contains("{param:NAME}"), "{p:?}");
+}

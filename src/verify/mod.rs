@@ -366,7 +366,13 @@ fn verify_value(
         check_body_hash(param, msg)?;
     }
 
-    let pieces = payload::pieces(scheme, msg, raw_ts.as_deref(), id.as_deref())?;
+    let pieces = payload::pieces(
+        scheme,
+        msg,
+        raw_ts.as_deref(),
+        id.as_deref(),
+        Some(sig_value),
+    )?;
     let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
 
     let mut algs: Vec<Algorithm> = candidates.iter().map(|c| c.alg).collect();
@@ -382,7 +388,13 @@ fn verify_value(
         // The same URL with the default port spelled the other way (Twilio).
         if let Some(alt) = msg.public_url.and_then(default_port_variant) {
             let alt_msg = Message::new(msg.method, msg.uri, msg.headers, msg.body, Some(&alt));
-            let pieces = payload::pieces(scheme, &alt_msg, raw_ts.as_deref(), id.as_deref());
+            let pieces = payload::pieces(
+                scheme,
+                &alt_msg,
+                raw_ts.as_deref(),
+                id.as_deref(),
+                Some(sig_value),
+            );
             // Reads through the variant are reads of this request.
             for name in alt_msg.headers_read() {
                 msg.note_read(&name);
@@ -940,6 +952,26 @@ pub fn sign(
     key: &Key,
     input: &SignInput<'_>,
 ) -> Result<Vec<(HeaderName, String)>, SignError> {
+    sign_with(scheme, key, input, &[])
+}
+
+/// `sign`, with the values the sender would send for the scheme's `{header:NAME}` and
+/// `{param:NAME}` pieces (a header hookgate does not otherwise write, a parameter of the
+/// signature header besides its timestamp and signature), by name. A piece without a value
+/// here gets a sample: the signing time in unix seconds for a header (what senders put in
+/// such a header: Pinwheel's `x-timestamp`), `sample` for a parameter.
+pub fn sign_with(
+    scheme: &Scheme,
+    key: &Key,
+    input: &SignInput<'_>,
+    values: &[(String, String)],
+) -> Result<Vec<(HeaderName, String)>, SignError> {
+    let value_of = |name: &str, sample: String| {
+        values
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(sample, |(_, v)| v.clone())
+    };
     if scheme.algorithm.is_asymmetric() || !key.handles(scheme.algorithm) {
         return Err(SignError::Unsupported(
             "the route holds the sender's public key, not a signing key",
@@ -1005,19 +1037,29 @@ pub fn sign(
     if let (Some(name), Some(IdSource::Header), Some(id)) = (&set.id, &scheme.id, &id) {
         out.push((name.clone(), id.clone()));
     }
-    // Any other header the payload signs (`{header:NAME}`, Plivo's V3 nonce) is one the sender
-    // makes up per request: sign with a fresh value, derived from the body, the clock and the
-    // name like the generated ids, so a test delivery carries every header `verify` reads.
+    // Signed headers the sender writes besides its timestamp and id, and signature
+    // parameters besides the timestamp and the signature, as given.
+    let mut params: Vec<(String, String)> = Vec::new();
     for piece in &scheme.payload {
-        if let Piece::Header(name) = piece {
-            if out.iter().all(|(n, _)| n != name) {
-                let digest = sha2::Sha256::digest(
-                    [input.body, &now_ms.to_be_bytes(), name.as_str().as_bytes()].concat(),
-                );
-                out.push((name.clone(), hex::encode(digest)[..24].to_owned()));
+        match piece {
+            Piece::Header(name) if !out.iter().any(|(n, _)| n == name) => {
+                let secs = now_ms.div_euclid(1000).to_string();
+                out.push((name.clone(), value_of(name.as_str(), secs)));
             }
+            Piece::Param(name) if !params.iter().any(|(n, _)| n == name) => {
+                params.push((name.clone(), value_of(name, "sample".into())));
+            }
+            _ => {}
         }
     }
+    let sep = match &scheme.format {
+        SignatureFormat::Params { pair_separator, .. } => *pair_separator,
+        SignatureFormat::List { .. } => ',',
+    };
+    let param_text: String = params
+        .iter()
+        .map(|(k, v)| format!("{sep}{k}={v}"))
+        .collect();
     for piece in &scheme.payload {
         if let Piece::SignedHeaders(list) = piece {
             let mut names: Vec<String> = out.iter().map(|(n, _)| n.to_string()).collect();
@@ -1038,8 +1080,14 @@ pub fn sign(
         input.body,
         input.public_url,
     );
-    let pieces = payload::pieces(scheme, &msg, ts.as_deref(), id.as_deref())
-        .map_err(|e| SignError::Payload(e.to_string()))?;
+    let pieces = payload::pieces(
+        scheme,
+        &msg,
+        ts.as_deref(),
+        id.as_deref(),
+        Some(&param_text),
+    )
+    .map_err(|e| SignError::Payload(e.to_string()))?;
     let parts: Vec<&[u8]> = pieces.iter().map(AsRef::as_ref).collect();
     let sig = match scheme.algorithm {
         Algorithm::Token => key
@@ -1081,10 +1129,10 @@ pub fn sign(
                 source: TimestampSource::SignatureParam(tkey),
                 ..
             }) => format!(
-                "{tkey}={}{pair_separator}{signature_key}={sig}",
+                "{tkey}={}{pair_separator}{signature_key}={sig}{param_text}",
                 ts.as_deref().unwrap_or_default()
             ),
-            _ => format!("{signature_key}={sig}"),
+            _ => format!("{signature_key}={sig}{param_text}"),
         },
     };
     out.insert(0, (set.signature.clone(), sig_value));

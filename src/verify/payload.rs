@@ -3,14 +3,17 @@
 
 use std::borrow::Cow;
 
-use super::{Message, Piece, Scheme, VerifyError};
+use super::{Message, Piece, Scheme, SignatureFormat, VerifyError};
 
-/// Each piece of `scheme.payload`, in order. `ts` and `id` are the raw texts the sender wrote.
+/// Each piece of `scheme.payload`, in order. `ts` and `id` are the raw texts the sender wrote;
+/// `sig` is the signature header's value (or the group of it being verified), where
+/// `{param:NAME}` pieces are read.
 pub(crate) fn pieces<'a>(
     scheme: &'a Scheme,
     msg: &'a Message<'a>,
     ts: Option<&'a str>,
     id: Option<&'a str>,
+    sig: Option<&str>,
 ) -> Result<Vec<Cow<'a, [u8]>>, VerifyError> {
     let mut out = Vec::with_capacity(scheme.payload.len());
     for piece in &scheme.payload {
@@ -56,10 +59,67 @@ pub(crate) fn pieces<'a>(
             ),
             Piece::FormParams => Cow::Owned(form_params(scheme, msg)),
             Piece::SignedHeaders(list) => Cow::Owned(signed_headers(list, msg)?),
+            // A body that is not UTF-8 was not sent by a JavaScript sender (whose body is a
+            // string), so it was changed on the way. Decoding it lossily, as JavaScript would,
+            // could make two bodies sign the same; it is refused as a mismatch instead.
+            Piece::BodyJsonString => Cow::Owned(
+                json_string(msg.body)
+                    .ok_or(VerifyError::Mismatch)?
+                    .into_bytes(),
+            ),
+            Piece::Param(name) => Cow::Owned(
+                sig.and_then(|v| signature_param(scheme, v, name))
+                    .ok_or_else(|| {
+                        VerifyError::MissingId(format!("the signature header's `{name}=`"))
+                    })?
+                    .as_bytes()
+                    .to_vec(),
+            ),
         };
         out.push(bytes);
     }
     Ok(out)
+}
+
+/// The value of parameter `name` in a `Params` signature header value, trimmed; `None` when
+/// absent or empty, or when the scheme's signature header is not `k=v` pairs.
+pub(crate) fn signature_param<'v>(scheme: &Scheme, value: &'v str, name: &str) -> Option<&'v str> {
+    let SignatureFormat::Params { pair_separator, .. } = &scheme.format else {
+        return None;
+    };
+    value
+        .split(*pair_separator)
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// `body` as a JSON string literal, quotes included, escaped exactly as JavaScript's
+/// `JSON.stringify(string)` does (ECMA-262 `QuoteJSONString`): `"` and `\` escaped, backspace,
+/// form feed, newline, carriage return and tab by their short forms, other code points below
+/// U+0020 as `\u00xx` (lower-case hex), everything else (U+2028, U+2029, DEL, `<`, `&`
+/// included) as it is. `None` when the body is not UTF-8: a JavaScript sender's body string
+/// always is.
+pub(crate) fn json_string(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Some(out)
 }
 
 /// Twilio: every form parameter, sorted by name then value, as `name` + `value`. When the URL
@@ -218,6 +278,105 @@ mod tests {
                 "{raw}"
             );
         }
+    }
+
+    #[test]
+    fn json_string_matches_json_stringify() {
+        // Expected values from node 22: JSON.stringify(s).
+        let cases: &[(&str, &str)] = &[
+            ("", r#""""#),
+            (r#"{"a":"b"}"#, r#""{\"a\":\"b\"}""#),
+            ("back\\slash /", r#""back\\slash /""#),
+            ("\u{8}\u{c}\n\r\t", r#""\b\f\n\r\t""#),
+            ("\u{0}\u{1}\u{1f}\u{b}", r#""\u0000\u0001\u001f\u000b""#),
+            (
+                "\u{7f} \u{2028}\u{2029} <&> é ✓ 🚀",
+                "\"\u{7f} \u{2028}\u{2029} <&> é ✓ 🚀\"",
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(json_string(raw.as_bytes()).unwrap(), *want, "{raw:?}");
+        }
+        assert_eq!(json_string(b"\xff"), None);
+    }
+
+    #[test]
+    fn signature_params_are_read_by_name() {
+        let scheme = Scheme {
+            format: SignatureFormat::Params {
+                pair_separator: ',',
+                signature_key: "sign".into(),
+            },
+            ..Scheme::default()
+        };
+        let v = "sign=ab+c/d==, env=master, t=1764000000000";
+        assert_eq!(signature_param(&scheme, v, "env"), Some("master"));
+        assert_eq!(signature_param(&scheme, v, "sign"), Some("ab+c/d=="));
+        assert_eq!(signature_param(&scheme, v, "nope"), None);
+        assert_eq!(signature_param(&scheme, "env=", "env"), None);
+        assert_eq!(signature_param(&Scheme::default(), v, "env"), None);
+    }
+
+    #[test]
+    fn sign_with_fills_header_and_param_pieces() {
+        use crate::secret::Secret;
+        use crate::verify::{presets, sign_with, verify, Freshness, Key, SignInput};
+        use std::time::{Duration, UNIX_EPOCH};
+
+        let method = http::Method::POST;
+        let uri: http::Uri = "/hook".parse().unwrap();
+        let fresh = Freshness {
+            max_age: Duration::from_secs(300),
+            max_future_skew: Duration::from_secs(60),
+        };
+        // Pinwheel's published test vector: key TEST_KEY, x-timestamp 860860860.
+        let p = presets::lookup("pinwheel").unwrap();
+        let k = Key::new("k".into(), &Secret::new("TEST_KEY"), &p.scheme).unwrap();
+        let body = b"{\n    \"coordinates\": [41.0555388, -73.8679639],\n    \"location\": \"Lyndhurst Mansion, South Broadway, Tarrytown, NY\",\n    \"type\": {\n        \"common_name\": \"American sycamore\",\n        \"genus\": \"platanus\",\n        \"species\": \"occidentalis\"\n    }\n}";
+        let input = SignInput {
+            body,
+            method: &method,
+            uri: &uri,
+            public_url: None,
+            now: UNIX_EPOCH + Duration::from_secs(1_764_000_000),
+            id: None,
+        };
+        let given = [("X-Timestamp".to_owned(), "860860860".to_owned())];
+        let out = sign_with(&p.scheme, &k, &input, &given).unwrap();
+        let get = |n: &str| out.iter().find(|(h, _)| h == n).map(|(_, v)| v.as_str());
+        assert_eq!(get("x-timestamp"), Some("860860860"));
+        assert_eq!(
+            get("x-pinwheel-signature"),
+            Some("v2=42fb9eba200e821d4de63667f5a30f7e1b83609b135e148e26ce01eef2aa6ba8")
+        );
+
+        // Hygraph: the environment given is sent as `env=` and signed.
+        let p = presets::lookup("hygraph").unwrap();
+        let k = Key::new("k".into(), &Secret::new("hygraph-secret"), &p.scheme).unwrap();
+        let given = [("env".to_owned(), "staging".to_owned())];
+        let out = sign_with(&p.scheme, &k, &input, &given).unwrap();
+        let mut map = http::HeaderMap::new();
+        for (n, v) in &out {
+            map.insert(n.clone(), http::HeaderValue::from_str(v).unwrap());
+        }
+        let sig = map["gcms-signature"].to_str().unwrap();
+        assert!(
+            sig.contains("env=staging") && sig.contains("t=1764000000000"),
+            "{sig}"
+        );
+        let msg = Message::new(&method, &uri, &map, body, None);
+        assert!(verify(&p.scheme, std::slice::from_ref(&k), &msg, fresh, input.now).is_ok());
+        // Another environment in the header breaks the signature.
+        let forged = sig.replace("env=staging", "env=master");
+        map.insert(
+            "gcms-signature",
+            http::HeaderValue::from_str(&forged).unwrap(),
+        );
+        let msg = Message::new(&method, &uri, &map, body, None);
+        assert_eq!(
+            verify(&p.scheme, &[k], &msg, fresh, input.now).unwrap_err(),
+            VerifyError::Mismatch
+        );
     }
 
     #[test]

@@ -155,10 +155,12 @@ const CATALOGUES: &[Catalogue] = &[
     social::CATALOGUE,
     tokens::CATALOGUE,
     extra_a::CATALOGUE,
+    extra_b::CATALOGUE,
 ];
 
 mod devtools;
 mod extra_a;
+mod extra_b;
 mod messaging;
 mod payments;
 mod social;

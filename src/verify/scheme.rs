@@ -275,6 +275,13 @@ pub enum Piece {
     /// The headers named (comma-separated) in this header, as `name:value` joined by `;`,
     /// names lower-cased and values trimmed (Contentful).
     SignedHeaders(HeaderName),
+    /// The raw body as a JSON string literal, quotes included, escaped exactly as JavaScript's
+    /// `JSON.stringify` escapes a string (Hygraph signs a JSON document wrapping the body
+    /// text). The body must be UTF-8.
+    BodyJsonString,
+    /// A parameter of a `Params` signature header, as written (trimmed): Hygraph signs the
+    /// `env=` it sends next to the signature.
+    Param(String),
 }
 
 /// Parses a template like `{id}.{timestamp}.{body}` into pieces.
@@ -295,6 +302,7 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
             "method" => Piece::Method,
             "url" => Piece::Url,
             "path" => Piece::PathAndQuery,
+            "body_json_string" => Piece::BodyJsonString,
             other => {
                 if let Some(name) = other.strip_prefix("header:") {
                     let name = HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes())
@@ -307,9 +315,17 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
                         ));
                     }
                     Piece::Json(ptr.to_owned())
+                } else if let Some(key) = other.strip_prefix("param:") {
+                    let key = key.trim();
+                    if key.is_empty() || key.contains(['=', ',', ';', ' ']) {
+                        return Err(format!(
+                            "{{{other}}}: {key:?} is not a signature parameter name like env"
+                        ));
+                    }
+                    Piece::Param(key.to_owned())
                 } else {
                     return Err(format!(
-                        "unknown piece {{{other}}} in signed_payload; use {{body}}, {{timestamp}}, {{id}}, {{method}}, {{url}}, {{path}}, {{header:NAME}} or {{json:/pointer}}"
+                        "unknown piece {{{other}}} in signed_payload; use {{body}}, {{body_json_string}}, {{timestamp}}, {{id}}, {{method}}, {{url}}, {{path}}, {{header:NAME}}, {{param:NAME}} or {{json:/pointer}}"
                     ));
                 }
             }
@@ -324,7 +340,10 @@ pub fn parse_payload_template(template: &str) -> Result<Vec<Piece>, String> {
     if !literal.is_empty() {
         pieces.push(Piece::Literal(literal.into_bytes()));
     }
-    if !pieces.contains(&Piece::Body) && !pieces.contains(&Piece::FormParams) {
+    if !pieces.contains(&Piece::Body)
+        && !pieces.contains(&Piece::BodyJsonString)
+        && !pieces.contains(&Piece::FormParams)
+    {
         return Err(format!(
             "signed_payload {template:?} does not include {{body}}: the body would not be authenticated"
         ));
@@ -506,6 +525,7 @@ impl Scheme {
         }
         !self.algorithm.is_credential()
             && (self.needs(&Piece::Body)
+                || self.needs(&Piece::BodyJsonString)
                 || self.needs(&Piece::FormParams)
                 || self.body_sha256_query.is_some())
     }
