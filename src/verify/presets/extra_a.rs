@@ -146,7 +146,8 @@ mod tests {
         let body = br#"{"a":1}"#;
         let map = signed(&scheme, &key(), body, &uri, None, None);
         let nonce = map.get("x-nonce").expect("a nonce header");
-        assert_eq!(nonce.len(), 24);
+        // `sign` writes the signing time there unless told a value (`--value`).
+        assert!(!nonce.is_empty());
         assert!(check(&scheme, key(), &map, body, &uri, None).is_ok());
         let other = signed(&scheme, &key(), body, &uri, None, Some(("x-nonce", "0")));
         assert_eq!(
