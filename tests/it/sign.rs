@@ -94,6 +94,7 @@ async fn what_sign_produces_the_proxy_accepts_for_every_preset() {
             "mailgun",
             "discord",
             "sendgrid",
+            "adyen",
             "telnyx",
             "microsoft-graph"
         ]
