@@ -31,7 +31,8 @@ pub struct CachePolicy {
     /// A URL is fetched by [`Cache::refresh`] at most once per this (measured from its last
     /// fetch of any kind); sooner is [`FetchError::RefreshLimited`], without I/O.
     pub refresh_interval: Duration,
-    /// URLs kept at most; a new one evicts the least recently used (never one being fetched).
+    /// URLs kept at most; a new one evicts the least recently used of those without a good copy,
+    /// else the least recently used (never one being fetched).
     pub max_entries: usize,
 }
 
@@ -325,11 +326,14 @@ impl<T: Send + Sync + 'static> Shared<T> {
         tick: u64,
     ) -> Result<&'s mut Slot<T>, FetchError> {
         if state.slots.len() >= self.policy.max_entries.max(1) {
+            // URLs that never produced a document go first: a flood of URLs that fail (an SNS
+            // message may name any path on an SNS host) must not push out the certificates and
+            // key sets genuine requests use.
             let victim = state
                 .slots
                 .iter()
                 .filter(|(_, s)| s.inflight.is_none())
-                .min_by_key(|(_, s)| s.used)
+                .min_by_key(|(_, s)| (s.good.is_some(), s.used))
                 .map(|(k, _)| k.clone());
             match victim {
                 Some(k) => {

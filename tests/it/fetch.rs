@@ -573,6 +573,35 @@ async fn entries_are_bounded() {
 }
 
 #[tokio::test]
+async fn failing_urls_never_push_out_good_copies() {
+    let server = Server::start(Reply::ok("v")).await;
+    let (clock, _) = manual_clock();
+    let cache = Cache::new(
+        server.client(),
+        text(),
+        CachePolicy {
+            max_entries: 3,
+            ..policy()
+        },
+        clock,
+    );
+    cache.get(&server.url("/good")).await.unwrap();
+    // A flood of URLs that fail (a forger naming made-up certificate paths), each used more
+    // recently than the good one.
+    server.set(Reply::status(404));
+    for i in 0..10 {
+        assert!(cache.get(&server.url(&format!("/bad{i}"))).await.is_err());
+    }
+    let urls: Vec<String> = cache.entries().into_iter().map(|e| e.url).collect();
+    assert!(urls.contains(&server.url("/good")), "{urls:?}");
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    // Still served from the cache: no fetch.
+    let hits = server.hits();
+    assert_eq!(&*cache.get(&server.url("/good")).await.unwrap().value, "v");
+    assert_eq!(server.hits(), hits);
+}
+
+#[tokio::test]
 async fn fetches_in_progress_are_capped_and_busy_is_not_remembered() {
     let server = Server::start(Reply::ok("v")).await;
     let gate = Arc::new(Semaphore::new(0));
