@@ -333,3 +333,21 @@ async fn an_sns_route_needs_its_topics_and_takes_no_secrets() {
     assert!(err.contains("not a topic ARN"), "{err}");
     assert!(parse(&topics(&[TOPIC])).is_ok());
 }
+
+#[tokio::test]
+async fn observe_mode_forwards_with_the_verdict_when_the_certificate_cannot_be_had() {
+    let s = setup(&format!("{}    mode: observe\n", topics(&[TOPIC]))).await;
+    let c = case(&s.f, "basic_v1");
+    s.clock.set(c.signed_at);
+    s.keys.fail(Some(500));
+    let a = post_exact(&s.proxy.url("/hooks/sns"), &c.headers(), c.body()).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let got = s.up.requests().pop().unwrap();
+    assert_eq!(got.body, c.body());
+    assert!(got.headers.get("hookgate-verified").is_none());
+    assert_eq!(
+        got.headers.get("hookgate-verdict").unwrap(),
+        "key_unavailable"
+    );
+    s.proxy.stop().await;
+}
