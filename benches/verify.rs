@@ -169,11 +169,97 @@ fn bench_verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// A committed fixture file of the repository, as JSON.
+fn fixture(path: &str) -> serde_json::Value {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    serde_json::from_str(&std::fs::read_to_string(full).expect("fixture")).expect("JSON")
+}
+
+fn b64(v: &serde_json::Value) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().expect("base64 text"))
+        .expect("base64")
+}
+
+/// Verification with keys fetched from the sender, once they are in the cache: an SNS message
+/// (RSA, SignatureVersion 1 and 2) and a Pub/Sub push token (RS256 through a JWK Set). The
+/// fetch itself is I/O, out of the request path once cached.
+fn bench_fetched(c: &mut Criterion) {
+    let freshness = Freshness {
+        max_age: Duration::from_secs(3900),
+        max_future_skew: Duration::from_secs(60),
+    };
+    let method = Method::POST;
+    let uri = Uri::from_static("/hooks");
+    let mut group = c.benchmark_group("verify_fetched");
+
+    let sns = fixture("tests/fixtures/sns/sns.json");
+    let url = sns["signing_cert_url"].as_str().expect("url");
+    let cert = Key::sns_certificate(
+        url,
+        sns["certificate_pem"].as_str().expect("pem").as_bytes(),
+    )
+    .expect("certificate");
+    let mut scheme = presets::lookup("sns").expect("sns").scheme;
+    scheme.sns_topics = vec!["arn:aws:sns:us-east-1:123456789012:hookgate-test".into()];
+    for name in ["basic_v1", "basic_v2_sha256"] {
+        let case = sns["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .find(|c| c["name"] == name)
+            .expect("case");
+        let body = b64(&case["body_b64"]);
+        let now = UNIX_EPOCH + Duration::from_secs(case["signed_at"].as_u64().expect("time"));
+        let headers = HeaderMap::new();
+        let keys = [cert.clone()];
+        let msg = Message::new(&method, &uri, &headers, &body, None);
+        verify::verify(&scheme, &keys, &msg, freshness, now).expect("verifies");
+        group.bench_function(format!("sns/{name}"), |b| {
+            b.iter(|| {
+                let msg = Message::new(&method, &uri, &headers, black_box(&body), None);
+                black_box(verify::verify(&scheme, &keys, &msg, freshness, now))
+            });
+        });
+    }
+
+    let pubsub = fixture("tests/fixtures/pubsub/pubsub.json");
+    let keys = verify::parse_jwks(
+        &serde_json::to_vec(&pubsub["jwks"]).expect("jwks"),
+        Algorithm::JwtRs256,
+    )
+    .expect("keys");
+    let mut scheme = presets::lookup("google-pubsub").expect("pubsub").scheme;
+    if let Some(rule) = scheme.jwt.as_mut() {
+        rule.audience = pubsub["audience"].as_str().map(str::to_owned);
+    }
+    let case = &pubsub["cases"][0];
+    let body = b64(&case["body_b64"]);
+    let mut headers = HeaderMap::new();
+    for (name, value) in case["headers"].as_object().expect("headers") {
+        headers.insert(
+            HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            HeaderValue::from_str(value.as_str().expect("value")).expect("value"),
+        );
+    }
+    let now = UNIX_EPOCH + Duration::from_secs(pubsub["now"].as_u64().expect("now"));
+    let msg = Message::new(&method, &uri, &headers, &body, None);
+    verify::verify(&scheme, &keys, &msg, freshness, now).expect("verifies");
+    group.bench_function("google-pubsub", |b| {
+        b.iter(|| {
+            let msg = Message::new(&method, &uri, &headers, black_box(&body), None);
+            black_box(verify::verify(&scheme, &keys, &msg, freshness, now))
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench_verify
+    targets = bench_verify, bench_fetched
 }
 criterion_main!(benches);

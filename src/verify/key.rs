@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 
+use super::rsa_key::RsaKey;
 use super::scheme::{Algorithm, Scheme, SecretEncoding};
 use super::sns::SnsCertificate;
 use crate::secret::Secret;
@@ -91,7 +92,7 @@ enum Material {
     Ed25519(ed25519_dalek::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
     /// An RSA public key for RS256 (PKCS#1 v1.5 / SHA-256).
-    Rsa(Box<rsa::pkcs1v15::VerifyingKey<sha2::Sha256>>),
+    Rsa(Box<RsaKey>),
     /// An Amazon SNS signing certificate's key; `kid` is the URL it was fetched from.
     Sns(Box<SnsCertificate>),
 }
@@ -146,6 +147,8 @@ pub enum KeyError {
     PrivateKey,
     #[error("this is not an RSA public key (PEM `PUBLIC KEY` or `RSA PUBLIC KEY`, or base64 DER)")]
     NotRsa,
+    #[error("this RSA key is shorter than 2048 bits")]
+    RsaTooShort,
     #[error("this is not a P-256 public key (PEM `PUBLIC KEY`, or base64 DER)")]
     NotP256Pem,
     #[error("this looks like a PEM key, but jwt-hs256 takes the shared secret: a public key used as an HMAC secret lets anyone who has it sign (use jwt-rs256 or jwt-es256 for public keys)")]
@@ -294,7 +297,10 @@ impl Key {
                 let key = rsa::RsaPublicKey::from_public_key_der(&der)
                     .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(&der))
                     .map_err(|_| KeyError::NotRsa)?;
-                Material::Rsa(Box::new(rsa::pkcs1v15::VerifyingKey::new(key)))
+                if rsa::traits::PublicKeyParts::size(&key) * 8 < 2048 {
+                    return Err(KeyError::RsaTooShort);
+                }
+                Material::Rsa(Box::new(RsaKey::new(&key)))
             }
             Algorithm::JwtEs256 => {
                 use p256::pkcs8::DecodePublicKey;
@@ -319,7 +325,7 @@ impl Key {
         Self {
             id,
             kid: None,
-            material: Material::Rsa(Box::new(rsa::pkcs1v15::VerifyingKey::new(key))),
+            material: Material::Rsa(Box::new(RsaKey::new(&key))),
         }
     }
 
@@ -378,11 +384,7 @@ impl Key {
             (Material::Mac { .. }, Algorithm::JwtHs256) => self
                 .mac(Algorithm::HmacSha256, &[signing_input])
                 .is_some_and(|mac| bool::from(mac.as_slice().ct_eq(sig))),
-            (Material::Rsa(key), Algorithm::JwtRs256) => {
-                use rsa::signature::Verifier;
-                rsa::pkcs1v15::Signature::try_from(sig)
-                    .is_ok_and(|s| key.verify(signing_input, &s).is_ok())
-            }
+            (Material::Rsa(key), Algorithm::JwtRs256) => key.verifies_sha256(signing_input, sig),
             (Material::P256(key), Algorithm::JwtEs256) => {
                 use p256::ecdsa::signature::Verifier;
                 // JWS ES256 is the fixed 64-byte `r || s` (RFC 7518 3.4), never DER.

@@ -11,6 +11,7 @@ pub(crate) mod jwt;
 mod key;
 mod payload;
 pub mod presets;
+mod rsa_key;
 pub mod scheme;
 pub mod sns;
 

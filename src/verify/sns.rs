@@ -8,15 +8,14 @@
 //! `Subject` follow the AWS SDKs' validators (`aws-js-sns-message-validator`,
 //! `aws-php-sns-message-validator`), which tests/fixtures/vectors/sns.json is checked against.
 
+use super::rsa_key::RsaKey;
 use base64::engine::Engine as _;
-use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::RsaPublicKey;
 use std::time::SystemTime;
 
 use http::HeaderName;
 use serde::Deserialize;
-use sha2::Digest;
 
 use super::{
     check_fresh, parse_timestamp, unix_ms, Freshness, Key, Message, Scheme, TimestampFormat, Trace,
@@ -154,19 +153,11 @@ impl SnsMessage {
             .decode(self.signature.trim())
             .map_err(|_| SnsError::SignatureEncoding)?;
         let ok = match self.signature_version.as_str() {
-            "1" => cert.key.verify(
-                Pkcs1v15Sign::new::<sha1::Sha1>(),
-                &sha1::Sha1::digest(&signed),
-                &sig,
-            ),
-            "2" => cert.key.verify(
-                Pkcs1v15Sign::new::<sha2::Sha256>(),
-                &sha2::Sha256::digest(&signed),
-                &sig,
-            ),
+            "1" => cert.key.verifies_sha1(&signed, &sig),
+            "2" => cert.key.verifies_sha256(&signed, &sig),
             v => return Err(SnsError::SignatureVersion(v.chars().take(8).collect())),
         };
-        ok.map_err(|_| SnsError::Mismatch)
+        ok.then_some(()).ok_or(SnsError::Mismatch)
     }
 }
 
@@ -311,7 +302,7 @@ pub fn cert_url_allowed(url: &str) -> bool {
 /// A signing certificate's public key, parsed once per fetch and cached by the caller.
 #[derive(Debug, Clone)]
 pub struct SnsCertificate {
-    key: RsaPublicKey,
+    key: RsaKey,
 }
 
 impl SnsCertificate {
@@ -325,7 +316,9 @@ impl SnsCertificate {
             .to_der()
             .map_err(|_| SnsError::Certificate)?;
         let key = RsaPublicKey::from_public_key_der(&spki).map_err(|_| SnsError::Certificate)?;
-        Ok(Self { key })
+        Ok(Self {
+            key: RsaKey::new(&key),
+        })
     }
 }
 
