@@ -22,7 +22,14 @@ pub fn print(path: &Path, config: &Config) {
     println!("routes:");
     for r in &config.live.routes {
         let scheme = r.provider.unwrap_or("custom");
-        let secrets: Vec<&str> = r.keys.iter().map(|k| &*k.id).collect();
+        let secrets: Vec<String> = match (&r.jwks_url, r.fetches_keys()) {
+            (Some(url), _) => vec![format!("jwks:{}", hookgate::fetch::redact(url))],
+            (None, true) => vec![format!(
+                "sns-certificate(topics:{})",
+                r.scheme.sns_topics.len()
+            )],
+            _ => r.keys.iter().map(|k| k.id.to_string()).collect(),
+        };
         let dedup = match &r.dedup_key {
             None => "off".to_owned(),
             Some(spec) => spec.to_string(),
