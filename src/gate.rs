@@ -1,5 +1,5 @@
 //! The per-request decisions, in order: route (and framing), method, precheck, capacity, body,
-//! signature and timestamp, dedup, forward. `Gate::decide` reads as that list; each step is a
+//! keys (when the sender's are fetched), signature and timestamp, dedup, forward. `Gate::decide` reads as that list; each step is a
 //! method below it, in the same order, that either hands on what the next step needs or ends the
 //! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
 //!
