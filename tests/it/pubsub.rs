@@ -235,3 +235,49 @@ fn a_pubsub_route_must_pin_its_audience_and_account() {
         None
     );
 }
+
+/// Any JWT route may name its sender's JWK Set: an ES256 set served at a made-up host, a token
+/// signed by its key accepted, the same claims signed by another key refused.
+#[tokio::test]
+async fn a_generic_es256_route_takes_its_keys_from_a_jwk_set() {
+    use p256::ecdsa::signature::Signer as _;
+    use p256::ecdsa::{Signature, SigningKey};
+    let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let host = "keys.sender.example";
+    let key = SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let point = key.verifying_key().to_encoded_point(false);
+    let jwks = serde_json::json!({ "keys": [{
+        "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": "k1",
+        "x": b64.encode(point.x().unwrap()), "y": b64.encode(point.y().unwrap()),
+    }]});
+    let keys = KeyServer::start(&[host]).await;
+    keys.serve("/jwks.json", serde_json::to_vec(&jwks).unwrap());
+    let yaml = format!(
+        "upstream: {{ url: \"{{upstream}}\" }}\n{}routes:\n  - name: es\n    path: /hooks/es\n    verify:\n      algorithm: jwt-es256\n      header: X-Token\n      jwt:\n        jwks_url: https://{host}/jwks.json\n        audience: https://hooks.example.com/es\n        require_exp: true\n",
+        keys.fetch_yaml(&[host])
+    );
+    let now = 1_767_225_600;
+    let up = Upstream::ok().await;
+    let proxy = Proxy::start(&yaml, &up.url(), &[], TestClock::at(now).clock()).await;
+    let token = |signer: &SigningKey| {
+        let head = b64.encode(br#"{"alg":"ES256","kid":"k1","typ":"JWT"}"#);
+        let claims = b64.encode(
+            serde_json::to_vec(&serde_json::json!({
+                "aud": "https://hooks.example.com/es", "exp": now + 300, "iat": now,
+            }))
+            .unwrap(),
+        );
+        let input = format!("{head}.{claims}");
+        let sig: Signature = signer.sign(input.as_bytes());
+        format!("{input}.{}", b64.encode(sig.to_bytes()))
+    };
+    let url = proxy.url("/hooks/es");
+    let a = post(&url, &[("x-token", &token(&key))], "{}").await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let other = SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let a = post(&url, &[("x-token", &token(&other))], "{\"n\":2}").await;
+    assert_eq!(a.status, 401, "{:?}", a.body);
+    assert_eq!(up.count(), 1);
+    assert_eq!(keys.seen(), vec!["/jwks.json".to_owned()]);
+    proxy.stop().await;
+}
