@@ -2151,6 +2151,15 @@ async fn dashboard_and_alert_queries_run_on_real_prometheus() {
             secret = secret_file.display(),
         )
     };
+    // And a route whose keys are a JWK Set, served by a local HTTPS key host (the fetch panel).
+    let key_host = "keys.chart.test";
+    let keys = crate::keyserver::KeyServer::start(&[key_host]).await;
+    let pubsub: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/pubsub/pubsub.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    keys.serve("/jwks.json", serde_json::to_vec(&pubsub["jwks"]).unwrap());
     let values = format!(
         r#"
 listenAddress: 127.0.0.1
@@ -2162,7 +2171,16 @@ queue:
 config:
   upstream: {{ url: "{upstream}", timeout: 2s }}
   log: {{ format: json, level: error }}
+  fetch:
+    ca_file: "{ca_file}"
+    resolve: {{ "{key_host}": "{key_addr}" }}
   routes:{custom}{queued}{dead_letter}
+    - name: keys
+      path: /keys
+      verify:
+        algorithm: jwt-rs256
+        header: X-Token
+        jwt: {{ jwks_url: "https://{key_host}/jwks.json", audience: "https://hooks.example.com/keys" }}
 metrics:
   prometheusRule:
     enabled: true
@@ -2172,6 +2190,8 @@ metrics:
 "#,
         queue = dir.join("queue/queue.redb").display(),
         upstream = up.url(),
+        ca_file = keys.ca_file.display(),
+        key_addr = keys.addr,
         custom = route("custom", "/hook", "sync"),
         queued = route("queued", "/queued", "{ mode: queued, rate: 0.001 }"),
         dead_letter = route(
@@ -2298,6 +2318,19 @@ scrape_configs:
         assert_eq!(post(&url, &refs(&stale), body.clone()).await.status, 401);
     }
     assert_eq!(post(&url, &[], "{}").await.status, 401);
+    // A token no key of the set signed: the set is fetched (the fetch gauges), the token refused.
+    let keys_url = format!("http://127.0.0.1:{port}/keys");
+    assert_eq!(
+        post(
+            &keys_url,
+            &[("x-token", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")],
+            "{}"
+        )
+        .await
+        .status,
+        401
+    );
+    assert_eq!(keys.seen(), vec!["/jwks.json".to_owned()]);
     assert_eq!(
         post(&format!("http://127.0.0.1:{port}/nope"), &[], "{}")
             .await
