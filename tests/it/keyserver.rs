@@ -32,15 +32,23 @@ pub struct KeyServer {
     pub ca_file: std::path::PathBuf,
 }
 
-impl KeyServer {
-    /// A server whose certificate is valid for `hosts`.
-    pub async fn start(hosts: &[&str]) -> Self {
+/// A CA of its own (its PEM in a file, for `ca_file`) and a TLS acceptor whose leaf
+/// certificate it signed for `hosts` (names or IP addresses).
+pub struct TestCa {
+    pub acceptor: tokio_rustls::TlsAcceptor,
+    pub ca_file: std::path::PathBuf,
+    /// Holds `ca_file`: keep it as long as the file is used.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    pub fn new(hosts: &[&str]) -> Self {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params
             .distinguished_name
-            .push(rcgen::DnType::CommonName, "hookgate key host test CA");
+            .push(rcgen::DnType::CommonName, "hookgate test CA");
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
         let leaf_key = KeyPair::generate().unwrap();
@@ -62,7 +70,22 @@ impl KeyServer {
                 rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
             )
             .unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        Self {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
+            ca_file,
+            dir,
+        }
+    }
+}
+
+impl KeyServer {
+    /// A server whose certificate is valid for `hosts`.
+    pub async fn start(hosts: &[&str]) -> Self {
+        let TestCa {
+            acceptor,
+            ca_file,
+            dir,
+        } = TestCa::new(hosts);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
