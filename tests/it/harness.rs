@@ -461,12 +461,23 @@ impl Drop for RedisServer {
 }
 
 /// A port that was free a moment ago, for configs that name their ports (the real binary).
+/// Taken below Linux's ephemeral range (32768-60999): a port the kernel handed out for
+/// `bind(0)` can become the source port of any outgoing connection (to Redis, the upstream)
+/// before the binary binds it, which failed a CI run with "Address already in use". Each call
+/// takes the next port of this process's own walk (started from its pid), so two tests of one
+/// run never get the same port either.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let start = std::process::id().wrapping_mul(7919) % SPAN;
+    loop {
+        let n = u32::try_from(NEXT.fetch_add(1, Ordering::Relaxed) % SPAN as usize).unwrap();
+        let port = u16::try_from(LOW + (start + n) % SPAN).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// Whether hookgate's admin port answers `/readyz` with 200 right now.
