@@ -42,6 +42,16 @@ def seeds():
                 out["json_field"].append(p.encode() + b"\n" + body)
             if b"=" in body and not body.startswith(b"{"):
                 out["form"].append(body)
+    # SNS messages (their own fixture file: the certificate is fetched, not a secret; the
+    # target supplies the test certificate).
+    sns = json.loads((ROOT / "tests" / "fixtures" / "sns" / "sns.json").read_text())
+    for case in sns["cases"]:
+        body = base64.b64decode(case["body_b64"])
+        head = [b"sns", b"x", str(case["signed_at"]).encode(), b"POST /hook"]
+        for name, value in case["headers"]:
+            head.append(f"{name}: {value}".encode())
+        out["verify"].append(b"\n".join(head) + b"\n\n" + body)
+        out["json_field"].append(b"/MessageId\n" + body)
     return out
 
 

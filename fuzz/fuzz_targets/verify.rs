@@ -10,7 +10,22 @@ use std::time::{Duration, UNIX_EPOCH};
 use libfuzzer_sys::fuzz_target;
 
 use hookgate::secret::Secret;
-use hookgate::verify::{self, presets, Freshness, Key, Message};
+use hookgate::verify::{self, presets, Algorithm, Freshness, Key, Message};
+
+/// The SNS fixture's signing certificate (PEM), read once.
+fn sns_certificate() -> &'static [u8] {
+    static PEM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/sns/sns.json"))
+                .unwrap_or_default();
+        doc["certificate_pem"]
+            .as_str()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec()
+    })
+}
 
 #[path = "common.rs"]
 mod common;
@@ -32,10 +47,20 @@ fuzz_target!(|data: &[u8]| {
     let Some(preset) = presets::lookup(name) else {
         return;
     };
-    let Ok(key) = Key::new(Arc::from("k"), &Secret::new(case.secret), &preset.scheme) else {
-        return;
+    let keys: Vec<Key> = if preset.scheme.algorithm == Algorithm::SnsCertificate {
+        // SNS keys are fetched, never configured: the committed test certificate stands under
+        // whichever URL the message names, so every input runs the whole message path
+        // (parse, header checks, string to sign, RSA).
+        verify::sns::certificate_url(case.body)
+            .and_then(|url| Key::sns_certificate(&url, sns_certificate()).ok())
+            .into_iter()
+            .collect()
+    } else {
+        match Key::new(Arc::from("k"), &Secret::new(case.secret), &preset.scheme) {
+            Ok(key) => vec![key],
+            Err(_) => return,
+        }
     };
-    let keys = [key];
     let freshness = Freshness {
         max_age: Duration::from_secs(300),
         max_future_skew: Duration::from_secs(60),
