@@ -176,6 +176,9 @@ impl From<&VerifyError> for Outcome {
             | VerifyError::Uncovered(_)
             | VerifyError::NotAccepted(_) => Self::InvalidSignature,
             VerifyError::InvalidTimestamp(_) => Self::InvalidTimestamp,
+            // A body that does not decode (corrupt gzip, a gzip bomb, an unknown encoding) is
+            // a bad request, not a forgery and not hookgate's fault.
+            VerifyError::BodyEncoding(_) => Self::BadRequest,
             VerifyError::TooOld { .. } | VerifyError::TooNew { .. } => Self::StaleTimestamp,
         }
     }

@@ -494,6 +494,9 @@ pub(super) struct RawVerify {
     pub params: Option<RawParams>,
     /// The signed bytes: `{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` and literal text.
     pub signed_payload: Option<String>,
+    /// `gzip`: with `Content-Encoding: gzip`, `{body}` is the decoded body (the sender signs
+    /// before compressing, Airship); `none`: the bytes as received (the default).
+    pub content_encoding: Option<String>,
     /// Where the signed time is.
     pub timestamp: Option<RawTimestamp>,
     /// Where `{id}` comes from.

@@ -490,6 +490,16 @@ impl Validator<'_> {
             };
             scheme.param_groups = None;
         }
+        if let Some(ce) = &v.content_encoding {
+            match ce.trim().to_ascii_lowercase().as_str() {
+                "gzip" => scheme.decode_gzip = true,
+                "none" | "identity" => scheme.decode_gzip = false,
+                _ => self.problem(
+                    format!("{vp}.content_encoding"),
+                    format!("{ce:?}: use gzip (the signed body is the gzip-decoded one when the request says Content-Encoding: gzip) or none"),
+                ),
+            }
+        }
         if let Some(t) = &v.signed_payload {
             match parse_payload_template(t) {
                 Ok(p) => scheme.payload = p,

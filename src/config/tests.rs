@@ -1977,3 +1977,39 @@ fn body_json_string_and_param_pieces_in_a_verify_block() {
     let p = find(&ps, "routes[0].verify.signed_payload");
     assert!(p.message.contains("{param:NAME}"), "{p:?}");
 }
+
+#[test]
+fn content_encoding_gzip_reproduces_airship() {
+    // A generic block with `content_encoding: gzip` is the airship preset; a preset route may
+    // turn the decoding off; any other value is a problem at its key.
+    let c = load_ok(&with_route(
+        r#"  - name: airship
+    path: /airship
+    verify:
+      header: X-UA-Signature
+      signed_payload: "{timestamp}:{body}"
+      timestamp: { header: X-UA-Timestamp }
+      content_encoding: gzip
+    secrets: [{env: S}]
+  - name: raw
+    path: /raw
+    provider: airship
+    verify: { content_encoding: none }
+    secrets: [{env: S}]
+"#,
+    ));
+    let airship = presets::lookup("airship").expect("preset").scheme;
+    assert!(airship.decode_gzip);
+    assert_eq!(c.live.routes[0].scheme, airship);
+    assert!(!c.live.routes[1].scheme.decode_gzip);
+    let ps = problems(&with_route(
+        r#"  - name: r
+    path: /r
+    verify:
+      header: X-Sig
+      content_encoding: br
+    secrets: [{env: S}]
+"#,
+    ));
+    find(&ps, "routes[0].verify.content_encoding");
+}

@@ -168,6 +168,10 @@ pub enum VerifyError {
     Uncovered(&'static str),
     #[error("the signed timestamp is missing or unparseable: {0}")]
     InvalidTimestamp(String),
+    /// The body's `Content-Encoding` cannot be undone to the signed bytes: an encoding the
+    /// scheme does not decode, a corrupt gzip stream, or more decoded bytes than allowed.
+    #[error("the body's Content-Encoding cannot be decoded to the signed bytes: {0}")]
+    BodyEncoding(&'static str),
     #[error("the signed timestamp is {age_s}s old; this route accepts at most {max_s}s")]
     TooOld { age_s: i64, max_s: u64 },
     #[error("the signed timestamp is {ahead_s}s ahead of our clock; this route accepts at most {max_s}s (check the clocks)")]

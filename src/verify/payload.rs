@@ -19,6 +19,7 @@ pub(crate) fn pieces<'a>(
     for piece in &scheme.payload {
         let bytes: Cow<'a, [u8]> = match piece {
             Piece::Literal(b) => Cow::Borrowed(b),
+            Piece::Body if scheme.decode_gzip => signed_body(msg)?,
             Piece::Body => Cow::Borrowed(msg.body),
             Piece::Timestamp => Cow::Borrowed(
                 ts.ok_or_else(|| VerifyError::InvalidTimestamp("no timestamp".into()))?
@@ -79,6 +80,66 @@ pub(crate) fn pieces<'a>(
         out.push(bytes);
     }
     Ok(out)
+}
+
+/// The most bytes a gzip-encoded body may decode to (`Scheme::decode_gzip`). Fixed rather
+/// than the route's `max_body`, which verification does not see: a few megabytes is far above
+/// an Airship batch (1,000 small objects), and a gzip bomb (10 MB of zeros is 10 KB of gzip)
+/// is refused before it holds more than this in memory.
+pub(crate) const MAX_DECODED_BODY: usize = 8 * 1024 * 1024;
+
+/// The signed body of a `decode_gzip` scheme: the body as received without `Content-Encoding`
+/// (or with `identity`), gzip-decoded with `gzip` (or `x-gzip`, RFC 9110's alias). The header
+/// is read through `Message::header`, so differing copies of it are refused like those of any
+/// header verification reads.
+fn signed_body<'a>(msg: &Message<'a>) -> Result<Cow<'a, [u8]>, VerifyError> {
+    let Some(value) = msg.header(&http::header::CONTENT_ENCODING) else {
+        return Ok(Cow::Borrowed(msg.body));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| VerifyError::BodyEncoding("the Content-Encoding header is not text"))?
+        .trim();
+    if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {
+        gunzip(msg.body, MAX_DECODED_BODY).map(Cow::Owned)
+    } else if value.is_empty() || value.eq_ignore_ascii_case("identity") {
+        Ok(Cow::Borrowed(msg.body))
+    } else {
+        // `br`, `deflate`, a list of codings: not what this scheme's sender sends.
+        Err(VerifyError::BodyEncoding(
+            "this route decodes only Content-Encoding: gzip",
+        ))
+    }
+}
+
+/// `body` gzip-decoded (every member, as HTTP clients and Python's `gzip.decompress` read
+/// it), refused when corrupt or when it decodes to more than `limit` bytes. The output never
+/// holds more than `limit` bytes: it is read in chunks and its capacity grown only up to
+/// `limit`, so a bomb costs at most `limit` of memory whatever it would inflate to.
+pub(crate) fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, VerifyError> {
+    use std::io::Read as _;
+    let mut decoder = flate2::read::MultiGzDecoder::new(body);
+    let mut out: Vec<u8> = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = match decoder.read(&mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(VerifyError::BodyEncoding("the body is not valid gzip")),
+        };
+        let want = out.len() + n;
+        if want > limit {
+            return Err(VerifyError::BodyEncoding(
+                "the body decodes to more than hookgate accepts (8 MiB)",
+            ));
+        }
+        if want > out.capacity() {
+            let grown = out.capacity().saturating_mul(2).max(want).min(limit);
+            out.reserve_exact(grown - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
 }
 
 /// The value of parameter `name` in a `Params` signature header value, trimmed; `None` when
@@ -377,6 +438,120 @@ mod tests {
             verify(&p.scheme, &[k], &msg, fresh, input.now).unwrap_err(),
             VerifyError::Mismatch
         );
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gunzip_limits_the_decoded_size() {
+        let data = vec![b'a'; 1000];
+        let gz = gzip(&data);
+        assert_eq!(gunzip(&gz, 1000).unwrap(), data);
+        assert!(matches!(
+            gunzip(&gz, 999),
+            Err(VerifyError::BodyEncoding(_))
+        ));
+        // Several members decode as one body, as HTTP clients read them.
+        let mut two = gzip(b"ab");
+        two.extend_from_slice(&gzip(b"cd"));
+        assert_eq!(gunzip(&two, 10).unwrap(), b"abcd");
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused_at_the_limit() {
+        // 10 MB of zeros is about 10 KB of gzip; it must be refused, having held at most
+        // MAX_DECODED_BODY (the output's capacity never grows past the limit).
+        let bomb = gzip(&vec![0u8; 10_000_000]);
+        assert!(bomb.len() < 100_000, "{}", bomb.len());
+        const { assert!(MAX_DECODED_BODY < 10_000_000) };
+        assert_eq!(
+            gunzip(&bomb, MAX_DECODED_BODY),
+            Err(VerifyError::BodyEncoding(
+                "the body decodes to more than hookgate accepts (8 MiB)"
+            ))
+        );
+    }
+
+    #[test]
+    fn corrupt_gzip_is_refused() {
+        let mut gz = gzip(br#"{"values":[]}"#);
+        let n = gz.len();
+        gz[n - 6] ^= 0x01; // the CRC
+        assert_eq!(
+            gunzip(&gz, 1 << 20),
+            Err(VerifyError::BodyEncoding("the body is not valid gzip"))
+        );
+        assert!(gunzip(b"not gzip at all", 1 << 20).is_err());
+        let good = gzip(b"{}");
+        assert!(
+            gunzip(&good[..good.len() - 3], 1 << 20).is_err(),
+            "truncated"
+        );
+        let mut trailing = good.clone();
+        trailing.extend_from_slice(b"junk");
+        assert!(gunzip(&trailing, 1 << 20).is_err(), "trailing bytes");
+    }
+
+    #[test]
+    fn decode_gzip_reads_content_encoding() {
+        let scheme = Scheme {
+            payload: vec![Piece::Body],
+            decode_gzip: true,
+            ..Scheme::default()
+        };
+        let method = http::Method::POST;
+        let uri: http::Uri = "/hook".parse().unwrap();
+        let json = br#"{"values":[1]}"#;
+        let gz = gzip(json);
+        let run = |enc: Option<&str>, body: &[u8]| {
+            let mut map = http::HeaderMap::new();
+            if let Some(e) = enc {
+                map.insert(
+                    http::header::CONTENT_ENCODING,
+                    http::HeaderValue::from_str(e).unwrap(),
+                );
+            }
+            let msg = Message::new(&method, &uri, &map, body, None);
+            let out = pieces(&scheme, &msg, None, None, None).map(|p| p.concat());
+            // The header is noted as read, so differing copies of it are refused.
+            assert!(msg.headers_read().contains(&http::header::CONTENT_ENCODING));
+            out
+        };
+        assert_eq!(run(Some("gzip"), &gz).unwrap(), json);
+        assert_eq!(run(Some(" X-GZIP "), &gz).unwrap(), json);
+        // No Content-Encoding, or identity: the bytes as received.
+        assert_eq!(run(None, json).unwrap(), json);
+        assert_eq!(run(Some("identity"), json).unwrap(), json);
+        for other in ["br", "deflate", "gzip, br", "compress"] {
+            assert_eq!(
+                run(Some(other), &gz),
+                Err(VerifyError::BodyEncoding(
+                    "this route decodes only Content-Encoding: gzip"
+                )),
+                "{other}"
+            );
+        }
+        assert!(matches!(
+            run(Some("gzip"), json),
+            Err(VerifyError::BodyEncoding(_))
+        ));
+        // Without decode_gzip, the body is signed as received even when gzip-encoded.
+        let raw = Scheme {
+            decode_gzip: false,
+            ..scheme.clone()
+        };
+        let mut map = http::HeaderMap::new();
+        map.insert(
+            http::header::CONTENT_ENCODING,
+            http::HeaderValue::from_static("gzip"),
+        );
+        let msg = Message::new(&method, &uri, &map, &gz, None);
+        assert_eq!(pieces(&raw, &msg, None, None, None).unwrap().concat(), gz);
     }
 
     #[test]

@@ -156,11 +156,13 @@ const CATALOGUES: &[Catalogue] = &[
     tokens::CATALOGUE,
     extra_a::CATALOGUE,
     extra_b::CATALOGUE,
+    extra_c::CATALOGUE,
 ];
 
 mod devtools;
 mod extra_a;
 mod extra_b;
+mod extra_c;
 mod messaging;
 mod payments;
 mod social;

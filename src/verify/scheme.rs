@@ -471,6 +471,13 @@ pub struct Scheme {
     /// (Adyen signs each notification item on its own, and the body could carry others the
     /// signature does not cover). Any other count fails verification.
     pub json_single_item: Option<String>,
+    /// The signed `{body}` is the body gzip-decoded when the request says `Content-Encoding:
+    /// gzip` (Airship compresses its Open Channel requests and signs the JSON before
+    /// compression). Without the header, or with `identity`, the body as received; any other
+    /// encoding fails verification. Only `{body}` is decoded (JSON reads, `{body_json_string}`
+    /// and the body hash see the bytes received), the decoded size is capped
+    /// (`payload::MAX_DECODED_BODY`), and the app still gets the compressed bytes.
+    pub decode_gzip: bool,
 }
 
 impl Default for Scheme {
@@ -504,6 +511,7 @@ impl Default for Scheme {
             param_groups: None,
             sns_topics: Vec::new(),
             json_single_item: None,
+            decode_gzip: false,
         }
     }
 }

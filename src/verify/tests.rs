@@ -560,6 +560,13 @@ fn fixtures_reject_tampered_body() {
             } else {
                 Err(VerifyError::Mismatch)
             };
+            // A gzip-encoded body (Airship): a changed byte on the wire mostly breaks the
+            // stream (its CRC) and is refused as undecodable before any key is tried; a change
+            // that still decodes must not verify.
+            let gzipped = p.scheme.decode_gzip && map.contains_key("content-encoding");
+            let refused = |r: &Result<Verified, VerifyError>| {
+                *r == changed || (gzipped && matches!(r, Err(VerifyError::BodyEncoding(_))))
+            };
             let by_params = p.scheme.needs(&Piece::FormParams) && !hashed;
             if by_params {
                 assert_eq!(
@@ -579,28 +586,19 @@ fn fixtures_reject_tampered_body() {
                     // A forgery is reported as one, even when the change also broke the JSON
                     // that Tolinku's unsigned-by-header timestamp is read from: that is read
                     // only after the MAC matched.
-                    assert_eq!(
-                        case.check(&p.scheme, &ks, &map, &bad, at(case.signed_at)),
-                        changed,
-                        "{l}: byte {pos} ^ {flip:#x}"
-                    );
+                    let r = case.check(&p.scheme, &ks, &map, &bad, at(case.signed_at));
+                    assert!(refused(&r), "{l}: byte {pos} ^ {flip:#x}: {r:?}");
                 }
             }
 
             // Appended / truncated bytes.
             let mut longer = body.clone();
             longer.push(b' ');
-            assert_eq!(
-                case.check(&p.scheme, &ks, &map, &longer, at(case.signed_at)),
-                changed,
-                "{l}: trailing space"
-            );
+            let r = case.check(&p.scheme, &ks, &map, &longer, at(case.signed_at));
+            assert!(refused(&r), "{l}: trailing space: {r:?}");
             // An empty body never verifies.
-            assert_eq!(
-                case.check(&p.scheme, &ks, &map, b"", at(case.signed_at)),
-                changed,
-                "{l}"
-            );
+            let r = case.check(&p.scheme, &ks, &map, b"", at(case.signed_at));
+            assert!(refused(&r), "{l}: empty body: {r:?}");
         }
     }
 }

@@ -6,6 +6,7 @@
 )]
 
 mod adyen;
+mod airship;
 mod diagnostics;
 mod faults;
 mod fetch;

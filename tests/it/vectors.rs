@@ -150,6 +150,21 @@ async fn replay(file: &File) {
             body.as_slice(),
             "{ctx}: body changed on the way"
         );
+        // A Content-Encoding the sender sent reaches the app as sent (Airship's gzip: the app
+        // gets the compressed bytes, hookgate verified their decoded JSON).
+        let encoding = case
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.as_str());
+        assert_eq!(
+            seen[0]
+                .headers
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{ctx}: Content-Encoding changed on the way"
+        );
         assert_eq!(seen[0].headers["hookgate-verified"], "r", "{ctx}");
 
         // The same delivery again: a duplicate, not forwarded (unless the preset cannot tell
@@ -175,8 +190,13 @@ async fn replay(file: &File) {
             let i = tampered.len() / 2;
             tampered[i] ^= 0x01;
             let a = post_exact(&url, &headers, tampered).await;
-            assert_eq!(a.status, 401, "{ctx}");
-            assert_eq!(a.error(), "invalid_signature", "{ctx}");
+            if scheme.decode_gzip && encoding.is_some() && a.status == 400 {
+                // A changed byte of a gzip stream mostly breaks it (its CRC): undecodable.
+                assert_eq!(a.error(), "bad_request", "{ctx}");
+            } else {
+                assert_eq!(a.status, 401, "{ctx}");
+                assert_eq!(a.error(), "invalid_signature", "{ctx}");
+            }
         }
 
         // No signature header at all.
