@@ -30,6 +30,7 @@ FILES+=(facebook.json instagram.json whatsapp.json twitter.json microsoft-teams.
 FILES+=(adyen.json)  # adyen/
 FILES+=(orbit.json go1.json plivo.json)  # extra-a/
 FILES+=(mailchimp.json hostedhooks.json pinwheel.json hygraph.json vmware.json)  # extra-b/
+FILES+=(airship.json)  # airship/
 
 mode=write
 case "${1:-}" in
@@ -92,6 +93,7 @@ python3 "$HERE/docs/gen_docs.py" "$TMP"          # zoom, twitch, ... dropbox (do
 "$HERE/adyen/gen.sh" "$TMP"                      # adyen (own npm ci; @adyen/api-library hmacValidator)
 "$HERE/extra-a/gen.sh" "$TMP"                    # orbit, go1 (docs, stdlib), plivo (PyPI plivo 4.63.0 signs and validates)
 "$HERE/extra-b/gen.sh" "$TMP"                    # mailchimp, hostedhooks, pinwheel, hygraph (@hygraph/utils), vmware
+"$HERE/airship/gen.sh" "$TMP"                    # airship (docs, stdlib; gzip mtime=0)
 mkdir -p "$TMP/sns"
 "$HERE/sns/gen.sh" "$TMP/sns"                    # Amazon SNS (test key, AWS's sns-validator); replayed by tests/it/sns.rs
 mkdir -p "$TMP/pubsub"

@@ -2,9 +2,7 @@
 //! and Plivo. See `super` for the builder and how a preset is proven; the vectors of each come
 //! from `tools/vectors/extra-a` (its README cites the facts).
 //!
-//! Airship, from the same list, has no preset: its Open Channel requests are sent
-//! `Content-Encoding: gzip` while `X-UA-Signature` covers the uncompressed JSON, and hookgate
-//! verifies the bytes received (it would need to inflate the body before verifying).
+//! Airship, from the same list, is in `extra_c` (its signature covers the gunzipped body).
 
 use super::{Base64, Catalogue, KeySource, Piece, Preset, Unix, B};
 
