@@ -10,6 +10,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=/dev/null
+source "$HERE/lib.sh"
 REPO="$(cd "$HERE/../.." && pwd)"
 OUT="$REPO/tests/fixtures/vectors"
 VENV="${VECTORS_VENV:-$HERE/.venv}"
@@ -43,34 +45,14 @@ esac
 log() { echo "generate.sh: $*" >&2; }
 
 # --- Python SDKs (exact tree from requirements.txt) -------------------------------------
-if [[ ! -x "$VENV/bin/python" ]] || ! cmp -s "$HERE/requirements.txt" "$VENV/.vectors-requirements.txt"; then
-  log "creating venv $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-    -r "$HERE/requirements.txt"
-  "$VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null
-  cp "$HERE/requirements.txt" "$VENV/.vectors-requirements.txt"
-fi
+ensure_venv "$VENV" "$HERE/requirements.txt"
 
 # --- py-sdks: Slack/Paddle/Twilio/Airtable SDKs, own venv (exact tree from its requirements.txt)
 PY_SDKS_VENV="${VECTORS_PY_SDKS_VENV:-$HERE/py-sdks/.venv}"
-if [[ ! -x "$PY_SDKS_VENV/bin/python" ]] || ! cmp -s "$HERE/py-sdks/requirements.txt" "$PY_SDKS_VENV/.vectors-requirements.txt"; then
-  log "creating venv $PY_SDKS_VENV"
-  rm -rf "$PY_SDKS_VENV"
-  python3 -m venv "$PY_SDKS_VENV"
-  "$PY_SDKS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-    -r "$HERE/py-sdks/requirements.txt"
-  "$PY_SDKS_VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null
-  cp "$HERE/py-sdks/requirements.txt" "$PY_SDKS_VENV/.vectors-requirements.txt"
-fi
+ensure_venv "$PY_SDKS_VENV" "$HERE/py-sdks/requirements.txt"
 
 # --- Node SDKs (exact tree from package-lock.json) --------------------------------------
-if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"; then
-  log "installing node_modules (npm ci)"
-  (cd "$HERE" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"
-fi
+ensure_node_modules "$HERE"
 
 # --- generate into a temp dir, cross-check there, then publish ---------------------------
 TMP="$(mktemp -d)"

@@ -4,10 +4,8 @@
 # Usage: gen.sh OUT_DIR
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=/dev/null
+source "$HERE/../lib.sh"
 OUT="${1:?usage: gen.sh OUT_DIR}"
-if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"; then
-  echo "extra-b/gen.sh: installing node_modules (npm ci)" >&2
-  (cd "$HERE" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"
-fi
+ensure_node_modules "$HERE"
 TZ=UTC node "$HERE/gen.mjs" "$OUT"

@@ -6,11 +6,9 @@
 # Called by ../generate.sh; usage: gen.sh OUT_DIR
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=/dev/null
+source "$HERE/../lib.sh"
 OUT="${1:?usage: gen.sh OUT_DIR}"
 python3 "$HERE/gen.py" "$OUT"
-if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"; then
-  echo "social/gen.sh: installing node_modules (npm ci)" >&2
-  (cd "$HERE" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$HERE/package-lock.json" "$HERE/node_modules/.vectors-package-lock.json"
-fi
+ensure_node_modules "$HERE"
 TZ=UTC node "$HERE/check_twitter.mjs" "$OUT"

@@ -4,14 +4,9 @@
 # then runs gen.py.  Called by ../generate.sh; usage: gen.sh OUT_DIR
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=/dev/null
+source "$HERE/../lib.sh"
 OUT="${1:?usage: gen.sh OUT_DIR}"
 VENV="${VECTORS_TOKENS_VENV:-$HERE/.venv}"
-if [[ ! -x "$VENV/bin/python" ]] || ! cmp -s "$HERE/requirements.txt" "$VENV/.vectors-requirements.txt"; then
-  echo "tokens/gen.sh: creating venv $VENV" >&2
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$HERE/requirements.txt"
-  "$VENV/bin/python" -m pip check --disable-pip-version-check >/dev/null
-  cp "$HERE/requirements.txt" "$VENV/.vectors-requirements.txt"
-fi
+ensure_venv "$VENV" "$HERE/requirements.txt"
 TZ=UTC LC_ALL=C.UTF-8 PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" "$HERE/gen.py" "$OUT"
