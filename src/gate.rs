@@ -1,5 +1,5 @@
 //! The per-request decisions, in order: route (and framing), method, precheck, capacity, body,
-//! keys (when the sender's are fetched), signature and timestamp, dedup, forward. `Gate::decide` reads as that list; each step is a
+//! keys (when the sender's are fetched), signature and timestamp, filter, dedup, forward. `Gate::decide` reads as that list; each step is a
 //! method below it, in the same order, that either hands on what the next step needs or ends the
 //! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
 //!
@@ -93,6 +93,9 @@ pub struct Handles {
 /// On an answer the app gave with a 2xx whose body could not be relayed: why (`too_large`,
 /// `timeout`, `unreadable`).
 const BODY_DROPPED: HeaderName = HeaderName::from_static("hookgate-body-dropped");
+
+/// On a delivery the route's filter dropped.
+const HOOKGATE_FILTERED: HeaderName = HeaderName::from_static("hookgate-filtered");
 
 /// How a request ends: its outcome and the answer the sender gets.
 type Answer = (Outcome, HttpResponse);
@@ -195,6 +198,7 @@ impl Gate {
         drop(msg);
         self.confirm_subscription(active, &route, &body, verified.is_some(), notes)
             .await?;
+        self.filter(&route, &parts, &body, notes)?;
         let claim = self
             .claim(active, handles, &route, dedup_key, notes)
             .await?;
@@ -574,6 +578,52 @@ impl Gate {
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
         Err((Outcome::Handshake, resp))
+    }
+
+    /// After verification, before dedup: the route's `filter`. A delivery it does not match is
+    /// answered `filter_status` with `Hookgate-Filtered: true` and not forwarded (nor
+    /// remembered: a redelivery is filtered again). An expression that fails on this delivery
+    /// counts as no match, and is counted. Observe mode: noted, and forwarded anyway.
+    fn filter(
+        &self,
+        route: &Route,
+        parts: &http::request::Parts,
+        body: &Bytes,
+        notes: &mut Notes,
+    ) -> Step<()> {
+        let Some(filter) = &route.filter else {
+            return Ok(());
+        };
+        let input = crate::filter::Input {
+            body,
+            headers: &parts.headers,
+            query: parts.uri.query(),
+            route: &route.name,
+            event_id: notes.event_id.as_deref(),
+        };
+        let matched = filter.matches(&input).unwrap_or_else(|e| {
+            self.recorder
+                .metrics
+                .filter_errors
+                .with_label_values(&[&*route.name])
+                .inc();
+            notes.detail = Some(format!("the filter could not be evaluated: {e}"));
+            false
+        });
+        if matched {
+            return Ok(());
+        }
+        if route.mode == Mode::Observe {
+            notes
+                .detail
+                .get_or_insert_with(|| "the filter would have dropped this delivery".to_owned());
+            return Ok(());
+        }
+        let mut resp = Response::new(Full::new(Bytes::new()));
+        *resp.status_mut() = route.filter_status;
+        resp.headers_mut()
+            .insert(HOOKGATE_FILTERED, HeaderValue::from_static("true"));
+        Err((Outcome::Filtered, resp))
     }
 
     /// The delivery id of a verified request, when its route reads one: the id is noted for the

@@ -27,6 +27,7 @@ pub mod verify;
 pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod diagnostics;
+pub(crate) mod filter;
 pub(crate) mod forward;
 pub(crate) mod gate;
 pub(crate) mod handshake;

@@ -40,6 +40,9 @@ pub struct Metrics {
     /// the age of the copy in use, and whether the last fetch failed.
     pub fetch_age: GaugeVec,
     pub fetch_failing: IntGaugeVec,
+    /// Route filters that could not be evaluated on a delivery (a field the body lacks): each
+    /// counted as no match.
+    pub filter_errors: IntCounterVec,
     /// Whether the dedup store counts its entries and evictions (the memory store does; Redis
     /// does not): their series exist only then, absent rather than a misleading 0.
     dedup_series: bool,
@@ -129,6 +132,13 @@ impl Metrics {
                 ),
                 &["url"],
             )?,
+            filter_errors: IntCounterVec::new(
+                Opts::new(
+                    "hookgate_filter_errors_total",
+                    "Deliveries whose route filter failed to evaluate (a missing field, a type mismatch), counted as no match, by route.",
+                ),
+                &["route"],
+            )?,
             dedup_evictions: IntCounterVec::new(
                 Opts::new(
                     "hookgate_dedup_evictions_total",
@@ -186,6 +196,7 @@ impl Metrics {
         r.register(Box::new(m.dedup_evictions.clone()))?;
         r.register(Box::new(m.fetch_age.clone()))?;
         r.register(Box::new(m.fetch_failing.clone()))?;
+        r.register(Box::new(m.filter_errors.clone()))?;
         r.register(Box::new(m.dedup_unsettled.clone()))?;
         r.register(Box::new(m.config_reloads.clone()))?;
         r.register(Box::new(m.verified.clone()))?;

@@ -56,10 +56,13 @@ pub enum Outcome {
     /// The sender's published keys (a JWK Set, an SNS certificate) could not be fetched: the
     /// request is neither accepted nor called forged; the sender retries.
     KeyUnavailable,
+    /// Verified, but the route's `filter` does not want it: answered (the route's
+    /// `filter_status`, 200 by default) with `Hookgate-Filtered: true`, not forwarded.
+    Filtered,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 23] = [
+    pub const ALL: [Outcome; 24] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -83,6 +86,7 @@ impl Outcome {
         Self::QueueFull,
         Self::QueueUnavailable,
         Self::KeyUnavailable,
+        Self::Filtered,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -117,13 +121,14 @@ impl Outcome {
             Self::QueueFull => "queue_full",
             Self::QueueUnavailable => "queue_unavailable",
             Self::KeyUnavailable => "key_unavailable",
+            Self::Filtered => "filtered",
         }
     }
 
     /// The status hookgate answers with; `reject` is the route's status for failed verification.
     pub fn status(self, reject: StatusCode) -> StatusCode {
         match self {
-            Self::Forwarded | Self::Duplicate | Self::Handshake => StatusCode::OK,
+            Self::Forwarded | Self::Duplicate | Self::Handshake | Self::Filtered => StatusCode::OK,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -115,7 +115,11 @@ impl Recorder {
             .is_some_and(|r| r.mode == Mode::Observe);
         let rejection = (!matches!(
             outcome,
-            Outcome::Forwarded | Outcome::Duplicate | Outcome::Handshake | Outcome::Queued
+            Outcome::Forwarded
+                | Outcome::Duplicate
+                | Outcome::Handshake
+                | Outcome::Queued
+                | Outcome::Filtered
         ))
         .then(|| self.rejection(notes, outcome, status, observe));
         let level = match outcome {

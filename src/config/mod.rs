@@ -419,6 +419,9 @@ pub struct Route {
     pub jwks_url: Option<String>,
     /// `provider: sns`: hookgate confirms subscriptions itself (`sns.confirm_subscription`).
     pub sns_confirm: bool,
+    /// Deliveries this does not match are answered `filter_status`, not forwarded.
+    pub filter: Option<crate::filter::Filter>,
+    pub filter_status: StatusCode,
 }
 
 impl Route {

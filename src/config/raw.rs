@@ -472,6 +472,11 @@ pub(super) struct RawRoute {
     pub verify_token: Option<RawSecret>,
     /// `provider: sns`: the topics accepted, and whether hookgate confirms subscriptions.
     pub sns: Option<RawSns>,
+    /// A CEL expression over the verified delivery (`body`, `headers`, `query`, `route`,
+    /// `event_id`); a delivery it does not match is answered, not forwarded.
+    pub filter: Option<String>,
+    /// The answer to a delivery the filter drops: a 2xx. Default 200.
+    pub filter_status: Option<u16>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -197,6 +197,7 @@ impl Validator<'_> {
                 r.name
             ));
         }
+        let (filter, filter_status) = self.filter(path, &r);
         let keys = if fetched_keys {
             if !r.secrets.is_empty() {
                 self.problem(
@@ -257,7 +258,47 @@ impl Validator<'_> {
             delivery,
             jwks_url,
             sns_confirm,
+            filter,
+            filter_status,
         })
+    }
+
+    /// `filter:` compiled (a problem names the expression's own line and column), and
+    /// `filter_status`, a 2xx.
+    fn filter(&mut self, path: &str, r: &RawRoute) -> (Option<crate::filter::Filter>, StatusCode) {
+        let filter = r.filter.as_deref().and_then(|src| {
+            crate::filter::Filter::compile(src)
+                .map_err(|e| {
+                    self.problem(
+                        format!("{path}.filter"),
+                        format!(
+                            "expression line {}, column {}: {}",
+                            e.line, e.column, e.message
+                        ),
+                    )
+                })
+                .ok()
+        });
+        let status = match r.filter_status {
+            None => StatusCode::OK,
+            Some(s) => match StatusCode::from_u16(s) {
+                Ok(s) if s.is_success() => s,
+                _ => {
+                    self.problem(
+                        format!("{path}.filter_status"),
+                        format!("{s} is not a 2xx: the sender must take a filtered delivery as delivered"),
+                    );
+                    StatusCode::OK
+                }
+            },
+        };
+        if r.filter_status.is_some() && r.filter.is_none() {
+            self.problem(
+                format!("{path}.filter_status"),
+                "filter_status needs a filter",
+            );
+        }
+        (filter, status)
     }
 
     /// The route's JWK Set URL: `verify.jwt.jwks_url`, else the preset's. Only for public-key

@@ -10,6 +10,7 @@ mod airship;
 mod diagnostics;
 mod faults;
 mod fetch;
+mod filters;
 mod handshakes;
 mod harness;
 mod hostile;

@@ -499,3 +499,49 @@ async fn a_reload_keeps_the_body_budget_unless_its_size_changes() {
     }
     assert_eq!(up.count(), 3);
 }
+
+/// A route's `filter` changes on a live reload: the next delivery is decided by the new one.
+#[tokio::test]
+async fn a_changed_filter_applies_after_a_reload() {
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = dir.path().join("hookgate.yaml");
+    let route = |filter: &str| {
+        format!(
+            "{}    filter: \"{filter}\"\n",
+            signed_route(
+                "custom",
+                "/hook",
+                "[ { id: current, env: HG_RELOAD_SECRET } ]"
+            )
+        )
+    };
+    std::fs::write(
+        &cfg,
+        config(port, admin, &up.url(), &route("body.type == 'other'")),
+    )
+    .unwrap();
+    let hg = Running::start(dir.path(), &cfg, port, admin, &["--watch-interval", "0s"]).await;
+    let url = hg.url("/hook");
+    let secret = "env-secret-for-reload-tests";
+    assert_eq!(deliver(&url, secret, "f1").await, 200);
+    assert_eq!(up.count(), 0, "filtered by the first expression");
+
+    std::fs::write(
+        &cfg,
+        config(port, admin, &up.url(), &route("body.type == 'reload.test'")),
+    )
+    .unwrap();
+    hg.hangup();
+    hg.wait_reloads("success", 1.0).await;
+    assert_eq!(deliver(&url, secret, "f2").await, 200);
+    assert_eq!(up.count(), 1, "the new expression lets it through");
+
+    // An expression that does not compile is refused: the one in force stays.
+    std::fs::write(&cfg, config(port, admin, &up.url(), &route("body.type =="))).unwrap();
+    hg.hangup();
+    hg.wait_reloads("failure", 1.0).await;
+    assert_eq!(deliver(&url, secret, "f3").await, 200);
+    assert_eq!(up.count(), 2);
+}

@@ -1,0 +1,190 @@
+//! Route filters: a CEL expression (the Common Expression Language of Kubernetes, Envoy and
+//! ngrok, by the `cel` crate) over a verified delivery, deciding whether the app gets it.
+//!
+//! Compiled once, when the config loads: a syntax error or a name the expression cannot see is
+//! a config problem with its line and column. Evaluated per delivery, after verification and
+//! before dedup, over `body` (the JSON body, or a form body's fields), `headers` (lower-case
+//! names, first values), `query` (the query string's parameters), `route` and `event_id`. A
+//! runtime error (a field the body lacks) is reported to the caller, which counts it and treats
+//! it as no match. Knows nothing of HTTP beyond the header map it is handed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use http::HeaderMap;
+
+/// The names an expression may use.
+pub const VARIABLES: [&str; 5] = ["body", "headers", "query", "route", "event_id"];
+
+/// A compiled filter expression.
+#[derive(Clone)]
+pub struct Filter {
+    program: Arc<cel::Program>,
+    env: Arc<cel::Env>,
+    source: Arc<str>,
+}
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Filter").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// Why an expression does not compile: where (1-based, in the expression's own text) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// What an expression sees of a delivery.
+pub struct Input<'a> {
+    pub body: &'a [u8],
+    pub headers: &'a HeaderMap,
+    pub query: Option<&'a str>,
+    pub route: &'a str,
+    pub event_id: Option<&'a str>,
+}
+
+impl Filter {
+    pub fn compile(source: &str) -> Result<Self, CompileError> {
+        let env = Arc::new(cel::Env::stdlib());
+        let program = env.compile(source).map_err(|errors| {
+            let first = errors.errors.first();
+            CompileError {
+                line: first.map_or(1, |e| usize::try_from(e.pos.0).unwrap_or(1).max(1)),
+                column: first.map_or(1, |e| usize::try_from(e.pos.1).unwrap_or(0) + 1),
+                message: first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone()),
+            }
+        })?;
+        // CEL here is checked dynamically: catch the misspelt name at load, not per request.
+        let references = program.references();
+        let mut unknown: Vec<&str> = references
+            .variables()
+            .into_iter()
+            .filter(|v| !VARIABLES.contains(v) && !bound_by_macro(source, v))
+            .collect();
+        unknown.sort_unstable();
+        if let Some(name) = unknown.first() {
+            let (line, column) = position_of(source, name);
+            return Err(CompileError {
+                line,
+                column,
+                message: format!(
+                    "unknown name {name:?}; an expression sees {}",
+                    VARIABLES.join(", ")
+                ),
+            });
+        }
+        Ok(Self {
+            program: Arc::new(program),
+            env,
+            source: source.into(),
+        })
+    }
+
+    /// The expression as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether `input` matches: the expression's value is `true`. `Err` when evaluating
+    /// failed (a missing field, a type mismatch) or the value is not a boolean: the caller
+    /// counts it and treats it as no match.
+    pub fn matches(&self, input: &Input<'_>) -> Result<bool, String> {
+        let mut ctx = cel::Context::with_env(self.env.clone());
+        ctx.add_variable_from_value("body", body_value(input.body));
+        ctx.add_variable_from_value("headers", strings(headers(input.headers)));
+        ctx.add_variable_from_value("query", strings(pairs(input.query.unwrap_or(""))));
+        ctx.add_variable_from_value("route", input.route.to_owned());
+        ctx.add_variable_from_value(
+            "event_id",
+            input
+                .event_id
+                .map_or(cel::Value::Null, |id| id.to_owned().into()),
+        );
+        match self.program.execute(&ctx) {
+            Ok(cel::Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!("the expression gave {other:?}, not true or false")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Whether `name` is the variable a comprehension macro binds in `source` (`all(x, ...)`,
+/// `exists(x, ...)`, `exists_one`, `map`, `filter`): such names are the expression's own.
+fn bound_by_macro(source: &str, name: &str) -> bool {
+    ["all", "exists", "exists_one", "map", "filter"]
+        .iter()
+        .any(|m| {
+            let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+            compact.contains(&format!(".{m}({name},"))
+        })
+}
+
+/// The first place `name` stands in `source`, 1-based.
+fn position_of(source: &str, name: &str) -> (usize, usize) {
+    for (i, line) in source.lines().enumerate() {
+        if let Some(col) = line.find(name) {
+            return (i + 1, col + 1);
+        }
+    }
+    (1, 1)
+}
+
+/// The JSON body as a CEL value; a form body's fields (first value of each); else null.
+fn body_value(body: &[u8]) -> cel::Value {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Ok(v) = cel::to_value(json) {
+            return v;
+        }
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if text.contains('=') && !text.trim_start().starts_with(['{', '[']) => {
+            strings(pairs(text))
+        }
+        _ => cel::Value::Null,
+    }
+}
+
+fn headers(map: &HeaderMap) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, value) in map {
+        if let Ok(v) = value.to_str() {
+            out.entry(name.as_str().to_owned())
+                .or_insert_with(|| v.to_owned());
+        }
+    }
+    out
+}
+
+/// `a=1&b=2` decoded, the first value of each name.
+fn pairs(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(crate::verify::form_decode(k.as_bytes()))
+            .or_insert_with(|| crate::verify::form_decode(v.as_bytes()));
+    }
+    out
+}
+
+fn strings(map: BTreeMap<String, String>) -> cel::Value {
+    cel::to_value(map).unwrap_or(cel::Value::Null)
+}
+
+#[cfg(test)]
+mod tests;

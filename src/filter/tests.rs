@@ -1,0 +1,75 @@
+use super::*;
+
+fn input<'a>(body: &'a [u8], headers: &'a HeaderMap, query: Option<&'a str>) -> Input<'a> {
+    Input {
+        body,
+        headers,
+        query,
+        route: "links",
+        event_id: Some("evt_1"),
+    }
+}
+
+#[test]
+fn the_issues_example_matches_what_it_says() {
+    let f = Filter::compile(
+        "body.event in ['link.clicked', 'install.tracked'] && body.data.campaign.startsWith('paid_')",
+    )
+    .unwrap();
+    let h = HeaderMap::new();
+    let yes = br#"{"event":"link.clicked","data":{"campaign":"paid_spring"}}"#;
+    let other_event = br#"{"event":"link.created","data":{"campaign":"paid_spring"}}"#;
+    let organic = br#"{"event":"install.tracked","data":{"campaign":"organic"}}"#;
+    assert_eq!(f.matches(&input(yes, &h, None)), Ok(true));
+    assert_eq!(f.matches(&input(other_event, &h, None)), Ok(false));
+    assert_eq!(f.matches(&input(organic, &h, None)), Ok(false));
+    // A body without the field: an error, which the caller counts as no match.
+    assert!(f
+        .matches(&input(br#"{"event":"link.clicked"}"#, &h, None))
+        .is_err());
+}
+
+#[test]
+fn headers_query_route_event_id_and_form_bodies_are_seen() {
+    let mut h = HeaderMap::new();
+    h.insert("x-event-type", "push".parse().unwrap());
+    let f = Filter::compile(
+        "headers['x-event-type'] == 'push' && query.tenant == 'a b' && route == 'links' && event_id == 'evt_1' && body.Kind == 'sms'",
+    )
+    .unwrap();
+    assert_eq!(
+        f.matches(&input(b"Kind=sms&To=%2B1", &h, Some("tenant=a+b"))),
+        Ok(true)
+    );
+    assert_eq!(
+        f.matches(&input(b"Kind=mms", &h, Some("tenant=a+b"))),
+        Ok(false)
+    );
+}
+
+#[test]
+fn macros_bind_their_own_names() {
+    let f = Filter::compile("body.items.exists(i, i.sku == 'A1')").unwrap();
+    let h = HeaderMap::new();
+    assert_eq!(
+        f.matches(&input(br#"{"items":[{"sku":"B"},{"sku":"A1"}]}"#, &h, None)),
+        Ok(true)
+    );
+}
+
+#[test]
+fn bad_expressions_are_refused_with_their_position() {
+    let e = Filter::compile("body.event ==").unwrap_err();
+    assert_eq!(e.line, 1, "{e}");
+    assert!(e.column >= 1, "{e}");
+    let e = Filter::compile("body.a == 1 &&\n  bdy.b == 2").unwrap_err();
+    assert_eq!((e.line, e.column), (2, 3), "{e}");
+    assert!(e.message.contains("bdy"), "{e}");
+}
+
+#[test]
+fn a_non_boolean_result_is_an_error() {
+    let f = Filter::compile("body.n").unwrap();
+    let h = HeaderMap::new();
+    assert!(f.matches(&input(br#"{"n":1}"#, &h, None)).is_err());
+}

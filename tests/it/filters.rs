@@ -1,0 +1,157 @@
+//! Route filters (`filter:`, a CEL expression) through the real proxy: verified deliveries the
+//! filter does not match are answered with `Hookgate-Filtered: true`, never forwarded, and
+//! counted; the ones it matches go on; an expression that fails on a delivery counts as no
+//! match and is counted; observe mode forwards anyway; bad expressions are refused at load
+//! with their own line and column.
+
+use crate::harness::*;
+use crate::proxy::{config, refs, signed, ENV, SECRET};
+
+const NOW: i64 = 1_764_000_000;
+
+fn filtered_route(filter: &str, extra: &str) -> String {
+    format!(
+        r#"  - name: links
+    path: /links
+    verify:
+      header: X-Signature
+      prefix: "sha256="
+      signed_payload: "{{timestamp}}.{{body}}"
+      timestamp: {{ header: X-Timestamp, format: unix }}
+    dedup_key: {{ json: /id }}
+    secrets:
+      - {{ id: current, env: CUR }}
+    filter: "{filter}"
+{extra}"#
+    )
+}
+
+const PAID_CLICKS: &str =
+    "body.event in ['link.clicked', 'install.tracked'] && body.data.campaign.startsWith('paid_')";
+
+async fn send(proxy: &Proxy, id: &str, event: &str, campaign: Option<&str>) -> Answer {
+    let data = campaign.map_or("{}".to_owned(), |c| format!(r#"{{"campaign":"{c}"}}"#));
+    let body = format!(r#"{{"id":"{id}","event":"{event}","data":{data}}}"#);
+    post(
+        &proxy.url("/links"),
+        &refs(&signed(SECRET, NOW, &body)),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn unwanted_events_are_answered_and_never_forwarded() {
+    let up = Upstream::ok().await;
+    let yaml = config(&filtered_route(PAID_CLICKS, ""), "");
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+
+    let a = send(&proxy, "e1", "link.clicked", Some("paid_spring")).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert!(a.headers.get("hookgate-filtered").is_none());
+    assert_eq!(up.count(), 1);
+
+    for (id, event, campaign) in [
+        ("e2", "link.created", Some("paid_spring")),
+        ("e3", "install.tracked", Some("organic")),
+    ] {
+        let a = send(&proxy, id, event, campaign).await;
+        assert_eq!(a.status, 200, "{id}: {:?}", a.body);
+        assert_eq!(a.headers["hookgate-filtered"], "true", "{id}");
+    }
+    // A body without the field the expression reads: an error, counted, and no match.
+    let a = send(&proxy, "e4", "link.clicked", None).await;
+    assert_eq!(a.headers["hookgate-filtered"], "true");
+    assert_eq!(up.count(), 1, "a filtered event reached the app");
+
+    // Filtered deliveries are not remembered: the same event, still unwanted, is filtered
+    // again rather than answered as a duplicate.
+    let a = send(&proxy, "e2", "link.created", Some("paid_spring")).await;
+    assert_eq!(a.headers["hookgate-filtered"], "true");
+    assert!(a.headers.get("hookgate-duplicate").is_none());
+
+    // A forgery is refused before any filter runs.
+    let body = r#"{"id":"e5","event":"link.created","data":{}}"#;
+    let a = post(
+        &proxy.url("/links"),
+        &refs(&signed("not-the-secret", NOW, body)),
+        body,
+    )
+    .await;
+    assert_eq!(a.status, 401);
+
+    assert_eq!(
+        proxy
+            .metric("hookgate_requests_total{outcome=\"filtered\",route=\"links\"}")
+            .await,
+        4.0
+    );
+    assert_eq!(
+        proxy
+            .metric("hookgate_filter_errors_total{route=\"links\"}")
+            .await,
+        1.0
+    );
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn the_answer_to_a_filtered_event_is_configurable_and_observe_mode_forwards() {
+    let up = Upstream::ok().await;
+    let yaml = config(
+        &filtered_route("body.event == 'wanted'", "    filter_status: 202\n"),
+        "",
+    );
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+    let a = send(&proxy, "o1", "unwanted", None).await;
+    assert_eq!(a.status, 202);
+    assert_eq!(up.count(), 0);
+    proxy.stop().await;
+
+    let yaml = config(
+        &filtered_route("body.event == 'wanted'", "    mode: observe\n"),
+        "",
+    );
+    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+    let a = send(&proxy, "o2", "unwanted", None).await;
+    assert_eq!(a.status, 200);
+    assert!(a.headers.get("hookgate-filtered").is_none());
+    assert_eq!(
+        up.count(),
+        1,
+        "observe mode forwards what the filter would drop"
+    );
+    proxy.stop().await;
+}
+
+#[test]
+fn bad_expressions_are_refused_at_load_with_their_position() {
+    let parse = |route: &str| {
+        hookgate::config::parse(
+            &config(route, "").replace("{upstream}", "http://127.0.0.1:1"),
+            "test.yaml",
+            std::path::Path::new("."),
+            &|n: &str| {
+                ENV.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            hookgate::config::Secrets::Load,
+        )
+        .err()
+        .map(|e| e.to_string())
+    };
+    let err = parse(&filtered_route("body.event ==", "")).unwrap();
+    assert!(
+        err.contains("routes[1].filter") && err.contains("expression line 1, column"),
+        "{err}"
+    );
+    let err = parse(&filtered_route("bdy.event == 'x'", "")).unwrap();
+    assert!(
+        err.contains("expression line 1, column 1") && err.contains("bdy"),
+        "{err}"
+    );
+    let err = parse(&filtered_route("body.a == 1", "    filter_status: 500\n")).unwrap();
+    assert!(err.contains("filter_status"), "{err}");
+    assert_eq!(parse(&filtered_route(PAID_CLICKS, "")), None);
+}
