@@ -7,7 +7,7 @@
 //! What a user of the crate needs is public: running hookgate (`app`, `config`, `clock`,
 //! `reload`, `logging`), verifying and signing deliveries in-process (`verify`, `sender`,
 //! `secret`), the dedup stores (`dedup`), outbound fetches of what senders publish
-//! (`fetch`: key sets, certificates) and the outcome codes answers carry (`outcome`). The
+//! (`fetch`: key sets, certificates), route filters (`filter`) and the outcome codes answers carry (`outcome`). The
 //! rest is the request path's own machinery.
 
 pub mod app;
@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod dedup;
 pub mod fetch;
+pub mod filter;
 pub mod logging;
 pub mod outcome;
 pub mod queue;
@@ -27,7 +28,7 @@ pub mod verify;
 pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod diagnostics;
-pub(crate) mod filter;
+
 pub(crate) mod forward;
 pub(crate) mod gate;
 pub(crate) mod handshake;
