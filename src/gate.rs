@@ -198,7 +198,7 @@ impl Gate {
         drop(msg);
         self.confirm_subscription(active, &route, &body, verified.is_some(), notes)
             .await?;
-        self.filter(&route, &parts, &body, notes)?;
+        let rule = self.filter(&route, &parts, &body, notes)?;
         let claim = self
             .claim(active, handles, &route, dedup_key, notes)
             .await?;
@@ -207,7 +207,7 @@ impl Gate {
             series: active
                 .series(Some(&route), self.recorder.unrouted())
                 .clone(),
-            parts: outbound(parts, &route, &collapse),
+            parts: outbound(parts, &route, &collapse, rule),
             body,
             peer,
             claim,
@@ -580,44 +580,56 @@ impl Gate {
         Err((Outcome::Handshake, resp))
     }
 
-    /// After verification, before dedup: the route's `filter`. A delivery it does not match is
-    /// answered `filter_status` with `Hookgate-Filtered: true` and not forwarded (nor
-    /// remembered: a redelivery is filtered again). An expression that fails on this delivery
-    /// counts as no match, and is counted. Observe mode: noted, and forwarded anyway.
-    fn filter(
+    /// After verification, before dedup: the route's `filter`, then its `rules`. A delivery
+    /// the filter does not match is answered `filter_status` with `Hookgate-Filtered: true` and
+    /// not forwarded (nor remembered: a redelivery is filtered again); observe mode notes it
+    /// and forwards anyway. The first rule that matches gives the path the app gets it on. An
+    /// expression that fails on this delivery counts as no match, and is counted.
+    fn filter<'r>(
         &self,
-        route: &Route,
+        route: &'r Route,
         parts: &http::request::Parts,
         body: &Bytes,
         notes: &mut Notes,
-    ) -> Step<()> {
-        let Some(filter) = &route.filter else {
-            return Ok(());
-        };
+    ) -> Step<Option<&'r PathAndQuery>> {
+        if route.filter.is_none() && route.rules.is_empty() {
+            return Ok(None);
+        }
+        let event_id = notes.event_id.clone();
         let input = crate::filter::Input {
             body,
             headers: &parts.headers,
             query: parts.uri.query(),
             route: &route.name,
-            event_id: notes.event_id.as_deref(),
+            event_id: event_id.as_deref(),
         };
-        let matched = filter.matches(&input).unwrap_or_else(|e| {
-            self.recorder
-                .metrics
-                .filter_errors
-                .with_label_values(&[&*route.name])
-                .inc();
-            notes.detail = Some(format!("the filter could not be evaluated: {e}"));
-            false
-        });
-        if matched {
-            return Ok(());
+        let mut failed = None;
+        let mut eval = |f: &crate::filter::Filter| {
+            f.matches(&input).unwrap_or_else(|e| {
+                self.recorder
+                    .metrics
+                    .filter_errors
+                    .with_label_values(&[&*route.name])
+                    .inc();
+                failed.get_or_insert(e);
+                false
+            })
+        };
+        let wanted = route.filter.as_ref().is_none_or(&mut eval);
+        let rule = route.rules.iter().find(|r| eval(&r.when));
+        if let Some(e) = failed {
+            notes
+                .detail
+                .get_or_insert_with(|| format!("an expression could not be evaluated: {e}"));
+        }
+        if wanted {
+            return Ok(rule.map(|r| &r.path));
         }
         if route.mode == Mode::Observe {
             notes
                 .detail
                 .get_or_insert_with(|| "the filter would have dropped this delivery".to_owned());
-            return Ok(());
+            return Ok(rule.map(|r| &r.path));
         }
         let mut resp = Response::new(Full::new(Bytes::new()));
         *resp.status_mut() = route.filter_status;
@@ -906,7 +918,20 @@ fn outbound(
     mut parts: http::request::Parts,
     route: &Route,
     collapse: &[HeaderName],
+    rule: Option<&PathAndQuery>,
 ) -> http::request::Parts {
+    // A rule's path, with the request's query (which the policy below may drop).
+    if let Some(path) = rule {
+        let target = match parts.uri.query() {
+            Some(q) => format!("{}?{q}", path.path()),
+            None => path.path().to_owned(),
+        };
+        let mut uri = http::uri::Parts::from(parts.uri.clone());
+        uri.path_and_query = target.parse::<PathAndQuery>().ok();
+        if let Ok(u) = Uri::from_parts(uri) {
+            parts.uri = u;
+        }
+    }
     for name in collapse {
         if let Some(v) = parts.headers.get(name).cloned() {
             parts.headers.insert(name.clone(), v);

@@ -422,6 +422,15 @@ pub struct Route {
     /// Deliveries this does not match are answered `filter_status`, not forwarded.
     pub filter: Option<crate::filter::Filter>,
     pub filter_status: StatusCode,
+    /// In order: the first whose expression matches picks the path the app gets it on.
+    pub rules: Vec<Rule>,
+}
+
+/// A route's rule: deliveries `when` matches go to `path` on the upstream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub when: crate::filter::Filter,
+    pub path: http::uri::PathAndQuery,
 }
 
 impl Route {

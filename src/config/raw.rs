@@ -477,6 +477,21 @@ pub(super) struct RawRoute {
     pub filter: Option<String>,
     /// The answer to a delivery the filter drops: a 2xx. Default 200.
     pub filter_status: Option<u16>,
+    /// `[{ when: CEL, path: /app/path }, ...]`: the first rule whose `when` matches sends the
+    /// delivery to its `path` on the upstream; none matches, the request's own path.
+    pub rules: Option<Vec<RawRule>>,
+}
+
+/// One of a route's `rules`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    /// A CEL expression, as `filter:`.
+    pub when: String,
+    /// The path the app gets the delivery on (the request's query string kept).
+    pub path: String,
+    /// Another upstream: not supported yet (one `upstream.url` per hookgate).
+    pub upstream: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -198,6 +198,7 @@ impl Validator<'_> {
             ));
         }
         let (filter, filter_status) = self.filter(path, &r);
+        let rules = self.rules(path, &r);
         let keys = if fetched_keys {
             if !r.secrets.is_empty() {
                 self.problem(
@@ -260,6 +261,7 @@ impl Validator<'_> {
             sns_confirm,
             filter,
             filter_status,
+            rules,
         })
     }
 
@@ -299,6 +301,50 @@ impl Validator<'_> {
             );
         }
         (filter, status)
+    }
+
+    /// `rules:`, each compiled like a filter, its path an absolute path without a query.
+    fn rules(&mut self, path: &str, r: &RawRoute) -> Vec<Rule> {
+        let mut rules = Vec::new();
+        for (j, raw) in r.rules.iter().flatten().enumerate() {
+            let rp = format!("{path}.rules[{j}]");
+            if raw.upstream.is_some() {
+                self.problem(
+                    format!("{rp}.upstream"),
+                    "rules send to the one upstream.url for now; give a path on it",
+                );
+            }
+            let ok_path = raw.path.starts_with('/') && !raw.path.contains(['?', '#']);
+            let parsed = raw
+                .path
+                .parse::<http::uri::PathAndQuery>()
+                .ok()
+                .filter(|_| ok_path);
+            if parsed.is_none() {
+                self.problem(
+                    format!("{rp}.path"),
+                    format!(
+                        "{:?} must be a path like /webhooks/clicks (no query)",
+                        raw.path
+                    ),
+                );
+            }
+            let when = crate::filter::Filter::compile(&raw.when)
+                .map_err(|e| {
+                    self.problem(
+                        format!("{rp}.when"),
+                        format!(
+                            "expression line {}, column {}: {}",
+                            e.line, e.column, e.message
+                        ),
+                    )
+                })
+                .ok();
+            if let (Some(when), Some(path)) = (when, parsed) {
+                rules.push(Rule { when, path });
+            }
+        }
+        rules
     }
 
     /// The route's JWK Set URL: `verify.jwt.jwks_url`, else the preset's. Only for public-key

@@ -155,3 +155,74 @@ fn bad_expressions_are_refused_at_load_with_their_position() {
     assert!(err.contains("filter_status"), "{err}");
     assert_eq!(parse(&filtered_route(PAID_CLICKS, "")), None);
 }
+
+#[tokio::test]
+async fn rules_send_each_event_type_to_its_own_path_with_the_exact_bytes() {
+    let up = Upstream::ok().await;
+    let route = format!(
+        "{}    rules:\n      - {{ when: \"body.event == 'link.clicked'\", path: /app/clicks }}\n      - {{ when: \"body.event.startsWith('install.')\", path: /app/installs }}\n",
+        filtered_route("body.event != 'ignored'", "")
+    );
+    let proxy = Proxy::start(
+        &config(&route, ""),
+        &up.url(),
+        ENV,
+        TestClock::at(NOW).clock(),
+    )
+    .await;
+    let cases = [
+        ("r1", "link.clicked", "/app/clicks?tenant=a"),
+        ("r2", "install.tracked", "/app/installs?tenant=a"),
+        ("r3", "link.created", "/links?tenant=a"),
+    ];
+    for (id, event, _) in cases {
+        let body = format!(r#"{{"id":"{id}","event":"{event}","data":{{}}}}"#);
+        let a = post(
+            &proxy.url("/links?tenant=a"),
+            &refs(&signed(SECRET, NOW, &body)),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{id}: {:?}", a.body);
+        let got = up.requests().pop().unwrap();
+        assert_eq!(got.body.as_ref(), body.as_bytes(), "{id}: the exact bytes");
+    }
+    let paths: Vec<String> = up.requests().iter().map(|r| r.uri.to_string()).collect();
+    let want: Vec<&str> = cases.iter().map(|(_, _, p)| *p).collect();
+    assert_eq!(paths, want);
+    // The filter still decides first.
+    let a = send(&proxy, "r4", "ignored", None).await;
+    assert_eq!(a.headers["hookgate-filtered"], "true");
+    assert_eq!(up.count(), 3);
+    proxy.stop().await;
+}
+
+#[test]
+fn bad_rules_are_refused_at_load() {
+    let parse = |rules: &str| {
+        let route = format!("{}    rules:\n{rules}", filtered_route("true", ""));
+        hookgate::config::parse(
+            &config(&route, "").replace("{upstream}", "http://127.0.0.1:1"),
+            "test.yaml",
+            std::path::Path::new("."),
+            &|n: &str| {
+                ENV.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            hookgate::config::Secrets::Load,
+        )
+        .err()
+        .map(|e| e.to_string())
+    };
+    let err = parse("      - { when: \"body.x ==\", path: /a }\n").unwrap();
+    assert!(
+        err.contains("rules[0].when") && err.contains("expression line 1"),
+        "{err}"
+    );
+    let err = parse("      - { when: \"true\", path: \"a?b=1\" }\n").unwrap();
+    assert!(err.contains("rules[0].path"), "{err}");
+    let err = parse("      - { when: \"true\", path: /a, upstream: other }\n").unwrap();
+    assert!(err.contains("rules[0].upstream"), "{err}");
+    assert_eq!(parse("      - { when: \"true\", path: /a }\n"), None);
+}
