@@ -47,6 +47,12 @@ enum Command {
         /// Do not read secrets (for linting rendered configs in CI).
         #[arg(long)]
         no_secrets: bool,
+        /// A route's name: say what its filter and rules do with `--body` (a real event).
+        #[arg(long, value_name = "ROUTE", requires = "body")]
+        explain: Option<String>,
+        /// The event `--explain` runs through the route (`-` for stdin).
+        #[arg(long, requires = "explain")]
+        body: Option<PathBuf>,
     },
     /// Print the headers a route's sender would attach to a body, ready for curl.
     Sign {
@@ -80,6 +86,10 @@ enum Command {
         /// Which of the route's secrets to sign with (its id); the first when absent.
         #[arg(long)]
         secret: Option<String>,
+        /// A real event to send (`-` for stdin) instead of the sample: see what the route's
+        /// filter and rules do with it.
+        #[arg(long)]
+        body: Option<PathBuf>,
         /// Use the demo's secrets for variables that are not set (as `hookgate demo` does).
         #[arg(long)]
         demo_secrets: bool,
@@ -191,13 +201,25 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             runtime()?.block_on(serve(config, source))
         }
-        Command::Check { no_secrets } => {
-            let secrets = if no_secrets {
+        Command::Check {
+            no_secrets,
+            explain,
+            body,
+        } => {
+            let secrets = if no_secrets || explain.is_some() {
                 Secrets::Skip
             } else {
                 Secrets::Load
             };
             let config = load(&path, &ProcessEnv, secrets)?;
+            if let (Some(route), Some(body)) = (explain, body) {
+                let body = read_body(&body)?;
+                print!(
+                    "{}",
+                    check::explain(&config, &route, &body).map_err(fail(2))?
+                );
+                return Ok(());
+            }
             check::print(&path, &config);
             Ok(())
         }
@@ -217,15 +239,18 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             route,
             to,
             secret,
+            body,
             demo_secrets,
         } => {
             let env = secrets_from(demo_secrets);
             let config = load(&path, env, Secrets::Load)?;
+            let body = body.as_deref().map(read_body).transpose()?;
             let sent = runtime()?.block_on(send_test::send_test(
                 &config,
                 &route,
                 secret.as_deref(),
                 to.as_deref(),
+                body,
                 SystemTime::now(),
             ));
             match sent {
@@ -322,4 +347,15 @@ async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
     )
     .await
     .map_err(|e| Failure(EXIT_RUNTIME, e.into()))
+}
+
+/// A `--body` argument's bytes: a file, or stdin for `-`.
+fn read_body(p: &Path) -> Result<Vec<u8>, Failure> {
+    let read = if p == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(p)
+    };
+    read.map_err(|e| fail(2)(anyhow::anyhow!("cannot read {}: {e}", p.display())))
 }

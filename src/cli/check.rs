@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use anyhow::Context as _;
 use hookgate::config::Config;
 
 pub fn print(path: &Path, config: &Config) {
@@ -50,8 +51,20 @@ pub fn print(path: &Path, config: &Config) {
                 p.max_age
             ),
         };
+        let filters = match (&r.filter, r.rules.len()) {
+            (None, 0) => String::new(),
+            (f, n) => format!(
+                "{}{}",
+                if f.is_some() { " filter" } else { "" },
+                if n > 0 {
+                    format!(" rules={n}")
+                } else {
+                    String::new()
+                }
+            ),
+        };
         println!(
-            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}",
+            "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}{}",
             r.name,
             r.path,
             scheme,
@@ -59,7 +72,8 @@ pub fn print(path: &Path, config: &Config) {
             r.mode,
             dedup,
             max_body,
-            delivery
+            delivery,
+            filters
         );
     }
     if let Some(q) = &config.startup.queue {
@@ -82,4 +96,73 @@ pub fn memory_warning(config: &Config) -> Option<String> {
     let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let limit = hookgate::sizing::cgroup_memory_limit(Path::new("/sys/fs/cgroup"), &cgroups)?;
     hookgate::sizing::memory_warning(config, limit)
+}
+
+/// What `route`'s filter and rules do with `body` (as if it arrived verified, with no extra
+/// headers, no query and no event id): `hookgate check --explain ROUTE --body FILE`.
+pub fn explain(config: &Config, route: &str, body: &[u8]) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let r = config
+        .live
+        .routes
+        .iter()
+        .find(|r| &*r.name == route)
+        .with_context(|| format!("no route named {route:?}"))?;
+    let headers = http::HeaderMap::new();
+    let input = hookgate::filter::Input {
+        body,
+        headers: &headers,
+        query: None,
+        route: &r.name,
+        event_id: None,
+    };
+    let mut out = String::new();
+    let verdict = |f: &hookgate::filter::Filter| match f.matches(&input) {
+        Ok(true) => ("matches", true),
+        Ok(false) => ("does not match", false),
+        Err(_) => ("fails on this event (counts as no match)", false),
+    };
+    let wanted = match &r.filter {
+        None => {
+            writeln!(out, "route {}: no filter", r.name)?;
+            true
+        }
+        Some(f) => {
+            let (says, ok) = verdict(f);
+            writeln!(out, "route {}: filter `{}` {says}", r.name, f.source())?;
+            if let Err(e) = f.matches(&input) {
+                writeln!(out, "  error: {e}")?;
+            }
+            ok
+        }
+    };
+    let mut chosen = None;
+    for (i, rule) in r.rules.iter().enumerate() {
+        let (says, ok) = verdict(&rule.when);
+        writeln!(
+            out,
+            "  rule {i} `{}` -> {}: {says}",
+            rule.when.source(),
+            rule.path
+        )?;
+        if ok && chosen.is_none() {
+            chosen = Some(rule.path.as_str().to_owned());
+        }
+    }
+    if wanted {
+        let to = chosen.unwrap_or_else(|| "the request's own path".to_owned());
+        writeln!(out, "=> forwarded to {to}")?;
+    } else if r.mode == hookgate::config::Mode::Observe {
+        writeln!(
+            out,
+            "=> observe mode: forwarded anyway (the filter would drop it)"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "=> filtered: answered {} with Hookgate-Filtered: true, not forwarded",
+            r.filter_status.as_u16()
+        )?;
+    }
+    Ok(out)
 }

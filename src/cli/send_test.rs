@@ -108,6 +108,7 @@ pub async fn send_test(
     route: &str,
     secret: Option<&str>,
     to: Option<&str>,
+    body: Option<Vec<u8>>,
     now: SystemTime,
 ) -> Result<Report, SendTestError> {
     let r = config
@@ -142,8 +143,11 @@ pub async fn send_test(
         }
     };
     let url = target(config, r, to)?;
-    let (content_type, body) = sender::sample(r, now);
-    let headers = sender::sign_headers(r, key, body.as_bytes(), now)
+    let (content_type, sample) = sender::sample(r, now);
+    // A real event (`--body`) is sent with the sample's content type: what the route's sender
+    // sends.
+    let body = body.unwrap_or_else(|| sample.into_bytes());
+    let headers = sender::sign_headers(r, key, &body, now)
         .map_err(|e| SendTestError::Sign(route.to_owned(), format!("{e:#}")))?;
     let sent = Sent {
         url: url.to_string(),

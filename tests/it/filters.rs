@@ -226,3 +226,44 @@ fn bad_rules_are_refused_at_load() {
     assert!(err.contains("rules[0].upstream"), "{err}");
     assert_eq!(parse("      - { when: \"true\", path: /a }\n"), None);
 }
+
+/// `hookgate check --explain ROUTE --body FILE` says what the filter and each rule do with a
+/// real event, and where it would go.
+#[test]
+fn check_explains_what_a_route_does_with_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hookgate.yaml");
+    let route = format!(
+        "{}    rules:\n      - {{ when: \"body.event == 'link.clicked'\", path: /app/clicks }}\n",
+        filtered_route(PAID_CLICKS, "")
+    );
+    std::fs::write(
+        &cfg,
+        config(&route, "").replace("{upstream}", "http://127.0.0.1:1"),
+    )
+    .unwrap();
+    let explain = |body: &str| {
+        let file = dir.path().join("event.json");
+        std::fs::write(&file, body).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookgate"))
+            .args([
+                "--config",
+                cfg.to_str().unwrap(),
+                "check",
+                "--explain",
+                "links",
+            ])
+            .arg("--body")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = explain(r#"{"event":"link.clicked","data":{"campaign":"paid_x"}}"#);
+    assert!(out.contains("matches\n"), "{out}");
+    assert!(out.contains("=> forwarded to /app/clicks"), "{out}");
+    let out = explain(r#"{"event":"link.clicked","data":{}}"#);
+    assert!(out.contains("fails on this event"), "{out}");
+    assert!(out.contains("=> filtered: answered 200"), "{out}");
+}
