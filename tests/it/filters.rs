@@ -267,3 +267,43 @@ fn check_explains_what_a_route_does_with_an_event() {
     assert!(out.contains("fails on this event"), "{out}");
     assert!(out.contains("=> filtered: answered 200"), "{out}");
 }
+
+/// Observe mode forwards what the filter would drop, and its log line says so.
+#[tokio::test]
+async fn observe_mode_logs_what_the_filter_would_have_done() {
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (port, admin) = (free_port(), free_port());
+    let cfg = dir.path().join("hookgate.yaml");
+    let route = filtered_route("body.event == 'wanted'", "    mode: observe\n");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin}\nlog: {{ format: json, level: info }}\n{}",
+            config(&route, "").replace("{upstream}", &up.url())
+        ),
+    )
+    .unwrap();
+    let hg = Binary::start(&cfg, dir.path().join("log"), ENV, &[], (port, admin)).await;
+    let body = r#"{"id":"w1","event":"unwanted","data":{}}"#;
+    let a = post(
+        &hg.url("/links"),
+        &refs(&signed(SECRET, now_unix(), body)),
+        body,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(up.count(), 1);
+    let line = poll(POLL, async || {
+        hg.json_logs()
+            .into_iter()
+            .find(|l| l["route"] == "links" && l["outcome"] == "forwarded")
+    })
+    .await
+    .unwrap_or_else(|| panic!("no log line:\n{}", hg.logs()));
+    assert_eq!(
+        line["detail"], "the filter would have dropped this delivery",
+        "{line}"
+    );
+    assert_eq!(line["observe"], true, "{line}");
+}
