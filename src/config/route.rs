@@ -268,19 +268,10 @@ impl Validator<'_> {
     /// `filter:` compiled (a problem names the expression's own line and column), and
     /// `filter_status`, a 2xx.
     fn filter(&mut self, path: &str, r: &RawRoute) -> (Option<crate::filter::Filter>, StatusCode) {
-        let filter = r.filter.as_deref().and_then(|src| {
-            crate::filter::Filter::compile(src)
-                .map_err(|e| {
-                    self.problem(
-                        format!("{path}.filter"),
-                        format!(
-                            "expression line {}, column {}: {}",
-                            e.line, e.column, e.message
-                        ),
-                    )
-                })
-                .ok()
-        });
+        let filter = r
+            .filter
+            .as_deref()
+            .and_then(|src| self.expression(&format!("{path}.filter"), src));
         let status = match r.filter_status {
             None => StatusCode::OK,
             Some(s) => match StatusCode::from_u16(s) {
@@ -301,6 +292,22 @@ impl Validator<'_> {
             );
         }
         (filter, status)
+    }
+
+    /// A CEL expression compiled, or a problem at `at` naming the expression's own line and
+    /// column.
+    fn expression(&mut self, at: &str, src: &str) -> Option<crate::filter::Filter> {
+        crate::filter::Filter::compile(src)
+            .map_err(|e| {
+                self.problem(
+                    at,
+                    format!(
+                        "expression line {}, column {}: {}",
+                        e.line, e.column, e.message
+                    ),
+                )
+            })
+            .ok()
     }
 
     /// `rules:`, each compiled like a filter, its path an absolute path without a query.
@@ -329,17 +336,7 @@ impl Validator<'_> {
                     ),
                 );
             }
-            let when = crate::filter::Filter::compile(&raw.when)
-                .map_err(|e| {
-                    self.problem(
-                        format!("{rp}.when"),
-                        format!(
-                            "expression line {}, column {}: {}",
-                            e.line, e.column, e.message
-                        ),
-                    )
-                })
-                .ok();
+            let when = self.expression(&format!("{rp}.when"), &raw.when);
             if let (Some(when), Some(path)) = (when, parsed) {
                 rules.push(Rule { when, path });
             }

@@ -29,6 +29,23 @@ fn filtered_route(filter: &str, extra: &str) -> String {
 const PAID_CLICKS: &str =
     "body.event in ['link.clicked', 'install.tracked'] && body.data.campaign.startsWith('paid_')";
 
+/// The config's load error with `route` as its second route, if any.
+fn load_error(route: &str) -> Option<String> {
+    hookgate::config::parse(
+        &config(route, "").replace("{upstream}", "http://127.0.0.1:1"),
+        "test.yaml",
+        std::path::Path::new("."),
+        &|n: &str| {
+            ENV.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        },
+        hookgate::config::Secrets::Load,
+    )
+    .err()
+    .map(|e| e.to_string())
+}
+
 async fn send(proxy: &Proxy, id: &str, event: &str, campaign: Option<&str>) -> Answer {
     let data = campaign.map_or("{}".to_owned(), |c| format!(r#"{{"campaign":"{c}"}}"#));
     let body = format!(r#"{{"id":"{id}","event":"{event}","data":{data}}}"#);
@@ -126,21 +143,7 @@ async fn the_answer_to_a_filtered_event_is_configurable_and_observe_mode_forward
 
 #[test]
 fn bad_expressions_are_refused_at_load_with_their_position() {
-    let parse = |route: &str| {
-        hookgate::config::parse(
-            &config(route, "").replace("{upstream}", "http://127.0.0.1:1"),
-            "test.yaml",
-            std::path::Path::new("."),
-            &|n: &str| {
-                ENV.iter()
-                    .find(|(k, _)| *k == n)
-                    .map(|(_, v)| (*v).to_owned())
-            },
-            hookgate::config::Secrets::Load,
-        )
-        .err()
-        .map(|e| e.to_string())
-    };
+    let parse = load_error;
     let err = parse(&filtered_route("body.event ==", "")).unwrap();
     assert!(
         err.contains("routes[1].filter") && err.contains("expression line 1, column"),
@@ -200,20 +203,10 @@ async fn rules_send_each_event_type_to_its_own_path_with_the_exact_bytes() {
 #[test]
 fn bad_rules_are_refused_at_load() {
     let parse = |rules: &str| {
-        let route = format!("{}    rules:\n{rules}", filtered_route("true", ""));
-        hookgate::config::parse(
-            &config(&route, "").replace("{upstream}", "http://127.0.0.1:1"),
-            "test.yaml",
-            std::path::Path::new("."),
-            &|n: &str| {
-                ENV.iter()
-                    .find(|(k, _)| *k == n)
-                    .map(|(_, v)| (*v).to_owned())
-            },
-            hookgate::config::Secrets::Load,
-        )
-        .err()
-        .map(|e| e.to_string())
+        load_error(&format!(
+            "{}    rules:\n{rules}",
+            filtered_route("true", "")
+        ))
     };
     let err = parse("      - { when: \"body.x ==\", path: /a }\n").unwrap();
     assert!(
