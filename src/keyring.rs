@@ -85,7 +85,8 @@ impl Fetched {
 pub struct Keyring {
     client: Client,
     jwks: Cache<JwkSet>,
-    sns: Cache<Vec<u8>>,
+    /// Parsed once per fetch; each request names the key by the message's URL (`with_kid`).
+    sns: Cache<Key>,
     /// What it was built from: a reload with the same keeps it (and its cache).
     setup: Arc<(FetchConfig, AllowList)>,
 }
@@ -115,13 +116,10 @@ impl Keyring {
         };
         let client = Client::new(allow.clone(), settings)?;
         let jwks: Parser<JwkSet> = Arc::new(JwkSet::parse);
-        // Parsed per request into a key named by its URL; checked as a certificate here, so
-        // a broken one is a failed fetch (the last good copy stays) rather than a 401.
-        let pem: Parser<Vec<u8>> = Arc::new(|body: &[u8]| {
-            Key::sns_certificate("", body)
-                .map(|_| body.to_vec())
-                .map_err(|e| e.to_string())
-        });
+        // Parsed here, once per fetch: a broken certificate is a failed fetch (the last good
+        // copy stays) rather than a 401, and requests do not parse X.509 again.
+        let pem: Parser<Key> =
+            Arc::new(|body: &[u8]| Key::sns_certificate("", body).map_err(|e| e.to_string()));
         Ok(Some(Self {
             jwks: Cache::new(client.clone(), jwks, CachePolicy::default(), clock.clone()),
             sns: Cache::new(client.clone(), pem, certificate_policy(), clock.clone()),
@@ -158,9 +156,9 @@ impl Keyring {
 
     async fn sns_key(&self, url: String) -> Result<Fetched, FetchError> {
         let doc = self.sns.get(&url).await?;
-        Key::sns_certificate(&url, &doc.value)
-            .map(|k| Fetched::Sns(Box::new(k)))
-            .map_err(|e| FetchError::Parse(e.to_string().into()))
+        // Named by the URL this message gave: verification uses a certificate only for the
+        // message that names it.
+        Ok(Fetched::Sns(Box::new((*doc.value).clone().with_kid(url))))
     }
 
     async fn jwks_keys(
