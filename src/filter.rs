@@ -22,6 +22,9 @@ pub struct Filter {
     program: Arc<cel::Program>,
     env: Arc<cel::Env>,
     source: Arc<str>,
+    /// Which of `VARIABLES` the expression reads: only those are built per delivery (the
+    /// body's conversion is most of a filter's cost; headers are a map to fill).
+    uses: [bool; VARIABLES.len()],
 }
 
 impl std::fmt::Debug for Filter {
@@ -89,10 +92,12 @@ impl Filter {
                 ),
             });
         }
+        let uses = VARIABLES.map(|v| references.has_variable(v));
         Ok(Self {
             program: Arc::new(program),
             env,
             source: source.into(),
+            uses,
         })
     }
 
@@ -106,16 +111,21 @@ impl Filter {
     /// counts it and treats it as no match.
     pub fn matches(&self, input: &Input<'_>) -> Result<bool, String> {
         let mut ctx = cel::Context::with_env(self.env.clone());
-        ctx.add_variable_from_value("body", body_value(input.body));
-        ctx.add_variable_from_value("headers", strings(headers(input.headers)));
-        ctx.add_variable_from_value("query", strings(pairs(input.query.unwrap_or(""))));
-        ctx.add_variable_from_value("route", input.route.to_owned());
-        ctx.add_variable_from_value(
-            "event_id",
-            input
-                .event_id
-                .map_or(cel::Value::Null, |id| id.to_owned().into()),
-        );
+        for (name, used) in VARIABLES.iter().zip(self.uses) {
+            if !used {
+                continue;
+            }
+            let value = match *name {
+                "body" => body_value(input.body),
+                "headers" => strings(headers(input.headers)),
+                "query" => strings(pairs(input.query.unwrap_or(""))),
+                "route" => input.route.to_owned().into(),
+                _ => input
+                    .event_id
+                    .map_or(cel::Value::Null, |id| id.to_owned().into()),
+            };
+            ctx.add_variable_from_value(*name, value);
+        }
         match self.program.execute(&ctx) {
             Ok(cel::Value::Bool(b)) => Ok(b),
             Ok(other) => Err(format!("the expression gave {other:?}, not true or false")),
