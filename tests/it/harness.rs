@@ -643,3 +643,20 @@ pub fn signed_route(name: &str, path: &str, secrets: &str) -> String {
 "#
     )
 }
+
+/// The load error of a config whose one route (`provider`, at `/r`) ends with `extra` lines,
+/// every secret variable set; `None` when it loads.
+pub fn route_config_error(provider: &str, extra: &str) -> Option<String> {
+    let yaml = format!(
+        "upstream: {{ url: \"http://127.0.0.1:1\" }}\nroutes:\n  - name: r\n    path: /r\n    provider: {provider}\n{extra}"
+    );
+    hookgate::config::parse(
+        &yaml,
+        "t.yaml",
+        std::path::Path::new("."),
+        &|_: &str| Some("x".to_owned()),
+        hookgate::config::Secrets::Load,
+    )
+    .err()
+    .map(|e| e.to_string())
+}

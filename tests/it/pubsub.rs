@@ -211,21 +211,7 @@ async fn an_unreachable_key_host_is_a_503_then_recovers() {
 
 #[test]
 fn a_pubsub_route_must_pin_its_audience_and_account() {
-    use hookgate::config::{self, Secrets};
-    let parse = |verify: &str| {
-        let yaml = format!(
-            "upstream: {{ url: \"http://127.0.0.1:1\" }}\nroutes:\n  - name: p\n    path: /p\n    provider: google-pubsub\n{verify}"
-        );
-        config::parse(
-            &yaml,
-            "t.yaml",
-            std::path::Path::new("."),
-            &|_: &str| Some("x".to_owned()),
-            Secrets::Load,
-        )
-        .err()
-        .map(|e| e.to_string())
-    };
+    let parse = |verify: &str| route_config_error("google-pubsub", verify);
     let err = parse("").unwrap();
     assert!(err.contains("audience") && err.contains("email"), "{err}");
     let err = parse("    verify: { jwt: { audience: \"https://h/p\" } }\n").unwrap();
