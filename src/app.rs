@@ -13,7 +13,7 @@ use crate::admin::{self, Readiness};
 use crate::clock::Clock;
 use crate::config::{Backend, Config, DeliveryMode, Startup};
 use crate::dedup::{DedupError, MemoryStore, RedisStore, SnapshotError, Store, Ttls};
-use crate::forward::Upstream;
+use crate::forward::{Upstream, Upstreams};
 use crate::gate::{Gate, Handles};
 use crate::metrics::{Metrics, NO_ROUTE};
 use crate::outcome::Outcome;
@@ -62,7 +62,7 @@ pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> 
     let evictions = metrics.dedup_evictions.clone();
     let ttls = Ttls {
         done: startup.dedup.ttl,
-        in_flight: startup.upstream.timeout + IN_FLIGHT_MARGIN,
+        in_flight: startup.longest_upstream_timeout() + IN_FLIGHT_MARGIN,
     };
     let store = match &startup.dedup.redis {
         Some(redis) => Store::Redis(RedisStore::start(redis, ttls, startup.workers)?),
@@ -111,23 +111,31 @@ fn deliverer(gate: &Arc<Gate>, startup: &Arc<Startup>) -> Result<Option<Delivere
             })
             .unwrap_or(live.queue_defaults)
     });
-    let up = startup.upstream.clone();
-    let upstream = move || {
-        Upstream::new(up.target, up.timeout, up.pool_idle_timeout)
-            .with_max_response_body(up.max_response_body)
-    };
-    Ok(Some(Deliverer::start(queue, upstream, policy_of)?))
+    let startup = startup.clone();
+    let upstreams = move || upstreams(&startup);
+    Ok(Some(Deliverer::start(queue, upstreams, policy_of)?))
 }
 
-/// Worker `index`'s own handles, built on its thread: an upstream pool whose connections only
+/// Worker `index`'s own handles, built on its thread: upstream pools whose connections only
 /// it drives, and its handle on the dedup store.
 fn handles(startup: &Startup, store: &Store, index: usize) -> Arc<Handles> {
-    let up = &startup.upstream;
     Arc::new(Handles {
-        upstream: Upstream::new(up.target.clone(), up.timeout, up.pool_idle_timeout)
-            .with_max_response_body(up.max_response_body),
+        upstreams: upstreams(startup),
         store: store.for_worker(index),
     })
+}
+
+/// A client, with pools of its own, for `upstream` and each of `upstreams:`.
+fn upstreams(startup: &Startup) -> Upstreams {
+    let client = |up: &crate::config::UpstreamConfig| {
+        Upstream::new(up.target.clone(), up.timeout, up.pool_idle_timeout)
+            .with_max_response_body(up.max_response_body)
+    };
+    let named = startup
+        .upstreams
+        .iter()
+        .map(|(name, up)| (Arc::from(name.as_str()), client(up)));
+    Upstreams::new(client(&startup.upstream), named)
 }
 
 /// Runs hookgate until `shutdown` resolves, then drains within the configured grace period.
@@ -272,6 +280,7 @@ async fn serve(
         listen = %startup.listen,
         admin = %startup.admin_listen,
         upstream = %startup.upstream.url,
+        upstreams = startup.upstreams.len(),
         routes = live.routes.len(),
         workers = startup.workers,
         "hookgate ready"

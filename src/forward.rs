@@ -1,4 +1,4 @@
-//! Forwarding to the one configured upstream: a pooled client, hop-by-hop header hygiene,
+//! Forwarding to the configured upstreams: a pooled client each, hop-by-hop header hygiene,
 //! and upstream failures classified as 502 (unreachable/reset) or 504 (too slow).
 
 use std::future::Future;
@@ -52,6 +52,12 @@ pub enum ForwardError {
 }
 
 impl ForwardError {
+    /// A delivery names an upstream the running config does not have.
+    pub fn unknown_upstream(name: Option<&str>) -> Self {
+        let name = name.unwrap_or("upstream");
+        Self::Unavailable(format!("no upstream named {name:?} is configured").into())
+    }
+
     /// A short name for why, for a header (`Hookgate-Body-Dropped`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -100,6 +106,31 @@ pub struct Attempt<'a> {
     pub number: u32,
     /// When hookgate accepted it (RFC 3339).
     pub received_at: &'a str,
+}
+
+/// Every app a delivery may go to: `upstream`, and those of `upstreams:` by name. Clones
+/// share the pools.
+#[derive(Clone, Debug)]
+pub struct Upstreams {
+    default: Upstream,
+    named: Arc<[(Arc<str>, Upstream)]>,
+}
+
+impl Upstreams {
+    pub fn new(default: Upstream, named: impl IntoIterator<Item = (Arc<str>, Upstream)>) -> Self {
+        Self {
+            default,
+            named: named.into_iter().collect(),
+        }
+    }
+
+    /// `None` names the default. A handful of names at most, so a scan beats a hash.
+    pub fn get(&self, name: Option<&str>) -> Option<&Upstream> {
+        match name {
+            None => Some(&self.default),
+            Some(n) => self.named.iter().find(|(k, _)| &**k == n).map(|(_, u)| u),
+        }
+    }
 }
 
 /// Handle to the upstream; clones share one connection pool.

@@ -39,12 +39,13 @@ pub use active::Active;
 use crate::body;
 use crate::clock::Clock;
 use crate::config::{
-    DeliveryMode, DeliveryPolicy, Live, Mode, OnUnavailable, QueryPolicy, Route, StartupLimits,
+    DeliveryMode, DeliveryPolicy, Live, Mode, OnUnavailable, QueryPolicy, Route, Rule,
+    StartupLimits,
 };
 use crate::dedup::{Claim, ClaimToken, DedupKey, Settle, Store};
 use crate::diagnostics;
 use crate::fetch::FetchError;
-use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstream};
+use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstreams};
 use crate::handshake;
 use crate::keyring::{Fetched, Keyring};
 use crate::metrics::{Metrics, RouteMetrics};
@@ -83,10 +84,10 @@ pub struct Gate {
 }
 
 /// One worker thread's own handles, built on that thread when it starts (app.rs) and handed
-/// to every request it serves: its upstream connection pool and its dedup store handle.
+/// to every request it serves: its upstream connection pools and its dedup store handle.
 #[derive(Clone)]
 pub struct Handles {
-    pub upstream: Upstream,
+    pub upstreams: Upstreams,
     pub store: Store,
 }
 
@@ -204,10 +205,13 @@ impl Gate {
             .await?;
         let delivery = Delivery {
             route: route.clone(),
+            upstream: rule
+                .and_then(|r| r.upstream.clone())
+                .or_else(|| route.upstream.clone()),
             series: active
                 .series(Some(&route), self.recorder.unrouted())
                 .clone(),
-            parts: outbound(parts, &route, &collapse, rule),
+            parts: outbound(parts, &route, &collapse, rule.and_then(|r| r.path.as_ref())),
             body,
             peer,
             claim,
@@ -591,7 +595,7 @@ impl Gate {
         parts: &http::request::Parts,
         body: &Bytes,
         notes: &mut Notes,
-    ) -> Step<Option<&'r PathAndQuery>> {
+    ) -> Step<Option<&'r Rule>> {
         if route.filter.is_none() && route.rules.is_empty() {
             return Ok(None);
         }
@@ -623,13 +627,13 @@ impl Gate {
                 .get_or_insert_with(|| format!("an expression could not be evaluated: {e}"));
         }
         if wanted {
-            return Ok(rule.map(|r| &r.path));
+            return Ok(rule);
         }
         if route.mode == Mode::Observe {
             notes
                 .detail
                 .get_or_insert_with(|| "the filter would have dropped this delivery".to_owned());
-            return Ok(rule.map(|r| &r.path));
+            return Ok(rule);
         }
         let mut resp = Response::new(Full::new(Bytes::new()));
         *resp.status_mut() = route.filter_status;
@@ -883,6 +887,8 @@ fn refuse(notes: &mut Notes, outcome: Outcome, message: &str) -> Answer {
 /// its exchange holds until it ends.
 struct Delivery {
     route: Arc<Route>,
+    /// One of `upstreams:` by name (a rule's, else the route's); `None`: `upstream`.
+    upstream: Option<Arc<str>>,
     series: Arc<RouteMetrics>,
     parts: http::request::Parts,
     body: Bytes,
@@ -955,6 +961,7 @@ fn queued(d: &mut Delivery) -> NewDelivery {
     NewDelivery {
         route: d.route.name.to_string(),
         event_id: d.event_id.take(),
+        upstream: d.upstream.as_deref().map(str::to_owned),
         request: crate::queue::Request {
             method: d.parts.method.clone(),
             uri: std::mem::take(&mut d.parts.uri),
@@ -995,7 +1002,10 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
         attempt: None,
     };
     let start = Instant::now();
-    let result = handles.upstream.send(&d.parts, d.body, &meta).await;
+    let result = match handles.upstreams.get(d.upstream.as_deref()) {
+        Some(upstream) => upstream.send(&d.parts, d.body, &meta).await,
+        None => Err(ForwardError::unknown_upstream(d.upstream.as_deref())),
+    };
     d.series
         .upstream_duration
         .observe(start.elapsed().as_secs_f64());

@@ -248,6 +248,32 @@ fn load_stamped(path: &Path, env: &dyn Env, mut before: Stamps) -> (config::Load
 /// Puts a validated config's `Live` half in force; its `Startup` half only tells which
 /// settings would need a restart (`running` keeps them).
 pub fn apply(gate: &Gate, running: &Startup, new: Config, trigger: Trigger) {
+    // Upstream clients are built at start: a route or rule naming one that is new to the file
+    // has nowhere to send until a restart, so the whole reload waits for it.
+    let unknown: Vec<String> = new
+        .live
+        .routes
+        .iter()
+        .flat_map(|r| {
+            let rules = r.rules.iter().filter_map(|rule| rule.upstream.as_deref());
+            r.upstream.as_deref().into_iter().chain(rules)
+        })
+        .filter(|name| !running.upstreams.contains_key(*name))
+        .map(str::to_owned)
+        .collect();
+    if !unknown.is_empty() {
+        gate.recorder
+            .metrics
+            .config_reloads
+            .with_label_values(&["failure"])
+            .inc();
+        tracing::error!(
+            trigger = trigger.as_str(),
+            upstreams = unknown.join(","),
+            "config reload failed: routes send to upstreams added since start, which need a restart; keeping the running config"
+        );
+        return;
+    }
     for key in config::changed_keys(running, &new.startup) {
         tracing::warn!(
             key,

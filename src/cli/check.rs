@@ -14,6 +14,9 @@ pub fn print(path: &Path, config: &Config) {
         config.startup.upstream.url,
         config.startup.workers
     );
+    for (name, up) in &config.startup.upstreams {
+        println!("upstreams.{name} {}", up.url);
+    }
     println!(
         "max_body {}  max_buffered {}  max_concurrency {}",
         config.live.limits.max_body,
@@ -51,18 +54,16 @@ pub fn print(path: &Path, config: &Config) {
                 p.max_age
             ),
         };
-        let filters = match (&r.filter, r.rules.len()) {
-            (None, 0) => String::new(),
-            (f, n) => format!(
-                "{}{}",
-                if f.is_some() { " filter" } else { "" },
-                if n > 0 {
-                    format!(" rules={n}")
-                } else {
-                    String::new()
-                }
-            ),
-        };
+        let mut filters = String::new();
+        if r.filter.is_some() {
+            filters.push_str(" filter");
+        }
+        if !r.rules.is_empty() {
+            filters.push_str(&format!(" rules={}", r.rules.len()));
+        }
+        if let Some(up) = &r.upstream {
+            filters.push_str(&format!(" upstream={up}"));
+        }
         println!(
             "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}{}",
             r.name,
@@ -136,21 +137,21 @@ pub fn explain(config: &Config, route: &str, body: &[u8]) -> anyhow::Result<Stri
             ok
         }
     };
+    let route_upstream = r.upstream.as_deref();
     let mut chosen = None;
     for (i, rule) in r.rules.iter().enumerate() {
         let (says, ok) = verdict(&rule.when);
-        writeln!(
-            out,
-            "  rule {i} `{}` -> {}: {says}",
-            rule.when.source(),
-            rule.path
-        )?;
+        let to = destination(
+            rule.path.as_ref(),
+            rule.upstream.as_deref().or(route_upstream),
+        );
+        writeln!(out, "  rule {i} `{}` -> {to}: {says}", rule.when.source())?;
         if ok && chosen.is_none() {
-            chosen = Some(rule.path.as_str().to_owned());
+            chosen = Some(to);
         }
     }
     if wanted {
-        let to = chosen.unwrap_or_else(|| "the request's own path".to_owned());
+        let to = chosen.unwrap_or_else(|| destination(None, route_upstream));
         writeln!(out, "=> forwarded to {to}")?;
     } else if r.mode == hookgate::config::Mode::Observe {
         writeln!(
@@ -165,4 +166,13 @@ pub fn explain(config: &Config, route: &str, body: &[u8]) -> anyhow::Result<Stri
         )?;
     }
     Ok(out)
+}
+
+/// Where a delivery goes, in words: a path (or the request's own) on an upstream.
+fn destination(path: Option<&http::uri::PathAndQuery>, upstream: Option<&str>) -> String {
+    let path = path.map_or("the request's own path", |p| p.as_str());
+    match upstream {
+        Some(name) => format!("{path} on upstreams.{name}"),
+        None => format!("{path} on upstream"),
+    }
 }

@@ -110,6 +110,8 @@ pub struct Startup {
     pub listen: SocketAddr,
     pub admin_listen: SocketAddr,
     pub upstream: UpstreamConfig,
+    /// Other apps by name (`upstreams:`), each with a pool of its own in every worker.
+    pub upstreams: std::collections::BTreeMap<String, UpstreamConfig>,
     pub limits: StartupLimits,
     pub dedup: StoreConfig,
     pub log: LogConfig,
@@ -424,13 +426,29 @@ pub struct Route {
     pub filter_status: StatusCode,
     /// In order: the first whose expression matches picks the path the app gets it on.
     pub rules: Vec<Rule>,
+    /// One of `Startup::upstreams`, by name: where deliveries no rule sends elsewhere go.
+    /// `None`: `upstream`.
+    pub upstream: Option<Arc<str>>,
 }
 
-/// A route's rule: deliveries `when` matches go to `path` on the upstream.
+/// A route's rule: deliveries `when` matches go to `path` (else the request's own) on
+/// `upstream` (else the route's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub when: crate::filter::Filter,
-    pub path: http::uri::PathAndQuery,
+    pub path: Option<http::uri::PathAndQuery>,
+    /// One of `Startup::upstreams`, by name.
+    pub upstream: Option<Arc<str>>,
+}
+
+impl Startup {
+    /// The longest any upstream may take to answer: how long a delivery can be in flight.
+    pub fn longest_upstream_timeout(&self) -> Duration {
+        self.upstreams
+            .values()
+            .map(|u| u.timeout)
+            .fold(self.upstream.timeout, Duration::max)
+    }
 }
 
 impl Route {

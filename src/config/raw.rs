@@ -151,6 +151,10 @@ pub(super) struct RawConfig {
     pub admin_listen: Option<String>,
     /// The app behind hookgate.
     pub upstream: RawUpstream,
+    /// Other apps, by name, that a route (`upstream:`) or a rule (`rules[].upstream`) sends
+    /// to instead of `upstream`. Same keys as `upstream`.
+    #[serde(default)]
+    pub upstreams: std::collections::BTreeMap<String, RawUpstream>,
     #[serde(default)]
     pub limits: RawLimits,
     #[serde(default)]
@@ -480,6 +484,9 @@ pub(super) struct RawRoute {
     /// `[{ when: CEL, path: /app/path }, ...]`: the first rule whose `when` matches sends the
     /// delivery to its `path` on the upstream; none matches, the request's own path.
     pub rules: Option<Vec<RawRule>>,
+    /// One of `upstreams:` by name: where the route's deliveries go (those no rule sends
+    /// elsewhere). Default: `upstream`.
+    pub upstream: Option<String>,
 }
 
 /// One of a route's `rules`.
@@ -488,9 +495,11 @@ pub(super) struct RawRoute {
 pub(super) struct RawRule {
     /// A CEL expression, as `filter:`.
     pub when: String,
-    /// The path the app gets the delivery on (the request's query string kept).
-    pub path: String,
-    /// Another upstream: not supported yet (one `upstream.url` per hookgate).
+    /// The path the app gets the delivery on (the request's query string kept). Default: the
+    /// request's own path (for a rule that names an `upstream`).
+    pub path: Option<String>,
+    /// One of `upstreams:` by name, instead of the route's upstream. With it, `path` may be
+    /// left out: the request's own path.
     pub upstream: Option<String>,
 }
 

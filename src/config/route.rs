@@ -199,6 +199,7 @@ impl Validator<'_> {
         }
         let (filter, filter_status) = self.filter(path, &r);
         let rules = self.rules(path, &r);
+        let upstream = self.upstream_name(&format!("{path}.upstream"), r.upstream.as_deref());
         let keys = if fetched_keys {
             if !r.secrets.is_empty() {
                 self.problem(
@@ -262,6 +263,7 @@ impl Validator<'_> {
             filter,
             filter_status,
             rules,
+            upstream,
         })
     }
 
@@ -315,30 +317,35 @@ impl Validator<'_> {
         let mut rules = Vec::new();
         for (j, raw) in r.rules.iter().flatten().enumerate() {
             let rp = format!("{path}.rules[{j}]");
-            if raw.upstream.is_some() {
-                self.problem(
-                    format!("{rp}.upstream"),
-                    "rules send to the one upstream.url for now; give a path on it",
-                );
-            }
-            let ok_path = raw.path.starts_with('/') && !raw.path.contains(['?', '#']);
-            let parsed = raw
-                .path
-                .parse::<http::uri::PathAndQuery>()
-                .ok()
-                .filter(|_| ok_path);
-            if parsed.is_none() {
-                self.problem(
-                    format!("{rp}.path"),
-                    format!(
-                        "{:?} must be a path like /webhooks/clicks (no query)",
-                        raw.path
-                    ),
-                );
-            }
+            let upstream = self.upstream_name(&format!("{rp}.upstream"), raw.upstream.as_deref());
+            let path = match raw.path.as_deref() {
+                None if raw.upstream.is_none() => {
+                    self.problem(&rp, "give the rule a `path`, an `upstream`, or both");
+                    Some(None)
+                }
+                None => Some(None),
+                Some(p) => {
+                    let ok_path = p.starts_with('/') && !p.contains(['?', '#']);
+                    let parsed = p
+                        .parse::<http::uri::PathAndQuery>()
+                        .ok()
+                        .filter(|_| ok_path);
+                    if parsed.is_none() {
+                        self.problem(
+                            format!("{rp}.path"),
+                            format!("{p:?} must be a path like /webhooks/clicks (no query)"),
+                        );
+                    }
+                    parsed.map(Some)
+                }
+            };
             let when = self.expression(&format!("{rp}.when"), &raw.when);
-            if let (Some(when), Some(path)) = (when, parsed) {
-                rules.push(Rule { when, path });
+            if let (Some(when), Some(path)) = (when, path) {
+                rules.push(Rule {
+                    when,
+                    path,
+                    upstream,
+                });
             }
         }
         rules

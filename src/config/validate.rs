@@ -2,7 +2,7 @@
 //! problem collected with its path (`routes[1].secrets[0].env`), none fatal on its own, so one
 //! run reports them all. Routes and their schemes are checked in `route.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +35,7 @@ pub(super) fn validate(raw: RawConfig, env: &dyn Env, base: &Path, secrets: Secr
         base,
         secrets,
         unsigned_query: Vec::new(),
+        upstream_names: Vec::new(),
     };
     let config = v.config(raw);
     Validated {
@@ -62,6 +63,8 @@ pub(super) struct Validator<'a> {
     pub secrets: Secrets,
     /// Routes that forward the query string by default although their scheme does not sign it.
     pub unsigned_query: Vec<String>,
+    /// The names under `upstreams:`, which routes and rules may send to.
+    pub upstream_names: Vec<Arc<str>>,
 }
 
 impl Validator<'_> {
@@ -192,7 +195,8 @@ impl Validator<'_> {
                 self.problem("admin_listen", "must differ from listen");
             }
         }
-        let upstream = self.upstream(raw.upstream);
+        let upstream = self.upstream("upstream", raw.upstream);
+        let upstreams = self.upstreams(raw.upstreams);
         let max_body = self.body_limit(
             "limits.max_body",
             raw.limits.max_body.as_deref(),
@@ -409,6 +413,7 @@ impl Validator<'_> {
                 listen: listen?,
                 admin_listen: admin_listen?,
                 upstream: upstream?,
+                upstreams,
                 limits: startup_limits,
                 dedup: store,
                 log,
@@ -486,29 +491,30 @@ impl Validator<'_> {
         }
     }
 
-    fn upstream(&mut self, raw: RawUpstream) -> Option<UpstreamConfig> {
+    /// `upstream:`, or one of `upstreams:` (`at` names it).
+    fn upstream(&mut self, at: &str, raw: RawUpstream) -> Option<UpstreamConfig> {
         let timeout = self.duration(
-            "upstream.timeout",
+            &format!("{at}.timeout"),
             raw.timeout.as_deref(),
             DEFAULT_UPSTREAM_TIMEOUT,
         );
         let pool_idle_timeout = self.duration(
-            "upstream.pool_idle_timeout",
+            &format!("{at}.pool_idle_timeout"),
             raw.pool_idle_timeout.as_deref(),
             DEFAULT_POOL_IDLE_TIMEOUT,
         );
         let max_response_body = self.size(
-            "upstream.max_response_body",
+            &format!("{at}.max_response_body"),
             raw.max_response_body.as_deref(),
             DEFAULT_MAX_RESPONSE_BODY,
         );
         if timeout.is_zero() {
-            self.problem("upstream.timeout", "must be more than 0");
+            self.problem(format!("{at}.timeout"), "must be more than 0");
         }
         let target = match parse_upstream_url(&raw.url) {
             Ok(t) => t,
             Err(msg) => {
-                self.problem("upstream.url", msg);
+                self.problem(format!("{at}.url"), msg);
                 return None;
             }
         };
@@ -519,6 +525,46 @@ impl Validator<'_> {
             pool_idle_timeout,
             max_response_body,
         })
+    }
+
+    /// `upstreams:`, by name. Names go into logs and the queue's records: kept plain.
+    fn upstreams(
+        &mut self,
+        raw: BTreeMap<String, RawUpstream>,
+    ) -> BTreeMap<String, UpstreamConfig> {
+        let mut out = BTreeMap::new();
+        for (name, up) in raw {
+            let at = format!("upstreams.{name}");
+            let name_ok = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if !name_ok {
+                self.problem(&at, "name it with 1-64 letters, digits, '-', '_' or '.'");
+            }
+            if let Some(u) = self.upstream(&at, up) {
+                self.upstream_names.push(Arc::from(name.as_str()));
+                out.insert(name, u);
+            }
+        }
+        out
+    }
+
+    /// A route's or a rule's `upstream:`, one of `upstreams:`.
+    pub(super) fn upstream_name(&mut self, at: &str, name: Option<&str>) -> Option<Arc<str>> {
+        let name = name?;
+        let found = self.upstream_names.iter().find(|n| &***n == name).cloned();
+        if found.is_none() {
+            let known = if self.upstream_names.is_empty() {
+                "there is no `upstreams:` section".to_owned()
+            } else {
+                let names: Vec<&str> = self.upstream_names.iter().map(|n| &**n).collect();
+                format!("upstreams: {}", names.join(", "))
+            };
+            self.problem(at, format!("{name:?} is not under upstreams ({known})"));
+        }
+        found
     }
 
     fn dedup(&mut self, raw: &RawDedup) -> (StoreConfig, DedupPolicy) {

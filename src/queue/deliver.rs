@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use super::redis::Lease;
 use super::{now_ms, store, Backend, Due, Queue, QueueError, Request, IDLE_CHECK};
 use crate::config::DeliveryPolicy;
-use crate::forward::{Attempt, ForwardError, ForwardMeta, Relayed, Upstream};
+use crate::forward::{Attempt, ForwardError, ForwardMeta, Relayed, Upstreams};
 
 /// The policy of a route's deliveries, looked up as each attempt starts (so a reload's new
 /// values apply to the next attempt): the route's own, or the `queue:` defaults for a route
@@ -41,11 +41,11 @@ pub struct Deliverer {
 }
 
 impl Deliverer {
-    /// Starts delivering on a new thread; `upstream` builds the client there (its pool is
-    /// driven by that thread's event loop).
+    /// Starts delivering on a new thread; `upstreams` builds the clients there (their pools
+    /// are driven by that thread's event loop).
     pub fn start(
         queue: Queue,
-        upstream: impl FnOnce() -> Upstream + Send + 'static,
+        upstreams: impl FnOnce() -> Upstreams + Send + 'static,
         policy_of: PolicyOf,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -56,7 +56,7 @@ impl Deliverer {
         let thread = std::thread::Builder::new()
             .name("hookgate-queue".into())
             .spawn(move || {
-                runtime.block_on(run(queue, upstream(), policy_of, stopped));
+                runtime.block_on(run(queue, upstreams(), policy_of, stopped));
                 let _ = tx.send(());
             })?;
         Ok(Self { stop, done, thread })
@@ -90,7 +90,7 @@ const POLL: Duration = Duration::from_millis(100);
 
 async fn run(
     queue: Queue,
-    upstream: Upstream,
+    upstreams: Upstreams,
     policy_of: PolicyOf,
     mut stop: watch::Receiver<Option<tokio::time::Instant>>,
 ) {
@@ -132,7 +132,7 @@ async fn run(
             attempts.spawn(attempt(
                 queue.clone(),
                 link.clone(),
-                upstream.clone(),
+                upstreams.clone(),
                 d,
                 policy,
             ));
@@ -250,7 +250,7 @@ enum Ended {
     },
 }
 
-async fn attempt(queue: Queue, link: Link, upstream: Upstream, due: Due, policy: DeliveryPolicy) {
+async fn attempt(queue: Queue, link: Link, upstreams: Upstreams, due: Due, policy: DeliveryPolicy) {
     let shared = &queue.shared;
     let id = due.id;
     let (mut meta, request) = match link.load(&queue, id).await {
@@ -284,6 +284,7 @@ async fn attempt(queue: Queue, link: Link, upstream: Upstream, due: Due, policy:
             let meta = super::Meta {
                 route: due.route.to_string(),
                 event_id: None,
+                upstream: None,
                 received_ms: now,
                 attempts: 0,
                 due_ms: now,
@@ -300,7 +301,7 @@ async fn attempt(queue: Queue, link: Link, upstream: Upstream, due: Due, policy:
     meta.attempts = due.attempts + 1;
     meta.due_ms = due.due_ms;
     let received_at = rfc3339(meta.received_ms);
-    let result = send(&upstream, id, &meta, &received_at, request).await;
+    let result = send(&upstreams, id, &meta, &received_at, request).await;
     let route: &str = &due.route;
     let now = now_ms();
     match result {
@@ -466,7 +467,7 @@ impl Link {
 }
 
 async fn send(
-    upstream: &Upstream,
+    upstreams: &Upstreams,
     id: u64,
     meta: &super::Meta,
     received_at: &str,
@@ -502,7 +503,13 @@ async fn send(
             received_at,
         }),
     };
-    classify(upstream.send(&parts, request.body, &fm).await)
+    // A name no longer configured (a restart dropped it from `upstreams:`) fails like an app
+    // that cannot be reached: retried, then a dead letter, never sent somewhere else.
+    let upstream = meta.upstream.as_deref();
+    classify(match upstreams.get(upstream) {
+        Some(u) => u.send(&parts, request.body, &fm).await,
+        None => Err(ForwardError::unknown_upstream(upstream)),
+    })
 }
 
 fn classify(r: Result<Relayed, ForwardError>) -> Ended {

@@ -94,6 +94,8 @@ pub enum State {
 pub struct NewDelivery {
     pub route: String,
     pub event_id: Option<String>,
+    /// One of `upstreams:` by name; `None`: `upstream`.
+    pub upstream: Option<String>,
     pub request: Request,
 }
 
@@ -162,6 +164,7 @@ impl Queue {
         let meta = Meta {
             route: d.route,
             event_id: d.event_id,
+            upstream: d.upstream,
             received_ms: now,
             attempts: 0,
             due_ms: now,

@@ -16,6 +16,10 @@ pub struct Meta {
     /// The sender's delivery id hookgate deduplicated on, when the route reads one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// One of `upstreams:` by name, where a rule or the route sent it; absent: `upstream`.
+    /// Kept by name so that a restart that keeps the name keeps the destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
     /// When hookgate accepted it (Unix milliseconds).
     pub received_ms: u64,
     /// Attempts made so far.

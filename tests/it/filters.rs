@@ -216,8 +216,163 @@ fn bad_rules_are_refused_at_load() {
     let err = parse("      - { when: \"true\", path: \"a?b=1\" }\n").unwrap();
     assert!(err.contains("rules[0].path"), "{err}");
     let err = parse("      - { when: \"true\", path: /a, upstream: other }\n").unwrap();
-    assert!(err.contains("rules[0].upstream"), "{err}");
+    assert!(
+        err.contains("rules[0].upstream") && err.contains("no `upstreams:` section"),
+        "{err}"
+    );
+    let err = parse("      - { when: \"true\" }\n").unwrap();
+    assert!(
+        err.contains("rules[0]") && err.contains("a `path`, an `upstream`"),
+        "{err}"
+    );
     assert_eq!(parse("      - { when: \"true\", path: /a }\n"), None);
+}
+
+/// `upstreams:` by name, for routes and rules: an unknown name or a bad upstream is refused
+/// at its key.
+#[test]
+fn named_upstreams_are_checked_at_load() {
+    let with = |top: &str, route_extra: &str| {
+        hookgate::config::parse(
+            &config(&filtered_route("true", route_extra), top)
+                .replace("{upstream}", "http://127.0.0.1:1"),
+            "test.yaml",
+            std::path::Path::new("."),
+            &|n: &str| {
+                ENV.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            hookgate::config::Secrets::Load,
+        )
+        .err()
+        .map(|e| e.to_string())
+    };
+    let billing = "upstreams:\n  billing: { url: \"http://127.0.0.1:2\", timeout: 3s }";
+    assert_eq!(with(billing, "    upstream: billing\n"), None);
+    let err = with(billing, "    upstream: bill\n").unwrap();
+    assert!(
+        err.contains("routes[1].upstream") && err.contains("upstreams: billing"),
+        "{err}"
+    );
+    let err = with(
+        "upstreams:\n  billing: { url: \"ftp://x\" }",
+        "    upstream: billing\n",
+    )
+    .unwrap();
+    assert!(err.contains("upstreams.billing.url"), "{err}");
+    let err = with("upstreams:\n  \"a b\": { url: \"http://x:1\" }", "").unwrap();
+    assert!(err.contains("upstreams.a b"), "{err}");
+    let err = with(
+        "upstreams:\n  billing: { url: \"http://x:1\", timeout: 0s }",
+        "",
+    )
+    .unwrap();
+    assert!(err.contains("upstreams.billing.timeout"), "{err}");
+}
+
+/// Rules and routes send to other apps named under `upstreams:`: the first rule that matches
+/// picks the app and the path, a route's own `upstream` takes the rest, and each app gets the
+/// exact bytes.
+#[tokio::test]
+async fn rules_and_routes_send_to_named_upstreams() {
+    let (main, billing, installs) = (
+        Upstream::ok().await,
+        Upstream::ok().await,
+        Upstream::ok().await,
+    );
+    let top = format!(
+        "upstreams:\n  billing: {{ url: \"{}/base\" }}\n  installs: {{ url: \"{}\" }}",
+        billing.url(),
+        installs.url()
+    );
+    let route = format!(
+        "{}    upstream: billing\n    rules:\n      - {{ when: \"body.event == 'link.clicked'\", path: /app/clicks }}\n      - {{ when: \"body.event.startsWith('install.')\", upstream: installs }}\n      - {{ when: \"body.event == 'link.main'\", path: /main, upstream: main_app }}\n",
+        filtered_route("true", "")
+    );
+    let top = format!("{top}\n  main_app: {{ url: \"{}\" }}", main.url());
+    let proxy = Proxy::start(
+        &config(&route, &top),
+        &main.url(),
+        ENV,
+        TestClock::at(NOW).clock(),
+    )
+    .await;
+    let cases = [
+        ("n1", "link.clicked", &billing, "/base/app/clicks?t=1"),
+        ("n2", "install.tracked", &installs, "/links?t=1"),
+        ("n3", "link.main", &main, "/main?t=1"),
+        ("n4", "link.created", &billing, "/base/links?t=1"),
+    ];
+    for (id, event, app, path) in cases {
+        let body = format!(r#"{{"id":"{id}","event":"{event}"}}"#);
+        let before = app.count();
+        let a = post(
+            &proxy.url("/links?t=1"),
+            &refs(&signed(SECRET, NOW, &body)),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{id}: {:?}", a.body);
+        assert_eq!(app.count(), before + 1, "{id} went to its app");
+        let got = app.requests().pop().unwrap();
+        assert_eq!(got.uri.to_string(), path, "{id}");
+        assert_eq!(got.body.as_ref(), body.as_bytes(), "{id}: the exact bytes");
+        assert_eq!(got.headers["hookgate-verified"], "links", "{id}");
+    }
+    assert_eq!((main.count(), billing.count(), installs.count()), (1, 2, 1));
+    // The other route still goes to `upstream`.
+    let body = r#"{"id":"c1"}"#;
+    let a = post(
+        &proxy.url("/hook"),
+        &refs(&signed(SECRET, NOW, body)),
+        body.to_owned(),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(main.requests().pop().unwrap().uri.to_string(), "/hook");
+    proxy.stop().await;
+}
+
+/// A queued route's rule keeps its app with the stored delivery: the deliverer sends it there.
+#[tokio::test]
+async fn a_queued_delivery_goes_to_the_upstream_its_rule_named() {
+    let (main, billing) = (Upstream::ok().await, Upstream::ok().await);
+    let dir = tempfile::tempdir().unwrap();
+    let top = format!(
+        "upstreams:\n  billing: {{ url: \"{}\" }}\nqueue:\n  path: {}",
+        billing.url(),
+        dir.path().join("q.redb").display()
+    );
+    let route = format!(
+        "{}    delivery: queued\n    rules:\n      - {{ when: \"body.event == 'paid'\", path: /paid, upstream: billing }}\n",
+        filtered_route("true", "")
+    );
+    let proxy = Proxy::start(
+        &config(&route, &top),
+        &main.url(),
+        ENV,
+        TestClock::at(NOW).clock(),
+    )
+    .await;
+    for (id, event) in [("q1", "paid"), ("q2", "other")] {
+        let body = format!(r#"{{"id":"{id}","event":"{event}"}}"#);
+        let a = post(
+            &proxy.url("/links"),
+            &refs(&signed(SECRET, NOW, &body)),
+            body,
+        )
+        .await;
+        assert_eq!(a.status, 202, "{id}: {:?}", a.body);
+    }
+    poll(POLL, async || {
+        (billing.count() == 1 && main.count() == 1).then_some(())
+    })
+    .await
+    .expect("both queued deliveries delivered");
+    assert_eq!(billing.requests()[0].uri.to_string(), "/paid");
+    assert_eq!(main.requests()[0].uri.to_string(), "/links");
+    proxy.stop().await;
 }
 
 /// `hookgate check --explain ROUTE --body FILE` says what the filter and each rule do with a
@@ -255,7 +410,10 @@ fn check_explains_what_a_route_does_with_an_event() {
     };
     let out = explain(r#"{"event":"link.clicked","data":{"campaign":"paid_x"}}"#);
     assert!(out.contains("matches\n"), "{out}");
-    assert!(out.contains("=> forwarded to /app/clicks"), "{out}");
+    assert!(
+        out.contains("=> forwarded to /app/clicks on upstream"),
+        "{out}"
+    );
     let out = explain(r#"{"event":"link.clicked","data":{}}"#);
     assert!(out.contains("fails on this event"), "{out}");
     assert!(out.contains("=> filtered: answered 200"), "{out}");

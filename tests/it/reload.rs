@@ -544,4 +544,30 @@ async fn a_changed_filter_applies_after_a_reload() {
     hg.wait_reloads("failure", 1.0).await;
     assert_eq!(deliver(&url, secret, "f3").await, 200);
     assert_eq!(up.count(), 2);
+
+    // Upstream clients are built at start: a route sent to an upstream new to the file waits
+    // for a restart, and so does the rest of that reload.
+    let other = Upstream::ok().await;
+    let moved = format!(
+        "upstreams:\n  billing: {{ url: \"{}\" }}\n{}",
+        other.url(),
+        config(
+            port,
+            admin,
+            &up.url(),
+            &format!(
+                "{}    upstream: billing\n",
+                route("body.type == 'reload.test'")
+            )
+        )
+    );
+    std::fs::write(&cfg, moved).unwrap();
+    hg.hangup();
+    hg.wait_reloads("failure", 2.0).await;
+    let refused = hg
+        .wait_log_lines(|m| m.contains("upstreams added since start"))
+        .await;
+    assert_eq!(refused[0]["upstreams"], "billing", "{refused:?}");
+    assert_eq!(deliver(&url, secret, "f4").await, 200);
+    assert_eq!((up.count(), other.count()), (3, 0));
 }
