@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, MapExpr, StructExpr};
 use http::HeaderMap;
 
 /// The names an expression may use.
@@ -74,15 +75,14 @@ impl Filter {
             }
         })?;
         // CEL here is checked dynamically: catch the misspelt name at load, not per request.
-        let references = program.references();
-        let mut unknown: Vec<&str> = references
-            .variables()
-            .into_iter()
-            .filter(|v| !VARIABLES.contains(v) && !bound_by_macro(source, v))
-            .collect();
-        unknown.sort_unstable();
-        if let Some(name) = unknown.first() {
-            let (line, column) = position_of(source, name);
+        // Names a comprehension (`exists(i, ...)`) binds are the expression's own, inside it.
+        let mut free = Vec::new();
+        free_names(program.expression(), &mut Vec::new(), &mut free);
+        if let Some(&(name, id)) = free.iter().find(|(n, _)| !VARIABLES.contains(n)) {
+            let (line, column) = program
+                .source_info()
+                .offset_for(id)
+                .map_or((1, 1), |(start, _)| line_column(source, start));
             return Err(CompileError {
                 line,
                 column,
@@ -92,7 +92,7 @@ impl Filter {
                 ),
             });
         }
-        let uses = VARIABLES.map(|v| references.has_variable(v));
+        let uses = VARIABLES.map(|v| free.iter().any(|(n, _)| *n == v));
         Ok(Self {
             program: Arc::new(program),
             env,
@@ -134,25 +134,67 @@ impl Filter {
     }
 }
 
-/// Whether `name` is the variable a comprehension macro binds in `source` (`all(x, ...)`,
-/// `exists(x, ...)`, `exists_one`, `map`, `filter`): such names are the expression's own.
-fn bound_by_macro(source: &str, name: &str) -> bool {
-    ["all", "exists", "exists_one", "map", "filter"]
-        .iter()
-        .any(|m| {
-            let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
-            compact.contains(&format!(".{m}({name},"))
-        })
+/// The identifiers `expr` reads that nothing inside it binds, in source order, with their
+/// node ids. `bound` holds the comprehension variables in scope.
+fn free_names<'e>(expr: &'e IdedExpr, bound: &mut Vec<&'e str>, out: &mut Vec<(&'e str, u64)>) {
+    match &expr.expr {
+        // `@`-names are the parser's own accumulators.
+        Expr::Ident(name) if !name.starts_with('@') && !bound.contains(&name.as_str()) => {
+            out.push((name, expr.id));
+        }
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                free_names(target, bound, out);
+            }
+            for arg in &call.args {
+                free_names(arg, bound, out);
+            }
+        }
+        Expr::Comprehension(c) => {
+            free_names(&c.iter_range, bound, out);
+            free_names(&c.accu_init, bound, out);
+            let scope = bound.len();
+            bound.push(&c.iter_var);
+            bound.extend(c.iter_var2.as_deref());
+            bound.push(&c.accu_var);
+            for e in [&c.loop_cond, &c.loop_step, &c.result] {
+                free_names(e, bound, out);
+            }
+            bound.truncate(scope);
+        }
+        Expr::List(list) => {
+            for e in &list.elements {
+                free_names(e, bound, out);
+            }
+        }
+        Expr::Map(MapExpr { entries }) | Expr::Struct(StructExpr { entries, .. }) => {
+            for entry in entries {
+                match &entry.expr {
+                    EntryExpr::MapEntry(m) => {
+                        free_names(&m.key, bound, out);
+                        free_names(&m.value, bound, out);
+                    }
+                    EntryExpr::StructField(f) => free_names(&f.value, bound, out),
+                }
+            }
+        }
+        Expr::Select(select) => free_names(&select.operand, bound, out),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
 }
 
-/// The first place `name` stands in `source`, 1-based.
-fn position_of(source: &str, name: &str) -> (usize, usize) {
-    for (i, line) in source.lines().enumerate() {
-        if let Some(col) = line.find(name) {
-            return (i + 1, col + 1);
+/// The 1-based line and column of character `offset` in `source`.
+fn line_column(source: &str, offset: u32) -> (usize, usize) {
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    let (mut line, mut column) = (1, 1);
+    for c in source.chars().take(offset) {
+        if c == '\n' {
+            (line, column) = (line + 1, 1);
+        } else {
+            column += 1;
         }
     }
-    (1, 1)
+    (line, column)
 }
 
 /// The JSON body as a CEL value; a form body's fields (first value of each); else null.

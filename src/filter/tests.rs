@@ -58,6 +58,20 @@ fn macros_bind_their_own_names() {
 }
 
 #[test]
+fn a_macro_name_used_outside_its_macro_is_unknown() {
+    for (src, at) in [
+        ("body.items.exists(i, i.sku == 'A1') && i == 1", (1, 40)),
+        ("[1].all(x, x > 0) ||\n body.a.map(y, y + x) == []", (2, 20)),
+    ] {
+        let e = Filter::compile(src).unwrap_err();
+        assert!(e.message.contains("unknown name"), "{src}: {e}");
+        assert_eq!((e.line, e.column), at, "{src}: {e}");
+    }
+    // Nested: the inner macro sees the outer one's name.
+    Filter::compile("body.a.all(x, x.b.exists(y, y == x.c))").unwrap();
+}
+
+#[test]
 fn bad_expressions_are_refused_with_their_position() {
     let e = Filter::compile("body.event ==").unwrap_err();
     assert_eq!(e.line, 1, "{e}");
