@@ -1,5 +1,6 @@
 //! A route filter's per-delivery cost: the example expression on a 1 KiB JSON body
-//! (parsing the body into CEL values, then evaluating), matched and not.
+//! (parsing the body into CEL values, then evaluating), matched and not; and that filter with
+//! three rules, evaluated in one scope as the gate does (the body converted once).
 //!
 //! `cargo bench --bench filter`
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use http::HeaderMap;
 
-use hookgate::filter::{Filter, Input};
+use hookgate::filter::{Filter, Input, Scope};
 
 fn body(event: &str, campaign: &str) -> Vec<u8> {
     let head =
@@ -45,6 +46,30 @@ fn bench(c: &mut Criterion) {
             bench.iter(|| black_box(filter.matches(black_box(&input))))
         });
     }
+    let rules: Vec<Filter> = [
+        "body.event == 'link.created'",
+        "body.data.campaign == 'x'",
+        "body.event.startsWith('install.')",
+    ]
+    .iter()
+    .map(|r| Filter::compile(r).expect("compiles"))
+    .collect();
+    let b = body("install.tracked", "paid_spring");
+    let input = Input {
+        body: &b,
+        headers: &headers,
+        query: None,
+        route: "links",
+        event_id: Some("evt_1"),
+    };
+    group.bench_function("filter_and_3_rules", |bench| {
+        bench.iter(|| {
+            let scope = Scope::new(black_box(&input), std::iter::once(&filter).chain(&rules));
+            let wanted = filter.matches_in(&scope) == Ok(true);
+            let rule = rules.iter().position(|r| r.matches_in(&scope) == Ok(true));
+            black_box((wanted, rule))
+        })
+    });
     group.finish();
 }
 

@@ -110,8 +110,39 @@ impl Filter {
     /// failed (a missing field, a type mismatch) or the value is not a boolean: the caller
     /// counts it and treats it as no match.
     pub fn matches(&self, input: &Input<'_>) -> Result<bool, String> {
-        let mut ctx = cel::Context::with_env(self.env.clone());
-        for (name, used) in VARIABLES.iter().zip(self.uses) {
+        self.matches_in(&Scope::new(input, [self]))
+    }
+
+    /// As `matches`, in a scope already built for this delivery (shared by a route's filter
+    /// and rules, so the body is converted once).
+    pub fn matches_in(&self, scope: &Scope<'_>) -> Result<bool, String> {
+        match self.program.execute(&scope.ctx) {
+            Ok(cel::Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!("the expression gave {other:?}, not true or false")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// What a delivery's expressions see: the variables any of them reads, each built once.
+pub struct Scope<'a> {
+    ctx: cel::Context<'a, 'a>,
+}
+
+impl Scope<'_> {
+    /// The variables that `filters` read, from `input`.
+    pub fn new<'f>(input: &Input<'_>, filters: impl IntoIterator<Item = &'f Filter>) -> Self {
+        let mut uses = [false; VARIABLES.len()];
+        let mut env = None;
+        for f in filters {
+            for (u, used) in uses.iter_mut().zip(f.uses) {
+                *u |= used;
+            }
+            // Every filter's environment is the standard library: any one serves them all.
+            env.get_or_insert_with(|| f.env.clone());
+        }
+        let mut ctx = env.map_or_else(cel::Context::default, cel::Context::with_env);
+        for (name, used) in VARIABLES.iter().zip(uses) {
             if !used {
                 continue;
             }
@@ -126,11 +157,7 @@ impl Filter {
             };
             ctx.add_variable_from_value(*name, value);
         }
-        match self.program.execute(&ctx) {
-            Ok(cel::Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(format!("the expression gave {other:?}, not true or false")),
-            Err(e) => Err(e.to_string()),
-        }
+        Self { ctx }
     }
 }
 

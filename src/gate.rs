@@ -599,17 +599,22 @@ impl Gate {
         if route.filter.is_none() && route.rules.is_empty() {
             return Ok(None);
         }
-        let event_id = notes.event_id.clone();
         let input = crate::filter::Input {
             body,
             headers: &parts.headers,
             query: parts.uri.query(),
             route: &route.name,
-            event_id: event_id.as_deref(),
+            event_id: notes.event_id.as_deref(),
         };
+        // Built once for the filter and every rule: the body is converted once.
+        let filters = route
+            .filter
+            .iter()
+            .chain(route.rules.iter().map(|r| &r.when));
+        let scope = crate::filter::Scope::new(&input, filters);
         let mut failed = None;
         let mut eval = |f: &crate::filter::Filter| {
-            f.matches(&input).unwrap_or_else(|e| {
+            f.matches_in(&scope).unwrap_or_else(|e| {
                 self.recorder
                     .metrics
                     .filter_errors

@@ -87,3 +87,19 @@ fn a_non_boolean_result_is_an_error() {
     let h = HeaderMap::new();
     assert!(f.matches(&input(br#"{"n":1}"#, &h, None)).is_err());
 }
+
+#[test]
+fn one_scope_serves_expressions_that_read_different_variables() {
+    let on_body = Filter::compile("body.event == 'push'").unwrap();
+    let on_headers = Filter::compile("headers['x-kind'] == 'a'").unwrap();
+    let on_query = Filter::compile("query.t == '1'").unwrap();
+    let mut h = HeaderMap::new();
+    h.insert("x-kind", "a".parse().unwrap());
+    let i = input(br#"{"event":"push"}"#, &h, Some("t=1"));
+    let scope = Scope::new(&i, [&on_body, &on_headers]);
+    assert_eq!(on_body.matches_in(&scope), Ok(true));
+    assert_eq!(on_headers.matches_in(&scope), Ok(true));
+    // Only what the scope's expressions read is built: `query` is not there.
+    assert!(on_query.matches_in(&scope).is_err());
+    assert_eq!(on_query.matches(&i), Ok(true));
+}
