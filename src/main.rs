@@ -165,6 +165,11 @@ fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |e| Failure(code, e)
 }
 
+/// A command's report on stdout (a closed pipe is fine: see `cli::emit`).
+fn show(text: &str) -> Result<(), Failure> {
+    cli::emit(text).map_err(|e| Failure(EXIT_RUNTIME, e.into()))
+}
+
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     let command = cli.command.unwrap_or(Command::Run);
     if let Command::Demo = command {
@@ -214,14 +219,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let config = load(&path, &ProcessEnv, secrets)?;
             if let (Some(route), Some(body)) = (explain, body) {
                 let body = read_body(&body)?;
-                print!(
-                    "{}",
-                    check::explain(&config, &route, &body).map_err(fail(2))?
-                );
-                return Ok(());
+                let out = check::explain(&config, &route, &body).map_err(fail(2))?;
+                return show(&out);
             }
-            check::print(&path, &config);
-            Ok(())
+            show(&check::render(&path, &config))
         }
         Command::Sign {
             route,
@@ -255,7 +256,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             ));
             match sent {
                 Ok(report) => {
-                    print!("{report}");
+                    show(&report.to_string())?;
                     if report.success() {
                         Ok(())
                     } else {
@@ -284,8 +285,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let out = runtime()?
                 .block_on(queue::run(&config, &url, action))
                 .map_err(fail(EXIT_RUNTIME))?;
-            print!("{out}");
-            Ok(())
+            show(&out)
         }
         Command::Demo => Ok(()),
     }

@@ -5,9 +5,13 @@ use std::path::Path;
 use anyhow::Context as _;
 use hookgate::config::Config;
 
-pub fn print(path: &Path, config: &Config) {
-    println!("{}: ok", path.display());
-    println!(
+/// `hookgate check`'s report on a valid config.
+pub fn render(path: &Path, config: &Config) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: ok", path.display());
+    let _ = writeln!(
+        out,
         "listen {}  admin {}  upstream {}  workers {}",
         config.startup.listen,
         config.startup.admin_listen,
@@ -15,15 +19,16 @@ pub fn print(path: &Path, config: &Config) {
         config.startup.workers
     );
     for (name, up) in &config.startup.upstreams {
-        println!("upstreams.{name} {}", up.url);
+        let _ = writeln!(out, "upstreams.{name} {}", up.url);
     }
-    println!(
+    let _ = writeln!(
+        out,
         "max_body {}  max_buffered {}  max_concurrency {}",
         config.live.limits.max_body,
         config.live.limits.max_buffered,
         config.startup.limits.max_concurrency
     );
-    println!("routes:");
+    let _ = writeln!(out, "routes:");
     for r in &config.live.routes {
         let scheme = r.provider.unwrap_or("custom");
         let secrets: Vec<String> = match (&r.jwks_url, r.fetches_keys()) {
@@ -64,7 +69,8 @@ pub fn print(path: &Path, config: &Config) {
         if let Some(up) = &r.upstream {
             filters.push_str(&format!(" upstream={up}"));
         }
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}{}",
             r.name,
             r.path,
@@ -82,14 +88,16 @@ pub fn print(path: &Path, config: &Config) {
             hookgate::config::QueueStore::Embedded { path } => path.display().to_string(),
             hookgate::config::QueueStore::Redis { redis: r } => format!("redis {}", r.url),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "queue {store}  max_bytes {}  max_dead_letters {}",
             q.max_bytes, q.max_dead_letters
         );
     }
     for w in config.warnings.iter().chain(&memory_warning(config)) {
-        println!("warning: {w}");
+        let _ = writeln!(out, "warning: {w}");
     }
+    out
 }
 
 /// Whether the config's worst case fits this container's memory limit, when it has one.

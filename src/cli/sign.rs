@@ -54,9 +54,11 @@ pub fn run(
         Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
     };
     let headers = sender::sign_headers_with(r, key, &body, now, &values)?;
-    for (name, value) in headers {
-        println!("-H '{name}: {value}'");
-    }
+    let lines: String = headers
+        .iter()
+        .map(|(name, value)| format!("-H '{name}: {value}'\n"))
+        .collect();
+    super::emit(&lines)?;
     if body.is_empty() || std::str::from_utf8(&body).is_err() {
         return Ok(());
     }

@@ -242,6 +242,18 @@ fn check_reports_every_problem_with_location() {
         )),
         "{text}"
     );
+
+    // A reader that is gone before the report is written (`check | head -0`): not a panic.
+    let mut child = Command::new(BIN)
+        .args(["check", "--no-secrets", "--config", ex])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{err}");
 }
 
 #[test]
