@@ -503,13 +503,19 @@ async fn send(
             received_at,
         }),
     };
-    // A name no longer configured (a restart dropped it from `upstreams:`) fails like an app
-    // that cannot be reached: retried, then a dead letter, never sent somewhere else.
-    let upstream = meta.upstream.as_deref();
-    classify(match upstreams.get(upstream) {
-        Some(u) => u.send(&parts, request.body, &fm).await,
-        None => Err(ForwardError::unknown_upstream(upstream)),
-    })
+    // A name no longer configured (a restart dropped it from `upstreams:`): this delivery is
+    // retried, then a dead letter, never sent somewhere else; the route's other deliveries
+    // are not held up for it.
+    let Some(upstream) = upstreams.get(meta.upstream.as_deref()) else {
+        let name = meta.upstream.as_deref().unwrap_or("upstream");
+        return Ended::Failed {
+            outcome: "unavailable",
+            last: format!("unavailable: no upstream named {name:?} is configured"),
+            retry_after: None,
+            app_down: false,
+        };
+    };
+    classify(upstream.send(&parts, request.body, &fm).await)
 }
 
 fn classify(r: Result<Relayed, ForwardError>) -> Ended {

@@ -458,3 +458,84 @@ async fn observe_mode_logs_what_the_filter_would_have_done() {
     );
     assert_eq!(line["observe"], true, "{line}");
 }
+
+/// A queued delivery whose upstream a restart took out of `upstreams:` is not sent anywhere
+/// else: its attempts fail, saying why, and the route's other deliveries are not held up.
+#[tokio::test]
+async fn a_queued_delivery_whose_upstream_is_gone_waits_without_holding_up_the_route() {
+    let (main, billing) = (
+        Upstream::ok().await,
+        Upstream::start(|_| Reply::status(500)).await,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let queue = format!("queue:\n  path: {}", dir.path().join("q.redb").display());
+    let delivery = "    delivery: { mode: queued, initial_backoff: 50ms, max_backoff: 100ms, max_attempts: 1000 }\n";
+    let with_billing = format!(
+        "{}{delivery}    rules:\n      - {{ when: \"body.event == 'paid'\", upstream: billing }}\n",
+        filtered_route("true", "")
+    );
+    let top = format!(
+        "upstreams:\n  billing: {{ url: \"{}\" }}\n{queue}",
+        billing.url()
+    );
+    let proxy = Proxy::start(
+        &config(&with_billing, &top),
+        &main.url(),
+        ENV,
+        TestClock::at(NOW).clock(),
+    )
+    .await;
+    let body = r#"{"id":"g1","event":"paid"}"#;
+    let a = post(
+        &proxy.url("/links"),
+        &refs(&signed(SECRET, NOW, body)),
+        body.to_owned(),
+    )
+    .await;
+    assert_eq!(a.status, 202);
+    poll(POLL, async || (billing.count() >= 2).then_some(()))
+        .await
+        .expect("billing refused it, and it was retried");
+    proxy.stop().await;
+
+    // Restarted without `billing`: the stored delivery names it still.
+    let without = format!(
+        "{}{delivery}    rules:\n      - {{ when: \"body.event == 'paid'\", path: /paid }}\n",
+        filtered_route("true", "")
+    );
+    let proxy = Proxy::start(
+        &config(&without, &queue),
+        &main.url(),
+        ENV,
+        TestClock::at(NOW).clock(),
+    )
+    .await;
+    let body = r#"{"id":"g2","event":"other"}"#;
+    let a = post(
+        &proxy.url("/links"),
+        &refs(&signed(SECRET, NOW, body)),
+        body.to_owned(),
+    )
+    .await;
+    assert_eq!(a.status, 202);
+    poll(POLL, async || (main.count() == 1).then_some(()))
+        .await
+        .expect("the route's other delivery went through");
+    let pending = poll(POLL, async || {
+        let list = crate::harness::send(
+            http::Request::builder()
+                .uri(format!("http://{}/queue/pending", proxy.admin))
+                .body(http_body_util::Full::new(bytes::Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .json();
+        let last = list[0]["last_result"].as_str().unwrap_or("").to_owned();
+        (last == "unavailable: no upstream named \"billing\" is configured").then_some(list)
+    })
+    .await
+    .expect("its attempts fail, naming the upstream");
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(main.count(), 1, "never sent to the default upstream");
+    proxy.stop().await;
+}
