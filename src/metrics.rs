@@ -226,6 +226,7 @@ impl Metrics {
             self.dedup_unsettled
                 .with_label_values(&[route, step.as_str()]);
         }
+        self.filter_errors.with_label_values(&[route]);
         for s in secret_ids {
             self.verified.with_label_values(&[route, s]);
         }
@@ -284,6 +285,7 @@ impl Metrics {
                 .remove_label_values(&[route, step.as_str()]);
         }
         let _ = self.timestamp_skew.remove_label_values(&[route]);
+        let _ = self.filter_errors.remove_label_values(&[route]);
         for s in secret_ids {
             self.forget_secret(route, s);
         }
