@@ -262,16 +262,11 @@ pub fn apply(gate: &Gate, running: &Startup, new: Config, trigger: Trigger) {
         .map(str::to_owned)
         .collect();
     if !unknown.is_empty() {
-        gate.recorder
-            .metrics
-            .config_reloads
-            .with_label_values(&["failure"])
-            .inc();
-        tracing::error!(
-            trigger = trigger.as_str(),
-            upstreams = unknown.join(","),
-            "config reload failed: routes send to upstreams added since start, which need a restart; keeping the running config"
+        let why = format!(
+            "routes send to upstreams added since start, which need a restart: {}",
+            unknown.join(", ")
         );
+        fail(gate, &why, trigger);
         return;
     }
     for key in config::changed_keys(running, &new.startup) {
@@ -314,7 +309,7 @@ pub fn apply(gate: &Gate, running: &Startup, new: Config, trigger: Trigger) {
 }
 
 /// Counts and logs a config that cannot be used; the running one stays.
-fn fail(gate: &Gate, e: &ConfigError, trigger: Trigger) {
+fn fail(gate: &Gate, e: &dyn std::fmt::Display, trigger: Trigger) {
     gate.recorder
         .metrics
         .config_reloads

@@ -46,6 +46,10 @@ fn load_error(route: &str) -> Option<String> {
     .map(|e| e.to_string())
 }
 
+async fn start(yaml: &str, up: &Upstream) -> Proxy {
+    Proxy::start(yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await
+}
+
 async fn send(proxy: &Proxy, id: &str, event: &str, campaign: Option<&str>) -> Answer {
     let data = campaign.map_or("{}".to_owned(), |c| format!(r#"{{"campaign":"{c}"}}"#));
     let body = format!(r#"{{"id":"{id}","event":"{event}","data":{data}}}"#);
@@ -61,7 +65,7 @@ async fn send(proxy: &Proxy, id: &str, event: &str, campaign: Option<&str>) -> A
 async fn unwanted_events_are_answered_and_never_forwarded() {
     let up = Upstream::ok().await;
     let yaml = config(&filtered_route(PAID_CLICKS, ""), "");
-    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+    let proxy = start(&yaml, &up).await;
 
     let a = send(&proxy, "e1", "link.clicked", Some("paid_spring")).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
@@ -119,7 +123,7 @@ async fn the_answer_to_a_filtered_event_is_configurable_and_observe_mode_forward
         &filtered_route("body.event == 'wanted'", "    filter_status: 202\n"),
         "",
     );
-    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+    let proxy = start(&yaml, &up).await;
     let a = send(&proxy, "o1", "unwanted", None).await;
     assert_eq!(a.status, 202);
     assert_eq!(up.count(), 0);
@@ -129,7 +133,7 @@ async fn the_answer_to_a_filtered_event_is_configurable_and_observe_mode_forward
         &filtered_route("body.event == 'wanted'", "    mode: observe\n"),
         "",
     );
-    let proxy = Proxy::start(&yaml, &up.url(), ENV, TestClock::at(NOW).clock()).await;
+    let proxy = start(&yaml, &up).await;
     let a = send(&proxy, "o2", "unwanted", None).await;
     assert_eq!(a.status, 200);
     assert!(a.headers.get("hookgate-filtered").is_none());
@@ -166,13 +170,7 @@ async fn rules_send_each_event_type_to_its_own_path_with_the_exact_bytes() {
         "{}    rules:\n      - {{ when: \"body.event == 'link.clicked'\", path: /app/clicks }}\n      - {{ when: \"body.event.startsWith('install.')\", path: /app/installs }}\n",
         filtered_route("body.event != 'ignored'", "")
     );
-    let proxy = Proxy::start(
-        &config(&route, ""),
-        &up.url(),
-        ENV,
-        TestClock::at(NOW).clock(),
-    )
-    .await;
+    let proxy = start(&config(&route, ""), &up).await;
     let cases = [
         ("r1", "link.clicked", "/app/clicks?tenant=a"),
         ("r2", "install.tracked", "/app/installs?tenant=a"),
@@ -291,13 +289,7 @@ async fn rules_and_routes_send_to_named_upstreams() {
         filtered_route("true", "")
     );
     let top = format!("{top}\n  main_app: {{ url: \"{}\" }}", main.url());
-    let proxy = Proxy::start(
-        &config(&route, &top),
-        &main.url(),
-        ENV,
-        TestClock::at(NOW).clock(),
-    )
-    .await;
+    let proxy = start(&config(&route, &top), &main).await;
     let cases = [
         ("n1", "link.clicked", &billing, "/base/app/clicks?t=1"),
         ("n2", "install.tracked", &installs, "/links?t=1"),
@@ -348,21 +340,9 @@ async fn a_queued_delivery_goes_to_the_upstream_its_rule_named() {
         "{}    delivery: queued\n    rules:\n      - {{ when: \"body.event == 'paid'\", path: /paid, upstream: billing }}\n",
         filtered_route("true", "")
     );
-    let proxy = Proxy::start(
-        &config(&route, &top),
-        &main.url(),
-        ENV,
-        TestClock::at(NOW).clock(),
-    )
-    .await;
+    let proxy = start(&config(&route, &top), &main).await;
     for (id, event) in [("q1", "paid"), ("q2", "other")] {
-        let body = format!(r#"{{"id":"{id}","event":"{event}"}}"#);
-        let a = post(
-            &proxy.url("/links"),
-            &refs(&signed(SECRET, NOW, &body)),
-            body,
-        )
-        .await;
+        let a = send(&proxy, id, event, None).await;
         assert_eq!(a.status, 202, "{id}: {:?}", a.body);
     }
     poll(POLL, async || {
@@ -478,21 +458,8 @@ async fn a_queued_delivery_whose_upstream_is_gone_waits_without_holding_up_the_r
         "upstreams:\n  billing: {{ url: \"{}\" }}\n{queue}",
         billing.url()
     );
-    let proxy = Proxy::start(
-        &config(&with_billing, &top),
-        &main.url(),
-        ENV,
-        TestClock::at(NOW).clock(),
-    )
-    .await;
-    let body = r#"{"id":"g1","event":"paid"}"#;
-    let a = post(
-        &proxy.url("/links"),
-        &refs(&signed(SECRET, NOW, body)),
-        body.to_owned(),
-    )
-    .await;
-    assert_eq!(a.status, 202);
+    let proxy = start(&config(&with_billing, &top), &main).await;
+    assert_eq!(send(&proxy, "g1", "paid", None).await.status, 202);
     poll(POLL, async || (billing.count() >= 2).then_some(()))
         .await
         .expect("billing refused it, and it was retried");
@@ -503,21 +470,8 @@ async fn a_queued_delivery_whose_upstream_is_gone_waits_without_holding_up_the_r
         "{}{delivery}    rules:\n      - {{ when: \"body.event == 'paid'\", path: /paid }}\n",
         filtered_route("true", "")
     );
-    let proxy = Proxy::start(
-        &config(&without, &queue),
-        &main.url(),
-        ENV,
-        TestClock::at(NOW).clock(),
-    )
-    .await;
-    let body = r#"{"id":"g2","event":"other"}"#;
-    let a = post(
-        &proxy.url("/links"),
-        &refs(&signed(SECRET, NOW, body)),
-        body.to_owned(),
-    )
-    .await;
-    assert_eq!(a.status, 202);
+    let proxy = start(&config(&without, &queue), &main).await;
+    assert_eq!(send(&proxy, "g2", "other", None).await.status, 202);
     poll(POLL, async || (main.count() == 1).then_some(()))
         .await
         .expect("the route's other delivery went through");
