@@ -74,15 +74,23 @@ impl Filter {
                 message: first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone()),
             }
         })?;
-        // CEL here is checked dynamically: catch the misspelt name at load, not per request.
-        // Names a comprehension (`exists(i, ...)`) binds are the expression's own, inside it.
-        let mut free = Vec::new();
-        free_names(program.expression(), &mut Vec::new(), &mut free);
-        if let Some(&(name, id)) = free.iter().find(|(n, _)| !VARIABLES.contains(n)) {
-            let (line, column) = program
+        // CEL here is checked dynamically (the crate has no type checker): catch the misspelt
+        // name or function at load, not on every delivery. Names a comprehension
+        // (`exists(i, ...)`) binds are the expression's own, inside it.
+        let mut refs = Refs::default();
+        refs.walk(program.expression(), &mut Vec::new());
+        let at = |id: u64| {
+            program
                 .source_info()
                 .offset_for(id)
-                .map_or((1, 1), |(start, _)| line_column(source, start));
+                .map_or((1, 1), |(start, _)| line_column(source, start))
+        };
+        let unknown_name = refs
+            .names
+            .iter()
+            .find(|(n, _)| !VARIABLES.contains(n) && !declared_constant(&env, n));
+        if let Some(&(name, id)) = unknown_name {
+            let (line, column) = at(id);
             return Err(CompileError {
                 line,
                 column,
@@ -92,6 +100,17 @@ impl Filter {
                 ),
             });
         }
+        if let Some(&(name, id)) = refs.calls.iter().find(|(f, _)| !declared_function(&env, f)) {
+            // A call is placed at its `(`: point at the name before it instead.
+            let (line, column) = at(id);
+            let column = column.saturating_sub(name.chars().count()).max(1);
+            return Err(CompileError {
+                line,
+                column,
+                message: format!("unknown function {name:?}"),
+            });
+        }
+        let free = refs.names;
         let uses = VARIABLES.map(|v| free.iter().any(|(n, _)| *n == v));
         Ok(Self {
             program: Arc::new(program),
@@ -161,53 +180,98 @@ impl Scope<'_> {
     }
 }
 
-/// The identifiers `expr` reads that nothing inside it binds, in source order, with their
-/// node ids. `bound` holds the comprehension variables in scope.
-fn free_names<'e>(expr: &'e IdedExpr, bound: &mut Vec<&'e str>, out: &mut Vec<(&'e str, u64)>) {
-    match &expr.expr {
-        // `@`-names are the parser's own accumulators.
-        Expr::Ident(name) if !name.starts_with('@') && !bound.contains(&name.as_str()) => {
-            out.push((name, expr.id));
-        }
-        Expr::Call(call) => {
-            if let Some(target) = &call.target {
-                free_names(target, bound, out);
+/// What an expression refers to, in source order, with node ids (for positions).
+#[derive(Default)]
+struct Refs<'e> {
+    /// Identifiers that nothing inside the expression binds.
+    names: Vec<(&'e str, u64)>,
+    /// Functions called by name (operators, which have no name one can write, aside).
+    calls: Vec<(&'e str, u64)>,
+}
+
+impl<'e> Refs<'e> {
+    /// `bound` holds the comprehension variables in scope.
+    fn walk(&mut self, expr: &'e IdedExpr, bound: &mut Vec<&'e str>) {
+        match &expr.expr {
+            // `@`-names are the parser's own accumulators.
+            Expr::Ident(name) if !name.starts_with('@') && !bound.contains(&name.as_str()) => {
+                self.names.push((name, expr.id));
             }
-            for arg in &call.args {
-                free_names(arg, bound, out);
-            }
-        }
-        Expr::Comprehension(c) => {
-            free_names(&c.iter_range, bound, out);
-            free_names(&c.accu_init, bound, out);
-            let scope = bound.len();
-            bound.push(&c.iter_var);
-            bound.extend(c.iter_var2.as_deref());
-            bound.push(&c.accu_var);
-            for e in [&c.loop_cond, &c.loop_step, &c.result] {
-                free_names(e, bound, out);
-            }
-            bound.truncate(scope);
-        }
-        Expr::List(list) => {
-            for e in &list.elements {
-                free_names(e, bound, out);
-            }
-        }
-        Expr::Map(MapExpr { entries }) | Expr::Struct(StructExpr { entries, .. }) => {
-            for entry in entries {
-                match &entry.expr {
-                    EntryExpr::MapEntry(m) => {
-                        free_names(&m.key, bound, out);
-                        free_names(&m.value, bound, out);
-                    }
-                    EntryExpr::StructField(f) => free_names(&f.value, bound, out),
+            Expr::Call(call) => {
+                if call
+                    .func_name
+                    .starts_with(|c: char| c.is_ascii_alphabetic())
+                {
+                    self.calls.push((&call.func_name, expr.id));
+                }
+                if let Some(target) = &call.target {
+                    self.walk(target, bound);
+                }
+                for arg in &call.args {
+                    self.walk(arg, bound);
                 }
             }
+            Expr::Comprehension(c) => {
+                self.walk(&c.iter_range, bound);
+                self.walk(&c.accu_init, bound);
+                let scope = bound.len();
+                bound.push(&c.iter_var);
+                bound.extend(c.iter_var2.as_deref());
+                bound.push(&c.accu_var);
+                for e in [&c.loop_cond, &c.loop_step, &c.result] {
+                    self.walk(e, bound);
+                }
+                bound.truncate(scope);
+            }
+            Expr::List(list) => {
+                for e in &list.elements {
+                    self.walk(e, bound);
+                }
+            }
+            Expr::Map(MapExpr { entries }) | Expr::Struct(StructExpr { entries, .. }) => {
+                for entry in entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(m) => {
+                            self.walk(&m.key, bound);
+                            self.walk(&m.value, bound);
+                        }
+                        EntryExpr::StructField(f) => self.walk(&f.value, bound),
+                    }
+                }
+            }
+            Expr::Select(select) => self.walk(&select.operand, bound),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
         }
-        Expr::Select(select) => free_names(&select.operand, bound, out),
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
+}
+
+/// Whether `name` means something on its own in `env` (a type: `string`, `int`,
+/// `null_type`...). The crate offers no lookup, so ask it: evaluated alone, an unknown name
+/// is an undeclared reference.
+fn declared_constant(env: &Arc<cel::Env>, name: &str) -> bool {
+    let ctx = cel::Context::with_env(env.clone());
+    env.compile(name).is_ok_and(|p| {
+        !matches!(
+            p.execute(&ctx),
+            Err(cel::ExecutionError::UndeclaredReference(_))
+        )
+    })
+}
+
+/// Whether `env` declares a function `name`, global (`size(x)`) or member (`x.size()`):
+/// called with no fitting arguments, a declared one answers "no such overload".
+fn declared_function(env: &Arc<cel::Env>, name: &str) -> bool {
+    let ctx = cel::Context::with_env(env.clone());
+    [format!("{name}()"), format!("null.{name}()")]
+        .iter()
+        .any(|probe| {
+            env.compile(probe).is_ok_and(|p| {
+                !matches!(
+                    p.execute(&ctx),
+                    Err(cel::ExecutionError::UndeclaredReference(_))
+                )
+            })
+        })
 }
 
 /// The 1-based line and column of character `offset` in `source`.

@@ -103,3 +103,21 @@ fn one_scope_serves_expressions_that_read_different_variables() {
     assert!(on_query.matches_in(&scope).is_err());
     assert_eq!(on_query.matches(&i), Ok(true));
 }
+
+#[test]
+fn unknown_functions_are_refused_and_type_names_are_known() {
+    let e = Filter::compile("body.a == 1 &&\n  body.event.startswit('x')").unwrap_err();
+    assert_eq!((e.line, e.column), (2, 14), "{e}");
+    assert!(e.message.contains("unknown function \"startswit\""), "{e}");
+    let e = Filter::compile("foo(body) == 1").unwrap_err();
+    assert!(e.message.contains("unknown function \"foo\""), "{e}");
+    // Built without chrono: refused at load rather than failing every delivery.
+    assert!(Filter::compile("timestamp(body.at) > timestamp('2026-01-01T00:00:00Z')").is_err());
+    for ok in [
+        "type(body.a) == string && size(body.b) > 0",
+        "body.event.startsWith('a') || body.event.matches('^b') || int(query.n) > 3",
+        "type(event_id) == null_type || event_id.contains('x')",
+    ] {
+        Filter::compile(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
