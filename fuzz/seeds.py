@@ -16,7 +16,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "fuzz" / "seeds"
-TARGETS = ["verify", "json_field", "form"]
+TARGETS = ["verify", "json_field", "form", "filter"]
 POINTERS = ["/id", "/event_id", "/data/id", "/timestamp", "/created", "/created_at",
             "/event/id", "/webhookId", "/payload/plainToken", "/signature/token", "/meta/id"]
 
@@ -42,6 +42,13 @@ def seeds():
                 out["json_field"].append(p.encode() + b"\n" + body)
             if b"=" in body and not body.startswith(b"{"):
                 out["form"].append(body)
+            # The filter target: an expression (its first byte), a query, the case's headers,
+            # then the body; a provider's first JSON or form body, if small.
+            if (case is doc["cases"][0] and (body[:1] in (b"{", b"[") or b"=" in body)
+                    and len(body) <= 4096):
+                pick = bytes([len(out["filter"]) % 8])
+                lines = [b"tenant=t1"] + [f"{n}: {v}".encode() for n, v in case["headers"]]
+                out["filter"].append(pick + b"\n".join(lines) + b"\n\n" + body)
     # SNS messages (their own fixture file: the certificate is fetched, not a secret; the
     # target supplies the test certificate).
     sns = json.loads((ROOT / "tests" / "fixtures" / "sns" / "sns.json").read_text())
