@@ -171,7 +171,7 @@ pub async fn send_test(
         .body(Full::new(Bytes::from(body)))
         .map_err(|_| SendTestError::BadUrl(sent.url.clone(), "not a valid request URL"))?;
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let wait = config.startup.upstream.timeout + TIMEOUT_MARGIN;
+    let wait = config.startup.longest_upstream_timeout() + TIMEOUT_MARGIN;
     let resp = tokio::time::timeout(wait, client.request(req))
         .await
         .map_err(|_| SendTestError::Timeout(sent.url.clone(), wait))?
