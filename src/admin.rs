@@ -301,6 +301,7 @@ fn listing(
         "state": state,
         "route": m.route,
         "event_id": m.event_id,
+        "upstream": m.upstream,
         "received_at": time(m.received_ms),
         "attempts": m.attempts,
         "last_result": m.last,

@@ -484,12 +484,15 @@ async fn a_queued_delivery_whose_upstream_is_gone_waits_without_holding_up_the_r
         )
         .await
         .json();
-        let last = list[0]["last_result"].as_str().unwrap_or("").to_owned();
-        (last == "unavailable: no upstream named \"billing\" is configured").then_some(list)
+        // g2 leaves the listing once its delivery is settled, a moment after the app has it.
+        let only_g1 = list.as_array().is_some_and(|l| l.len() == 1) && list[0]["event_id"] == "g1";
+        let last = list[0]["last_result"].as_str().unwrap_or("");
+        (only_g1 && last == "unavailable: no upstream named \"billing\" is configured")
+            .then_some(list)
     })
     .await
     .expect("its attempts fail, naming the upstream");
-    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["upstream"], "billing", "the listing names it");
     assert_eq!(main.count(), 1, "never sent to the default upstream");
     proxy.stop().await;
 }
