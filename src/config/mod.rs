@@ -479,11 +479,12 @@ impl RateLimit {
     }
 }
 
+/// As the file may write it: `10/s,burst=20`.
 impl std::fmt::Display for RateLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}/{} burst {}",
+            "{}/{},burst={}",
             self.count,
             self.per.suffix(),
             self.burst

@@ -24,6 +24,7 @@ mod pubsub;
 mod queue;
 mod queue_process;
 mod queue_redis;
+mod ratelimit;
 mod reload;
 mod sign;
 mod sns;
