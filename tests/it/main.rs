@@ -8,6 +8,7 @@
 mod adyen;
 mod airship;
 mod diagnostics;
+mod expiry;
 mod faults;
 mod fetch;
 mod filters;
