@@ -8,11 +8,11 @@
 //! it had never been seen: forgetting it loses nothing, which is how idle sources expire.
 //!
 //! The table holds at most `capacity` sources, in shards under their own locks. A shard that
-//! is full first forgets its full buckets; if every source in it is still spending, the one
-//! nearest a full bucket is forgotten (it may send up to `burst` more at once, no more). A flood
-//! of distinct addresses therefore never grows the table, never lets everyone in, and never
-//! refuses a new source for want of room; a source that has spent its budget stays limited,
-//! since the flood's one-request buckets are always nearer full than its own.
+//! is full first forgets its full buckets; if every source in it is still spending, the
+//! sixteenth of them nearest a full bucket are forgotten (each may then send up to `burst` more
+//! at once, no more). A flood of distinct addresses therefore never grows the table, never lets
+//! everyone in, and never refuses a new source for want of room; a source that has spent its
+//! budget stays limited, since the flood's one-request buckets are nearer full than its own.
 //!
 //! IPv6 sources are keyed by their /64 (a single host usually owns one, and can pick any address
 //! in it); IPv4-mapped IPv6 addresses count as their IPv4 address.
@@ -32,6 +32,9 @@ pub const MAX_SOURCES: usize = 65_536;
 /// Shards of the table: requests from different sources rarely wait for the same lock, and a
 /// full shard's sweep looks at `MAX_SOURCES / SHARDS` entries.
 const SHARDS: usize = 64;
+
+/// A full shard with no full bucket forgets this share of its sources at once.
+const EVICT_SHARE: usize = 16;
 
 /// Who a bucket belongs to: an IPv4 address, or the /64 of an IPv6 one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +78,11 @@ impl RateLimiter {
             interval,
             depth: interval.saturating_mul(u64::from(limit.burst)),
             epoch: Instant::now(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            // Sized once: a table that grew by doubling would leave its old allocations behind.
+            // Untouched pages cost nothing until sources arrive.
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::with_capacity(per_shard)))
+                .collect(),
             per_shard,
             hasher: RandomState::new(),
         }
@@ -121,20 +128,28 @@ impl RateLimiter {
     }
 }
 
-/// Frees a place in a shard holding `cap` sources: its full buckets go (nothing is lost with
-/// them); if none is full, the bucket nearest full goes.
+/// Frees places in a shard holding `cap` sources: its full buckets go (nothing is lost with
+/// them); if none is full, the `cap / EVICT_SHARE` nearest full go together, so that a flood of
+/// new addresses pays for one sweep every so many inserts rather than one each.
 fn make_room(map: &mut HashMap<Source, u64>, t: u64, cap: usize) {
     map.retain(|_, full_at| *full_at > t);
     if map.len() < cap {
         return;
     }
-    if let Some(nearest) = map
-        .iter()
-        .min_by_key(|(_, full_at)| **full_at)
-        .map(|(k, _)| *k)
-    {
-        map.remove(&nearest);
-    }
+    let k = (cap / EVICT_SHARE).clamp(1, map.len());
+    let mut instants: Vec<u64> = map.values().copied().collect();
+    let (_, &mut cut, _) = instants.select_nth_unstable(k - 1);
+    // Those nearer full than the k-th all go, then as many at its instant as make k.
+    let before = map.len();
+    map.retain(|_, full_at| *full_at >= cut);
+    let mut ties = k - (before - map.len());
+    map.retain(|_, full_at| {
+        if ties > 0 && *full_at == cut {
+            ties -= 1;
+            return false;
+        }
+        true
+    });
 }
 
 /// Seconds for `Retry-After`: the wait rounded up, at least 1.

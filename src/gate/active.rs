@@ -96,7 +96,11 @@ impl Active {
                             .set(expiry::unix_seconds(t));
                     }
                 }
-                Expiries::new(r, now)
+                let before = previous.and_then(|p| {
+                    let old = p.live.routes.iter().find(|o| o.name == r.name)?;
+                    p.expiries.get(old.index)
+                });
+                Expiries::new(r, now, before)
             })
             .collect();
         Self {
