@@ -1,7 +1,8 @@
-//! The per-request decisions, in order: route (and framing), rate limit, method, precheck, capacity, body,
-//! keys (when the sender's are fetched), signature and timestamp, filter, dedup, forward. `Gate::decide` reads as that list; each step is a
-//! method below it, in the same order, that either hands on what the next step needs or ends the
-//! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
+//! The per-request decisions, in order: route (and framing), rate limit, method, precheck,
+//! capacity, body, keys (when the sender's are fetched), signature and timestamp, filter, dedup,
+//! forward. `Gate::decide` reads as that list; each step is a method below it, in the same order,
+//! that either hands on what the next step needs or ends the request with an answer (a refusal,
+//! a duplicate's 200, a handshake's reply).
 //!
 //! - Every request ends in one `Outcome`, recorded once by `record.rs` (metric, log line and,
 //!   for a refusal, the `/debug/rejections` record together). Statuses come from the outcome
@@ -915,8 +916,6 @@ impl Gate {
     }
 }
 
-/// A refusal: its answer, with its message kept for the log when nothing more precise was
-/// noted. The status comes from the outcome (and the route's `reject_status`).
 /// The ids of `keys` past their `not_after` at `now`, for the log line of a refusal (a sender
 /// still signing with one is the likely cause).
 fn expired_note(keys: &[Key], now: std::time::SystemTime) -> Option<String> {
@@ -928,6 +927,8 @@ fn expired_note(keys: &[Key], now: std::time::SystemTime) -> Option<String> {
     (!ids.is_empty()).then(|| ids.join(", "))
 }
 
+/// A refusal: its answer, with its message kept for the log when nothing more precise was
+/// noted. The status comes from the outcome (and the route's `reject_status`).
 fn refuse(notes: &mut Notes, outcome: Outcome, message: &str) -> Answer {
     if notes.detail.is_none() {
         notes.detail = Some(message.to_owned());

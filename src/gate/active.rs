@@ -28,7 +28,7 @@ pub struct Active {
     pub keyring: Option<Keyring>,
     /// Per-route token buckets (`rate_limit`), by `Route::index`; `None` for routes without
     /// one. A reload that leaves a route's limit alone keeps its buckets.
-    limiters: Vec<Option<std::sync::Arc<RateLimiter>>>,
+    limiters: Vec<Option<Arc<RateLimiter>>>,
     /// Per-route dated secrets (`not_after`), by `Route::index`.
     expiries: Vec<Expiries>,
 }
