@@ -1,7 +1,8 @@
-//! The per-request decisions, in order: route (and framing), method, precheck, capacity, body,
-//! keys (when the sender's are fetched), signature and timestamp, filter, dedup, forward. `Gate::decide` reads as that list; each step is a
-//! method below it, in the same order, that either hands on what the next step needs or ends the
-//! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
+//! The per-request decisions, in order: route (and framing), rate limit, method, precheck,
+//! capacity, body, keys (when the sender's are fetched), signature and timestamp, filter, dedup,
+//! forward. `Gate::decide` reads as that list; each step is a method below it, in the same order,
+//! that either hands on what the next step needs or ends the request with an answer (a refusal,
+//! a duplicate's 200, a handshake's reply).
 //!
 //! - Every request ends in one `Outcome`, recorded once by `record.rs` (metric, log line and,
 //!   for a refusal, the `/debug/rejections` record together). Statuses come from the outcome
@@ -17,8 +18,9 @@
 )]
 
 mod active;
+mod expiry;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -51,6 +53,7 @@ use crate::keyring::{Fetched, Keyring};
 use crate::metrics::{Metrics, RouteMetrics};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
 use crate::queue::{NewDelivery, Queue};
+use crate::ratelimit;
 use crate::record::{Notes, Recorder};
 use crate::server::HeadBudget;
 use crate::sources::{Holding, Kind, Sources};
@@ -174,6 +177,9 @@ impl Gate {
     ) -> Step<Answer> {
         let route = self.route(&active.live, &req, notes)?;
         self.framing(&req, notes)?;
+        // The sender's address as the per-source bounds see it.
+        let source = peer.ip();
+        self.rate_limit(active, &route, source, notes)?;
         self.method(&route, &req, notes)?;
         self.precheck(&route, &req, notes)?;
         let slots = self.capacity(active, peer, notes)?;
@@ -270,6 +276,40 @@ impl Gate {
             return Ok(());
         };
         Err(refuse(notes, Outcome::BadRequest, why))
+    }
+
+    /// With the route, before anything else is looked at: a token from the bucket of the
+    /// sender's address (`source`) under the route's `rate_limit` (ratelimit.rs), or 429 +
+    /// `Retry-After` (the seconds until its next token, rounded up). Every request the route
+    /// gets counts, whatever follows; a route without a limit pays nothing. Like the other
+    /// per-source bounds it holds in observe mode too: it protects hookgate and the app, it
+    /// is no verdict on the sender.
+    fn rate_limit(
+        &self,
+        active: &Active,
+        route: &Route,
+        source: IpAddr,
+        notes: &mut Notes,
+    ) -> Step<()> {
+        let Some(limiter) = active.limiter(route) else {
+            return Ok(());
+        };
+        let Err(wait) = limiter.check(source, Instant::now()) else {
+            return Ok(());
+        };
+        let secs = ratelimit::retry_after_secs(wait);
+        notes.detail = Some(format!(
+            "this source is over the route's rate_limit ({}); its next token comes in {secs}s",
+            limiter.limit()
+        ));
+        let (outcome, mut resp) = refuse(
+            notes,
+            Outcome::RateLimited,
+            "too many requests from this address; retry after Retry-After seconds",
+        );
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+        Err((outcome, resp))
     }
 
     /// Step 2, method. A provider's setup request that is complete in its head (the challenge
@@ -449,6 +489,9 @@ impl Gate {
             return Ok(None);
         }
         let now = (self.clock)();
+        if let Some(dated) = active.expiries(route) {
+            dated.check(route, now);
+        }
         let trace = notes.trace.insert(Trace::default());
         let result = verify::verify_traced(&route.scheme, keys, msg, route.freshness, now, trace);
         let v = match result {
@@ -462,7 +505,10 @@ impl Gate {
                     .map(|k| k.id.clone());
                 let outcome = Outcome::from(&e);
                 let message = e.to_string();
-                notes.detail = Some(message.clone());
+                notes.detail = Some(expired_note(keys, now).map_or_else(
+                    || message.clone(),
+                    |ids| format!("{message} (not tried, past their not_after: {ids})"),
+                ));
                 if route.mode == Mode::Observe {
                     notes.verdict = Some(outcome);
                     return Ok(None);
@@ -873,6 +919,17 @@ impl Gate {
         }
         None
     }
+}
+
+/// The ids of `keys` past their `not_after` at `now`, for the log line of a refusal (a sender
+/// still signing with one is the likely cause).
+fn expired_note(keys: &[Key], now: std::time::SystemTime) -> Option<String> {
+    let ids: Vec<&str> = keys
+        .iter()
+        .filter(|k| !k.usable_at(now))
+        .map(|k| &*k.id)
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(", "))
 }
 
 /// A refusal: its answer, with its message kept for the log when nothing more precise was

@@ -34,6 +34,7 @@ pub(crate) mod gate;
 pub(crate) mod handshake;
 pub(crate) mod keyring;
 pub(crate) mod metrics;
+pub(crate) mod ratelimit;
 pub(crate) mod record;
 pub(crate) mod server;
 pub(crate) mod sources;

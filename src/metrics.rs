@@ -43,6 +43,10 @@ pub struct Metrics {
     /// Route filters that could not be evaluated on a delivery (a field the body lacks): each
     /// counted as no match.
     pub filter_errors: IntCounterVec,
+    /// A route secret's `not_after`, unix seconds, for secrets that have one.
+    pub secret_expiry: GaugeVec,
+    /// Sources a route's rate limiter remembers (at most `ratelimit::MAX_SOURCES`).
+    pub rate_limit_sources: IntGaugeVec,
     /// Whether the dedup store counts its entries and evictions (the memory store does; Redis
     /// does not): their series exist only then, absent rather than a misleading 0.
     dedup_series: bool,
@@ -174,6 +178,20 @@ impl Metrics {
                 ]),
                 &["route"],
             )?,
+            secret_expiry: GaugeVec::new(
+                Opts::new(
+                    "hookgate_secret_expiry_timestamp_seconds",
+                    "When a route secret stops verifying (its not_after), in unix seconds; only secrets with a date.",
+                ),
+                &["route", "secret"],
+            )?,
+            rate_limit_sources: IntGaugeVec::new(
+                Opts::new(
+                    "hookgate_rate_limit_sources",
+                    "Source addresses (IPv6: /64s) a route's rate limit remembers; bounded, idle ones forgotten.",
+                ),
+                &["route"],
+            )?,
             build_info: IntGaugeVec::new(
                 Opts::new("hookgate_build_info", "Always 1; the version is in the label."),
                 &["version"],
@@ -202,6 +220,8 @@ impl Metrics {
         r.register(Box::new(m.verified.clone()))?;
         r.register(Box::new(m.timestamp_skew.clone()))?;
         r.register(Box::new(m.build_info.clone()))?;
+        r.register(Box::new(m.secret_expiry.clone()))?;
+        r.register(Box::new(m.rate_limit_sources.clone()))?;
         m.build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
@@ -286,6 +306,7 @@ impl Metrics {
         }
         let _ = self.timestamp_skew.remove_label_values(&[route]);
         let _ = self.filter_errors.remove_label_values(&[route]);
+        let _ = self.rate_limit_sources.remove_label_values(&[route]);
         for s in secret_ids {
             self.forget_secret(route, s);
         }
@@ -294,6 +315,7 @@ impl Metrics {
     /// Drops the `hookgate_verified_total` series of a secret a reload took off a route.
     pub fn forget_secret(&self, route: &str, secret_id: &str) {
         let _ = self.verified.remove_label_values(&[route, secret_id]);
+        let _ = self.secret_expiry.remove_label_values(&[route, secret_id]);
     }
 
     /// Registers a collector of another part's (the queue's) on this registry.

@@ -59,10 +59,13 @@ pub enum Outcome {
     /// Verified, but the route's `filter` does not want it: answered (the route's
     /// `filter_status`, 200 by default) with `Hookgate-Filtered: true`, not forwarded.
     Filtered,
+    /// This sender's address is over its route's `rate_limit`: 429 + `Retry-After` (when its
+    /// next token comes), before anything else about the request is looked at.
+    RateLimited,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 24] = [
+    pub const ALL: [Outcome; 25] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -87,6 +90,7 @@ impl Outcome {
         Self::QueueUnavailable,
         Self::KeyUnavailable,
         Self::Filtered,
+        Self::RateLimited,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -122,6 +126,7 @@ impl Outcome {
             Self::QueueUnavailable => "queue_unavailable",
             Self::KeyUnavailable => "key_unavailable",
             Self::Filtered => "filtered",
+            Self::RateLimited => "rate_limited",
         }
     }
 
@@ -140,7 +145,7 @@ impl Outcome {
             | Self::StaleTimestamp => reject,
             Self::DuplicateInFlight => StatusCode::CONFLICT,
             Self::DedupUnavailable | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::SourceBusy => StatusCode::TOO_MANY_REQUESTS,
+            Self::SourceBusy | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             // The route's `delivery.status` when answered; this is the default.

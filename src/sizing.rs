@@ -33,6 +33,11 @@ pub const QUEUE_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 pub const QUEUE_BYTES_PER_WAITING: u64 = 150;
 pub const QUEUE_PLANNED_DELIVERY_BYTES: u64 = 1024;
 
+/// A route's `rate_limit` table, full (`ratelimit::MAX_SOURCES` sources, sized once).
+/// Measured 2026-12-06: 3.2 MiB for a full table (about 50 B a source, the hash table's
+/// slack included); rounded up.
+pub const RATE_LIMIT_BYTES_PER_ROUTE: u64 = 4 * 1024 * 1024;
+
 /// Heads are read into buffers that grow by doubling: the memory behind
 /// `limits.max_header_bytes` may be up to twice the bytes counted.
 const HEAD_BUFFER_FACTOR: u64 = 2;
@@ -99,6 +104,17 @@ fn queue(config: &Config) -> u64 {
         })
 }
 
+/// The rate limiters' tables, all full.
+fn rate_limits(config: &Config) -> u64 {
+    let limited = config
+        .live
+        .routes
+        .iter()
+        .filter(|r| r.rate_limit.is_some())
+        .count() as u64;
+    limited.saturating_mul(RATE_LIMIT_BYTES_PER_ROUTE)
+}
+
 /// What the config may hold in memory at worst: request bodies up to `limits.max_buffered`,
 /// the memory dedup store full, the queue full, the connections and their unfinished heads,
 /// and the process.
@@ -114,6 +130,7 @@ pub fn estimate(config: &Config) -> u64 {
     };
     (config.live.limits.max_buffered as u64)
         .saturating_add(store)
+        .saturating_add(rate_limits(config))
         .saturating_add(queue(config))
         .saturating_add(connections(config))
         .saturating_add(PROCESS_BYTES)
@@ -146,8 +163,16 @@ pub fn memory_warning(config: &Config, limit: u64) -> Option<String> {
         ),
         None => String::new(),
     };
+    let limits = match rate_limits(config) {
+        0 => String::new(),
+        bytes => format!(
+            " + ~{} for the routes' rate_limit tables (~{} each, full)",
+            mib(bytes),
+            mib(RATE_LIMIT_BYTES_PER_ROUTE)
+        ),
+    };
     Some(format!(
-        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store}{queued} + ~{} for connections and their unfinished heads (limits.max_connections, limits.max_header_bytes) + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
+        "this container's memory limit is {}, and hookgate may need ~{} at worst: {} of request bodies (limits.max_buffered){store}{limits}{queued} + ~{} for connections and their unfinished heads (limits.max_connections, limits.max_header_bytes) + ~{} for the process; past the limit the kernel kills it. Raise the memory limit, or lower those settings",
         mib(limit),
         mib(need),
         mib(config.live.limits.max_buffered as u64),
@@ -191,6 +216,26 @@ mod tests {
         let w = memory_warning(&big, 256 * mib).expect("1 GiB of waiting deliveries");
         assert!(w.contains("for the queue (queue.max_bytes 1024 MiB"), "{w}");
         assert_eq!(memory_warning(&q, 512 * mib), None);
+    }
+
+    #[test]
+    fn rate_limited_routes_count_their_full_tables() {
+        let base = estimate(&config(""));
+        let text = "upstream: { url: http://127.0.0.1:3000 }\nroutes:\n  - { name: g, path: /g, provider: github, secrets: [ { env: S } ], rate_limit: { rate: 10/s } }\n  - { name: h, path: /h, provider: github, secrets: [ { env: S } ], rate_limit: { rate: 1/s } }\n";
+        let limited = crate::config::parse(
+            text,
+            "t.yaml",
+            Path::new("."),
+            &|_: &str| Some("s".to_owned()),
+            crate::config::Secrets::Load,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(estimate(&limited) - base, 2 * RATE_LIMIT_BYTES_PER_ROUTE);
+        let w = memory_warning(&limited, 64 * 1024 * 1024).expect("over 64 MiB");
+        assert!(
+            w.contains("+ ~8 MiB for the routes' rate_limit tables"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub fn render(path: &Path, config: &Config) -> String {
         if let Some(up) = &r.upstream {
             filters.push_str(&format!(" upstream={up}"));
         }
+        if let Some(rl) = &r.rate_limit {
+            filters.push_str(&format!(" rate_limit={rl}"));
+        }
         let _ = writeln!(
             out,
             "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}{}",
@@ -94,10 +97,70 @@ pub fn render(path: &Path, config: &Config) -> String {
             q.max_bytes, q.max_dead_letters
         );
     }
+    let dated = expiring(config, std::time::SystemTime::now());
+    if !dated.is_empty() {
+        let _ = writeln!(
+            out,
+            "secrets expiring (within a week, or past their not_after):"
+        );
+        for line in dated {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     for w in config.warnings.iter().chain(&memory_warning(config)) {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// How far ahead `check` lists a secret's `not_after`.
+const EXPIRY_HORIZON: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// The route secrets whose `not_after` is past at `now` or within `EXPIRY_HORIZON` of it, a
+/// line each, soonest first: `route gh secret old: expired 2026-03-01T00:00:00Z (2d 3h ago)`.
+pub fn expiring(config: &Config, now: std::time::SystemTime) -> Vec<String> {
+    let mut dated: Vec<(std::time::SystemTime, String)> = Vec::new();
+    for r in &config.live.routes {
+        for k in &r.keys {
+            let Some(t) = k.not_after() else { continue };
+            let when = time::OffsetDateTime::from(t)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let line = match t.duration_since(now) {
+                Ok(left) if left <= EXPIRY_HORIZON => format!(
+                    "route {} secret {}: expires {when} (in {})",
+                    r.name,
+                    k.id,
+                    span(left)
+                ),
+                Ok(_) => continue,
+                Err(e) => format!(
+                    "route {} secret {}: expired {when} ({} ago); it verifies nothing",
+                    r.name,
+                    k.id,
+                    span(e.duration())
+                ),
+            };
+            dated.push((t, line));
+        }
+    }
+    dated.sort_by_key(|(t, _)| *t);
+    dated.into_iter().map(|(_, line)| line).collect()
+}
+
+/// `3d 4h`, `5h 2m`, `40s`: two units at most, for a reader.
+fn span(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    let (days, hours, mins) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {mins}m")
+    } else if mins > 0 {
+        format!("{mins}m {}s", s % 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 /// Whether the config's worst case fits this container's memory limit, when it has one.

@@ -37,12 +37,18 @@ pub fn run(
             "route {route:?}: cannot sign: its keys are the sender's own (a JWK Set, or SNS certificates), fetched by hookgate; only the sender holds the private key"
         );
     }
+    let now = SystemTime::now();
+    // By default a secret that still verifies (one past its not_after would sign requests
+    // hookgate refuses); the first, if none does.
     let key = match secret {
-        None => r.keys.first(),
+        None => r
+            .keys
+            .iter()
+            .find(|k| k.usable_at(now))
+            .or_else(|| r.keys.first()),
         Some(id) => r.keys.iter().find(|k| &*k.id == id),
     }
     .context("no such secret id on this route")?;
-    let now = SystemTime::now();
     let (content_type, sample) = sender::sample(r, now);
     let body = match body {
         None => sample.into_bytes(),

@@ -429,6 +429,67 @@ pub struct Route {
     /// One of `Startup::upstreams`, by name: where deliveries no rule sends elsewhere go.
     /// `None`: `upstream`.
     pub upstream: Option<Arc<str>>,
+    /// Requests each source address may send (`rate_limit`); `None`: no limit, nothing kept.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A route's intake rate limit (`rate_limit`): `count` requests per `per` from each source
+/// address (an IPv6 /64), `burst` of them at once. Reloaded; a changed limit starts afresh.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Requests per `per` (positive; fractions allowed: `0.5/s`).
+    pub count: f64,
+    pub per: RatePer,
+    /// At least 1.
+    pub burst: u32,
+}
+
+/// The unit of a rate as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatePer {
+    Second,
+    Minute,
+    Hour,
+}
+
+impl RatePer {
+    pub fn seconds(self) -> u64 {
+        match self {
+            Self::Second => 1,
+            Self::Minute => 60,
+            Self::Hour => 3600,
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Second => "s",
+            Self::Minute => "m",
+            Self::Hour => "h",
+        }
+    }
+}
+
+impl RateLimit {
+    /// Nanoseconds between two tokens, at least 1.
+    pub fn interval_nanos(&self) -> u64 {
+        let nanos = self.per.seconds() as f64 * 1e9 / self.count;
+        // Validation bounds the rate, so this is finite and in range; the clamp is belt and braces.
+        (nanos.clamp(1.0, u64::MAX as f64)) as u64
+    }
+}
+
+/// As the file may write it: `10/s,burst=20`.
+impl std::fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{},burst={}",
+            self.count,
+            self.per.suffix(),
+            self.burst
+        )
+    }
 }
 
 /// A route's rule: deliveries `when` matches go to `path` (else the request's own) on

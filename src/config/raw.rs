@@ -487,6 +487,28 @@ pub(super) struct RawRoute {
     /// One of `upstreams:` by name: where the route's deliveries go (those no rule sends
     /// elsewhere). Default: `upstream`.
     pub upstream: Option<String>,
+    /// `{ rate: 10/s, burst: 20 }`: a token bucket per source address; over it, 429 before
+    /// anything else is read.
+    pub rate_limit: Option<RawRateLimit>,
+}
+
+/// A route's `rate_limit`; reloaded (a changed limit starts with full buckets).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRateLimit {
+    /// `10/s`, `600/m`, `1000/h`, or a number: requests a second.
+    pub rate: RawRate,
+    /// Requests a source may send at once, after a quiet spell. Default: one second's worth of
+    /// `rate`, at least 1.
+    pub burst: Option<u64>,
+}
+
+/// `rate_limit.rate` as written: a number (a second), or text with its unit.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawRate {
+    Number(f64),
+    Text(String),
 }
 
 /// One of a route's `rules`.
@@ -657,6 +679,8 @@ pub(super) struct RawSecret {
     pub file: Option<PathBuf>,
     /// Inline (warned about: it would sit in a ConfigMap or a repository).
     pub value: Option<String>,
+    /// A route secret only: the last instant it verifies (RFC 3339, `2026-03-01T00:00:00Z`).
+    pub not_after: Option<String>,
 }
 
 // An inline `value` is a secret: keep it out of Debug like everything else.
@@ -667,6 +691,7 @@ impl fmt::Debug for RawSecret {
             .field("env", &self.env)
             .field("file", &self.file)
             .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .field("not_after", &self.not_after)
             .finish()
     }
 }

@@ -2,12 +2,13 @@
 //! secrets, freshness, dedup key and limits, checked field by field like the rest of the file.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{Method, StatusCode};
 
 use super::raw::{
-    Choice, RawClaimValue, RawDedupKey, RawJwt, RawRoute, RawSecret, RawSns, RawVerify,
+    Choice, RawClaimValue, RawDedupKey, RawJwt, RawRate, RawRateLimit, RawRoute, RawSecret, RawSns,
+    RawVerify,
 };
 use super::validate::Validator;
 use super::*;
@@ -200,6 +201,10 @@ impl Validator<'_> {
         let (filter, filter_status) = self.filter(path, &r);
         let rules = self.rules(path, &r);
         let upstream = self.upstream_name(&format!("{path}.upstream"), r.upstream.as_deref());
+        let rate_limit = r
+            .rate_limit
+            .as_ref()
+            .and_then(|rl| self.rate_limit(&format!("{path}.rate_limit"), rl));
         let keys = if fetched_keys {
             if !r.secrets.is_empty() {
                 self.problem(
@@ -264,7 +269,43 @@ impl Validator<'_> {
             filter_status,
             rules,
             upstream,
+            rate_limit,
         })
+    }
+
+    /// `rate_limit`: the rate as `N/s`, `N/m`, `N/h` or a bare number (a second), between one
+    /// an hour and a million a second; `burst` from 1 to a million, by default one second's
+    /// worth (at least 1).
+    fn rate_limit(&mut self, path: &str, rl: &RawRateLimit) -> Option<RateLimit> {
+        let parsed = match &rl.rate {
+            RawRate::Number(n) => Some((*n, RatePer::Second)),
+            RawRate::Text(t) => parse_rate(t),
+        };
+        let per_second = parsed.map(|(n, per)| n / per.seconds() as f64);
+        let Some((count, per)) = parsed.filter(|_| {
+            per_second.is_some_and(|r| r.is_finite() && (MIN_RATE..=MAX_RATE).contains(&r))
+        }) else {
+            self.problem(
+                format!("{path}.rate"),
+                "write requests per second, minute or hour: `10/s`, `600/m`, `1000/h` (or a number: a second), from 1/h to 1000000/s",
+            );
+            return None;
+        };
+        let burst = match rl.burst {
+            None => per_second.map_or(1, |r| r.ceil() as u64).max(1),
+            Some(b) => b,
+        };
+        let Some(burst) = u32::try_from(burst)
+            .ok()
+            .filter(|b| (1..=MAX_BURST).contains(b))
+        else {
+            self.problem(
+                format!("{path}.burst"),
+                format!("must be from 1 to {MAX_BURST}"),
+            );
+            return None;
+        };
+        Some(RateLimit { count, per, burst })
     }
 
     /// `filter:` compiled (a problem names the expression's own line and column), and
@@ -925,7 +966,20 @@ impl Validator<'_> {
                 );
             }
             let label = format!("route {route}: secret {id:?}");
-            let secret = self.secret(&sp, s, &label);
+            let not_after = s.not_after.as_deref().and_then(|t| {
+                let parsed = time::OffsetDateTime::parse(
+                    t.trim(),
+                    &time::format_description::well_known::Rfc3339,
+                );
+                if parsed.is_err() {
+                    self.problem(
+                        format!("{sp}.not_after"),
+                        "write an RFC 3339 time with its offset, e.g. 2026-03-01T00:00:00Z",
+                    );
+                }
+                parsed.ok().map(SystemTime::from)
+            });
+            let secret = self.secret_value(&sp, s, &label);
             let Some(secret) = secret else { continue };
             let secret = if self.secrets == Secrets::Skip
                 && matches!(scheme.algorithm, Algorithm::JwtRs256 | Algorithm::JwtEs256)
@@ -948,12 +1002,36 @@ impl Validator<'_> {
                 ));
             }
             match Key::new(id.into(), &secret, scheme) {
-                Ok(k) => keys.push(k),
+                Ok(k) => keys.push(match not_after {
+                    Some(t) => k.with_not_after(t),
+                    None => k,
+                }),
                 Err(e) => self.problem(&sp, format!("secret {}: {e}", j)),
             }
         }
         keys
     }
+}
+
+/// The slowest `rate_limit.rate`, a second: one an hour.
+const MIN_RATE: f64 = 1.0 / 3600.0;
+/// The fastest `rate_limit.rate`, a second (a token every microsecond).
+const MAX_RATE: f64 = 1_000_000.0;
+/// The largest `rate_limit.burst`.
+const MAX_BURST: u32 = 1_000_000;
+
+/// `10/s`, `600/m`, `1000/h` (also `/sec`, `/min`, `/hour`, `/second`, `/minute`), or a bare
+/// number: a second.
+fn parse_rate(text: &str) -> Option<(f64, RatePer)> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "s"));
+    let per = match unit.trim() {
+        "s" | "sec" | "second" => RatePer::Second,
+        "m" | "min" | "minute" => RatePer::Minute,
+        "h" | "hour" => RatePer::Hour,
+        _ => return None,
+    };
+    let n: f64 = n.trim().parse().ok()?;
+    (n.is_finite() && n > 0.0).then_some((n, per))
 }
 
 fn default_dedup_key(scheme: &Scheme) -> DedupKeySpec {

@@ -2013,3 +2013,92 @@ fn content_encoding_gzip_reproduces_airship() {
     ));
     find(&ps, "routes[0].verify.content_encoding");
 }
+
+#[test]
+fn rate_limits_in_every_spelling() {
+    let route = |name: &str, rl: &str| {
+        format!("  - name: {name}\n    path: /{name}\n    provider: github\n    secrets: [{{env: S}}]\n    rate_limit: {rl}\n")
+    };
+    let c = load_ok(&with_route(
+        &[
+            route("a", "{ rate: 10/s, burst: 20 }"),
+            route("b", "{ rate: 600/m }"),
+            route("c", "{ rate: 2.5 }"),
+            route("d", "{ rate: \"1 / h\", burst: 1 }"),
+            route("e", "{ rate: 0.5/s }"),
+            "  - name: f\n    path: /f\n    provider: github\n    secrets: [{env: S}]\n".to_owned(),
+        ]
+        .concat(),
+    ));
+    let rl = |i: usize| c.live.routes[i].rate_limit;
+    let a = rl(0).unwrap();
+    assert_eq!((a.count, a.per, a.burst), (10.0, RatePer::Second, 20));
+    assert_eq!(a.interval_nanos(), 100_000_000);
+    // Without burst: one second's worth, at least 1.
+    let b = rl(1).unwrap();
+    assert_eq!((b.count, b.per, b.burst), (600.0, RatePer::Minute, 10));
+    assert_eq!(b.interval_nanos(), 100_000_000);
+    let c2 = rl(2).unwrap();
+    assert_eq!((c2.count, c2.per, c2.burst), (2.5, RatePer::Second, 3));
+    let d = rl(3).unwrap();
+    assert_eq!((d.per, d.burst), (RatePer::Hour, 1));
+    assert_eq!(d.interval_nanos(), 3_600_000_000_000);
+    assert_eq!(rl(4).unwrap().burst, 1);
+    assert_eq!(rl(5), None);
+}
+
+#[test]
+fn rate_limit_problems_are_positioned() {
+    let route = |rl: &str| {
+        with_route(&format!(
+            "  - name: r\n    path: /r\n    provider: github\n    secrets: [{{env: S}}]\n    rate_limit: {rl}\n"
+        ))
+    };
+    for bad in [
+        "{ rate: 0 }",
+        "{ rate: -1/s }",
+        "{ rate: 10/d }",
+        "{ rate: ten/s }",
+        "{ rate: 2000000/s }",
+        "{ rate: 1/m, burst: 0 }",
+        "{ rate: 1/s, burst: 5000000 }",
+    ] {
+        let ps = problems(&route(bad));
+        assert!(
+            ps.iter()
+                .any(|p| p.path.starts_with("routes[0].rate_limit.")),
+            "{bad}: {ps:#?}"
+        );
+    }
+    assert!(err_text(&route("{ burst: 5 }")).contains("rate"));
+    assert!(err_text(&route("{ rate: 1/s, bursts: 5 }")).contains("bursts"));
+}
+
+#[test]
+fn secrets_carry_not_after() {
+    let c = load_ok(&with_route(
+        "  - name: r\n    path: /r\n    provider: github\n    secrets:\n      - { id: new, env: S }\n      - { id: old, env: GH, not_after: \"2030-01-02T03:04:05+01:00\" }\n",
+    ));
+    let keys = &c.live.routes[0].keys;
+    assert_eq!(keys[0].not_after(), None);
+    let t = keys[1].not_after().unwrap();
+    assert_eq!(
+        t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
+        1_893_549_845
+    );
+    assert!(keys[1].usable_at(t));
+    assert!(!keys[1].usable_at(t + std::time::Duration::from_nanos(1)));
+    // Not a time, or one without its offset.
+    for bad in ["tomorrow", "2030-01-02T03:04:05", "2030-01-02"] {
+        let ps = problems(&with_route(&format!(
+            "  - name: r\n    path: /r\n    provider: github\n    secrets:\n      - {{ env: S, not_after: \"{bad}\" }}\n"
+        )));
+        find(&ps, "routes[0].secrets[0].not_after");
+    }
+    // Only a route's secrets expire.
+    let ps = problems(&format!(
+        "admin: {{ debug: true, token: {{ env: S, not_after: \"2030-01-01T00:00:00Z\" }} }}\n{}",
+        MINIMAL
+    ));
+    find(&ps, "admin.token.not_after");
+}

@@ -696,6 +696,22 @@ impl Validator<'_> {
     /// Reads one `{env|file|value}` secret (a route key or the Redis password); `label` names
     /// it in the warning about inline values.
     pub(super) fn secret(&mut self, path: &str, s: &RawSecret, label: &str) -> Option<Secret> {
+        if s.not_after.is_some() {
+            self.problem(
+                format!("{path}.not_after"),
+                "only a route's secrets expire; leave not_after out here",
+            );
+        }
+        self.secret_value(path, s, label)
+    }
+
+    /// A secret's value, whatever it is for (a route's secrets may also carry `not_after`).
+    pub(super) fn secret_value(
+        &mut self,
+        path: &str,
+        s: &RawSecret,
+        label: &str,
+    ) -> Option<Secret> {
         // `check --no-secrets` validates the shape but reads nothing.
         let skip = self.secrets == Secrets::Skip;
         match (&s.env, &s.file, &s.value) {

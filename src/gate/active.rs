@@ -4,12 +4,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
+use super::expiry::{self, Expiries};
 use super::Gate;
 use crate::body::Budget;
 use crate::clock::Clock;
 use crate::config::{Live, Route};
 use crate::keyring::{self, Keyring};
 use crate::metrics::{Metrics, RouteMetrics, NO_ROUTE};
+use crate::ratelimit::{RateLimiter, MAX_SOURCES};
 
 /// The config in force and the per-route metric handles built for it. Swapped as one, so a
 /// request never pairs a route of one config with the handles (`Route::index`) of another.
@@ -24,6 +26,11 @@ pub struct Active {
     /// The fetcher of the routes' published keys (JWK Sets, SNS certificates); `None` when no
     /// route fetches keys, or when it could not be built (those routes then answer 503).
     pub keyring: Option<Keyring>,
+    /// Per-route token buckets (`rate_limit`), by `Route::index`; `None` for routes without
+    /// one. A reload that leaves a route's limit alone keeps its buckets.
+    limiters: Vec<Option<Arc<RateLimiter>>>,
+    /// Per-route dated secrets (`not_after`), by `Route::index`.
+    expiries: Vec<Expiries>,
 }
 
 impl Active {
@@ -61,12 +68,59 @@ impl Active {
                 None
             }
         };
+        let limiters = live
+            .routes
+            .iter()
+            .map(|r| {
+                let limit = r.rate_limit?;
+                let kept = previous.and_then(|p| {
+                    let old = p.live.routes.iter().find(|o| o.name == r.name)?;
+                    p.limiters.get(old.index)?.clone()
+                });
+                Some(
+                    kept.filter(|l| l.limit() == limit)
+                        .unwrap_or_else(|| Arc::new(RateLimiter::new(limit, MAX_SOURCES))),
+                )
+            })
+            .collect();
+        let now = clock();
+        let expiries = live
+            .routes
+            .iter()
+            .map(|r| {
+                for k in &r.keys {
+                    if let Some(t) = k.not_after() {
+                        metrics
+                            .secret_expiry
+                            .with_label_values(&[&r.name, &k.id])
+                            .set(expiry::unix_seconds(t));
+                    }
+                }
+                let before = previous.and_then(|p| {
+                    let old = p.live.routes.iter().find(|o| o.name == r.name)?;
+                    p.expiries.get(old.index)
+                });
+                Expiries::new(r, now, before)
+            })
+            .collect();
         Self {
             live,
             series,
             body_budget,
             keyring,
+            limiters,
+            expiries,
         }
+    }
+
+    /// The token buckets of `route` (a route of this config), if it has a `rate_limit`.
+    pub fn limiter(&self, route: &Route) -> Option<&RateLimiter> {
+        self.limiters.get(route.index)?.as_deref()
+    }
+
+    /// The dated secrets of `route`, a route of this config.
+    pub fn expiries(&self, route: &Route) -> Option<&Expiries> {
+        self.expiries.get(route.index)
     }
 
     /// The series of `route`, a route of this config (its index is into this table), or
@@ -125,6 +179,19 @@ impl Gate {
                 }
             }
         }
+        // Series a route keeps but whose setting a reload took away.
+        for route in &live.routes {
+            if route.rate_limit.is_none() {
+                let _ = metrics
+                    .rate_limit_sources
+                    .remove_label_values(&[&route.name]);
+            }
+            for k in route.keys.iter().filter(|k| k.not_after().is_none()) {
+                let _ = metrics
+                    .secret_expiry
+                    .remove_label_values(&[&route.name, &k.id]);
+            }
+        }
     }
 
     /// Brings gauges up to date before a scrape.
@@ -169,6 +236,12 @@ impl Gate {
                 .set(i64::from(entry.last_error.is_some()));
         }
         for route in &active.live.routes {
+            if let Some(limiter) = active.limiter(route) {
+                metrics
+                    .rate_limit_sources
+                    .with_label_values(&[&route.name])
+                    .set(gauge(limiter.len()));
+            }
             if let Some(n) = self.store.entries(&route.name) {
                 metrics
                     .dedup_entries

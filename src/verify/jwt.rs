@@ -117,7 +117,8 @@ pub(super) fn verify(
             }
         };
         let found = keys.iter().position(|k| {
-            k.handles(alg)
+            k.usable_at(now)
+                && k.handles(alg)
                 && k.answers_kid(parsed.kid.as_deref())
                 && k.verifies_jws(alg, parsed.signing_input, &parsed.sig)
         });

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, Engine as _};
@@ -108,6 +109,8 @@ enum Material {
 pub struct Key {
     pub id: Arc<str>,
     kid: Option<Arc<str>>,
+    /// The last instant this key verifies (a secret's `not_after`); `None`: no end.
+    not_after: Option<SystemTime>,
     material: Material,
 }
 
@@ -126,6 +129,7 @@ impl fmt::Debug for Key {
             .field("id", &self.id)
             .field("kid", &self.kid)
             .field("kind", &kind)
+            .field("not_after", &self.not_after)
             .field("material", &"[redacted]")
             .finish()
     }
@@ -276,6 +280,7 @@ impl Key {
         Ok(Self {
             id,
             kid: None,
+            not_after: None,
             material,
         })
     }
@@ -315,6 +320,7 @@ impl Key {
         Ok(Self {
             id,
             kid: None,
+            not_after: None,
             material,
         })
     }
@@ -325,6 +331,7 @@ impl Key {
         Self {
             id,
             kid: None,
+            not_after: None,
             material: Material::Rsa(Box::new(RsaKey::new(&key))),
         }
     }
@@ -334,6 +341,7 @@ impl Key {
         Self {
             id,
             kid: None,
+            not_after: None,
             material: Material::P256(key),
         }
     }
@@ -345,6 +353,7 @@ impl Key {
         Ok(Self {
             id: Arc::from("sns-certificate"),
             kid: Some(Arc::from(url)),
+            not_after: None,
             material: Material::Sns(Box::new(cert)),
         })
     }
@@ -360,6 +369,23 @@ impl Key {
     /// The JWS key id (a JWK Set's key) or certificate URL (SNS) this key answers to.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// This key verifies nothing after `t` (a secret's `not_after`).
+    pub fn with_not_after(mut self, t: SystemTime) -> Self {
+        self.not_after = Some(t);
+        self
+    }
+
+    /// The last instant this key verifies, if it has one.
+    pub fn not_after(&self) -> Option<SystemTime> {
+        self.not_after
+    }
+
+    /// Whether this key may verify at `now`: it has no `not_after`, or `now` is not past it.
+    /// Verification asks this of every key it tries, with the `now` it is handed.
+    pub fn usable_at(&self, now: SystemTime) -> bool {
+        self.not_after.is_none_or(|t| now <= t)
     }
 
     /// This key answers to JWS key id `kid` (keys from a JWKS).

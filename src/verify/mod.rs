@@ -192,7 +192,8 @@ pub struct Trace {
     pub skew_seconds: Option<f64>,
 }
 
-/// Checks `msg` against `scheme` with any of `keys`, at time `now`.
+/// Checks `msg` against `scheme` with any of `keys`, at time `now`. A key past its
+/// `not_after` at `now` (`Key::usable_at`) is skipped, as if it were not there.
 ///
 /// Order: signature present and well-formed, signature matches (over the exact raw body), then
 /// timestamp freshness. A stale timestamp is reported only for authentic requests.
@@ -384,8 +385,10 @@ fn verify_value(
     algs.dedup();
     let find = |parts: &[&[u8]]| {
         keys.iter().position(|key| {
-            algs.iter()
-                .any(|&alg| key.handles(alg) && key.verifies(&candidates, alg, parts))
+            key.usable_at(now)
+                && algs
+                    .iter()
+                    .any(|&alg| key.handles(alg) && key.verifies(&candidates, alg, parts))
         })
     };
     let mut key_index = find(&parts);

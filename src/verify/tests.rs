@@ -2902,3 +2902,28 @@ fn param_groups_each_with_its_own_timestamp() {
     let map = headers(&[("Persona-Signature", &value)]);
     assert!(check(&flat, &ks, &map, body, now).is_err());
 }
+
+#[test]
+fn a_key_past_its_not_after_verifies_nothing() {
+    let scheme = generic("x-sig");
+    let body = b"{\"id\":1}";
+    let sig = hex::encode(hmac_sha256(b"old-secret", &[body]));
+    let h = headers(&[("x-sig", &sig)]);
+    let date = at(1_900_000_000);
+    let ks = vec![
+        key("new", "new-secret", &scheme),
+        key("old", "old-secret", &scheme).with_not_after(date),
+    ];
+    // Up to and including its date the old key verifies, under its own index.
+    assert_eq!(check(&scheme, &ks, &h, body, date).unwrap().key_index, 1);
+    // After it, a request signed only with it is refused like a wrong signature.
+    let after = date + Duration::from_nanos(1);
+    assert_eq!(
+        check(&scheme, &ks, &h, body, after).unwrap_err(),
+        VerifyError::Mismatch
+    );
+    // The other keys are untouched.
+    let sig = hex::encode(hmac_sha256(b"new-secret", &[body]));
+    let h = headers(&[("x-sig", &sig)]);
+    assert_eq!(check(&scheme, &ks, &h, body, after).unwrap().key_index, 0);
+}

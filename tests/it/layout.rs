@@ -110,6 +110,19 @@ fn forward_body_secret_and_clock_import_nothing_of_the_crate() {
 }
 
 #[test]
+fn the_rate_limiter_knows_only_its_limit() {
+    // Token buckets keyed by an address handed in: nothing of HTTP, routes or where the
+    // address came from (a trusted proxy's header or the socket), so the source can change.
+    assert_imports_only("ratelimit", &["config"]);
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ratelimit.rs"))
+            .unwrap();
+    for needle in ["use http", "http::", "hyper", "SocketAddr"] {
+        assert!(!text.contains(needle), "ratelimit.rs mentions {needle}");
+    }
+}
+
+#[test]
 fn runtime_context_is_handed_in_not_fetched() {
     // No thread-local carries a worker's identity or handles: each worker builds its own
     // (app.rs) and hands them to the requests it serves.

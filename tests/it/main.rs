@@ -8,6 +8,7 @@
 mod adyen;
 mod airship;
 mod diagnostics;
+mod expiry;
 mod faults;
 mod fetch;
 mod filters;
@@ -24,6 +25,7 @@ mod pubsub;
 mod queue;
 mod queue_process;
 mod queue_redis;
+mod ratelimit;
 mod reload;
 mod sign;
 mod sns;

@@ -1616,7 +1616,7 @@ fn alerts_fire_when_they_should() {
         std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/prometheus/alerts.test.yaml"))
             .unwrap();
     std::fs::write(tmp.path().join("alerts.test.yaml"), &tests).unwrap();
-    assert_eq!(alerts.len(), 16, "{alerts:?}");
+    assert_eq!(alerts.len(), 17, "{alerts:?}");
     for alert in &alerts {
         assert!(
             tests.contains(&format!("alertname: {alert}\n")),
@@ -2147,6 +2147,7 @@ async fn dashboard_and_alert_queries_run_on_real_prometheus() {
       dedup_key: {{ json: /id }}
       secrets:
         - {{ id: current, file: "{secret}" }}
+        - {{ id: dated, file: "{secret}", not_after: "2099-01-01T00:00:00Z" }}
       delivery: {delivery}"#,
             secret = secret_file.display(),
         )
@@ -2474,7 +2475,7 @@ scrape_configs:
         .map(|r| (s(&r["alert"]).to_owned(), s(&r["expr"]).to_owned()))
         .collect();
     assert!(dashboard.len() >= 15, "{dashboard:?}");
-    assert_eq!(alerts.len(), 16, "{alerts:?}");
+    assert_eq!(alerts.len(), 17, "{alerts:?}");
     assert!(
         dashboard.iter().filter(|(_, e)| reads_queue(e)).count() >= 12,
         "{dashboard:?}"
