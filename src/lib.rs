@@ -26,6 +26,7 @@ pub mod sizing;
 pub mod verify;
 
 pub(crate) mod admin;
+pub(crate) mod allowlist;
 pub(crate) mod body;
 pub(crate) mod diagnostics;
 
@@ -34,6 +35,7 @@ pub(crate) mod gate;
 pub(crate) mod handshake;
 pub(crate) mod keyring;
 pub(crate) mod metrics;
+pub(crate) mod peer;
 pub(crate) mod record;
 pub(crate) mod server;
 pub(crate) mod sources;

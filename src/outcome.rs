@@ -59,10 +59,15 @@ pub enum Outcome {
     /// Verified, but the route's `filter` does not want it: answered (the route's
     /// `filter_status`, 200 by default) with `Hookgate-Filtered: true`, not forwarded.
     Filtered,
+    /// The client address is not in the route's `allow_ips`: 403, before the body is read.
+    IpNotAllowed,
+    /// The route's `allow_ips` names a published list not yet fetched, and the address is in
+    /// none of what is known: 503, the sender retries (fail closed).
+    AllowlistUnavailable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 24] = [
+    pub const ALL: [Outcome; 26] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -87,6 +92,8 @@ impl Outcome {
         Self::QueueUnavailable,
         Self::KeyUnavailable,
         Self::Filtered,
+        Self::IpNotAllowed,
+        Self::AllowlistUnavailable,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -122,6 +129,8 @@ impl Outcome {
             Self::QueueUnavailable => "queue_unavailable",
             Self::KeyUnavailable => "key_unavailable",
             Self::Filtered => "filtered",
+            Self::IpNotAllowed => "ip_not_allowed",
+            Self::AllowlistUnavailable => "allowlist_unavailable",
         }
     }
 
@@ -145,9 +154,11 @@ impl Outcome {
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             // The route's `delivery.status` when answered; this is the default.
             Self::Queued => StatusCode::ACCEPTED,
-            Self::QueueFull | Self::QueueUnavailable | Self::KeyUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::IpNotAllowed => StatusCode::FORBIDDEN,
+            Self::QueueFull
+            | Self::QueueUnavailable
+            | Self::KeyUnavailable
+            | Self::AllowlistUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -159,7 +170,8 @@ impl Outcome {
             | Self::SourceBusy
             | Self::DedupUnavailable
             | Self::QueueUnavailable
-            | Self::KeyUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
+            | Self::KeyUnavailable
+            | Self::AllowlistUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
             // A full queue drains at the app's pace: come back later than for a busy moment.
             Self::QueueFull => Some(Duration::from_secs(QUEUE_FULL_RETRY_AFTER_SECS)),
             _ => None,

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
 use super::Gate;
+use crate::allowlist::Lists;
 use crate::body::Budget;
 use crate::clock::Clock;
 use crate::config::{Live, Route};
@@ -24,6 +25,10 @@ pub struct Active {
     /// The fetcher of the routes' published keys (JWK Sets, SNS certificates); `None` when no
     /// route fetches keys, or when it could not be built (those routes then answer 503).
     pub keyring: Option<Keyring>,
+    /// The published IP lists the routes' `allow_ips` name, refreshed in the background;
+    /// `None` when none is named, or the fetcher could not be built (those routes answer 503
+    /// until a copy is had).
+    pub lists: Option<Lists>,
 }
 
 impl Active {
@@ -61,11 +66,29 @@ impl Active {
                 None
             }
         };
+        let specs = live
+            .routes
+            .iter()
+            .filter_map(|r| r.allow_ips.as_ref())
+            .flat_map(|a| a.lists.iter());
+        let lists = match Lists::build(
+            &live.fetch,
+            specs,
+            clock,
+            previous.and_then(|p| p.lists.as_ref()),
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the allowlist fetcher; routes naming published lists answer 503");
+                None
+            }
+        };
         Self {
             live,
             series,
             body_budget,
             keyring,
+            lists,
         }
     }
 
@@ -167,6 +190,18 @@ impl Gate {
                 .fetch_failing
                 .with_label_values(&[&entry.url])
                 .set(i64::from(entry.last_error.is_some()));
+        }
+        for list in active.lists.iter().flat_map(Lists::entries) {
+            if let Some(age) = list.age {
+                metrics
+                    .fetch_age
+                    .with_label_values(&[&list.url])
+                    .set(age.as_secs_f64());
+            }
+            metrics
+                .fetch_failing
+                .with_label_values(&[&list.url])
+                .set(i64::from(list.failing));
         }
         for route in &active.live.routes {
             if let Some(n) = self.store.entries(&route.name) {
