@@ -7,6 +7,7 @@
 
 mod adyen;
 mod airship;
+mod allowlist;
 mod diagnostics;
 mod faults;
 mod fetch;
