@@ -391,3 +391,70 @@ fn bad_entries_are_refused_at_load_with_their_position() {
     let e = load_error("", "proxy_protocol: true").unwrap();
     assert!(e.contains("proxy_protocol"), "{e}");
 }
+
+#[tokio::test]
+async fn a_reload_that_keeps_a_list_keeps_its_copy_and_one_that_changes_it_fetches_anew() {
+    const HOST: &str = "lists.example.test";
+    let lists = KeyServer::start(&[HOST]).await;
+    lists.serve("/ips.txt", "127.0.0.2\n");
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hookgate.yaml");
+    let (port, admin) = (free_port(), free_port());
+    let write = |refresh: &str, extra_route: &str| {
+        let allow =
+            format!(r#"[{{ url: "https://{HOST}/ips.txt", format: text, refresh: {refresh} }}]"#);
+        let yaml = format!(
+            "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin}\n{}",
+            config(
+                &format!("{}{extra_route}", guarded(&allow)),
+                &lists.fetch_yaml(&[HOST])
+            )
+            .replace("{upstream}", &up.url())
+        );
+        std::fs::write(&path, yaml).unwrap();
+    };
+    write("1h", "");
+    let hg = Binary::start(
+        &path,
+        dir.path().join("stderr.log"),
+        ENV,
+        &[],
+        (port, admin),
+    )
+    .await;
+    let to: SocketAddr = ([127, 0, 0, 1], port).into();
+    let send = async |from: u8, id: &str| {
+        let body = format!(r#"{{"id":"{id}"}}"#);
+        let headers = signed(SECRET, now_unix(), &body);
+        raw(to, from, b"", "/guarded", &headers, &body).await.status
+    };
+    let mut n = 0;
+    poll(POLL, async || {
+        n += 1;
+        (send(2, &format!("a{n}")).await == Some(200)).then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("the list was never fetched\n{}", hg.logs()));
+    // From now on the list's host fails: only a copy kept across the reload lets .2 in.
+    lists.fail(Some(500));
+    let reloads = async |n: f64| {
+        poll(POLL, async || {
+            (hg.metric(r#"hookgate_config_reloads_total{result="success"}"#)
+                .await
+                >= Some(n))
+            .then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("no reload #{n}\n{}", hg.logs()));
+    };
+    write("1h", "  - name: other\n    path: /other\n    verify: { header: X-Signature, prefix: \"sha256=\", signed_payload: \"{timestamp}.{body}\", timestamp: { header: X-Timestamp } }\n    secrets: [{ env: CUR }]\n");
+    hg.signal("-HUP");
+    reloads(1.0).await;
+    assert_eq!(send(2, "b").await, Some(200), "{}", hg.logs());
+    // A different list (its refresh changed): fetched anew, and the host fails: 503.
+    write("2h", "");
+    hg.signal("-HUP");
+    reloads(2.0).await;
+    assert_eq!(send(2, "c").await, Some(503), "{}", hg.logs());
+}
