@@ -1,7 +1,8 @@
-//! The per-request decisions, in order: route (and framing), method, precheck, capacity, body,
-//! keys (when the sender's are fetched), signature and timestamp, filter, dedup, forward. `Gate::decide` reads as that list; each step is a
-//! method below it, in the same order, that either hands on what the next step needs or ends the
-//! request with an answer (a refusal, a duplicate's 200, a handshake's reply).
+//! The per-request decisions, in order: route (and framing), method, allowlist, precheck,
+//! capacity, body, keys (when the sender's are fetched), signature and timestamp, filter, dedup,
+//! forward. `Gate::decide` reads as that list; each step is a method below it, in the same
+//! order, that either hands on what the next step needs or ends the request with an answer (a
+//! refusal, a duplicate's 200, a handshake's reply).
 //!
 //! - Every request ends in one `Outcome`, recorded once by `record.rs` (metric, log line and,
 //!   for a refusal, the `/debug/rejections` record together). Statuses come from the outcome

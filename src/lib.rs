@@ -10,6 +10,7 @@
 //! (`fetch`: key sets, certificates), route filters (`filter`) and the outcome codes answers carry (`outcome`). The
 //! rest is the request path's own machinery.
 
+pub mod allowlist;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -26,7 +27,7 @@ pub mod sizing;
 pub mod verify;
 
 pub(crate) mod admin;
-pub(crate) mod allowlist;
+
 pub(crate) mod body;
 pub(crate) mod diagnostics;
 
