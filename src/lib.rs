@@ -19,6 +19,7 @@ pub mod fetch;
 pub mod filter;
 pub mod logging;
 pub mod outcome;
+pub mod peer;
 pub mod queue;
 pub mod reload;
 pub mod secret;
@@ -36,7 +37,7 @@ pub(crate) mod gate;
 pub(crate) mod handshake;
 pub(crate) mod keyring;
 pub(crate) mod metrics;
-pub(crate) mod peer;
+
 pub(crate) mod record;
 pub(crate) mod server;
 pub(crate) mod sources;

@@ -410,4 +410,49 @@ mod tests {
         huge[14..16].copy_from_slice(&5000u16.to_be_bytes());
         assert!(parse_proxy(&huge).is_err());
     }
+
+    /// What the fuzz target checks, over mutations of valid headers: asked-for bytes only,
+    /// never zero, and a header's length is exactly what was read.
+    #[test]
+    fn the_reader_contract_holds_on_mutated_headers() {
+        let mut a = vec![192, 0, 2, 9, 10, 0, 0, 1, 0, 1, 0, 2];
+        a.extend_from_slice(&[0x04, 0, 1, 0]);
+        let seeds = [
+            b"PROXY TCP4 192.0.2.7 10.0.0.1 56324 8080\r\nPOST".to_vec(),
+            b"PROXY UNKNOWN\r\n".to_vec(),
+            v2(1, 0x11, &a),
+            v2(0, 0, &[]),
+        ];
+        let mut x: u32 = 0x2545_f491;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for _ in 0..20_000 {
+            let mut input = seeds[rand() as usize % seeds.len()].clone();
+            for _ in 0..rand() % 4 {
+                let i = rand() as usize % input.len();
+                input[i] = rand() as u8;
+            }
+            let mut n = 0;
+            loop {
+                match parse_proxy(&input[..n]) {
+                    Ok(Proxy::Need(k)) => {
+                        assert!(k > 0);
+                        if n + k > input.len() {
+                            break;
+                        }
+                        n += k;
+                    }
+                    Ok(Proxy::Done { len, .. }) => {
+                        assert_eq!(len, n, "{input:?}");
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+    }
 }
