@@ -1112,6 +1112,6 @@ fn client_addr(live: &Live, peer: SocketAddr, req: &mut Request<Incoming>) -> So
             headers.insert(crate::peer::X_FORWARDED_FOR, v);
         }
     }
-    // The port is the proxy's own connection's: none of the client's is known.
+    // Port 0: the header names no port hookgate could vouch for.
     SocketAddr::new(found.client, 0)
 }
