@@ -16,7 +16,7 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz@0.13.
 export RUSTC_BOOTSTRAP=1
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(verify json_field form config filter)
+  targets=(verify json_field form config filter proxy_header)
 fi
 cargo fuzz build -s none --release
 for t in "${targets[@]}"; do

@@ -246,7 +246,7 @@ async fn serve(
         tokio::spawn(server::serve(
             incoming,
             builder,
-            None,
+            server::Guards::default(),
             move |peer: std::net::SocketAddr, _meter| {
                 let gate = gate.clone();
                 let ready = ready.clone();
@@ -346,10 +346,24 @@ async fn work(
     let grace = startup.shutdown_grace;
     let g = gate.clone();
     let recorder = gate.clone();
+    // Trusted proxies are read from the config in force as each connection starts.
+    let proxy = startup.proxy_protocol.then(|| {
+        let (trusting, refusing) = (gate.clone(), gate.clone());
+        Arc::new(server::ProxyProtocol {
+            trusted: Arc::new(move |ip| trusting.live().trusted_proxies.contains(ip)),
+            timeout: startup.limits.header_timeout,
+            on_refused: Arc::new(move |reason, peer| {
+                refusing.recorder.connection_refused(reason, peer);
+            }),
+        })
+    });
     let drained = server::serve(
         inbox,
         server::http1_builder(startup.limits.header_timeout),
-        Some(gate.heads.clone()),
+        server::Guards {
+            heads: Some(gate.heads.clone()),
+            proxy,
+        },
         move |peer, meter| stack::build(g.clone(), handles.clone(), peer, meter),
         Arc::new(move |e: &hyper::Error, peer| recorder.recorder.connection(e, peer)),
         grace,

@@ -1,8 +1,8 @@
-//! The per-request decisions, in order: route (and framing), rate limit, method, precheck,
-//! capacity, body, keys (when the sender's are fetched), signature and timestamp, filter, dedup,
-//! forward. `Gate::decide` reads as that list; each step is a method below it, in the same order,
-//! that either hands on what the next step needs or ends the request with an answer (a refusal,
-//! a duplicate's 200, a handshake's reply).
+//! The per-request decisions, in order: route (and framing), rate limit, method, allowlist,
+//! precheck, capacity, body, keys (when the sender's are fetched), signature and timestamp,
+//! filter, dedup, forward. `Gate::decide` reads as that list; each step is a method below it, in
+//! the same order, that either hands on what the next step needs or ends the request with an
+//! answer (a refusal, a duplicate's 200, a handshake's reply).
 //!
 //! - Every request ends in one `Outcome`, recorded once by `record.rs` (metric, log line and,
 //!   for a refusal, the `/debug/rejections` record together). Statuses come from the outcome
@@ -38,6 +38,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use active::Active;
 
+use crate::allowlist::{Lists, Verdict};
 use crate::body;
 use crate::clock::Clock;
 use crate::config::{
@@ -151,13 +152,14 @@ impl Gate {
     pub async fn handle(
         self: Arc<Self>,
         handles: &Handles,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         peer: SocketAddr,
     ) -> HttpResponse {
         let start = Instant::now();
         let mut notes = Notes::default();
         // Taken once: a reload meanwhile does not change this request's rules.
         let active = self.active.load_full();
+        let peer = client_addr(&active.live, peer, &mut req);
         let (Ok((outcome, resp)) | Err((outcome, resp))) =
             self.decide(&active, handles, req, peer, &mut notes).await;
         let series = active.series(notes.route.as_ref(), self.recorder.unrouted());
@@ -177,10 +179,11 @@ impl Gate {
     ) -> Step<Answer> {
         let route = self.route(&active.live, &req, notes)?;
         self.framing(&req, notes)?;
-        // The sender's address as the per-source bounds see it.
+        // The client address (through `trusted_proxies`), as every per-source bound sees it.
         let source = peer.ip();
         self.rate_limit(active, &route, source, notes)?;
         self.method(&route, &req, notes)?;
+        self.allowed_source(active, &route, peer, notes)?;
         self.precheck(&route, &req, notes)?;
         let slots = self.capacity(active, peer, notes)?;
         let (parts, body, held) = self.read_body(active, &route, req, peer, notes).await?;
@@ -345,6 +348,46 @@ impl Gate {
                 Err((outcome, resp))
             }
             None => Ok(()),
+        }
+    }
+
+    /// With the method (step 2): the client address against the route's `allow_ips`, before
+    /// anything else is spent on it. Not in them: 403; in none of what is known while a list
+    /// named has never been fetched: 503 (hookgate cannot tell; the sender retries). Enforced
+    /// in observe mode too: an allowlist is the network's rule, not a verdict to try out.
+    fn allowed_source(
+        &self,
+        active: &Active,
+        route: &Route,
+        client: SocketAddr,
+        notes: &mut Notes,
+    ) -> Step<()> {
+        let Some(allow) = &route.allow_ips else {
+            return Ok(());
+        };
+        match Lists::check(allow, active.lists.as_ref(), client.ip()) {
+            Verdict::Allowed => Ok(()),
+            Verdict::Refused => {
+                notes.peer = Some(client);
+                notes.detail = Some(format!("{} is not in the route's allow_ips", client.ip()));
+                Err(refuse(
+                    notes,
+                    Outcome::IpNotAllowed,
+                    "this address may not send to this endpoint",
+                ))
+            }
+            Verdict::Unknown { url } => {
+                notes.peer = Some(client);
+                notes.detail = Some(format!(
+                    "{} is not in what is known of the route's allow_ips, and the list at {url} has not been fetched yet",
+                    client.ip()
+                ));
+                Err(refuse(
+                    notes,
+                    Outcome::AllowlistUnavailable,
+                    "the sender's published address list is not available yet; retry later",
+                ))
+            }
         }
     }
 
@@ -1106,4 +1149,25 @@ async fn settle(
         gate.recorder
             .unsettled(series, &claim.key.route, id, step, &e);
     }
+}
+
+/// The client address: the socket's peer (or the PROXY header's source, server.rs), unless
+/// that is one of `trusted_proxies` vouching for another in `X-Forwarded-For`. Then the app's
+/// copy of the header keeps only the hops left of the client's, and the forward appends the
+/// client: the rightmost hop the app reads is the address the allowlist checked.
+fn client_addr(live: &Live, peer: SocketAddr, req: &mut Request<Incoming>) -> SocketAddr {
+    let Some(found) =
+        crate::peer::from_forwarded_for(&live.trusted_proxies, peer.ip(), req.headers())
+    else {
+        return peer;
+    };
+    let headers = req.headers_mut();
+    headers.remove(crate::peer::X_FORWARDED_FOR);
+    if let Ok(v) = HeaderValue::from_str(&found.before) {
+        if !found.before.is_empty() {
+            headers.insert(crate::peer::X_FORWARDED_FOR, v);
+        }
+    }
+    // Port 0: the header names no port hookgate could vouch for.
+    SocketAddr::new(found.client, 0)
 }

@@ -10,6 +10,7 @@
 //! (`fetch`: key sets, certificates), route filters (`filter`) and the outcome codes answers carry (`outcome`). The
 //! rest is the request path's own machinery.
 
+pub mod allowlist;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod fetch;
 pub mod filter;
 pub mod logging;
 pub mod outcome;
+pub mod peer;
 pub mod queue;
 pub mod reload;
 pub mod secret;
@@ -26,6 +28,7 @@ pub mod sizing;
 pub mod verify;
 
 pub(crate) mod admin;
+
 pub(crate) mod body;
 pub(crate) mod diagnostics;
 
@@ -35,6 +38,7 @@ pub(crate) mod handshake;
 pub(crate) mod keyring;
 pub(crate) mod metrics;
 pub(crate) mod ratelimit;
+
 pub(crate) mod record;
 pub(crate) mod server;
 pub(crate) mod sources;

@@ -11,7 +11,13 @@ use crate::dedup::Settle;
 use crate::outcome::Outcome;
 
 /// The `reason` label values of `hookgate_connections_refused_total`.
-pub const REFUSAL_REASONS: [&str; 3] = ["total", "per_source", "header_budget"];
+pub const REFUSAL_REASONS: [&str; 5] = [
+    "total",
+    "per_source",
+    "header_budget",
+    "untrusted_proxy",
+    "proxy_header",
+];
 
 /// The route label for requests that matched no route.
 pub const NO_ROUTE: &str = "none";

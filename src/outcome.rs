@@ -62,10 +62,15 @@ pub enum Outcome {
     /// This sender's address is over its route's `rate_limit`: 429 + `Retry-After` (when its
     /// next token comes), before anything else about the request is looked at.
     RateLimited,
+    /// The client address is not in the route's `allow_ips`: 403, before the body is read.
+    IpNotAllowed,
+    /// The route's `allow_ips` names a published list not yet fetched, and the address is in
+    /// none of what is known: 503, the sender retries (fail closed).
+    AllowlistUnavailable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 25] = [
+    pub const ALL: [Outcome; 27] = [
         Self::Forwarded,
         Self::Duplicate,
         Self::Handshake,
@@ -91,6 +96,8 @@ impl Outcome {
         Self::KeyUnavailable,
         Self::Filtered,
         Self::RateLimited,
+        Self::IpNotAllowed,
+        Self::AllowlistUnavailable,
     ];
 
     /// Position in `ALL`, for per-outcome tables.
@@ -127,6 +134,8 @@ impl Outcome {
             Self::KeyUnavailable => "key_unavailable",
             Self::Filtered => "filtered",
             Self::RateLimited => "rate_limited",
+            Self::IpNotAllowed => "ip_not_allowed",
+            Self::AllowlistUnavailable => "allowlist_unavailable",
         }
     }
 
@@ -150,9 +159,11 @@ impl Outcome {
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             // The route's `delivery.status` when answered; this is the default.
             Self::Queued => StatusCode::ACCEPTED,
-            Self::QueueFull | Self::QueueUnavailable | Self::KeyUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::IpNotAllowed => StatusCode::FORBIDDEN,
+            Self::QueueFull
+            | Self::QueueUnavailable
+            | Self::KeyUnavailable
+            | Self::AllowlistUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -164,7 +175,8 @@ impl Outcome {
             | Self::SourceBusy
             | Self::DedupUnavailable
             | Self::QueueUnavailable
-            | Self::KeyUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
+            | Self::KeyUnavailable
+            | Self::AllowlistUnavailable => Some(Duration::from_secs(RETRY_AFTER_SECS)),
             // A full queue drains at the app's pace: come back later than for a busy moment.
             Self::QueueFull => Some(Duration::from_secs(QUEUE_FULL_RETRY_AFTER_SECS)),
             _ => None,

@@ -128,7 +128,8 @@ impl Recorder {
             Outcome::Overloaded
             | Outcome::QueueFull
             | Outcome::QueueUnavailable
-            | Outcome::KeyUnavailable => throttled(&self.overload_warnings),
+            | Outcome::KeyUnavailable
+            | Outcome::AllowlistUnavailable => throttled(&self.overload_warnings),
             Outcome::DedupUnavailable => throttled(&self.dedup_warnings),
             _ => (Level::Debug, None),
         };

@@ -410,13 +410,69 @@ pub async fn accept_failed(listener: &str, e: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
+/// What a listener's connections are held to before hyper reads them.
+#[derive(Default)]
+pub struct Guards {
+    /// The head budget their reads count against (none: not counted).
+    pub heads: Option<Arc<HeadBudget>>,
+    /// Each starts with a PROXY header from a trusted proxy.
+    pub proxy: Option<Arc<ProxyProtocol>>,
+}
+
+/// The PROXY protocol on a listener (`proxy_protocol: true`): each connection must come from
+/// a trusted proxy and start with its header, read within `timeout`; the header's source is
+/// then the connection's peer for everything after (the head budget, the gate).
+pub struct ProxyProtocol {
+    pub trusted: Arc<dyn Fn(IpAddr) -> bool + Send + Sync>,
+    pub timeout: Duration,
+    /// Told of each connection closed for its PROXY header (`untrusted_proxy`: not from a
+    /// trusted proxy; `proxy_header`: missing, malformed or too slow).
+    pub on_refused: Arc<dyn Fn(&'static str, SocketAddr) + Send + Sync>,
+}
+
+impl ProxyProtocol {
+    /// Reads the header, exactly (the request after it is left for hyper); the client's
+    /// address, or `None` for a proxy's own connection (LOCAL, UNKNOWN).
+    async fn read(
+        &self,
+        stream: &mut TcpStream,
+        peer: SocketAddr,
+    ) -> Result<Option<SocketAddr>, &'static str> {
+        use tokio::io::AsyncReadExt;
+        if !(self.trusted)(peer.ip()) {
+            return Err("untrusted_proxy");
+        }
+        let read = async {
+            let mut buf = Vec::with_capacity(64);
+            loop {
+                match crate::peer::parse_proxy(&buf) {
+                    Ok(crate::peer::Proxy::Need(n)) => {
+                        let at = buf.len();
+                        buf.resize(at + n, 0);
+                        stream.read_exact(&mut buf[at..]).await.map_err(|_| ())?;
+                    }
+                    Ok(crate::peer::Proxy::Done { source, .. }) => return Ok(source),
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "connection refused: PROXY header");
+                        return Err(());
+                    }
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, read).await {
+            Ok(Ok(source)) => Ok(source),
+            _ => Err("proxy_header"),
+        }
+    }
+}
+
 /// Serves `make_service(peer, meter)` on every connection until `incoming` ends, then
-/// drains; `heads`: the head budget its connections' reads count against (none: not
-/// counted). Returns whether every connection finished within `grace`.
+/// drains; `guards`: what its connections are held to before hyper reads them. Returns
+/// whether every connection finished within `grace`.
 pub async fn serve<A, M, S, F>(
     mut incoming: A,
     builder: http1::Builder,
-    heads: Option<Arc<HeadBudget>>,
+    guards: Guards,
     make_service: M,
     on_error: ConnErrorHook,
     grace: Duration,
@@ -424,7 +480,7 @@ pub async fn serve<A, M, S, F>(
 ) -> bool
 where
     A: Accept,
-    M: Fn(SocketAddr, Arc<HeadMeter>) -> S,
+    M: Fn(SocketAddr, Arc<HeadMeter>) -> S + Send + Sync + 'static,
     S: tower::Service<
             http::Request<Incoming>,
             Response = http::Response<F>,
@@ -436,7 +492,9 @@ where
     F: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     F::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let Guards { heads, proxy } = guards;
     let graceful = GracefulShutdown::new();
+    let make_service = Arc::new(make_service);
     while let Some(accepted) = incoming.accept().await {
         let (stream, peer, guard) = match accepted {
             Ok(a) => a,
@@ -446,20 +504,32 @@ where
             }
         };
         let _ = stream.set_nodelay(true);
-        let meter = HeadMeter::new(heads.clone(), peer);
-        let service = TowerToHyperService::new(make_service(peer, meter.clone()));
-        let io = Metered {
-            io: stream,
-            meter,
-            scan: HeadScan::default(),
-            was_awaiting: true,
-        };
-        let conn = builder.serve_connection(TokioIo::new(io), service);
-        let conn = graceful.watch(conn);
-        let on_error = on_error.clone();
+        let (builder, heads, make_service) = (builder.clone(), heads.clone(), make_service.clone());
+        let (on_error, proxy, watcher) = (on_error.clone(), proxy.clone(), graceful.watcher());
         tokio::spawn(async move {
             let _open = guard;
-            if let Err(e) = conn.await {
+            let mut stream = stream;
+            let mut peer = peer;
+            if let Some(p) = &proxy {
+                match p.read(&mut stream, peer).await {
+                    Ok(Some(source)) => peer = source,
+                    Ok(None) => {}
+                    Err(reason) => {
+                        (p.on_refused)(reason, peer);
+                        return;
+                    }
+                }
+            }
+            let meter = HeadMeter::new(heads, peer);
+            let service = TowerToHyperService::new(make_service(peer, meter.clone()));
+            let io = Metered {
+                io: stream,
+                meter,
+                scan: HeadScan::default(),
+                was_awaiting: true,
+            };
+            let conn = builder.serve_connection(TokioIo::new(io), service);
+            if let Err(e) = watcher.watch(conn).await {
                 on_error(&e, peer);
             }
         });

@@ -120,6 +120,9 @@ pub struct Startup {
     pub workers: usize,
     /// The durable queue's store, when `queue.path` (or `queue.backend: redis`) is set.
     pub queue: Option<QueueConfig>,
+    /// Every connection to `listen` starts with a PROXY protocol header from one of
+    /// `trusted_proxies` (`proxy_protocol`).
+    pub proxy_protocol: bool,
 }
 
 /// What a reload puts in force for the requests that start after it; those in progress finish
@@ -135,6 +138,8 @@ pub struct Live {
     pub queue_defaults: DeliveryPolicy,
     /// How sender documents are fetched (`fetch:`), for the routes whose keys are fetched.
     pub fetch: FetchConfig,
+    /// Peers whose `X-Forwarded-For` (or PROXY header) names the client (`trusted_proxies`).
+    pub trusted_proxies: crate::allowlist::IpSet,
     pub routes: Vec<Arc<Route>>,
     by_path: HashMap<String, usize>,
 }
@@ -429,6 +434,8 @@ pub struct Route {
     /// One of `Startup::upstreams`, by name: where deliveries no rule sends elsewhere go.
     /// `None`: `upstream`.
     pub upstream: Option<Arc<str>>,
+    /// Client addresses allowed to send (`allow_ips`); `None`: any.
+    pub allow_ips: Option<crate::allowlist::AllowIps>,
     /// Requests each source address may send (`rate_limit`); `None`: no limit, nothing kept.
     pub rate_limit: Option<RateLimit>,
 }

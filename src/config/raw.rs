@@ -175,8 +175,58 @@ pub(super) struct RawConfig {
     /// Outbound HTTPS fetches of what senders publish (JWKS key sets, SNS certificates).
     #[serde(default)]
     pub fetch: RawFetch,
+    /// Addresses (CIDRs) of the load balancers or ingresses in front of hookgate: from them,
+    /// the client address is read from `X-Forwarded-For` (or a PROXY header, with
+    /// `proxy_protocol`). Reloaded.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// `true`: every connection starts with a PROXY protocol header (v1 or v2), accepted only
+    /// from `trusted_proxies`. Restart to change.
+    pub proxy_protocol: Option<bool>,
     /// One route per webhook endpoint.
     pub routes: Vec<RawRoute>,
+}
+
+/// One of a route's `allow_ips`: a CIDR string, or a published list
+/// (`{ sender: github }`, `{ url: https://..., format: json_list }`, each with an optional
+/// `refresh:`). (Not `untagged`: a typo in the map must be reported as such.)
+#[derive(Debug)]
+pub(super) enum RawAllowIp {
+    Cidr(String),
+    List(RawAllowList),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAllowList {
+    /// A sender whose list hookgate knows: `github`, `stripe`.
+    pub sender: Option<String>,
+    /// Any other list, over HTTPS.
+    pub url: Option<String>,
+    /// How `url`'s body is read: `json_list`, `text`, `github_meta`, `stripe`.
+    pub format: Option<String>,
+    /// How often it is fetched again. Default 1h.
+    pub refresh: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawAllowIp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawAllowIp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a CIDR string or a map with `sender` or `url`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawAllowIp, E> {
+                Ok(RawAllowIp::Cidr(s.to_owned()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawAllowIp, A::Error> {
+                RawAllowList::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawAllowIp::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The durable queue (`queue:`): where it lives and how big it may grow (restart to change),
@@ -487,6 +537,9 @@ pub(super) struct RawRoute {
     /// One of `upstreams:` by name: where the route's deliveries go (those no rule sends
     /// elsewhere). Default: `upstream`.
     pub upstream: Option<String>,
+    /// Client addresses allowed to send (CIDRs, and published lists): others get 403
+    /// before the body is read. Default: any.
+    pub allow_ips: Option<Vec<RawAllowIp>>,
     /// `{ rate: 10/s, burst: 20 }`: a token bucket per source address; over it, 429 before
     /// anything else is read.
     pub rate_limit: Option<RawRateLimit>,

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use http::{Method, StatusCode};
 
 use super::raw::{
-    Choice, RawClaimValue, RawDedupKey, RawJwt, RawRate, RawRateLimit, RawRoute, RawSecret, RawSns,
-    RawVerify,
+    Choice, RawAllowIp, RawClaimValue, RawDedupKey, RawJwt, RawRate, RawRateLimit, RawRoute,
+    RawSecret, RawSns, RawVerify,
 };
 use super::validate::Validator;
 use super::*;
@@ -205,6 +205,7 @@ impl Validator<'_> {
             .rate_limit
             .as_ref()
             .and_then(|rl| self.rate_limit(&format!("{path}.rate_limit"), rl));
+        let allow_ips = self.allow_ips(path, r.allow_ips.as_deref());
         let keys = if fetched_keys {
             if !r.secrets.is_empty() {
                 self.problem(
@@ -270,6 +271,114 @@ impl Validator<'_> {
             rules,
             upstream,
             rate_limit,
+            allow_ips,
+        })
+    }
+
+    /// `allow_ips:`: CIDR strings, and published lists by sender or URL.
+    fn allow_ips(
+        &mut self,
+        path: &str,
+        raw: Option<&[RawAllowIp]>,
+    ) -> Option<crate::allowlist::AllowIps> {
+        use crate::allowlist::{self as al, Format, ListSpec};
+        let raw = raw?;
+        let at = format!("{path}.allow_ips");
+        if raw.is_empty() {
+            self.problem(
+                at.as_str(),
+                "an empty list would refuse every sender; leave allow_ips out to allow any",
+            );
+        }
+        let mut blocks = Vec::new();
+        let mut lists = Vec::new();
+        for (i, entry) in raw.iter().enumerate() {
+            let here = format!("{at}[{i}]");
+            let l = match entry {
+                RawAllowIp::Cidr(s) => {
+                    match al::parse_cidr(s, true) {
+                        Ok(b) => blocks.push(b),
+                        Err(e) => self.problem(here, e),
+                    }
+                    continue;
+                }
+                RawAllowIp::List(l) => l,
+            };
+            let refresh = self.duration(
+                &format!("{here}.refresh"),
+                l.refresh.as_deref(),
+                al::DEFAULT_REFRESH,
+            );
+            if refresh < Duration::from_secs(1) {
+                self.problem(format!("{here}.refresh"), "at least 1s");
+            }
+            let (url, format) = match (&l.sender, &l.url) {
+                (Some(sender), None) => {
+                    if l.format.is_some() {
+                        self.problem(
+                            format!("{here}.format"),
+                            "a sender's list has its own format; format goes with url",
+                        );
+                    }
+                    match sender.as_str() {
+                        "github" => (al::GITHUB_META.to_owned(), Format::GithubMeta),
+                        "stripe" => (al::STRIPE_IPS.to_owned(), Format::Stripe),
+                        other => {
+                            self.problem(
+                                format!("{here}.sender"),
+                                format!("{other:?} has no list hookgate knows (github, stripe); give its url and format instead"),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                (None, Some(url)) => {
+                    let format = match l.format.as_deref() {
+                        Some(f) => match Format::from_name(f) {
+                            Some(f) => f,
+                            None => {
+                                self.problem(
+                                    format!("{here}.format"),
+                                    format!("{f:?}: use json_list, text, github_meta or stripe"),
+                                );
+                                continue;
+                            }
+                        },
+                        None => {
+                            self.problem(
+                                format!("{here}.format"),
+                                "say how the list is read: json_list, text, github_meta or stripe",
+                            );
+                            continue;
+                        }
+                    };
+                    let ok = url
+                        .parse::<http::Uri>()
+                        .ok()
+                        .is_some_and(|u| u.scheme_str() == Some("https") && u.host().is_some());
+                    if !ok {
+                        self.problem(
+                            format!("{here}.url"),
+                            format!("{url:?} is not an https:// URL"),
+                        );
+                        continue;
+                    }
+                    (url.clone(), format)
+                }
+                _ => {
+                    self.problem(here, "give either sender or url");
+                    continue;
+                }
+            };
+            lists.push(ListSpec {
+                url,
+                format,
+                refresh,
+            });
+        }
+        Some(crate::allowlist::AllowIps {
+            fixed: crate::allowlist::IpSet::new(blocks),
+            lists,
         })
     }
 

@@ -354,6 +354,14 @@ impl Validator<'_> {
         }
         let (queue, queue_defaults) = self.queue(&raw.queue, store.redis.as_ref());
         let fetch = self.fetch(&raw.fetch);
+        let trusted_proxies = self.cidrs("trusted_proxies", &raw.trusted_proxies);
+        let proxy_protocol = raw.proxy_protocol.unwrap_or(false);
+        if proxy_protocol && trusted_proxies.is_empty() {
+            self.problem(
+                "proxy_protocol",
+                "proxy_protocol needs trusted_proxies: the PROXY header is accepted only from them",
+            );
+        }
         let mut routes = Vec::new();
         let mut names = HashSet::new();
         let mut by_path = HashMap::new();
@@ -420,6 +428,7 @@ impl Validator<'_> {
                 shutdown_grace,
                 workers: workers.clamp(1, MAX_WORKERS),
                 queue,
+                proxy_protocol,
             },
             live: Live {
                 limits: Limits {
@@ -440,12 +449,25 @@ impl Validator<'_> {
                 admin,
                 queue_defaults,
                 fetch,
+                trusted_proxies,
                 routes,
                 by_path,
             },
             warnings: Vec::new(),
             secret_files: Vec::new(),
         })
+    }
+
+    /// A list of CIDR blocks (`at[i]` names a bad one).
+    pub(super) fn cidrs(&mut self, at: &str, list: &[String]) -> crate::allowlist::IpSet {
+        let mut blocks = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            match crate::allowlist::parse_cidr(s, true) {
+                Ok(b) => blocks.push(b),
+                Err(e) => self.problem(format!("{at}[{i}]"), e),
+            }
+        }
+        crate::allowlist::IpSet::new(blocks)
     }
 
     /// `fetch:`. The CA file is read here, so a missing or broken one is a load error rather

@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError};
 
 use super::expiry::{self, Expiries};
 use super::Gate;
+use crate::allowlist::Lists;
 use crate::body::Budget;
 use crate::clock::Clock;
 use crate::config::{Live, Route};
@@ -31,6 +32,10 @@ pub struct Active {
     limiters: Vec<Option<Arc<RateLimiter>>>,
     /// Per-route dated secrets (`not_after`), by `Route::index`.
     expiries: Vec<Expiries>,
+    /// The published IP lists the routes' `allow_ips` name, refreshed in the background;
+    /// `None` when none is named, or the fetcher could not be built (those routes answer 503
+    /// until a copy is had).
+    pub lists: Option<Lists>,
 }
 
 impl Active {
@@ -103,6 +108,23 @@ impl Active {
                 Expiries::new(r, now, before)
             })
             .collect();
+        let specs = live
+            .routes
+            .iter()
+            .filter_map(|r| r.allow_ips.as_ref())
+            .flat_map(|a| a.lists.iter());
+        let lists = match Lists::build(
+            &live.fetch,
+            specs,
+            clock,
+            previous.and_then(|p| p.lists.as_ref()),
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the allowlist fetcher; routes naming published lists answer 503");
+                None
+            }
+        };
         Self {
             live,
             series,
@@ -110,6 +132,7 @@ impl Active {
             keyring,
             limiters,
             expiries,
+            lists,
         }
     }
 
@@ -234,6 +257,18 @@ impl Gate {
                 .fetch_failing
                 .with_label_values(&[&entry.url])
                 .set(i64::from(entry.last_error.is_some()));
+        }
+        for list in active.lists.iter().flat_map(Lists::entries) {
+            if let Some(age) = list.age {
+                metrics
+                    .fetch_age
+                    .with_label_values(&[&list.url])
+                    .set(age.as_secs_f64());
+            }
+            metrics
+                .fetch_failing
+                .with_label_values(&[&list.url])
+                .set(i64::from(list.failing));
         }
         for route in &active.live.routes {
             if let Some(limiter) = active.limiter(route) {

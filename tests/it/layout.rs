@@ -145,3 +145,11 @@ fn runtime_context_is_handed_in_not_fetched() {
     }
     assert_imports_only("workers", &["server", "sources"]);
 }
+
+#[test]
+fn allowlists_and_client_addresses_stay_below_the_gate() {
+    // The address sets and the list refresher know the fetcher and the `fetch:` settings, not
+    // the gate; reading who the client is knows only address sets.
+    assert_imports_only("allowlist", &["clock", "config", "fetch"]);
+    assert_imports_only("peer", &["allowlist"]);
+}

@@ -7,6 +7,7 @@
 
 mod adyen;
 mod airship;
+mod allowlist;
 mod diagnostics;
 mod expiry;
 mod faults;
