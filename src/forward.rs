@@ -96,6 +96,10 @@ pub struct ForwardMeta<'a> {
     /// A queued delivery's attempt: `Hookgate-Delivery-Id`, `Hookgate-Delivery-Attempt`,
     /// `Hookgate-Received-At`.
     pub attempt: Option<Attempt<'a>>,
+    /// The W3C trace context naming hookgate's upstream-call span (`traceparent`, and
+    /// `tracestate` or none): replaces the sender's. `None` (tracing off): the sender's
+    /// headers go on as sent.
+    pub trace: Option<&'a (HeaderValue, Option<HeaderValue>)>,
 }
 
 /// Which attempt at which queued delivery a forward is.
@@ -338,6 +342,9 @@ impl Upstream {
             if let Ok(at) = HeaderValue::from_str(a.received_at) {
                 headers.insert(HOOKGATE_RECEIVED_AT, at);
             }
+        }
+        if let Some(ctx) = meta.trace {
+            crate::otel::replace_context(&mut headers, ctx);
         }
 
         let mut request = Request::new(Full::new(body));
