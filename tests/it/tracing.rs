@@ -458,6 +458,16 @@ async fn a_collector_down_or_silent_slows_no_request_and_no_shutdown() {
         hg.signal("-TERM");
         let status = hg.wait_exit().await;
         assert!(status.success(), "{endpoint}: {status:?}\n{}", hg.logs());
+        // What was dropped is counted and said, once, at shutdown (the SDK's own line).
+        let dropped = hg
+            .json_logs()
+            .iter()
+            .find_map(|l| l["dropped_span_count"].as_u64());
+        assert!(
+            dropped.is_some_and(|n| n > 0),
+            "{endpoint}: no drop count\n{}",
+            hg.logs()
+        );
     }
     held.abort();
 }
