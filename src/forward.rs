@@ -343,8 +343,13 @@ impl Upstream {
                 headers.insert(HOOKGATE_RECEIVED_AT, at);
             }
         }
-        if let Some(ctx) = meta.trace {
-            crate::otel::replace_context(&mut headers, ctx);
+        if let Some((parent, state)) = meta.trace {
+            // `insert` drops every copy the sender sent: the app sees one trace context.
+            headers.insert(TRACEPARENT, parent.clone());
+            match state {
+                Some(state) => headers.insert(TRACESTATE, state.clone()),
+                None => headers.remove(TRACESTATE),
+            };
         }
 
         let mut request = Request::new(Full::new(body));
@@ -379,6 +384,8 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 const HOOKGATE_VERIFIED: HeaderName = HeaderName::from_static("hookgate-verified");
 const HOOKGATE_VERDICT: HeaderName = HeaderName::from_static("hookgate-verdict");
 const HOOKGATE_EVENT_ID: HeaderName = HeaderName::from_static("hookgate-event-id");
