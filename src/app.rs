@@ -16,6 +16,7 @@ use crate::dedup::{DedupError, MemoryStore, RedisStore, SnapshotError, Store, Tt
 use crate::forward::{Upstream, Upstreams};
 use crate::gate::{Gate, Handles};
 use crate::metrics::{Metrics, NO_ROUTE};
+use crate::otel::Traces;
 use crate::outcome::Outcome;
 use crate::queue::{Deliverer, PolicyOf, Queue, QueueError};
 use crate::{reload, server, stack, workers};
@@ -43,7 +44,7 @@ pub enum AppError {
 }
 
 /// Builds everything requests share: the metrics, the dedup store, the gate.
-pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> {
+pub fn build_gate(config: &Config, clock: Clock, traces: &Traces) -> Result<Arc<Gate>, AppError> {
     let startup = &config.startup;
     // Route series are created with the gate (and again for each reloaded config). Only the
     // memory store counts its entries and evictions (the backend needs a restart).
@@ -90,6 +91,7 @@ pub fn build_gate(config: &Config, clock: Clock) -> Result<Arc<Gate>, AppError> 
         metrics,
         clock,
         queue,
+        traces.clone(),
     )))
 }
 
@@ -113,7 +115,8 @@ fn deliverer(gate: &Arc<Gate>, startup: &Arc<Startup>) -> Result<Option<Delivere
     });
     let startup = startup.clone();
     let upstreams = move || upstreams(&startup);
-    Ok(Some(Deliverer::start(queue, upstreams, policy_of)?))
+    let traces = gate.traces.clone();
+    Ok(Some(Deliverer::start(queue, upstreams, policy_of, traces)?))
 }
 
 /// Worker `index`'s own handles, built on its thread: upstream pools whose connections only
@@ -146,18 +149,20 @@ pub async fn run(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), AppError> {
-    serve(config, listeners, clock, shutdown, None).await
+    serve(config, listeners, clock, shutdown, None, Traces::default()).await
 }
 
-/// `run`, reloading the config from `source` on SIGHUP and when its files change (reload.rs).
+/// `run`, reloading the config from `source` on SIGHUP and when its files change (reload.rs),
+/// with deliveries traced to `traces` (otel.rs; set up from the environment by the binary).
 pub async fn run_reloading(
     config: Config,
     listeners: Listeners,
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send,
     source: reload::Source,
+    traces: Traces,
 ) -> Result<(), AppError> {
-    serve(config, listeners, clock, shutdown, Some(source)).await
+    serve(config, listeners, clock, shutdown, Some(source), traces).await
 }
 
 async fn serve(
@@ -166,8 +171,9 @@ async fn serve(
     clock: Clock,
     shutdown: impl Future<Output = ()> + Send,
     reload_from: Option<reload::Source>,
+    traces: Traces,
 ) -> Result<(), AppError> {
-    let gate = build_gate(&config, clock)?;
+    let gate = build_gate(&config, clock, &traces)?;
     let Config {
         startup,
         live,

@@ -96,6 +96,10 @@ pub struct ForwardMeta<'a> {
     /// A queued delivery's attempt: `Hookgate-Delivery-Id`, `Hookgate-Delivery-Attempt`,
     /// `Hookgate-Received-At`.
     pub attempt: Option<Attempt<'a>>,
+    /// The W3C trace context naming hookgate's upstream-call span (`traceparent`, and
+    /// `tracestate` or none): replaces the sender's. `None` (tracing off): the sender's
+    /// headers go on as sent.
+    pub trace: Option<&'a (HeaderValue, Option<HeaderValue>)>,
 }
 
 /// Which attempt at which queued delivery a forward is.
@@ -339,6 +343,14 @@ impl Upstream {
                 headers.insert(HOOKGATE_RECEIVED_AT, at);
             }
         }
+        if let Some((parent, state)) = meta.trace {
+            // `insert` drops every copy the sender sent: the app sees one trace context.
+            headers.insert(TRACEPARENT, parent.clone());
+            match state {
+                Some(state) => headers.insert(TRACESTATE, state.clone()),
+                None => headers.remove(TRACESTATE),
+            };
+        }
 
         let mut request = Request::new(Full::new(body));
         *request.method_mut() = parts.method.clone();
@@ -372,6 +384,8 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 const HOOKGATE_VERIFIED: HeaderName = HeaderName::from_static("hookgate-verified");
 const HOOKGATE_VERDICT: HeaderName = HeaderName::from_static("hookgate-verdict");
 const HOOKGATE_EVENT_ID: HeaderName = HeaderName::from_static("hookgate-event-id");

@@ -11,6 +11,9 @@
 //!   once, when it starts, and decides everything on it whatever happens meanwhile.
 //! - A worker's own upstream client and store handle (`Handles`) are handed in with each
 //!   request by the worker serving its connection; nothing here looks up where it runs.
+//! - Spans (otel.rs, off unless configured) are opened here and only here: the delivery's in
+//!   `handle`, its verify, dedup and upstream (or enqueue) children in `decide`. verify/ and
+//!   forward.rs know nothing of them (forward only sets the `traceparent` it is handed).
 
 #![expect(
     clippy::result_large_err,
@@ -52,6 +55,7 @@ use crate::forward::{ForwardError, ForwardMeta, Relayed, Upstreams};
 use crate::handshake;
 use crate::keyring::{Fetched, Keyring};
 use crate::metrics::{Metrics, RouteMetrics};
+use crate::otel::{Scope, SpanKind, Traces};
 use crate::outcome::{duplicate_response, error_chain, error_response, HttpResponse, Outcome};
 use crate::queue::{NewDelivery, Queue};
 use crate::ratelimit;
@@ -85,6 +89,8 @@ pub struct Gate {
     pub connections: OnceLock<OpenConnections>,
     /// The durable queue of queued routes, when `queue.path` or `queue.backend` was set at start.
     pub queue: Option<Queue>,
+    /// Where a delivery's spans go (off unless `OTEL_*` configures an exporter, otel.rs).
+    pub traces: Traces,
 }
 
 /// One worker thread's own handles, built on that thread when it starts (app.rs) and handed
@@ -116,6 +122,7 @@ impl Gate {
         metrics: Metrics,
         clock: Clock,
         queue: Option<Queue>,
+        traces: Traces,
     ) -> Self {
         let max_concurrency = limits.max_concurrency;
         let sources = Sources::new();
@@ -145,6 +152,7 @@ impl Gate {
             heads,
             connections: OnceLock::new(),
             queue,
+            traces,
         }
     }
 
@@ -160,8 +168,14 @@ impl Gate {
         // Taken once: a reload meanwhile does not change this request's rules.
         let active = self.active.load_full();
         let peer = client_addr(&active.live, peer, &mut req);
-        let (Ok((outcome, resp)) | Err((outcome, resp))) =
-            self.decide(&active, handles, req, peer, &mut notes).await;
+        // A child of the sender's trace context, when it sent one.
+        let span = self
+            .traces
+            .start("hookgate.delivery", SpanKind::Server, req.headers());
+        let (Ok((outcome, resp)) | Err((outcome, resp))) = self
+            .decide(&active, handles, req, peer, &mut notes, &span)
+            .await;
+        described(&span, &notes, outcome, resp.status());
         let series = active.series(notes.route.as_ref(), self.recorder.unrouted());
         self.recorder
             .request(series, &notes, outcome, resp.status(), start);
@@ -176,6 +190,7 @@ impl Gate {
         req: Request<Incoming>,
         peer: SocketAddr,
         notes: &mut Notes,
+        span: &Scope,
     ) -> Step<Answer> {
         let route = self.route(&active.live, &req, notes)?;
         self.framing(&req, notes)?;
@@ -187,9 +202,12 @@ impl Gate {
         self.precheck(&route, &req, notes)?;
         let slots = self.capacity(active, peer, notes)?;
         let (parts, body, held) = self.read_body(active, &route, req, peer, notes).await?;
+        // From fetching the sender's keys (when they are fetched) to the verdict.
+        let check = span.child("hookgate.verify", SpanKind::Internal);
         let fetched = self
             .fetch_keys(active, &route, &parts, &body, notes)
-            .await?;
+            .await
+            .inspect_err(|(o, _)| check.fail(o.code()))?;
         let keys = fetched
             .as_ref()
             .map_or(route.keys.as_slice(), Fetched::keys);
@@ -201,6 +219,8 @@ impl Gate {
             route.public_url.as_deref(),
         );
         let verified = self.verify(active, &route, keys, &msg, notes);
+        verdict_of(&check, &verified, notes);
+        check.end();
         // Before the verdict: copies that differ may be why verification failed.
         let collapse = self.single_copies(&route, &msg, notes)?;
         let verified = verified?;
@@ -209,9 +229,20 @@ impl Gate {
         self.confirm_subscription(active, &route, &body, verified.is_some(), notes)
             .await?;
         let rule = self.filter(&route, &parts, &body, notes)?;
+        let dedup = match (&dedup_key, route.mode) {
+            (Some(_), Mode::Enforce) => span.child("hookgate.dedup", SpanKind::Internal),
+            _ => Scope::default(),
+        };
         let claim = self
             .claim(active, handles, &route, dedup_key, notes)
-            .await?;
+            .await
+            .inspect_err(|(o, _)| dedup.set("hookgate.outcome", || o.code()))?;
+        dedup.set("hookgate.dedup.claimed", || claim.is_some());
+        dedup.end();
+        let trace = match route.delivery {
+            DeliveryMode::Sync => span.child("hookgate.upstream", SpanKind::Client),
+            DeliveryMode::Queued(_) => span.child("hookgate.enqueue", SpanKind::Producer),
+        };
         let delivery = Delivery {
             route: route.clone(),
             upstream: rule
@@ -226,6 +257,7 @@ impl Gate {
             claim,
             verdict: notes.verdict,
             event_id: notes.event_id.clone(),
+            trace,
             _held: Held {
                 _slots: slots,
                 _body: held,
@@ -1002,6 +1034,8 @@ struct Delivery {
     /// Observe mode: why it would have been refused.
     verdict: Option<Outcome>,
     event_id: Option<String>,
+    /// The upstream call's span (a sync route), or the enqueue's (a queued one).
+    trace: Scope,
     _held: Held,
 }
 
@@ -1063,6 +1097,10 @@ fn outbound(
 /// What the queue stores of a delivery: the request as a sync forward would send it. Its head
 /// is moved out (the delivery keeps its claim and its places in the bounds until stored).
 fn queued(d: &mut Delivery) -> NewDelivery {
+    // Each attempt continues the trace from here (queue/deliver.rs).
+    if let Some(ctx) = d.trace.context_headers() {
+        crate::otel::replace_context(&mut d.parts.headers, &ctx);
+    }
     NewDelivery {
         route: d.route.name.to_string(),
         event_id: d.event_id.take(),
@@ -1096,7 +1134,12 @@ const HOOKGATE_QUEUED: HeaderName = HeaderName::from_static("hookgate-queued");
 
 /// The exchange with the app, then the claim settled on its result: done only when the app
 /// accepted (2xx); anything else frees the id for the sender's retry.
-async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Relayed, ForwardError> {
+async fn exchange(
+    gate: Arc<Gate>,
+    handles: Handles,
+    mut d: Delivery,
+) -> Result<Relayed, ForwardError> {
+    let trace = d.trace.context_headers();
     let meta = ForwardMeta {
         verified: d.verdict.is_none().then_some(&*d.route.name),
         verdict: d.verdict.map(Outcome::code),
@@ -1105,6 +1148,7 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
         proto: "http",
         host: d.parts.headers.get(HOST),
         attempt: None,
+        trace: trace.as_ref(),
     };
     let start = Instant::now();
     let result = match handles.upstreams.get(d.upstream.as_deref()) {
@@ -1117,6 +1161,14 @@ async fn exchange(gate: Arc<Gate>, handles: Handles, d: Delivery) -> Result<Rela
     if let Ok(r) = &result {
         d.series.upstream_response(r.response.status());
     }
+    d.trace.answered(
+        result
+            .as_ref()
+            .map(|r| r.response.status())
+            .map_err(|e| Outcome::from(e).code()),
+    );
+    // The call ends here; settling the claim is not part of it.
+    std::mem::take(&mut d.trace).end();
     let accepted = matches!(&result, Ok(r) if r.response.status().is_success());
     let shown = d.event_id.as_deref();
     settle(&gate, &handles, &d.claim, &d.series, accepted, shown).await;
@@ -1170,4 +1222,48 @@ fn client_addr(live: &Live, peer: SocketAddr, req: &mut Request<Incoming>) -> So
     }
     // Port 0: the header names no port hookgate could vouch for.
     SocketAddr::new(found.client, 0)
+}
+
+/// The verification span's verdict: the refusal's code, or observe mode's would-be one, and
+/// the secret that matched (its id, never its value).
+fn verdict_of(check: &Scope, verified: &Step<Option<Verified>>, notes: &Notes) {
+    match verified {
+        Err((o, _)) => check.fail(o.code()),
+        Ok(None) => {
+            if let Some(v) = notes.verdict {
+                check.set("hookgate.verdict", || v.code());
+            }
+        }
+        Ok(Some(_)) => {}
+    }
+    if let Some(id) = &notes.secret {
+        check.set("hookgate.secret_id", || id.to_string());
+    }
+}
+
+/// The delivery span's attributes, from what the request's notes say once it is answered:
+/// the same names the log line uses. Never a secret, a signature or a body.
+fn described(span: &Scope, notes: &Notes, outcome: Outcome, status: StatusCode) {
+    if let Some(route) = &notes.route {
+        span.set("hookgate.route", || route.name.to_string());
+    }
+    span.set("hookgate.outcome", || outcome.code());
+    if let Some(id) = &notes.event_id {
+        span.set("hookgate.event_id", || id.clone());
+    }
+    if let Some(id) = &notes.secret {
+        span.set("hookgate.secret_id", || id.to_string());
+    }
+    if let Some(v) = notes.verdict {
+        span.set("hookgate.verdict", || v.code());
+    }
+    if let Some(id) = notes.delivery_id {
+        span.set("hookgate.delivery_id", || id.to_string());
+    }
+    span.set("http.response.status_code", || i64::from(status.as_u16()));
+    // As HTTP servers do: a 4xx is the sender's fault, not an error of this span (the
+    // outcome says which refusal it was).
+    if status.is_server_error() {
+        span.fail(outcome.code());
+    }
 }

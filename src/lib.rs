@@ -7,7 +7,7 @@
 //! What a user of the crate needs is public: running hookgate (`app`, `config`, `clock`,
 //! `reload`, `logging`), verifying and signing deliveries in-process (`verify`, `sender`,
 //! `secret`), the dedup stores (`dedup`), outbound fetches of what senders publish
-//! (`fetch`: key sets, certificates), route filters (`filter`) and the outcome codes answers carry (`outcome`). The
+//! (`fetch`: key sets, certificates), route filters (`filter`), OpenTelemetry traces (`otel`) and the outcome codes answers carry (`outcome`). The
 //! rest is the request path's own machinery.
 
 pub mod allowlist;
@@ -18,6 +18,7 @@ pub mod dedup;
 pub mod fetch;
 pub mod filter;
 pub mod logging;
+pub mod otel;
 pub mod outcome;
 pub mod peer;
 pub mod queue;

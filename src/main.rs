@@ -204,7 +204,17 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             {
                 tracing::warn!("{w}");
             }
-            runtime()?.block_on(serve(config, source))
+            // After logging, so that the exporter's own warnings are seen.
+            let env = |k: &str| std::env::var(k).ok();
+            let (traces, provider) =
+                hookgate::otel::from_env(&env).map_err(|e| Failure(EXIT_CONFIG, e.into()))?;
+            if traces.is_on() {
+                tracing::info!("traces: exporting spans over OTLP (OTEL_* environment)");
+            }
+            let served = runtime()?.block_on(serve(config, source, traces));
+            // The last spans, exported before the process exits (bounded).
+            provider.shutdown();
+            served
         }
         Command::Check {
             no_secrets,
@@ -333,7 +343,11 @@ async fn bind(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, Fai
         .map_err(fail(EXIT_BIND))
 }
 
-async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
+async fn serve(
+    config: Config,
+    source: reload::Source,
+    traces: hookgate::otel::Traces,
+) -> Result<(), Failure> {
     let listeners = Listeners {
         main: bind(config.startup.listen, "listen").await?,
         admin: bind(config.startup.admin_listen, "admin_listen").await?,
@@ -344,6 +358,7 @@ async fn serve(config: Config, source: reload::Source) -> Result<(), Failure> {
         system_clock(),
         app::shutdown_signal(),
         source,
+        traces,
     )
     .await
     .map_err(|e| Failure(EXIT_RUNTIME, e.into()))

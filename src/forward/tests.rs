@@ -159,6 +159,7 @@ fn meta(host: Option<&HeaderValue>) -> ForwardMeta<'_> {
         proto: "http",
         host,
         attempt: None,
+        trace: None,
     }
 }
 

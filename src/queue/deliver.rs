@@ -20,6 +20,7 @@ use super::redis::Lease;
 use super::{now_ms, store, Backend, Due, Queue, QueueError, Request, IDLE_CHECK};
 use crate::config::DeliveryPolicy;
 use crate::forward::{Attempt, ForwardError, ForwardMeta, Relayed, Upstreams};
+use crate::otel::{Scope, SpanKind, Traces};
 
 /// The policy of a route's deliveries, looked up as each attempt starts (so a reload's new
 /// values apply to the next attempt): the route's own, or the `queue:` defaults for a route
@@ -47,6 +48,7 @@ impl Deliverer {
         queue: Queue,
         upstreams: impl FnOnce() -> Upstreams + Send + 'static,
         policy_of: PolicyOf,
+        traces: Traces,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -56,7 +58,7 @@ impl Deliverer {
         let thread = std::thread::Builder::new()
             .name("hookgate-queue".into())
             .spawn(move || {
-                runtime.block_on(run(queue, upstreams(), policy_of, stopped));
+                runtime.block_on(run(queue, upstreams(), policy_of, stopped, traces));
                 let _ = tx.send(());
             })?;
         Ok(Self { stop, done, thread })
@@ -93,6 +95,7 @@ async fn run(
     upstreams: Upstreams,
     policy_of: PolicyOf,
     mut stop: watch::Receiver<Option<tokio::time::Instant>>,
+    traces: Traces,
 ) {
     let Some(link) = link(&queue, &mut stop).await else {
         return;
@@ -135,6 +138,7 @@ async fn run(
                 upstreams.clone(),
                 d,
                 policy,
+                traces.clone(),
             ));
         }
         let mut wait = next.map_or(IDLE_CHECK, |t| {
@@ -250,7 +254,14 @@ enum Ended {
     },
 }
 
-async fn attempt(queue: Queue, link: Link, upstreams: Upstreams, due: Due, policy: DeliveryPolicy) {
+async fn attempt(
+    queue: Queue,
+    link: Link,
+    upstreams: Upstreams,
+    due: Due,
+    policy: DeliveryPolicy,
+    traces: Traces,
+) {
     let shared = &queue.shared;
     let id = due.id;
     let (mut meta, request) = match link.load(&queue, id).await {
@@ -301,7 +312,24 @@ async fn attempt(queue: Queue, link: Link, upstreams: Upstreams, due: Due, polic
     meta.attempts = due.attempts + 1;
     meta.due_ms = due.due_ms;
     let received_at = rfc3339(meta.received_ms);
-    let result = send(&upstreams, id, &meta, &received_at, request).await;
+    // A child of the trace stored with the delivery (the intake's enqueue span, or the
+    // sender's context when the intake was not traced).
+    let span = traces.start("hookgate.attempt", SpanKind::Consumer, &request.headers);
+    span.set("hookgate.route", || due.route.to_string());
+    span.set("hookgate.delivery_id", || id.to_string());
+    span.set("hookgate.attempt", || i64::from(meta.attempts));
+    if let Some(e) = &meta.event_id {
+        span.set("hookgate.event_id", || e.clone());
+    }
+    let result = send(&upstreams, id, &meta, &received_at, request, &span).await;
+    span.set("hookgate.outcome", || match &result {
+        Ended::Delivered(_) => "delivered",
+        Ended::Failed { outcome, .. } => *outcome,
+    });
+    if let Ended::Failed { outcome, .. } = &result {
+        span.fail(outcome);
+    }
+    span.end();
     let route: &str = &due.route;
     let now = now_ms();
     match result {
@@ -472,6 +500,7 @@ async fn send(
     meta: &super::Meta,
     received_at: &str,
     request: Request,
+    span: &Scope,
 ) -> Ended {
     let mut builder = http::Request::builder()
         .method(request.method.clone())
@@ -502,6 +531,7 @@ async fn send(
             number: meta.attempts,
             received_at,
         }),
+        trace: None,
     };
     // A name no longer configured (a restart dropped it from `upstreams:`): this delivery is
     // retried, then a dead letter, never sent somewhere else; the route's other deliveries
@@ -515,7 +545,21 @@ async fn send(
             app_down: false,
         };
     };
-    classify(upstream.send(&parts, request.body, &fm).await)
+    let call = span.child("hookgate.upstream", SpanKind::Client);
+    let trace = call.context_headers();
+    let fm = ForwardMeta {
+        trace: trace.as_ref(),
+        ..fm
+    };
+    let result = upstream.send(&parts, request.body, &fm).await;
+    call.answered(
+        result
+            .as_ref()
+            .map(|r| r.response.status())
+            .map_err(|e| crate::outcome::Outcome::from(e).code()),
+    );
+    call.end();
+    classify(result)
 }
 
 fn classify(r: Result<Relayed, ForwardError>) -> Ended {

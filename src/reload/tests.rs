@@ -143,7 +143,12 @@ workers: 17",
             "workers"
         ]
     );
-    let gate = crate::app::build_gate(&current, crate::clock::system_clock()).unwrap();
+    let gate = crate::app::build_gate(
+        &current,
+        crate::clock::system_clock(),
+        &crate::otel::Traces::default(),
+    )
+    .unwrap();
     apply(&gate, &current.startup, new, Trigger::Signal);
     // What applies at once does; the rest is not the gate's to hold.
     let live = gate.live();

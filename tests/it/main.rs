@@ -31,5 +31,6 @@ mod reload;
 mod sign;
 mod sns;
 mod tools;
+mod tracing;
 mod vectors;
 mod wire;

@@ -30,9 +30,25 @@ All take hookgate's own context.
     - name: hookgate-admin
       containerPort: {{ $v.containerPorts.admin }}
       protocol: TCP
-  {{- with $v.env }}
+  {{- if or $v.env $v.tracing.otlpEndpoint }}
   env:
+    {{- with $v.tracing }}
+    {{- if .otlpEndpoint }}
+    - name: OTEL_EXPORTER_OTLP_ENDPOINT
+      value: {{ .otlpEndpoint | quote }}
+    - name: OTEL_EXPORTER_OTLP_PROTOCOL
+      value: {{ .protocol | quote }}
+    - name: OTEL_TRACES_SAMPLER
+      value: {{ .sampler | quote }}
+    - name: OTEL_TRACES_SAMPLER_ARG
+      value: {{ .samplerArg | quote }}
+    - name: OTEL_SERVICE_NAME
+      value: {{ .serviceName | default (include "hookgate.fullname" $ctx) | quote }}
+    {{- end }}
+    {{- end }}
+    {{- with $v.env }}
     {{- toYaml . | nindent 4 }}
+    {{- end }}
   {{- end }}
   {{- with $v.envFrom }}
   envFrom:

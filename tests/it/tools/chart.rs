@@ -1079,6 +1079,61 @@ fn debug_endpoints_are_off_unless_the_values_turn_them_on() {
     );
 }
 
+#[test]
+fn tracing_values_become_the_containers_otel_env() {
+    if !have_tools("tracing_values_become_the_containers_otel_env", &["helm"]) {
+        return;
+    }
+    let chart = chart_dir();
+    let minimal = chart.join("ci/standalone-minimal-values.yaml");
+    let env_of = |extra: &[&str]| {
+        let objects = template(&chart, &[&minimal], extra);
+        let pod = &one(&objects, "Deployment")["spec"]["template"];
+        let (c, _) = hookgate_container(pod);
+        seq(&c["env"])
+            .iter()
+            .map(|e| (s(&e["name"]).to_owned(), s(&e["value"]).to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        env_of(&[]).iter().all(|(n, _)| !n.starts_with("OTEL_")),
+        "off by default: no OTEL_* variable"
+    );
+    let on = env_of(&[
+        "--set",
+        "tracing.otlpEndpoint=http://otel-collector.observability:4318",
+        "--set",
+        "tracing.samplerArg=0.25",
+        "--set",
+        "env[0].name=RUST_LOG",
+        "--set",
+        "env[0].value=info",
+    ]);
+    let get = |n: &str| on.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    assert_eq!(
+        get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        Some("http://otel-collector.observability:4318")
+    );
+    assert_eq!(get("OTEL_EXPORTER_OTLP_PROTOCOL"), Some("http/protobuf"));
+    assert_eq!(get("OTEL_TRACES_SAMPLER"), Some("parentbased_traceidratio"));
+    assert_eq!(get("OTEL_TRACES_SAMPLER_ARG"), Some("0.25"));
+    assert!(get("OTEL_SERVICE_NAME").is_some_and(|n| n.contains("hookgate")));
+    // The user's own env comes after, so a variable of the same name there wins.
+    assert_eq!(on.last().map(|(n, _)| n.as_str()), Some("RUST_LOG"));
+    // A protocol not built in is refused at install, not at the pod's start.
+    let refused = run_failing(&mut template_cmd(
+        &chart,
+        &[&minimal],
+        &[
+            "--set",
+            "tracing.otlpEndpoint=http://c:4317",
+            "--set",
+            "tracing.protocol=grpc",
+        ],
+    ));
+    assert!(refused.contains("protocol"), "{refused}");
+}
+
 /// The queue alerts of a render's PrometheusRule.
 fn queue_alerts(objects: &[Value]) -> Vec<String> {
     objects
