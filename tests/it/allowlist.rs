@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::*;
 use crate::keyserver::KeyServer;
-use crate::proxy::{config, signed, ENV, SECRET};
+use crate::proxy::{config, config_error, signed, ENV, SECRET};
 
 const NOW: i64 = 1_764_000_000;
 
@@ -337,19 +337,7 @@ async fn a_published_list_fails_closed_keeps_its_last_good_copy_and_recovers() {
 
 /// The config's load error with `route` as its second route and `top` at the top, if any.
 fn load_error(route: &str, top: &str) -> Option<String> {
-    hookgate::config::parse(
-        &config(route, top).replace("{upstream}", "http://127.0.0.1:1"),
-        "test.yaml",
-        std::path::Path::new("."),
-        &|n: &str| {
-            ENV.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| (*v).to_owned())
-        },
-        hookgate::config::Secrets::Load,
-    )
-    .err()
-    .map(|e| e.to_string())
+    config_error(route, top)
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! with their own line and column.
 
 use crate::harness::*;
-use crate::proxy::{config, refs, signed, ENV, SECRET};
+use crate::proxy::{config, config_error, refs, signed, ENV, SECRET};
 
 const NOW: i64 = 1_764_000_000;
 
@@ -31,19 +31,7 @@ const PAID_CLICKS: &str =
 
 /// The config's load error with `route` as its second route, if any.
 fn load_error(route: &str) -> Option<String> {
-    hookgate::config::parse(
-        &config(route, "").replace("{upstream}", "http://127.0.0.1:1"),
-        "test.yaml",
-        std::path::Path::new("."),
-        &|n: &str| {
-            ENV.iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| (*v).to_owned())
-        },
-        hookgate::config::Secrets::Load,
-    )
-    .err()
-    .map(|e| e.to_string())
+    config_error(route, "")
 }
 
 async fn start(yaml: &str, up: &Upstream) -> Proxy {
@@ -230,22 +218,8 @@ fn bad_rules_are_refused_at_load() {
 /// at its key.
 #[test]
 fn named_upstreams_are_checked_at_load() {
-    let with = |top: &str, route_extra: &str| {
-        hookgate::config::parse(
-            &config(&filtered_route("true", route_extra), top)
-                .replace("{upstream}", "http://127.0.0.1:1"),
-            "test.yaml",
-            std::path::Path::new("."),
-            &|n: &str| {
-                ENV.iter()
-                    .find(|(k, _)| *k == n)
-                    .map(|(_, v)| (*v).to_owned())
-            },
-            hookgate::config::Secrets::Load,
-        )
-        .err()
-        .map(|e| e.to_string())
-    };
+    let with =
+        |top: &str, route_extra: &str| config_error(&filtered_route("true", route_extra), top);
     let billing = "upstreams:\n  billing: { url: \"http://127.0.0.1:2\", timeout: 3s }";
     assert_eq!(with(billing, "    upstream: billing\n"), None);
     let err = with(billing, "    upstream: bill\n").unwrap();

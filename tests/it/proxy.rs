@@ -34,6 +34,23 @@ routes:
 
 pub const ENV: &[(&str, &str)] = &[("CUR", SECRET), ("OLD", OLD_SECRET)];
 
+/// The load error of `config(route, top)` (upstream filled in, `ENV`'s secrets), if any.
+pub fn config_error(route: &str, top: &str) -> Option<String> {
+    hookgate::config::parse(
+        &config(route, top).replace("{upstream}", "http://127.0.0.1:1"),
+        "test.yaml",
+        std::path::Path::new("."),
+        &|n: &str| {
+            ENV.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        },
+        hookgate::config::Secrets::Load,
+    )
+    .err()
+    .map(|e| e.to_string())
+}
+
 pub fn signed(secret: &str, ts: i64, body: &str) -> Vec<(String, String)> {
     let ts = ts.to_string();
     let sig = hmac_sha256_hex(secret.as_bytes(), &[ts.as_bytes(), b".", body.as_bytes()]);
