@@ -2230,7 +2230,7 @@ config:
   fetch:
     ca_file: "{ca_file}"
     resolve: {{ "{key_host}": "{key_addr}" }}
-  routes:{custom}{queued}{dead_letter}
+  routes:{custom}{queued}{dead_letter}{trusted}{walled}
     - name: keys
       path: /keys
       verify:
@@ -2255,6 +2255,13 @@ metrics:
             "/dead-letter",
             "{ mode: queued, max_attempts: 2, initial_backoff: 10ms, max_backoff: 10ms }",
         ),
+        // The trust and filter panels: `trusted` keeps only `kind: keep` (a body without
+        // `kind` is a filter error) and takes 4 requests per source before 429; `walled`
+        // admits only a network no test client is in.
+        trusted = route("trusted", "/trusted", "sync")
+            + "\n      filter: \"body.kind == 'keep'\""
+            + "\n      rate_limit: { rate: 0.001, burst: 4 }",
+        walled = route("walled", "/walled", "sync") + "\n      allow_ips: [192.0.2.0/24]",
     );
     let values_file = dir.join("values.yaml");
     std::fs::write(&values_file, values).unwrap();
@@ -2394,6 +2401,31 @@ scrape_configs:
         404
     );
     assert!(statuses[&200] >= 12 && statuses[&500] >= 1, "{statuses:?}");
+
+    // Trust and filters: on `trusted`, a kept delivery (forwarded: the app answers 200 or
+    // 500), a dropped one and one the filter cannot evaluate (both answered 200, filtered), a
+    // fourth within the burst, then 429; on `walled`, 403 before any signature is looked at.
+    let trusted = format!("http://127.0.0.1:{port}/trusted");
+    let mut answers = Vec::new();
+    for body in [
+        r#"{"id":"evt_t0","kind":"keep"}"#,
+        r#"{"id":"evt_t1","kind":"drop"}"#,
+        r#"{"id":"evt_t2"}"#,
+        r#"{"id":"evt_t3","kind":"drop"}"#,
+        r#"{"id":"evt_t4","kind":"keep"}"#,
+    ] {
+        let a = post(&trusted, &refs(&signed(SECRET, now, body)), body).await;
+        let filtered = a.headers.get("hookgate-filtered").is_some();
+        answers.push((a.status.as_u16(), filtered));
+    }
+    assert!(matches!(answers[0], (200 | 500, false)), "{answers:?}");
+    assert_eq!(
+        answers[1..],
+        [(200, true), (200, true), (200, true), (429, false)],
+        "{answers:?}"
+    );
+    let walled = format!("http://127.0.0.1:{port}/walled");
+    assert_eq!(post(&walled, &[], "{}").await.status, 403);
 
     // NOTES.txt's recipe: `hookgate --config FILE sign --route R --body -` prints the headers,
     // and the same bytes with them are accepted.
