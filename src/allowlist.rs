@@ -178,6 +178,16 @@ impl Format {
         })
     }
 
+    /// The name `format:` takes (what `from_name` reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::JsonList => "json_list",
+            Self::Text => "text",
+            Self::GithubMeta => "github_meta",
+            Self::Stripe => "stripe",
+        }
+    }
+
     /// The addresses in `body`. Any entry that is not an address or block fails the whole
     /// list (the last good copy stays), and so does an empty one: a sender does not send from
     /// nowhere, so an empty list is a broken answer. Errors never quote the body.

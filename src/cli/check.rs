@@ -28,6 +28,18 @@ pub fn render(path: &Path, config: &Config) -> String {
         config.live.limits.max_buffered,
         config.startup.limits.max_concurrency
     );
+    if !config.live.trusted_proxies.is_empty() {
+        let _ = writeln!(
+            out,
+            "trusted_proxies {} ranges  client address from {}",
+            config.live.trusted_proxies.ranges(),
+            if config.startup.proxy_protocol {
+                "the PROXY header"
+            } else {
+                "X-Forwarded-For"
+            }
+        );
+    }
     let _ = writeln!(out, "routes:");
     for r in &config.live.routes {
         let scheme = r.provider.unwrap_or("custom");
@@ -72,6 +84,9 @@ pub fn render(path: &Path, config: &Config) -> String {
         if let Some(rl) = &r.rate_limit {
             filters.push_str(&format!(" rate_limit={rl}"));
         }
+        if let Some(allow) = &r.allow_ips {
+            filters.push_str(&format!(" allow_ips=[{}]", allow_ips(allow)));
+        }
         let _ = writeln!(
             out,
             "  {:<18} {:<24} {:<18} secrets=[{}] mode={:?} dedup={}{}{}{}",
@@ -111,6 +126,24 @@ pub fn render(path: &Path, config: &Config) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// A route's `allow_ips` in a few words: `2 ranges, github_meta https://api.github.com/meta
+/// every 1h`. The URLs are redacted (a list's URL may carry a token).
+fn allow_ips(allow: &hookgate::allowlist::AllowIps) -> String {
+    let mut parts = Vec::new();
+    if !allow.fixed.is_empty() {
+        parts.push(format!("{} ranges", allow.fixed.ranges()));
+    }
+    for l in &allow.lists {
+        parts.push(format!(
+            "{} {} every {}",
+            l.format.name(),
+            hookgate::fetch::redact(&l.url),
+            humantime::format_duration(l.refresh)
+        ));
+    }
+    parts.join(", ")
 }
 
 /// How far ahead `check` lists a secret's `not_after`.

@@ -446,3 +446,44 @@ async fn a_reload_that_keeps_a_list_keeps_its_copy_and_one_that_changes_it_fetch
     reloads(2.0).await;
     assert_eq!(send(2, "c").await, Some(503), "{}", hg.logs());
 }
+
+#[test]
+fn check_lists_each_routes_allowlist_and_the_trusted_proxies_without_url_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hookgate.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "upstream: {{ url: \"http://127.0.0.1:1\" }}\n\
+             trusted_proxies: [10.1.0.0/16, 10.3.0.0/16]\n\
+             routes:\n{}",
+            guarded(
+                "[192.0.2.0/24, 198.51.100.7, { sender: github, refresh: 2h }, \
+                 { url: \"https://u:list-token@lists.example/ips?key=list-key\", format: text }]"
+            )
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(crate::process::BIN)
+        .args(["check", "--config", cfg.to_str().unwrap()])
+        .env("CUR", "x")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("trusted_proxies 2 ranges  client address from X-Forwarded-For"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "allow_ips=[2 ranges, github_meta https://api.github.com/meta every 2h, \
+             text https://lists.example/ips every 1h]"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("list-token") && !text.contains("list-key"),
+        "{text}"
+    );
+}
