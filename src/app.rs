@@ -193,6 +193,10 @@ async fn serve(
         total: startup.limits.max_connections,
         per_source: startup.limits.per_source.max_connections,
         sources: gate.sources.clone(),
+        exempt: {
+            let gate = gate.clone();
+            Arc::new(move |ip| gate.live().trusted_proxies.contains(ip))
+        },
     };
     let refused = {
         let gate = gate.clone();
@@ -361,6 +365,8 @@ async fn work(
             on_refused: Arc::new(move |reason, peer| {
                 refusing.recorder.connection_refused(reason, peer);
             }),
+            sources: gate.sources.clone(),
+            per_source_connections: startup.limits.per_source.max_connections,
         })
     });
     let drained = server::serve(

@@ -23,7 +23,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::sources::{Kind, Sources};
+use crate::sources::{Holding, Kind, Sources};
 
 /// The longest request head (request line and headers) accepted: 431 past it. Real senders
 /// send a few KiB. (`config::MAX_HEADER_SIZE`.)
@@ -426,8 +426,13 @@ pub struct ProxyProtocol {
     pub trusted: Arc<dyn Fn(IpAddr) -> bool + Send + Sync>,
     pub timeout: Duration,
     /// Told of each connection closed for its PROXY header (`untrusted_proxy`: not from a
-    /// trusted proxy; `proxy_header`: missing, malformed or too slow).
+    /// trusted proxy; `proxy_header`: missing, malformed or too slow; `per_source`: the
+    /// client it names holds `limits.per_source.max_connections`).
     pub on_refused: Arc<dyn Fn(&'static str, SocketAddr) + Send + Sync>,
+    /// Where each client's open connections are counted, and how many it may hold: the
+    /// balancer counted the proxy's address, which carries every client's connections.
+    pub sources: Arc<Sources>,
+    pub per_source_connections: usize,
 }
 
 impl ProxyProtocol {
@@ -510,9 +515,23 @@ where
             let _open = guard;
             let mut stream = stream;
             let mut peer = peer;
+            let mut _client = None;
             if let Some(p) = &proxy {
                 match p.read(&mut stream, peer).await {
-                    Ok(Some(source)) => peer = source,
+                    Ok(Some(source)) => {
+                        peer = source;
+                        _client = Holding::take(
+                            &p.sources,
+                            source.ip(),
+                            Kind::Connections,
+                            1,
+                            p.per_source_connections,
+                        );
+                        if _client.is_none() {
+                            (p.on_refused)("per_source", peer);
+                            return;
+                        }
+                    }
                     Ok(None) => {}
                     Err(reason) => {
                         (p.on_refused)(reason, peer);

@@ -18,7 +18,7 @@
 //! request.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -98,6 +98,10 @@ pub struct ConnectionLimits {
     /// One source address.
     pub per_source: usize,
     pub sources: Arc<Sources>,
+    /// Peers not held to `per_source`: the trusted proxies, each of whose connections may
+    /// carry a different client (with the PROXY protocol, each client is counted once its
+    /// header names it). The total still holds them.
+    pub exempt: Arc<dyn Fn(IpAddr) -> bool + Send + Sync>,
 }
 
 /// Why a connection was closed as soon as it was accepted.
@@ -191,17 +195,20 @@ impl Balancer {
             return;
         }
         let limits = &self.limits;
-        let Some(source) = Holding::take(
-            &limits.sources,
-            peer.ip(),
-            Kind::Connections,
-            1,
-            limits.per_source,
-        ) else {
-            (self.on_refused)(Refused::PerSource, peer);
-            return;
-        };
-        let mut source = Some(source);
+        let mut source = None;
+        if !(limits.exempt)(peer.ip()) {
+            let Some(held) = Holding::take(
+                &limits.sources,
+                peer.ip(),
+                Kind::Connections,
+                1,
+                limits.per_source,
+            ) else {
+                (self.on_refused)(Refused::PerSource, peer);
+                return;
+            };
+            source = Some(held);
+        }
         let Ok(mut stream) = stream.into_std() else {
             return;
         };
@@ -322,6 +329,7 @@ mod tests {
             total: usize::MAX,
             per_source: usize::MAX,
             sources: Sources::new(),
+            exempt: Arc::new(|_| false),
         }
     }
 
@@ -333,6 +341,7 @@ mod tests {
             total: 3,
             per_source: 2,
             sources: Sources::new(),
+            exempt: Arc::new(|_| false),
         };
         let refused = Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = refused.clone();

@@ -487,3 +487,92 @@ fn check_lists_each_routes_allowlist_and_the_trusted_proxies_without_url_secrets
         "{text}"
     );
 }
+
+/// A connection from 127.0.0.`from` that sends `prefix` and one signed delivery `id`, keeps
+/// itself open, and reads the answer's status (`None`: closed without one).
+async fn kept_open(
+    proxy: &Proxy,
+    from: u8,
+    prefix: &[u8],
+    id: &str,
+) -> (tokio::net::TcpStream, Option<u16>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, from], 0)))
+        .unwrap();
+    let mut stream = socket.connect(proxy.addr).await.unwrap();
+    let body = format!(r#"{{"id":"{id}"}}"#);
+    let mut req = prefix.to_vec();
+    req.extend_from_slice(
+        format!(
+            "POST /guarded HTTP/1.1\r\nHost: hookgate\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    for (n, v) in signed(SECRET, NOW, &body) {
+        req.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body.as_bytes());
+    let _ = stream.write_all(&req).await;
+    // The head is enough: the status is all this reads, and the body is left unread.
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("no answer and no close")
+        {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let status = String::from_utf8_lossy(&head)
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|s| s.get(..3))
+        .and_then(|s| s.parse().ok());
+    (stream, status)
+}
+
+#[tokio::test]
+async fn per_source_connections_count_the_client_behind_a_trusted_proxy_not_the_proxy() {
+    let up = Upstream::ok().await;
+    let top = "trusted_proxies: [\"127.0.0.4\"]\nlimits: { per_source: { max_connections: 2 } }";
+    // X-Forwarded-For: a client is known per request, so the proxy's connections are held to
+    // the total only; an untrusted peer still to its own two.
+    let proxy = start(&guarded("[127.0.0.0/8]"), top, &up).await;
+    let mut open = Vec::new();
+    for (i, from) in [4, 4, 4, 5, 5].into_iter().enumerate() {
+        let (stream, status) = kept_open(&proxy, from, b"", &format!("xff{i}")).await;
+        assert_eq!(status, Some(200), "connection {i} from 127.0.0.{from}");
+        open.push(stream);
+    }
+    let (_, third) = kept_open(&proxy, 5, b"", "xff5").await;
+    assert_eq!(third, None, "an untrusted peer's third connection");
+    drop(open);
+    proxy.stop().await;
+
+    // PROXY protocol: each connection names its client, and the client is what is counted.
+    let proxy = start(
+        &guarded("[127.0.0.0/8]"),
+        &format!("{top}\nproxy_protocol: true"),
+        &up,
+    )
+    .await;
+    let from = |client: u8| proxy_v2([127, 0, 0, client], 1);
+    let mut open = Vec::new();
+    for (i, client) in [2, 2, 3].into_iter().enumerate() {
+        let (stream, status) = kept_open(&proxy, 4, &from(client), &format!("pp{i}")).await;
+        assert_eq!(status, Some(200), "connection {i} for 127.0.0.{client}");
+        open.push(stream);
+    }
+    let (_, third) = kept_open(&proxy, 4, &from(2), "pp3").await;
+    assert_eq!(third, None, "127.0.0.2's third connection");
+    let refused = proxy
+        .metric(r#"hookgate_connections_refused_total{reason="per_source"}"#)
+        .await;
+    assert_eq!(refused, 1.0);
+    drop(open);
+    proxy.stop().await;
+}
