@@ -369,7 +369,7 @@ impl Gate {
         }
         match route
             .handshake
-            .and_then(|hs| handshake::challenge(hs, route, req))
+            .and_then(|hs| handshake::challenge(hs, route, req, (self.clock)()))
         {
             Some(handshake::Challenge::Answer(answer)) => Err((Outcome::Handshake, answer)),
             // A setup request that fails its own check (Meta's verify token): counted as a

@@ -36,8 +36,13 @@ pub enum Challenge {
 
 /// Answers a setup request that is complete in its head (a challenge GET, Graph's validation
 /// POST, the CloudEvents `OPTIONS`, Trello's `HEAD`), if `req` is one. Called once the route has accepted the
-/// method; any other request goes on to verification.
-pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Challenge> {
+/// method; any other request goes on to verification. `now` picks the secrets still in force.
+pub fn challenge<B>(
+    hs: Handshake,
+    route: &Route,
+    req: &Request<B>,
+    now: std::time::SystemTime,
+) -> Option<Challenge> {
     let method = req.method();
     match hs {
         Handshake::DropboxChallenge if method == Method::GET => {
@@ -98,8 +103,9 @@ pub fn challenge<B>(hs: Handshake, route: &Route, req: &Request<B>) -> Option<Ch
                 return None;
             }
             // The first secret is the current one (the others verify deliveries signed
-            // before a rotation; X signs the CRC with the app's consumer secret of the day).
-            let key = route.keys.first()?;
+            // before a rotation; X signs the CRC with the app's consumer secret of the day);
+            // one past its not_after signs nothing, the CRC included: the next one answers.
+            let key = route.keys.iter().find(|k| k.usable_at(now))?;
             let mac = key.mac(Algorithm::HmacSha256, &[token.as_bytes()])?;
             let encoded = base64::engine::general_purpose::STANDARD.encode(mac);
             Some(Challenge::Answer(json(&serde_json::json!({
@@ -268,6 +274,7 @@ mod tests {
             hs,
             &route,
             &req("POST", &format!("/g?validationToken={token}")),
+            std::time::SystemTime::now(),
         ) else {
             panic!("not answered");
         };
@@ -280,11 +287,29 @@ mod tests {
         );
         // Only on POST, only a non-empty token of bounded length.
         let get = req("GET", &format!("/g?validationToken={token}"));
-        assert!(challenge(hs, &route, &get).is_none());
-        assert!(challenge(hs, &route, &req("POST", "/g?validationToken=")).is_none());
-        assert!(challenge(hs, &route, &req("POST", "/g?xvalidationToken=abc")).is_none());
+        assert!(challenge(hs, &route, &get, std::time::SystemTime::now()).is_none());
+        assert!(challenge(
+            hs,
+            &route,
+            &req("POST", "/g?validationToken="),
+            std::time::SystemTime::now()
+        )
+        .is_none());
+        assert!(challenge(
+            hs,
+            &route,
+            &req("POST", "/g?xvalidationToken=abc"),
+            std::time::SystemTime::now()
+        )
+        .is_none());
         let long = format!("/g?validationToken={}", "v".repeat(MAX_GRAPH_TOKEN + 1));
-        assert!(challenge(hs, &route, &req("POST", &long)).is_none());
+        assert!(challenge(
+            hs,
+            &route,
+            &req("POST", &long),
+            std::time::SystemTime::now()
+        )
+        .is_none());
     }
 
     // Only Trello's HEAD is answered on a route that does not list its method: the challenge
@@ -306,9 +331,26 @@ mod tests {
         }
         assert_eq!(TrelloHead.implied_method(), Some(Method::HEAD));
         let route = route();
-        assert!(challenge(TrelloHead, &route, &req("GET", "/g")).is_none());
-        assert!(challenge(TrelloHead, &route, &req("POST", "/g")).is_none());
-        let Some(Challenge::Answer(r)) = challenge(TrelloHead, &route, &req("HEAD", "/g")) else {
+        assert!(challenge(
+            TrelloHead,
+            &route,
+            &req("GET", "/g"),
+            std::time::SystemTime::now()
+        )
+        .is_none());
+        assert!(challenge(
+            TrelloHead,
+            &route,
+            &req("POST", "/g"),
+            std::time::SystemTime::now()
+        )
+        .is_none());
+        let Some(Challenge::Answer(r)) = challenge(
+            TrelloHead,
+            &route,
+            &req("HEAD", "/g"),
+            std::time::SystemTime::now(),
+        ) else {
             panic!("not answered");
         };
         assert_eq!(r.status(), 200);

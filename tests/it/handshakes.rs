@@ -787,6 +787,33 @@ mod social {
         proxy.stop().await;
     }
 
+    #[tokio::test]
+    async fn twitter_crc_skips_a_first_secret_past_its_not_after() {
+        let up = Upstream::ok().await;
+        let yaml = config(
+            "  - name: x\n    path: /x\n    provider: twitter\n    methods: [GET, POST]\n    secrets:\n      - { id: retired, env: OLD, not_after: \"2020-01-01T00:00:00Z\" }\n      - { id: current, env: NEW }\n",
+        );
+        let proxy = Proxy::start(
+            &yaml,
+            &up.url(),
+            &[
+                ("NEW", CONSUMER_SECRET),
+                ("OLD", "the-previous-consumer-secret"),
+            ],
+            TestClock::at(NOW).clock(),
+        )
+        .await;
+        let token = "ZjA0NGMyNTQtNWY0Ni00ZjU2LWIxZDEtZGJjNWRiNDg2NzE5";
+        let a = request("GET", &proxy.url(&format!("/x?crc_token={token}")), &[], "").await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        let expected = format!(
+            "sha256={}",
+            b64_hmac(CONSUMER_SECRET.as_bytes(), token.as_bytes())
+        );
+        assert_eq!(a.json(), serde_json::json!({ "response_token": expected }));
+        proxy.stop().await;
+    }
+
     // --- Azure Event Grid: the validation event (verified like a delivery) and the CloudEvents
     // OPTIONS.
 
