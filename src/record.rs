@@ -327,7 +327,7 @@ fn line(
     let secrets_tried = rejection.map(|r| r.secrets_tried.join(","));
     let secrets_tried = secrets_tried.as_deref();
     let skew_seconds = rejection.and_then(|r| r.skew_seconds);
-    let peer = notes.peer.as_ref().map(tracing::field::display);
+    let peer = notes.peer.map(|p| tracing::field::display(ClientAddr(p)));
     let delivery = notes.delivery_id;
     macro_rules! line {
         ($level:ident) => {
@@ -357,5 +357,32 @@ fn line(
         Level::Info => line!(info),
         Level::Warn => line!(warn),
         Level::Debug => line!(debug),
+    }
+}
+
+/// A client address as a request's log line shows it: `ip:port`, or the address alone when
+/// no port is known (a client named by `X-Forwarded-For`, which carries none: `:0` would
+/// read as a port).
+struct ClientAddr(SocketAddr);
+
+impl std::fmt::Display for ClientAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.port() {
+            0 => self.0.ip().fmt(f),
+            _ => self.0.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_without_a_port_is_logged_as_its_address() {
+        let shown = |a: &str| ClientAddr(a.parse().unwrap()).to_string();
+        assert_eq!(shown("198.51.100.9:0"), "198.51.100.9");
+        assert_eq!(shown("[2001:db8::1]:0"), "2001:db8::1");
+        assert_eq!(shown("127.0.0.1:5000"), "127.0.0.1:5000");
     }
 }
