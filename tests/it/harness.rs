@@ -84,6 +84,9 @@ pub struct Upstream {
     pub seen: Arc<Mutex<Vec<Recorded>>>,
     /// Requests whose answer has been sent (a request counts when its reply is written).
     pub answered: Arc<AtomicUsize>,
+    /// The most requests held at once: from its head's arrival until just before its answer
+    /// is written, so never more than the client had open.
+    pub most_in_flight: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -109,7 +112,9 @@ impl Upstream {
         let answered = Arc::new(AtomicUsize::new(0));
         let behavior: Behavior = Arc::new(behavior);
         let counter = Arc::new(AtomicUsize::new(0));
-        let (s, a) = (seen.clone(), answered.clone());
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most_in_flight = Arc::new(AtomicUsize::new(0));
+        let (s, a, most) = (seen.clone(), answered.clone(), most_in_flight.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -117,6 +122,7 @@ impl Upstream {
                 };
                 let (seen, answered, behavior, counter) =
                     (s.clone(), a.clone(), behavior.clone(), counter.clone());
+                let (in_flight, most) = (in_flight.clone(), most.clone());
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                         let (seen, answered, behavior, counter) = (
@@ -125,6 +131,9 @@ impl Upstream {
                             behavior.clone(),
                             counter.clone(),
                         );
+                        let in_flight = in_flight.clone();
+                        let held = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(held, Ordering::SeqCst);
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body
@@ -141,6 +150,7 @@ impl Upstream {
                             });
                             let reply = behavior(n);
                             tokio::time::sleep(reply.delay).await;
+                            in_flight.fetch_sub(1, Ordering::SeqCst);
                             answered.fetch_add(1, Ordering::SeqCst);
                             let mut resp =
                                 Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
@@ -163,6 +173,7 @@ impl Upstream {
             addr,
             seen,
             answered,
+            most_in_flight,
             task,
         }
     }
