@@ -32,7 +32,8 @@ use http::Uri;
 
 pub use allow::{AllowList, HostRule, Refusal};
 pub use cache::{Cache, CachePolicy, Doc, EntryInfo, Parser};
-pub use client::{Client, ClientSettings, Response, Roots, SetupError};
+pub(crate) use client::{classify, read_capped};
+pub use client::{tls_config, Client, ClientSettings, Response, Roots, SetupError};
 
 /// Why a document could not be had. Cheap to clone (waiters on one fetch all get it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

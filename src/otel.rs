@@ -10,8 +10,13 @@
 //! - Export runs on the SDK's batch thread with a bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`):
 //!   when the collector is slow or down spans are dropped, never waited for. The SDK logs the
 //!   first drop and the total at shutdown.
+//! - The exporter's HTTP client is our own (`client.rs`): hyper and rustls as the fetcher builds
+//!   them, so an `https://` collector works (`OTEL_EXPORTER_OTLP_CERTIFICATE` for a private CA),
+//!   on a runtime of its own that outlives the server until the last spans are flushed.
 //! - Attributes name the route, outcome, event id, secret id and attempt; never a secret, a
 //!   signature or a body.
+
+mod client;
 
 use std::time::Duration;
 
@@ -24,11 +29,16 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
 
+use crate::fetch::{self, Roots};
+
 /// Where the environment is read (the process's, or a test's map).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// How long shutdown waits for the last spans to be exported.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One export's bound when `OTEL_EXPORTER_OTLP_TIMEOUT` does not say (the spec's default).
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
 const TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate");
@@ -38,6 +48,12 @@ const TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate")
 pub enum TraceSetupError {
     #[error("OTEL_EXPORTER_OTLP_PROTOCOL={0:?} is not supported by this build: use http/protobuf (a collector's port 4318)")]
     Protocol(String),
+    #[error("{0} is set, but this build cannot present a client certificate to the collector")]
+    ClientCertificate(String),
+    #[error("{var}={value:?}: not a whole number of milliseconds more than 0")]
+    Timeout { var: String, value: String },
+    #[error("{0}: {1}")]
+    Certificate(String, fetch::SetupError),
     #[error("cannot build the OTLP exporter: {0}")]
     Exporter(String),
 }
@@ -48,20 +64,26 @@ pub struct Traces {
     tracer: Option<SdkTracer>,
 }
 
-/// Owns the exporter: flushed and stopped by `shutdown` (or on drop).
+/// Owns the exporter and the runtime its requests run on: flushed and stopped by `shutdown`
+/// (or on drop, the SDK first: fields drop in order).
 #[derive(Default)]
 pub struct Provider {
     provider: Option<SdkTracerProvider>,
+    runtime: Option<client::Runtime>,
 }
 
 impl Provider {
-    /// Exports what is still queued (bounded by `FLUSH_TIMEOUT`) and stops the batch thread.
-    /// Blocks: call it after the server has stopped.
+    /// Exports what is still queued (bounded by `FLUSH_TIMEOUT`), stops the batch thread, then
+    /// the export runtime. Blocks, and must not run inside a Tokio runtime: call it after the
+    /// server has stopped.
     pub fn shutdown(self) {
         if let Some(p) = self.provider {
             if let Err(e) = p.shutdown_with_timeout(FLUSH_TIMEOUT) {
                 tracing::warn!(error = %e, "traces: the last spans could not all be exported");
             }
+        }
+        if let Some(rt) = self.runtime {
+            rt.stop();
         }
     }
 }
@@ -92,10 +114,29 @@ pub fn from_env(env: Env<'_>) -> Result<(Traces, Provider), TraceSetupError> {
     if !matches!(protocol.trim(), "" | "http/protobuf") {
         return Err(TraceSetupError::Protocol(protocol));
     }
-    use opentelemetry_otlp::{Protocol, WithExportConfig as _};
+    let timeout = export_timeout(env)?;
+    for name in ["CLIENT_CERTIFICATE", "CLIENT_KEY"] {
+        if let Some((var, _)) = setting(env, name) {
+            return Err(TraceSetupError::ClientCertificate(var));
+        }
+    }
+    // The spec's "trusted certificate": the collector's must chain to it, instead of to the
+    // public roots (as Go's and Java's exporters read it, and as `fetch.ca_file` does).
+    let (roots, ca_var) = match setting(env, "CERTIFICATE") {
+        Some((var, path)) => (Roots::CaFile(path.into()), var),
+        None => (Roots::Webpki, String::new()),
+    };
+    let tls = fetch::tls_config(&roots).map_err(|e| TraceSetupError::Certificate(ca_var, e))?;
+    let runtime = client::Runtime::start()
+        .map_err(|e| TraceSetupError::Exporter(format!("cannot start its runtime: {e}")))?;
+    // The endpoint and `OTEL_EXPORTER_OTLP_HEADERS` are the exporter's to read (it parses them
+    // as the spec says); the client only carries the requests it is handed.
+    use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
+        .with_timeout(timeout)
+        .with_http_client(client::Client::new(tls, timeout, runtime.handle()))
         .build()
         .map_err(|e| TraceSetupError::Exporter(e.to_string()))?;
     let mut resource = Resource::builder();
@@ -113,8 +154,36 @@ pub fn from_env(env: Env<'_>) -> Result<(Traces, Provider), TraceSetupError> {
         },
         Provider {
             provider: Some(provider),
+            runtime: Some(runtime),
         },
     ))
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_<name>`, else `OTEL_EXPORTER_OTLP_<name>`, when set and not
+/// blank: the variable's name and its trimmed value.
+fn setting(env: Env<'_>, name: &str) -> Option<(String, String)> {
+    [
+        format!("OTEL_EXPORTER_OTLP_TRACES_{name}"),
+        format!("OTEL_EXPORTER_OTLP_{name}"),
+    ]
+    .into_iter()
+    .find_map(|var| {
+        let value = env(&var)?.trim().to_owned();
+        (!value.is_empty()).then_some((var, value))
+    })
+}
+
+/// One export's bound, connect to the answer's last byte: `OTEL_EXPORTER_OTLP_TIMEOUT` in
+/// milliseconds, as the spec has it. A value that is not one stops the start (the exporter
+/// would silently use its default).
+fn export_timeout(env: Env<'_>) -> Result<Duration, TraceSetupError> {
+    let Some((var, value)) = setting(env, "TIMEOUT") else {
+        return Ok(EXPORT_TIMEOUT);
+    };
+    match value.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err(TraceSetupError::Timeout { var, value }),
+    }
 }
 
 impl Traces {
@@ -309,6 +378,39 @@ mod tests {
         .err()
         .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("http/protobuf")));
+    }
+
+    #[test]
+    fn settings_it_cannot_honour_stop_the_start_naming_the_variable() {
+        let refused = |vars: &'static [(&'static str, &'static str)]| {
+            from_env(&env(vars)).err().map(|e| e.to_string())
+        };
+        const ON: (&str, &str) = ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318");
+        let e = refused(&[ON, ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/k.pem")]);
+        assert!(e.is_some_and(|e| e.contains("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY")));
+        let e = refused(&[ON, ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/c.pem")]);
+        assert!(e.is_some_and(|e| e.contains("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE")));
+        let e = refused(&[ON, ("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")]);
+        assert!(e.is_some_and(|e| e.contains("OTEL_EXPORTER_OTLP_TIMEOUT=\"10s\"")));
+        let e = refused(&[ON, ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0")]);
+        assert!(e.is_some_and(|e| e.contains("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")));
+        let e = refused(&[
+            ON,
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"),
+        ]);
+        assert!(e
+            .is_some_and(|e| e.contains("OTEL_EXPORTER_OTLP_CERTIFICATE")
+                && e.contains("/nonexistent/ca.pem")));
+    }
+
+    #[test]
+    fn the_signal_s_own_variable_wins() {
+        let e = env(&[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "100"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "250"),
+        ]);
+        assert_eq!(export_timeout(&e).ok(), Some(Duration::from_millis(250)));
+        assert_eq!(export_timeout(&env(&[])).ok(), Some(EXPORT_TIMEOUT));
     }
 
     #[test]

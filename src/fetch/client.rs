@@ -74,12 +74,12 @@ impl Default for ClientSettings {
 /// Why a [`Client`] could not be built (a configuration error, reported at startup).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("ca_file {path}: {source}")]
+    #[error("CA file {path}: {source}")]
     CaFileUnreadable {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("ca_file {path}: {reason}")]
+    #[error("CA file {path}: {reason}")]
     CaFileInvalid { path: PathBuf, reason: String },
     #[error("TLS setup: {0}")]
     Tls(#[from] rustls::Error),
@@ -198,33 +198,42 @@ impl Client {
         if response.status() != StatusCode::OK {
             return Err(FetchError::Status(response.status().as_u16()));
         }
-        let max = self.inner.settings.max_body;
-        let declared = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > max as u64) {
-            return Err(FetchError::TooLarge(max));
-        }
-        let (head, mut body) = response.into_parts();
-        let mut buf = BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| classify(&e))?;
-            if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > max {
-                    return Err(FetchError::TooLarge(max));
-                }
-                buf.extend_from_slice(&data);
-            }
-        }
+        let (head, body) = read_capped(response, self.inner.settings.max_body).await?;
         let (max_age, no_store) = cache_control(&head.headers);
         Ok(Response {
-            body: buf.freeze(),
+            body,
             max_age,
             no_store,
         })
     }
+}
+
+/// A response read to its end, its body refused ([`FetchError::TooLarge`]) when over `max`
+/// bytes, whether declared by `Content-Length` or found while reading.
+pub(crate) async fn read_capped(
+    response: http::Response<hyper::body::Incoming>,
+    max: usize,
+) -> Result<(http::response::Parts, Bytes), FetchError> {
+    let declared = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(FetchError::TooLarge(max));
+    }
+    let (head, mut body) = response.into_parts();
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > max {
+                return Err(FetchError::TooLarge(max));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok((head, buf.freeze()))
 }
 
 /// The system resolver, except for the names `ClientSettings::resolve` fixes.
@@ -264,7 +273,9 @@ impl tower::Service<Name> for Resolver {
     }
 }
 
-fn tls_config(roots: &Roots) -> Result<rustls::ClientConfig, SetupError> {
+/// The TLS client settings for `roots` (ring, safe defaults, no client certificate): the
+/// fetcher's, and the trace exporter's (src/otel/client.rs).
+pub fn tls_config(roots: &Roots) -> Result<rustls::ClientConfig, SetupError> {
     let mut store = rustls::RootCertStore::empty();
     match roots {
         Roots::Webpki => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -300,7 +311,7 @@ fn tls_config(roots: &Roots) -> Result<rustls::ClientConfig, SetupError> {
 /// Sorts a hyper-util error by what its source chain holds: a rustls error is TLS, a timed-out
 /// connect is a timeout, anything else is a connection failure. The message joins the chain
 /// (hyper's, the connector's, the OS's); none of them carries the URL's path or query.
-fn classify(err: &(dyn StdError + 'static)) -> FetchError {
+pub(crate) fn classify(err: &(dyn StdError + 'static)) -> FetchError {
     let mut messages = Vec::new();
     let mut current = Some(err);
     let mut tls = false;

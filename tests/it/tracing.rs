@@ -20,17 +20,24 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::harness::*;
+use crate::keyserver::TestCa;
 use crate::proxy::{refs, signed, SECRET};
 
 /// The sender's trace context.
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SENDER_SPAN: &str = "00f067aa0ba902b7";
 
-/// An OTLP/HTTP receiver: every span of every `POST /v1/traces`, decoded.
+/// An OTLP/HTTP receiver: every span of every `POST /v1/traces`, decoded, and each export's
+/// headers. Plain HTTP, or HTTPS with a certificate of its own CA.
 struct Collector {
     addr: std::net::SocketAddr,
     spans: Arc<Mutex<Vec<Span>>>,
+    headers: Arc<Mutex<Vec<http::HeaderMap>>>,
     posts: Arc<AtomicUsize>,
+    /// TLS handshakes the client gave up on (an HTTPS collector it does not trust).
+    refused_tls: Arc<AtomicUsize>,
+    /// The HTTPS collector's CA (its PEM file), kept as long as the collector.
+    ca: Option<TestCa>,
     task: JoinHandle<()>,
 }
 
@@ -42,54 +49,93 @@ impl Drop for Collector {
 
 impl Collector {
     async fn start() -> Self {
+        Self::serve(None).await
+    }
+
+    /// HTTPS, with a certificate for 127.0.0.1 signed by a CA of its own (`ca_file`).
+    async fn start_tls() -> Self {
+        Self::serve(Some(TestCa::new(&["127.0.0.1"]))).await
+    }
+
+    async fn serve(ca: Option<TestCa>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let spans: Arc<Mutex<Vec<Span>>> = Arc::default();
+        let headers: Arc<Mutex<Vec<http::HeaderMap>>> = Arc::default();
         let posts = Arc::new(AtomicUsize::new(0));
-        let (s, p) = (spans.clone(), posts.clone());
+        let refused_tls = Arc::new(AtomicUsize::new(0));
+        let (s, h, p, r) = (
+            spans.clone(),
+            headers.clone(),
+            posts.clone(),
+            refused_tls.clone(),
+        );
+        let acceptor = ca.as_ref().map(|ca| ca.acceptor.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (spans, posts) = (s.clone(), p.clone());
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let (spans, posts) = (spans.clone(), posts.clone());
-                        async move {
-                            let path = req.uri().path().to_owned();
-                            let body = req.into_body().collect().await.unwrap().to_bytes();
-                            assert_eq!(path, "/v1/traces");
-                            posts.fetch_add(1, Ordering::SeqCst);
-                            let export = ExportTraceServiceRequest::decode(body).unwrap();
-                            let mut all = spans.lock().unwrap();
-                            for rs in export.resource_spans {
-                                for ss in rs.scope_spans {
-                                    all.extend(ss.spans);
-                                }
+                let (spans, headers, posts) = (s.clone(), h.clone(), p.clone());
+                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let (spans, headers, posts) = (spans.clone(), headers.clone(), posts.clone());
+                    async move {
+                        let path = req.uri().path().to_owned();
+                        headers.lock().unwrap().push(req.headers().clone());
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        assert_eq!(path, "/v1/traces");
+                        posts.fetch_add(1, Ordering::SeqCst);
+                        let export = ExportTraceServiceRequest::decode(body).unwrap();
+                        let mut all = spans.lock().unwrap();
+                        for rs in export.resource_spans {
+                            for ss in rs.scope_spans {
+                                all.extend(ss.spans);
                             }
-                            let mut resp = Response::new(Full::new(Bytes::new()));
-                            resp.headers_mut()
-                                .insert("content-type", "application/x-protobuf".parse().unwrap());
-                            Ok::<_, Infallible>(resp)
                         }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                        let mut resp = Response::new(Full::new(Bytes::new()));
+                        resp.headers_mut()
+                            .insert("content-type", "application/x-protobuf".parse().unwrap());
+                        Ok::<_, Infallible>(resp)
+                    }
+                });
+                let (acceptor, refused) = (acceptor.clone(), r.clone());
+                tokio::spawn(async move {
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match acceptor {
+                        None => {
+                            let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => {
+                                let _ = http.serve_connection(TokioIo::new(tls), svc).await;
+                            }
+                            Err(_) => {
+                                refused.fetch_add(1, Ordering::SeqCst);
+                            }
+                        },
+                    }
                 });
             }
         });
         Self {
             addr,
             spans,
+            headers,
             posts,
+            refused_tls,
+            ca,
             task,
         }
     }
 
     fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    fn ca_file(&self) -> String {
+        let ca = self.ca.as_ref().expect("an HTTPS collector");
+        ca.ca_file.to_str().unwrap().to_owned()
     }
 
     fn spans(&self) -> Vec<Span> {
@@ -117,13 +163,18 @@ fn config(
     (port, admin): (u16, u16),
     extra: &str,
 ) -> std::path::PathBuf {
+    // `extra` may say its own `log:`.
+    let log = if extra.contains("log:") {
+        ""
+    } else {
+        "log: { format: json }\n"
+    };
     let yaml = format!(
         r#"
 listen: 127.0.0.1:{port}
 admin_listen: 127.0.0.1:{admin}
 upstream: {{ url: "{upstream}" }}
-log: {{ format: json }}
-shutdown_grace: 2s
+{log}shutdown_grace: 2s
 {extra}routes:
 {}"#,
         signed_route("traced", "/hook", "[ { id: current, env: CUR } ]")
@@ -470,4 +521,108 @@ async fn a_collector_down_or_silent_slows_no_request_and_no_shutdown() {
         );
     }
     held.abort();
+}
+
+/// A delivery through hookgate, answered 200.
+async fn deliver(hg: &Binary, id: &str) {
+    let body = format!(r#"{{"id":"{id}"}}"#);
+    let h = signed(SECRET, now_unix(), &body);
+    let r = post(&hg.url("/hook"), &refs(&h), body).await;
+    assert_eq!(r.status, 200, "{id}");
+}
+
+#[tokio::test]
+async fn an_https_collector_trusted_by_its_ca_file_gets_the_spans_and_the_headers() {
+    let collector = Collector::start_tls().await;
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    // An API key, as a SaaS collector wants it: a header on every export, never in a log.
+    let key = "hg-otlp-key-7f3e91";
+    let headers = format!("x-api-key={key}, x-team=edge%20gw");
+    let hg = start(
+        dir.path(),
+        &up.url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url()),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", &collector.ca_file()),
+            ("OTEL_EXPORTER_OTLP_HEADERS", &headers),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+        ],
+        // Everything hookgate and the exporter say, to look for the key in.
+        "log: { format: json, level: debug }\n",
+    )
+    .await;
+    deliver(&hg, "evt_tls_1").await;
+    let spans = collector.wait_for("hookgate.delivery", 1).await;
+    assert_eq!(
+        attr(&spans[0], "hookgate.event_id").as_deref(),
+        Some("evt_tls_1")
+    );
+    let seen = collector.headers.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    for h in &seen {
+        assert_eq!(h.get("x-api-key").unwrap(), key);
+        assert_eq!(h.get("x-team").unwrap(), "edge gw");
+        assert_eq!(h.get("content-type").unwrap(), "application/x-protobuf");
+    }
+    assert_eq!(collector.refused_tls.load(Ordering::SeqCst), 0);
+
+    // Stopping flushes what is still queued, over the same connection's client.
+    deliver(&hg, "evt_tls_2").await;
+    let mut hg = hg;
+    hg.signal("-TERM");
+    assert!(hg.wait_exit().await.success(), "{}", hg.logs());
+    let last: Vec<Span> = collector
+        .spans()
+        .into_iter()
+        .filter(|s| attr(s, "hookgate.event_id").as_deref() == Some("evt_tls_2"))
+        .collect();
+    assert!(!last.is_empty(), "the last delivery's span was not flushed");
+    let logs = hg.logs();
+    assert!(logs.contains("exporting spans over OTLP"), "{logs}");
+    // The exporter's own debug lines are in the log too, and the key is nowhere in it.
+    assert!(logs.contains("HttpClient.ExportStarted"), "{logs}");
+    assert!(!logs.contains(key), "the API key is in the log:\n{logs}");
+}
+
+#[tokio::test]
+async fn an_https_collector_with_an_untrusted_certificate_gets_nothing_and_delays_nothing() {
+    // Its CA is not given: the certificate must chain to the public roots, and does not.
+    let collector = Collector::start_tls().await;
+    let up = Upstream::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut hg = start(
+        dir.path(),
+        &up.url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "20"),
+        ],
+        "",
+    )
+    .await;
+    for i in 0..5 {
+        deliver(&hg, &format!("evt_untrusted_{i}")).await;
+    }
+    assert_eq!(up.count(), 5);
+    // The exporter tried (the handshake reached the collector) and said why it failed, once.
+    let said = poll(POLL, async || {
+        hg.json_logs()
+            .into_iter()
+            .find(|l| {
+                l["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("cannot export to the collector"))
+            })
+            .filter(|_| collector.refused_tls.load(Ordering::SeqCst) > 0)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no export failure said\n{}", hg.logs()));
+    let error = said["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("TLS failed"), "{said}");
+    assert_eq!(collector.posts.load(Ordering::SeqCst), 0);
+    assert!(collector.spans().is_empty());
+    hg.signal("-TERM");
+    assert!(hg.wait_exit().await.success(), "{}", hg.logs());
+    assert_eq!(collector.posts.load(Ordering::SeqCst), 0);
 }
