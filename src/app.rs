@@ -375,6 +375,10 @@ async fn work(
         server::Guards {
             heads: Some(gate.heads.clone()),
             proxy,
+            shared_peer: Some({
+                let gate = gate.clone();
+                Arc::new(move |ip| gate.live().trusted_proxies.contains(ip))
+            }),
         },
         move |peer, meter| stack::build(g.clone(), handles.clone(), peer, meter),
         Arc::new(move |e: &hyper::Error, peer| recorder.recorder.connection(e, peer)),

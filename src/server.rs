@@ -87,18 +87,22 @@ impl HeadBudget {
         self.held.load(Ordering::Relaxed)
     }
 
-    fn take(&self, ip: IpAddr, n: usize) -> bool {
+    /// `source`: the address whose share the bytes count against (none: only the total).
+    fn take(&self, source: Option<IpAddr>, n: usize) -> bool {
         let before = self.held.fetch_add(n, Ordering::Relaxed);
-        if before + n > self.max || !self.sources.take(ip, Kind::HeadBytes, n, self.per_source) {
+        let within = before + n <= self.max
+            && source.is_none_or(|ip| self.sources.take(ip, Kind::HeadBytes, n, self.per_source));
+        if !within {
             self.held.fetch_sub(n, Ordering::Relaxed);
-            return false;
         }
-        true
+        within
     }
 
-    fn give(&self, ip: IpAddr, n: usize) {
+    fn give(&self, source: Option<IpAddr>, n: usize) {
         self.held.fetch_sub(n, Ordering::Relaxed);
-        self.sources.give(ip, Kind::HeadBytes, n);
+        if let Some(ip) = source {
+            self.sources.give(ip, Kind::HeadBytes, n);
+        }
     }
 }
 
@@ -108,16 +112,21 @@ impl HeadBudget {
 pub struct HeadMeter {
     budget: Option<Arc<HeadBudget>>,
     peer: SocketAddr,
+    /// Whether the peer's own share holds its heads: not for a trusted proxy, whose
+    /// connections carry many clients' heads (only the total holds them). Decided once, so
+    /// that a reload cannot make a connection give back to a share it never took from.
+    per_source: bool,
     charged: AtomicUsize,
     /// Between an answer (or the connection's start) and the next parsed head.
     awaiting_head: AtomicBool,
 }
 
 impl HeadMeter {
-    fn new(budget: Option<Arc<HeadBudget>>, peer: SocketAddr) -> Arc<Self> {
+    fn new(budget: Option<Arc<HeadBudget>>, peer: SocketAddr, per_source: bool) -> Arc<Self> {
         Arc::new(Self {
             budget,
             peer,
+            per_source,
             charged: AtomicUsize::new(0),
             awaiting_head: AtomicBool::new(true),
         })
@@ -128,7 +137,7 @@ impl HeadMeter {
         let Some(budget) = &self.budget else {
             return true;
         };
-        let ok = budget.take(self.peer.ip(), n);
+        let ok = budget.take(self.source(), n);
         if ok {
             self.charged.fetch_add(n, Ordering::Relaxed);
         }
@@ -138,8 +147,12 @@ impl HeadMeter {
     fn release(&self) {
         let n = self.charged.swap(0, Ordering::Relaxed);
         if let (Some(budget), true) = (&self.budget, n > 0) {
-            budget.give(self.peer.ip(), n);
+            budget.give(self.source(), n);
         }
+    }
+
+    fn source(&self) -> Option<IpAddr> {
+        self.per_source.then(|| self.peer.ip())
     }
 
     /// The head is parsed (the request reached the service): its bytes are hyper's to drop.
@@ -417,6 +430,10 @@ pub struct Guards {
     pub heads: Option<Arc<HeadBudget>>,
     /// Each starts with a PROXY header from a trusted proxy.
     pub proxy: Option<Arc<ProxyProtocol>>,
+    /// Peers whose connections carry many clients (trusted proxies, read as each connection
+    /// starts): their heads count only against the total, not against one address's share,
+    /// which would hold every client behind them together.
+    pub shared_peer: Option<Arc<dyn Fn(IpAddr) -> bool + Send + Sync>>,
 }
 
 /// The PROXY protocol on a listener (`proxy_protocol: true`): each connection must come from
@@ -497,7 +514,11 @@ where
     F: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     F::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let Guards { heads, proxy } = guards;
+    let Guards {
+        heads,
+        proxy,
+        shared_peer,
+    } = guards;
     let graceful = GracefulShutdown::new();
     let make_service = Arc::new(make_service);
     while let Some(accepted) = incoming.accept().await {
@@ -511,6 +532,7 @@ where
         let _ = stream.set_nodelay(true);
         let (builder, heads, make_service) = (builder.clone(), heads.clone(), make_service.clone());
         let (on_error, proxy, watcher) = (on_error.clone(), proxy.clone(), graceful.watcher());
+        let shared_peer = shared_peer.clone();
         tokio::spawn(async move {
             let _open = guard;
             let mut stream = stream;
@@ -539,7 +561,8 @@ where
                     }
                 }
             }
-            let meter = HeadMeter::new(heads, peer);
+            let per_source = !shared_peer.is_some_and(|shared| shared(peer.ip()));
+            let meter = HeadMeter::new(heads, peer, per_source);
             let service = TowerToHyperService::new(make_service(peer, meter.clone()));
             let io = Metered {
                 io: stream,

@@ -576,3 +576,61 @@ async fn per_source_connections_count_the_client_behind_a_trusted_proxy_not_the_
     drop(open);
     proxy.stop().await;
 }
+
+#[tokio::test]
+async fn a_trusted_proxy_s_unfinished_heads_count_against_the_total_not_one_source_s_share() {
+    let up = Upstream::ok().await;
+    let top = "trusted_proxies: [\"127.0.0.4\"]\nlimits: { header_timeout: 10s, max_header_bytes: 256KiB, per_source: { max_header_bytes: 64KiB } }";
+    let proxy = start(&guarded("[127.0.0.0/8]"), top, &up).await;
+    let head = format!(
+        "POST /guarded HTTP/1.1\r\nHost: x\r\nX-Pad: {}",
+        "a".repeat(40 * 1024)
+    );
+    let unfinished = async |from: u8| {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, from], 0)))
+            .unwrap();
+        let mut stream = socket.connect(proxy.addr).await.unwrap();
+        let _ = stream.write_all(head.as_bytes()).await;
+        stream
+    };
+    let held = async |bytes: f64| {
+        poll(POLL, async || {
+            (proxy.metric("hookgate_header_bytes").await >= bytes).then_some(())
+        })
+        .await
+    };
+    // The balancer carries two senders' heads at once, past one address's 64 KiB: both held.
+    let mut behind = vec![unfinished(4).await, unfinished(4).await];
+    held(80.0 * 1024.0)
+        .await
+        .expect("both heads through the trusted proxy are held");
+    // An untrusted peer is still held to its share: its second head is refused.
+    let own = unfinished(5).await;
+    held(120.0 * 1024.0).await.expect("its first head is held");
+    let mut second = unfinished(5).await;
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(WAIT, second.read_to_end(&mut buf)).await;
+    assert!(
+        closed.is_ok(),
+        "the untrusted peer's second head is refused"
+    );
+    let refused = proxy
+        .metric(r#"hookgate_connections_refused_total{reason="header_budget"}"#)
+        .await;
+    assert_eq!(refused, 1.0);
+    // The balancer's heads finish and are answered (401: unsigned); their bytes come back.
+    for stream in &mut behind {
+        stream
+            .write_all(b"\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 12];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 401");
+    }
+    // Closed rather than left for the header timeout, which the drain would wait out.
+    drop(own);
+    proxy.stop().await;
+}
