@@ -291,15 +291,41 @@ fn line_column(source: &str, offset: u32) -> (usize, usize) {
 /// The JSON body as a CEL value; a form body's fields (first value of each); else null.
 fn body_value(body: &[u8]) -> cel::Value {
     if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
-        if let Ok(v) = cel::to_value(json) {
-            return v;
-        }
+        return json_value(json);
     }
     match std::str::from_utf8(body) {
         Ok(text) if text.contains('=') && !text.trim_start().starts_with(['{', '[']) => {
             strings(pairs(text))
         }
         _ => cel::Value::Null,
+    }
+}
+
+/// JSON as CEL sees it: an integer is an `int` (a `uint` only past int's range), as in
+/// Kubernetes, so `body.count + 1` and `body.amount * 100` work. The crate's own conversion
+/// makes every non-negative integer a `uint`, and `uint + int` is an error, which would count
+/// as no match and drop the event. A number with a fraction or an exponent is a `double`.
+/// Depth is bounded by serde_json's recursion limit.
+fn json_value(json: serde_json::Value) -> cel::Value {
+    use serde_json::Value as J;
+    match json {
+        J::Null => cel::Value::Null,
+        J::Bool(b) => cel::Value::Bool(b),
+        J::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => cel::Value::Int(i),
+            (None, Some(u)) => cel::Value::UInt(u),
+            (None, None) => n.as_f64().map_or(cel::Value::Null, cel::Value::Float),
+        },
+        J::String(s) => cel::Value::String(Arc::new(s)),
+        J::Array(items) => cel::Value::List(Arc::new(items.into_iter().map(json_value).collect())),
+        J::Object(fields) => cel::Value::Map(cel::objects::Map {
+            map: Arc::new(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (cel::objects::Key::String(Arc::new(k)), json_value(v)))
+                    .collect(),
+            ),
+        }),
     }
 }
 

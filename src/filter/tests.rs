@@ -121,3 +121,32 @@ fn unknown_functions_are_refused_and_type_names_are_known() {
         Filter::compile(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }
+
+#[test]
+fn json_integers_are_ints_so_arithmetic_with_literals_works() {
+    let h = HeaderMap::new();
+    let body = br#"{"amount":6,"debt":-3,"price":6.5,"big":18446744073709551615,"items":[1,2]}"#;
+    for expr in [
+        "body.amount + 1 == 7",
+        "body.amount * 100 > 500",
+        "body.amount - 10 < 0",
+        "body.debt + 1 == -2",
+        "body.price > 6.0 && body.price == 6.5",
+        "body.amount == 6 && body.amount in [1, 6] && body.amount == 6.0",
+        "body.items[body.amount - 5] == 2",
+        "body.items.exists(i, i * 2 == 4)",
+        // Past int's range a number stays a uint rather than being lost.
+        "body.big == 18446744073709551615u",
+    ] {
+        let f = Filter::compile(expr).unwrap();
+        assert_eq!(f.matches(&input(body, &h, None)), Ok(true), "{expr}");
+    }
+    // Overflow and division by zero are errors (no match), never a panic.
+    for expr in [
+        "body.amount / (body.amount - 6) > 0",
+        "body.debt * 9223372036854775807 > 0",
+    ] {
+        let f = Filter::compile(expr).unwrap();
+        assert!(f.matches(&input(body, &h, None)).is_err(), "{expr}");
+    }
+}
