@@ -710,17 +710,20 @@ mod social {
 
     const CONSUMER_SECRET: &str = "twitter-consumer-secret-0123456789ABCDEFGHIJ";
 
+    const CRC_TOKEN: &str = "ZjA0NGMyNTQtNWY0Ni00ZjU2LWIxZDEtZGJjNWRiNDg2NzE5";
+
     fn b64_hmac(key: &[u8], msg: &[u8]) -> String {
         let hex = hmac_sha256_hex(key, &[msg]);
         base64::engine::general_purpose::STANDARD.encode(hex::decode(hex).unwrap())
     }
 
-    #[tokio::test]
-    async fn twitter_crc_is_answered_with_the_current_secret() {
+    /// A `twitter` route at `/x` with `secrets` (YAML list items naming NEW and OLD): the
+    /// consumer secret in NEW, a previous one in OLD.
+    async fn twitter_proxy(secrets: &str) -> (Upstream, Proxy) {
         let up = Upstream::ok().await;
-        let yaml = config(
-            "  - name: x\n    path: /x\n    provider: twitter\n    methods: [GET, POST]\n    secrets:\n      - { id: current, env: NEW }\n      - { id: old, env: OLD }\n",
-        );
+        let yaml = config(&format!(
+            "  - name: x\n    path: /x\n    provider: twitter\n    methods: [GET, POST]\n    secrets:\n{secrets}"
+        ));
         let proxy = Proxy::start(
             &yaml,
             &up.url(),
@@ -731,7 +734,15 @@ mod social {
             TestClock::at(NOW).clock(),
         )
         .await;
-        let token = "ZjA0NGMyNTQtNWY0Ni00ZjU2LWIxZDEtZGJjNWRiNDg2NzE5";
+        (up, proxy)
+    }
+
+    #[tokio::test]
+    async fn twitter_crc_is_answered_with_the_current_secret() {
+        let (up, proxy) =
+            twitter_proxy("      - { id: current, env: NEW }\n      - { id: old, env: OLD }\n")
+                .await;
+        let token = CRC_TOKEN;
         let a = request(
             "GET",
             &proxy.url(&format!("/x?crc_token={token}&nonce=MTU2OTI0")),
@@ -789,21 +800,11 @@ mod social {
 
     #[tokio::test]
     async fn twitter_crc_skips_a_first_secret_past_its_not_after() {
-        let up = Upstream::ok().await;
-        let yaml = config(
-            "  - name: x\n    path: /x\n    provider: twitter\n    methods: [GET, POST]\n    secrets:\n      - { id: retired, env: OLD, not_after: \"2020-01-01T00:00:00Z\" }\n      - { id: current, env: NEW }\n",
-        );
-        let proxy = Proxy::start(
-            &yaml,
-            &up.url(),
-            &[
-                ("NEW", CONSUMER_SECRET),
-                ("OLD", "the-previous-consumer-secret"),
-            ],
-            TestClock::at(NOW).clock(),
+        let (_up, proxy) = twitter_proxy(
+            "      - { id: retired, env: OLD, not_after: \"2020-01-01T00:00:00Z\" }\n      - { id: current, env: NEW }\n",
         )
         .await;
-        let token = "ZjA0NGMyNTQtNWY0Ni00ZjU2LWIxZDEtZGJjNWRiNDg2NzE5";
+        let token = CRC_TOKEN;
         let a = request("GET", &proxy.url(&format!("/x?crc_token={token}")), &[], "").await;
         assert_eq!(a.status, 200, "{:?}", a.body);
         let expected = format!(
