@@ -193,10 +193,7 @@ async fn serve(
         total: startup.limits.max_connections,
         per_source: startup.limits.per_source.max_connections,
         sources: gate.sources.clone(),
-        exempt: {
-            let gate = gate.clone();
-            Arc::new(move |ip| gate.live().trusted_proxies.contains(ip))
-        },
+        exempt: trusted_proxy(&gate),
     };
     let refused = {
         let gate = gate.clone();
@@ -340,6 +337,13 @@ async fn serve(
     Ok(())
 }
 
+/// Whether an address is one of the `trusted_proxies` in force when asked (a reload changes
+/// them for the connections that start after it).
+fn trusted_proxy(gate: &Arc<Gate>) -> Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync> {
+    let gate = gate.clone();
+    Arc::new(move |ip| gate.live().trusted_proxies.contains(ip))
+}
+
 /// One worker's share: serve the connections in its inbox until the balancer stops, drain
 /// them, then wait for the forwards still running on this thread (their sender hung up, so the
 /// drain did not wait for them) within what is left of the grace period: the runtime they run
@@ -360,7 +364,7 @@ async fn work(
     let proxy = startup.proxy_protocol.then(|| {
         let (trusting, refusing) = (gate.clone(), gate.clone());
         Arc::new(server::ProxyProtocol {
-            trusted: Arc::new(move |ip| trusting.live().trusted_proxies.contains(ip)),
+            trusted: trusted_proxy(&trusting),
             timeout: startup.limits.header_timeout,
             on_refused: Arc::new(move |reason, peer| {
                 refusing.recorder.connection_refused(reason, peer);
@@ -375,10 +379,7 @@ async fn work(
         server::Guards {
             heads: Some(gate.heads.clone()),
             proxy,
-            shared_peer: Some({
-                let gate = gate.clone();
-                Arc::new(move |ip| gate.live().trusted_proxies.contains(ip))
-            }),
+            shared_peer: Some(trusted_proxy(&gate)),
         },
         move |peer, meter| stack::build(g.clone(), handles.clone(), peer, meter),
         Arc::new(move |e: &hyper::Error, peer| recorder.recorder.connection(e, peer)),
